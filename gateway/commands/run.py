@@ -1,0 +1,14 @@
+"""``carrier-gateway run``."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    pass
+
+
+def run(args: argparse.Namespace) -> int:
+    print("carrier-gateway run: not built yet", file=sys.stderr)
+    return 2

@@ -1,0 +1,207 @@
+"""The gateway's one schema, shared by SQLite (embedded) and PostgreSQL.
+
+Rules of the store:
+
+* A message row exists before the API answers 201; every later change is a
+  status transition recorded both on the row and in ``status_events``.
+* Each outbound SMS part has a ``segments`` row holding the SMSC's message_id
+  as sent (``smsc_message_id``) and one row per *match key* in
+  ``segment_ids`` (see ``gateway.correlation``) so that a receipt finds its
+  part whatever the id's spelling (hex/decimal, case, leading zeros) and
+  whichever bind or carrier it arrives on.
+* Callbacks (status and inbound ``sms_url``) go through the durable
+  ``callback_outbox``: a row is written in the same transaction as the status
+  change that causes it and deleted (``state='done'``) once delivered.
+* Receipts that match nothing yet (early, or never) are kept in
+  ``pending_receipts``; inbound concatenated parts wait in ``inbound_parts``.
+
+Times are stored as timezone-aware UTC datetimes.  Money is stored as text
+(decimal string) to stay exact.  The schema is created and migrated by
+Alembic (``gateway/store/migrations``), never by ``metadata.create_all`` in
+production code.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# Status values (API vocabulary).
+QUEUED = "queued"
+SENDING = "sending"
+SENT = "sent"
+DELIVERED = "delivered"
+UNDELIVERED = "undelivered"
+FAILED = "failed"
+RECEIVED = "received"
+FINAL_STATUSES = frozenset({DELIVERED, UNDELIVERED, FAILED, RECEIVED})
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("sid", String(34), primary_key=True),  # "SM" + 32 hex (or "MM" for MMS)
+    Column("account_sid", String(64), nullable=False),
+    # Which API created it: "messages" (/Messages) or "sms" (/SMS/Messages);
+    # decides the resource shape, the uri and which callbacks fire.
+    Column("api", String(16), nullable=False, default="messages"),
+    Column("direction", String(16), nullable=False),  # outbound-api | inbound
+    Column("channel", String(8), nullable=False),  # sms | mms
+    Column("from_", String(64), nullable=False),  # as given: "+1555..." or "Alpha Name"
+    Column("to", String(64), nullable=False),  # E.164 "+1555..."
+    Column("body", Text, nullable=False, default=""),
+    Column("status", String(16), nullable=False),
+    Column("num_segments", Integer, nullable=False, default=1),
+    Column("num_media", Integer, nullable=False, default=0),
+    Column("media_list", JSON, nullable=False, default=list),  # [{"url":..,"content_type":..}]
+    Column("status_callback", Text, nullable=True),
+    Column("status_callback_method", String(8), nullable=True),
+    Column("validity_period", Integer, nullable=True),  # seconds
+    Column("max_price", String(32), nullable=True),
+    Column("price", String(32), nullable=True),
+    Column("price_unit", String(8), nullable=True),
+    Column("error_code", Integer, nullable=True),
+    Column("error_message", Text, nullable=True),
+    Column("carrier", String(64), nullable=True),  # carrier that took it / it came from
+    Column("carrier_stat", String(32), nullable=True),  # raw receipt stat, for support
+    Column("carrier_err", String(64), nullable=True),  # raw receipt err, for support
+    Column("mm7_message_id", String(128), nullable=True),  # MMSC MessageID (MMS)
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+    Column("expires_at", DateTime(timezone=True), nullable=True),  # created + validity
+    Column("incomplete", Boolean, nullable=False, default=False),  # inbound, parts missing
+    Column("date_created", DateTime(timezone=True), nullable=False),
+    Column("date_updated", DateTime(timezone=True), nullable=False),
+    Column("date_sent", DateTime(timezone=True), nullable=True),
+    # Keyset paging and listing: newest first within an account.
+    Index("ix_messages_account_created", "account_sid", "date_created", "sid"),
+    Index("ix_messages_account_status", "account_sid", "status"),
+    Index("ix_messages_account_to", "account_sid", "to"),
+    Index("ix_messages_account_from", "account_sid", "from_"),
+    # The dispatcher's queue scan.
+    Index("ix_messages_status_next", "status", "next_attempt_at"),
+    Index("ix_messages_mm7_id", "mm7_message_id"),
+)
+
+segments = Table(
+    "segments",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("message_sid", String(34), ForeignKey("messages.sid"), nullable=False),
+    Column("seqno", Integer, nullable=False),  # 1-based
+    Column("total", Integer, nullable=False),
+    Column("carrier", String(64), nullable=True),
+    Column("bind", String(64), nullable=True),
+    Column("smsc_message_id", String(128), nullable=True),  # as received in submit_sm_resp
+    # Per-part delivery state from receipts: None until a receipt arrives.
+    Column("status", String(16), nullable=True),
+    Column("error_code", Integer, nullable=True),
+    Column("stat", String(32), nullable=True),
+    Column("err", String(64), nullable=True),
+    Column("submitted_at", DateTime(timezone=True), nullable=True),
+    Column("receipt_at", DateTime(timezone=True), nullable=True),
+    Index("ix_segments_message", "message_sid", "seqno"),
+)
+
+# Match keys of a segment's SMSC message id (see gateway.correlation.match_keys).
+segment_ids = Table(
+    "segment_ids",
+    metadata,
+    Column("key", String(160), nullable=False),
+    Column("segment_id", BigInteger().with_variant(Integer, "sqlite"), ForeignKey("segments.id"), nullable=False),
+    Column("account_sid", String(64), nullable=False),
+    Index("ix_segment_ids_key", "key"),
+)
+
+status_events = Table(
+    "status_events",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("message_sid", String(34), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("error_code", Integer, nullable=True),
+    Column("detail", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_status_events_message", "message_sid", "id"),
+)
+
+callback_outbox = Table(
+    "callback_outbox",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("message_sid", String(34), nullable=False),
+    Column("kind", String(16), nullable=False),  # status | inbound
+    Column("url", Text, nullable=False),
+    Column("method", String(8), nullable=False),  # GET | POST
+    Column("params", JSON, nullable=False),  # list of [name, value] pairs (repeats allowed)
+    Column("state", String(8), nullable=False, default="pending"),  # pending | done | dead
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_error", Text, nullable=True),
+    # In order per message: the lowest pending id of a message goes first.
+    Index("ix_callback_outbox_state_next", "state", "next_attempt_at"),
+    Index("ix_callback_outbox_message", "message_sid", "id"),
+)
+
+pending_receipts = Table(
+    "pending_receipts",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("account_sid", String(64), nullable=True),
+    Column("carrier", String(64), nullable=False),
+    Column("message_id", String(128), nullable=False),  # as received
+    Column("keys", JSON, nullable=False),  # match keys
+    Column("receipt", JSON, nullable=False),  # the parsed Receipt as a dict
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("state", String(12), nullable=False, default="waiting"),  # waiting | unmatched
+)
+
+inbound_parts = Table(
+    "inbound_parts",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("group_key", String(200), nullable=False),  # source|destination|reference
+    Column("carrier", String(64), nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("destination", String(64), nullable=False),
+    Column("reference", Integer, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("seqno", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Index("ix_inbound_parts_group", "group_key", "seqno"),
+)
+
+media = Table(
+    "media",
+    metadata,
+    Column("sid", String(34), primary_key=True),  # "ME" + 32 hex
+    Column("message_sid", String(34), nullable=False),
+    Column("account_sid", String(64), nullable=False),
+    Column("content_type", String(128), nullable=False),
+    Column("filename", String(256), nullable=True),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_media_message", "message_sid"),
+)
