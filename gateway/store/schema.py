@@ -93,13 +93,19 @@ messages = Table(
     Column("date_created", DateTime(timezone=True), nullable=False),
     Column("date_updated", DateTime(timezone=True), nullable=False),
     Column("date_sent", DateTime(timezone=True), nullable=True),
-    # Keyset paging and listing: newest first within an account.
+    # Listing and keyset paging within an account: every sort key of the API
+    # (DateCreated, Status, To, From, Direction) is followed by the tie
+    # breakers (date_created, sid), so "ORDER BY key, date_created, sid" and
+    # the keyset predicate "(key, date_created, sid) < (...)" walk one index.
     Index("ix_messages_account_created", "account_sid", "date_created", "sid"),
-    Index("ix_messages_account_status", "account_sid", "status"),
-    Index("ix_messages_account_to", "account_sid", "to"),
-    Index("ix_messages_account_from", "account_sid", "from_"),
-    # The dispatcher's queue scan.
+    Index("ix_messages_account_status", "account_sid", "status", "date_created", "sid"),
+    Index("ix_messages_account_to", "account_sid", "to", "date_created", "sid"),
+    Index("ix_messages_account_from", "account_sid", "from_", "date_created", "sid"),
+    Index("ix_messages_account_direction", "account_sid", "direction", "date_created", "sid"),
+    # The dispatcher's queue scan (next_attempt_at is set on insert) and the
+    # validity-period sweep.
     Index("ix_messages_status_next", "status", "next_attempt_at"),
+    Index("ix_messages_status_expires", "status", "expires_at"),
     Index("ix_messages_mm7_id", "mm7_message_id"),
 )
 

@@ -1,0 +1,58 @@
+"""Alembic, driven from code (no alembic.ini).
+
+``upgrade(url)`` brings a database to the head revision; ``current(url)``
+reports where it is.  ``carrier-gateway db upgrade`` and ``Store.start()``
+(for SQLite) call ``upgrade``.  The migration scripts live in
+``gateway/store/migrations/versions`` and must stay equal to
+``gateway.store.schema.metadata`` (a test compares them).
+"""
+from __future__ import annotations
+
+import os
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
+
+from .engine import make_engine
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", MIGRATIONS_DIR)
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head() -> str:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def upgrade_connection(connection: Connection, revision: str = "head") -> None:
+    command.upgrade(alembic_config(connection), revision)
+
+
+def upgrade(url: str, revision: str = "head") -> str:
+    """Migrate the database at ``url``; returns the revision it is now at."""
+    engine = make_engine(url, writer=True)
+    try:
+        with engine.begin() as connection:
+            upgrade_connection(connection, revision)
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def current(url: str) -> str | None:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
