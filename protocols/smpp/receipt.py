@@ -1,0 +1,277 @@
+"""Delivery receipts: spotting them and reading them (pure).
+
+Rules of this module:
+
+* A deliver_sm/data_sm is a receipt when its esm_class message-type bits
+  (2-5: 0x04 SMSC receipt, 0x08 SME delivery ack, 0x10 SME manual ack,
+  0x20 intermediate notification) are set, or when it carries the
+  ``receipted_message_id`` TLV (some carriers send receipts in data_sm, or
+  forget the esm_class bits but never the TLV).
+* The TLVs (``receipted_message_id``, ``message_state``,
+  ``network_error_code``) and the text (``short_message`` or
+  ``message_payload``) are read together; a TLV wins over the text.
+* The text parser is tolerant: keys in any case and any order, any of
+  them missing, ``err:`` of any length (decimal or hex), long ``stat:``
+  forms, ids zero-padded, hex or UUID, trailing NULs and padding ignored.
+  Each key counts once; a later repeat is part of the value before it
+  (so ``text:`` may quote ``stat:`` without confusing us).
+* Absent means ``None``.  Anything that is a receipt but cannot be read
+  (no message id anywhere, a malformed TLV) raises ``ReceiptError``; no
+  other exception escapes ``parse_receipt`` for any input.
+"""
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import asdict, dataclass
+from typing import Any, Mapping
+
+ESM_TYPE_MASK = 0x3C  # esm_class bits 2..5: the message type
+
+
+class ReceiptError(ValueError):
+    """A receipt that cannot be read."""
+
+
+class ReceiptKind(enum.Enum):
+    SMSC = 0x04  # SMSC delivery receipt
+    SME_ACK = 0x08  # SME delivery acknowledgement
+    MANUAL_ACK = 0x10  # SME manual/user acknowledgement
+    INTERMEDIATE = 0x20  # intermediate delivery notification
+
+
+# message_state TLV values (SMPP 3.4 section 5.2.28) and their text stat.
+MESSAGE_STATES = {
+    1: "ENROUTE",
+    2: "DELIVRD",
+    3: "EXPIRED",
+    4: "DELETED",
+    5: "UNDELIV",
+    6: "ACCEPTD",
+    7: "UNKNOWN",
+    8: "REJECTD",
+    9: "SKIPPED",  # SMPP 5.0
+}
+
+# Long and variant spellings seen from carriers -> the canonical stat.
+_STAT_ALIASES = {
+    "DELIVERED": "DELIVRD",
+    "DELIVRED": "DELIVRD",
+    "UNDELIVERABLE": "UNDELIV",
+    "UNDELIVERED": "UNDELIV",
+    "UNDELIVRD": "UNDELIV",
+    "REJECTED": "REJECTD",
+    "REJECT": "REJECTD",
+    "ACCEPTED": "ACCEPTD",
+    "EXPIRE": "EXPIRED",
+    "DELETE": "DELETED",
+    "EN_ROUTE": "ENROUTE",
+    "BUFFERED": "BUFFRED",
+    "UNKNOWN_STATE": "UNKNOWN",
+    "UNKNOWNSTATE": "UNKNOWN",
+}
+
+_KEYS = ("id", "sub", "dlvrd", "submit date", "done date", "stat", "err", "text")
+_KEY_RE = re.compile(
+    r"(?:^|(?<=[\s,;]))"
+    r"(id|sub|dlvrd|submit[ _-]?date|done[ _-]?date|stat|err|text)\s*:",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class NetworkError:
+    """The ``network_error_code`` TLV: network type (3 = GSM) and code."""
+
+    network_type: int
+    code: int
+
+    def __str__(self) -> str:
+        return f"{self.network_type}:{self.code}"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    message_id: str | None
+    kind: ReceiptKind = ReceiptKind.SMSC
+    stat: str | None = None  # canonical: DELIVRD, UNDELIV, ... (TLV wins)
+    stat_raw: str | None = None  # as the text spelled it
+    err: str | None = None  # the text's err:, raw
+    message_state: int | None = None
+    network_error: NetworkError | None = None
+    sub: int | None = None
+    dlvrd: int | None = None
+    submit_date: str | None = None
+    done_date: str | None = None
+    text: str | None = None
+
+    @property
+    def intermediate(self) -> bool:
+        return self.kind is ReceiptKind.INTERMEDIATE
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["kind"] = self.kind.name
+        if self.network_error is not None:
+            data["network_error"] = [self.network_error.network_type, self.network_error.code]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Receipt":
+        fields = dict(data)
+        fields["kind"] = ReceiptKind[fields.get("kind", "SMSC")]
+        net = fields.get("network_error")
+        fields["network_error"] = NetworkError(int(net[0]), int(net[1])) if net else None
+        return cls(**fields)
+
+
+def receipt_kind(esm_class: int) -> ReceiptKind | None:
+    """The receipt type named by esm_class bits 2-5, or None."""
+    bits = esm_class & ESM_TYPE_MASK
+    for kind in ReceiptKind:  # several bits set (malformed): the lowest wins
+        if bits & kind.value:
+            return kind
+    return None
+
+
+def is_receipt(esm_class: int, tlvs: Mapping[str, Any]) -> bool:
+    return receipt_kind(esm_class) is not None or tlvs.get("receipted_message_id") is not None
+
+
+def decode_text(data: bytes, data_coding: int) -> str:
+    """Receipt text: UCS-2 for data_coding 8, else ASCII-compatible octets.
+
+    Receipt keywords are the same octets in GSM-7 (unpacked), ASCII and
+    Latin-1, so Latin-1 reads all three without ever failing.
+    """
+    if data_coding & 0xEF == 0x08 and len(data) % 2 == 0:
+        try:
+            return data.decode("utf-16-be")
+        except UnicodeDecodeError:
+            pass
+    return data.decode("latin-1")
+
+
+def normalize_stat(stat: str | None) -> str | None:
+    if not stat:
+        return None
+    upper = stat.strip().upper()
+    return _STAT_ALIASES.get(upper, upper) or None
+
+
+def parse_text(text: str) -> dict[str, str]:
+    """The text's fields by canonical key (``submit date`` etc.), raw values."""
+    text = text.replace("\x00", " ")
+    found: list[tuple[str, int, int]] = []
+    seen: set[str] = set()
+    for match in _KEY_RE.finditer(text):
+        key = re.sub(r"[ _-]?date$", " date", match.group(1).lower())
+        if key in seen:
+            continue
+        seen.add(key)
+        found.append((key, match.start(), match.end()))
+    fields: dict[str, str] = {}
+    for index, (key, _start, end) in enumerate(found):
+        stop = found[index + 1][1] if index + 1 < len(found) else len(text)
+        value = text[end:stop].strip()
+        if key != "text":
+            value = value.split()[0] if value.split() else ""
+        if value:
+            fields[key] = value
+    return fields
+
+
+def _int_or_none(value: str | None) -> int | None:
+    if value is None or not (value.isascii() and value.isdigit()):
+        return None
+    return int(value)
+
+
+def _tlv_text(value: Any, name: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        value = bytes(value).decode("latin-1")
+    if not isinstance(value, str):
+        raise ReceiptError(f"TLV {name} is not a string")
+    value = value.strip("\x00 \t\r\n")
+    return value or None
+
+
+def _tlv_int(value: Any, name: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        if len(value) != 1:
+            raise ReceiptError(f"TLV {name} must be 1 octet, got {len(value)}")
+        return bytes(value)[0]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ReceiptError(f"TLV {name} is not an integer")
+
+
+def _tlv_network_error(value: Any) -> NetworkError | None:
+    if value is None:
+        return None
+    if isinstance(value, NetworkError):
+        return value
+    if isinstance(value, str):
+        try:
+            value = bytes.fromhex(value)
+        except ValueError:
+            raise ReceiptError("TLV network_error_code is not hex") from None
+    if isinstance(value, tuple) and len(value) == 2:
+        return NetworkError(int(value[0]), int(value[1]))
+    if not isinstance(value, (bytes, bytearray, memoryview)) or len(value) != 3:
+        raise ReceiptError("TLV network_error_code must be 3 octets")
+    data = bytes(value)
+    return NetworkError(data[0], int.from_bytes(data[1:3], "big"))
+
+
+def parse_receipt(
+    *,
+    esm_class: int,
+    data_coding: int = 0,
+    short_message: bytes = b"",
+    tlvs: Mapping[str, Any] | None = None,
+) -> Receipt | None:
+    """Read a receipt; None when the PDU is not a receipt at all.
+
+    ``tlvs`` maps TLV names to values: ``receipted_message_id`` (str/bytes),
+    ``message_state`` (int or 1 octet), ``network_error_code`` (3 octets,
+    hex string or ``NetworkError``), ``message_payload`` (bytes/str, used
+    when ``short_message`` is empty).
+    """
+    tlvs = tlvs or {}
+    if not is_receipt(esm_class, tlvs):
+        return None
+    kind = receipt_kind(esm_class) or ReceiptKind.SMSC
+    payload = short_message or tlvs.get("message_payload") or b""
+    if isinstance(payload, str):
+        text = payload
+    elif isinstance(payload, (bytes, bytearray, memoryview)):
+        text = decode_text(bytes(payload), data_coding)
+    else:
+        raise ReceiptError("receipt text is neither bytes nor str")
+    fields = parse_text(text)
+    state = _tlv_int(tlvs.get("message_state"), "message_state")
+    message_id = _tlv_text(tlvs.get("receipted_message_id"), "receipted_message_id")
+    message_id = message_id or fields.get("id")
+    if message_id is None:
+        raise ReceiptError(f"receipt without a message id: {text[:80]!r}")
+    stat_raw = fields.get("stat")
+    stat = MESSAGE_STATES.get(state, f"STATE{state}") if state is not None else normalize_stat(stat_raw)
+    return Receipt(
+        message_id=message_id,
+        kind=kind,
+        stat=stat,
+        stat_raw=stat_raw,
+        err=fields.get("err"),
+        message_state=state,
+        network_error=_tlv_network_error(tlvs.get("network_error_code")),
+        sub=_int_or_none(fields.get("sub")),
+        dlvrd=_int_or_none(fields.get("dlvrd")),
+        submit_date=fields.get("submit date"),
+        done_date=fields.get("done date"),
+        text=fields.get("text"),
+    )
