@@ -1,0 +1,204 @@
+"""The daemon's typed, frozen configuration, read from TOML.
+
+Rules:
+
+* Every key the operator can write is read here, checked, and turned into a
+  frozen dataclass.  Nothing else in the daemon reads TOML.
+* A bad config raises :class:`ConfigError` whose message names the file, the
+  key (``carriers[2] "att".window``) and the problem; the daemon refuses to
+  start.  Unknown keys are errors too: a typo must not silently fall back to a
+  default.
+* Secrets (``password``, ``auth_token``) never appear in a ``repr`` and so
+  never in a log line.
+
+See ``conf/gateway.toml`` for every key, documented.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from gateway.config_read import ConfigError, Table
+
+__all__ = [
+    "ApiConfig", "StoreConfig", "Account", "Number", "SmppSettings", "Mm7Settings",
+    "CarrierConfig", "PipelineConfig", "CallbacksConfig", "MediaConfig", "Config",
+    "ConfigError", "load", "loads", "from_dict",
+]
+
+BIND_TYPES = ("transmitter", "receiver", "transceiver", "transmitter+receiver")
+SEGMENT_MODES = ("udh", "sar", "payload")
+MM7_VERSIONS = ("5.3.0", "6.8.0")
+MID_SEND_POLICIES = ("at-least-once", "at-most-once")
+
+
+@dataclass(frozen=True)
+class ApiConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    max_body_bytes: int = 1 << 20
+    public_url: str | None = None  # how carriers/customers reach us (media, MM7)
+
+    @property
+    def listen(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    url: str = "sqlite:///var/gateway.db"
+
+
+@dataclass(frozen=True)
+class Account:
+    sid: str
+    auth_token: str = field(repr=False)
+    friendly_name: str = ""
+
+
+@dataclass(frozen=True)
+class Number:
+    number: str
+    account: str
+    sms_url: str | None = None
+    sms_method: str = "POST"
+
+
+@dataclass(frozen=True)
+class SmppSettings:
+    host: str
+    port: int
+    system_id: str
+    password: str = field(repr=False)
+    system_type: str = ""
+    bind: str = "transceiver"
+    binds: int = 1
+    window: int = 10
+    max_tps: float = 0.0  # per bind; 0 = no cap
+    registered_delivery: int = 1
+    enquire_link_interval: float = 30.0
+    response_timeout: float = 10.0
+    retries: int = 2
+    connect_timeout: float = 10.0
+    drain_timeout: float = 10.0
+    tls: bool = False
+    tls_verify: bool = True
+    tls_ca: str | None = None
+    national: frozenset[str] = frozenset()
+    concat_ref_bits: int = 8
+    segment_mode: str = "udh"
+    max_length: int = 1600
+
+
+@dataclass(frozen=True)
+class Mm7Settings:
+    url: str
+    vasp_id: str = ""
+    vas_id: str = ""
+    service_code: str = ""
+    username: str = ""
+    password: str = field(default="", repr=False)
+    mm7_version: str = "6.8.0"
+    use_prefix: bool = True
+    timeout: float = 30.0
+    retries: int = 2
+    # Bytes per sender type; None = the carrier profile's documented default.
+    size_limits: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class CarrierConfig:
+    name: str
+    protocol: str  # "smpp" | "mm7"
+    routes: tuple[str, ...] = ()
+    fallback: str | None = None
+    smpp: SmppSettings | None = None
+    mm7: Mm7Settings | None = None
+    receipts: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def channel(self) -> str:
+        return "sms" if self.protocol == "smpp" else "mms"
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    poll_interval: float = 1.0
+    batch_size: int = 500
+    max_in_flight: int = 5000
+    mid_send_policy: str = "at-least-once"
+    default_validity: int = 14400
+
+
+@dataclass(frozen=True)
+class CallbacksConfig:
+    retry_for: float = 86400.0
+    initial_backoff: float = 1.0
+    max_backoff: float = 600.0
+    timeout: float = 15.0
+    concurrency: int = 32
+    poll_interval: float = 1.0
+
+
+@dataclass(frozen=True)
+class MediaConfig:
+    allow_private_addresses: bool = False
+    fetch_timeout: float = 20.0
+    max_bytes: int = 5 << 20
+
+
+@dataclass(frozen=True)
+class Config:
+    api: ApiConfig = ApiConfig()
+    store: StoreConfig = StoreConfig()
+    accounts: tuple[Account, ...] = ()
+    numbers: tuple[Number, ...] = ()
+    carriers: tuple[CarrierConfig, ...] = ()
+    pipeline: PipelineConfig = PipelineConfig()
+    callbacks: CallbacksConfig = CallbacksConfig()
+    media: MediaConfig = MediaConfig()
+    receipts: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    log_level: str = "info"
+    source: str = "<config>"
+
+    def carrier(self, name: str) -> CarrierConfig:
+        for carrier in self.carriers:
+            if carrier.name == name:
+                return carrier
+        raise KeyError(name)
+
+    def account(self, sid: str) -> Account | None:
+        for account in self.accounts:
+            if account.sid == sid:
+                return account
+        return None
+
+
+def load(path: str) -> Config:
+    """Read and check the TOML file at *path*; raise ConfigError naming it."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read: {e.strerror or e}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{path}: not UTF-8 text: {e}") from None
+    return loads(text, source=path)
+
+
+def loads(text: str, *, source: str = "<config>") -> Config:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{source}: TOML syntax error: {e}") from None
+    return from_dict(data, source=source)
+
+
+def from_dict(data: Mapping[str, Any], *, source: str = "<config>") -> Config:
+    from gateway.config_sections import build_config
+
+    return build_config(Table(data, source, ""), source)
