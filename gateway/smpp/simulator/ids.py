@@ -1,0 +1,35 @@
+"""Message ids the simulator hands out: hex, decimal or UUID."""
+from __future__ import annotations
+
+import uuid
+from typing import Callable
+
+
+def id_generator(fmt: str, start: int = 1, seed: int | None = None) -> Callable[[], str]:
+    """A zero-argument function returning the next message id as text.
+
+    Hex ids are the form most SMSCs use (and the one receipts must match in
+    decimal too); decimal ids grow past 2**63 if started there; UUIDs are
+    random (seeded for reproducible tests).
+    """
+    counter = [start]
+    if fmt == "hex":
+        def next_hex() -> str:
+            n = counter[0]
+            counter[0] = n + 1
+            return f"{n:08x}"
+        return next_hex
+    if fmt == "decimal":
+        def next_decimal() -> str:
+            n = counter[0]
+            counter[0] = n + 1
+            return str(n)
+        return next_decimal
+    if fmt == "uuid":
+        import random
+        rng = random.Random(seed)
+
+        def next_uuid() -> str:
+            return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        return next_uuid
+    raise ValueError(f"unknown message id format {fmt!r}")
