@@ -1,0 +1,167 @@
+"""RCML replies to inbound messages (pure).
+
+When a number's ``sms_url`` answers 200, its body may be an RCML document
+asking us to send replies:
+
+    <Response>
+      <Message to="+1..." from="+1..." statusCallback="..." action="..." method="POST">
+        <Body>text</Body><Media contentType="image/png">https://...</Media>
+      </Message>
+      <Sms>older form, same attributes</Sms>
+    </Response>
+
+or a bare ``<Message>text</Message>``.  Rules:
+
+* ``to`` defaults to the inbound sender, ``from`` to our number.
+* ``statusCallback`` (else ``action``) becomes the reply's status callback,
+  called with ``method`` (default POST), as RCML documents it.
+* An empty body, ``<Response/>`` or a body that is not XML at all means no
+  reply.  Malformed XML raises ``RcmlError`` (the caller logs and ignores).
+* Never resolve entities or load DTDs: any DOCTYPE or ENTITY declaration is
+  refused before parsing, and the parser itself is built with
+  ``resolve_entities=False, no_network=True, load_dtd=False`` as a second
+  wall (no XXE, no billion laughs).
+* At most ``MAX_REPLIES`` replies; documents over ``MAX_DOCUMENT`` bytes
+  are refused.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lxml import etree
+
+MAX_DOCUMENT = 256 * 1024
+MAX_REPLIES = 10
+MAX_MEDIA = 10
+_DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+class RcmlError(ValueError):
+    """An sms_url answer that claims to be XML but cannot be used."""
+
+
+@dataclass(frozen=True)
+class MediaSpec:
+    url: str
+    content_type: str | None
+
+
+@dataclass(frozen=True)
+class ReplySpec:
+    to: str
+    from_: str
+    body: str
+    media: tuple[MediaSpec, ...] = ()
+    status_callback: str | None = None
+    status_callback_method: str = "POST"
+    action: str | None = None
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+
+
+def _local(tag: object) -> str:
+    if not isinstance(tag, str):
+        return ""
+    return etree.QName(tag).localname.lower()
+
+
+def _as_bytes(document: bytes | str) -> bytes:
+    if isinstance(document, str):
+        return document.encode("utf-8")
+    return bytes(document)
+
+
+def _looks_like_xml(data: bytes) -> bool:
+    stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True  # UTF-16 with a BOM
+    return stripped.startswith(b"<")
+
+
+def parse_document(document: bytes | str) -> etree._Element | None:
+    """The root element, None for "no reply", RcmlError when unusable."""
+    data = _as_bytes(document)
+    if len(data) > MAX_DOCUMENT:
+        raise RcmlError(f"RCML document over {MAX_DOCUMENT} bytes")
+    if not data.strip() or not _looks_like_xml(data):
+        return None
+    probe = data.replace(b"\x00", b"")  # sees declarations in UTF-16 too
+    if _DECLARATION.search(probe):
+        raise RcmlError("RCML document declares a DOCTYPE or ENTITY; refused")
+    try:
+        root = etree.fromstring(data, parser=_parser())
+    except (etree.XMLSyntaxError, ValueError) as exc:
+        raise RcmlError(f"malformed RCML: {exc}") from None
+    if root is None:
+        return None
+    if root.getroottree().docinfo.doctype:
+        raise RcmlError("RCML document declares a DOCTYPE; refused")
+    return root
+
+
+def _text(element: etree._Element) -> str:
+    """The element's own text, without child elements' text."""
+    pieces = [element.text or ""]
+    pieces += [child.tail or "" for child in element]
+    return "".join(pieces).strip()
+
+
+def _reply(element: etree._Element, sender: str, our_number: str) -> ReplySpec:
+    body_parts: list[str] = []
+    media: list[MediaSpec] = []
+    has_body = False
+    for child in element:
+        name = _local(child.tag)
+        if name == "body":
+            has_body = True
+            body_parts.append("".join(child.itertext()).strip())
+        elif name == "media" and len(media) < MAX_MEDIA:
+            url = "".join(child.itertext()).strip()
+            if url:
+                media.append(MediaSpec(url, child.get("contentType") or child.get("content-type")))
+    body = "\n".join(body_parts) if has_body else _text(element)
+    method = (element.get("method") or "POST").strip().upper()
+    if method not in ("GET", "POST"):
+        method = "POST"
+    action = (element.get("action") or "").strip() or None
+    callback = (element.get("statusCallback") or "").strip() or action
+    return ReplySpec(
+        to=(element.get("to") or "").strip() or sender,
+        from_=(element.get("from") or "").strip() or our_number,
+        body=body,
+        media=tuple(media),
+        status_callback=callback,
+        status_callback_method=method,
+        action=action,
+    )
+
+
+def parse_rcml(document: bytes | str, *, sender: str, our_number: str) -> tuple[ReplySpec, ...]:
+    """The replies an sms_url answer asks for (possibly none).
+
+    ``sender`` is the inbound message's From, ``our_number`` its To.
+    Raises ``RcmlError`` for malformed or dangerous XML.
+    """
+    root = parse_document(document)
+    if root is None:
+        return ()
+    name = _local(root.tag)
+    if name in ("message", "sms"):
+        elements = [root]
+    elif name == "response":
+        elements = [child for child in root if _local(child.tag) in ("message", "sms")]
+    else:
+        raise RcmlError(f"RCML root element <{etree.QName(root.tag).localname}> is not <Response>")
+    replies = [_reply(element, sender, our_number) for element in elements[:MAX_REPLIES]]
+    return tuple(reply for reply in replies if reply.body or reply.media)
