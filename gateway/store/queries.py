@@ -1,0 +1,142 @@
+"""Read queries behind the Messages API: one message, listing, media.
+
+Listing stays fast on large tables:
+* every sort key has an index (account_sid, key, date_created, sid), and the
+  order is always ``key, date_created, sid`` in one direction;
+* a page reached through a page token (``after``/``before`` a sid, as the
+  API's next/previous page URIs carry) is a keyset query: an index seek,
+  whatever the page number;
+* a page reached by number alone uses OFFSET, walking from whichever end of
+  the result is nearer (the last page costs as little as the first);
+* a pure prefix filter on To/From becomes an index range on SQLite.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Mapping
+
+from sqlalchemy import and_, func, select, tuple_
+from sqlalchemy.engine import Connection
+
+from . import schema as s
+
+m = s.messages
+SORT_COLUMNS = {"date_created": m.c.date_created, "from_": m.c.from_, "to": m.c.to,
+                "direction": m.c.direction, "status": m.c.status}
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    channel: str | None = None  # only this channel (sms | mms)
+    api: str | None = None  # only messages created through this API
+    to: str | None = None  # LIKE pattern, '%' wildcard (prefix: "+1%")
+    to_channel: str | None = None
+    from_: str | None = None
+    from_channel: str | None = None
+    start: datetime | None = None  # date_created >= start
+    end: datetime | None = None  # date_created <= end
+    status: str | None = None
+    error_code: int | None = None
+    body: str | None = None  # substring, case-insensitive
+    sort: str = "date_created"
+    descending: bool = True
+    page: int = 0
+    page_size: int = 50
+    token: tuple[str, str] | None = None  # ("after" | "before", sid)
+
+
+def get_message(conn: Connection, account_sid: str, sid: str) -> Mapping[str, Any] | None:
+    return conn.execute(select(m).where(m.c.sid == sid, m.c.account_sid == account_sid)
+                        ).mappings().first()
+
+
+def get_media(conn: Connection, account_sid: str, media_sid: str) -> Mapping[str, Any] | None:
+    md = s.media
+    return conn.execute(select(md).where(md.c.sid == media_sid,
+                                         md.c.account_sid == account_sid)).mappings().first()
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("_", "\\_")
+
+
+def _pattern(conn: Connection, column, pattern: str):
+    body = pattern.rstrip("%")
+    if conn.dialect.name == "sqlite" and body and "%" not in body and pattern.endswith("%"):
+        upper = body[:-1] + chr(ord(body[-1]) + 1)
+        return and_(column >= body, column < upper)
+    if "%" not in pattern:
+        return column == pattern
+    return column.like(_escape(pattern), escape="\\")
+
+
+def _filters(conn: Connection, account_sid: str, q: ListQuery) -> list:
+    where = [m.c.account_sid == account_sid]
+    for channel in {q.channel, q.to_channel, q.from_channel} - {None}:
+        where.append(m.c.channel == channel)
+    if q.api:
+        where.append(m.c.api == q.api)
+    if q.to:
+        where.append(_pattern(conn, m.c.to, q.to))
+    if q.from_:
+        where.append(_pattern(conn, m.c.from_, q.from_))
+    if q.start is not None:
+        where.append(m.c.date_created >= q.start)
+    if q.end is not None:
+        where.append(m.c.date_created <= q.end)
+    if q.status:
+        where.append(m.c.status == q.status)
+    if q.error_code is not None:
+        where.append(m.c.error_code == q.error_code)
+    if q.body:
+        needle = "%" + _escape(q.body).replace("%", "\\%") + "%"
+        where.append(m.c.body.ilike(needle, escape="\\"))
+    return where
+
+
+def _order(q: ListQuery, descending: bool) -> list:
+    keys = [SORT_COLUMNS[q.sort]] if q.sort != "date_created" else []
+    keys += [m.c.date_created, m.c.sid]
+    return [k.desc() if descending else k.asc() for k in keys]
+
+
+def _keyset(conn: Connection, account_sid: str, q: ListQuery, forward: bool):
+    """The predicate placing rows after (forward) / before a token's row."""
+    cursor = get_message(conn, account_sid, q.token[1])
+    if cursor is None:
+        return None
+    keys = ([q.sort] if q.sort != "date_created" else []) + ["date_created", "sid"]
+    mine = tuple_(*[SORT_COLUMNS.get(k, m.c.sid) for k in keys])
+    theirs = tuple_(*[cursor[k] for k in keys])
+    return mine < theirs if q.descending == forward else mine > theirs
+
+
+def count_messages(conn: Connection, account_sid: str, q: ListQuery) -> int:
+    return conn.execute(select(func.count()).select_from(m)
+                        .where(*_filters(conn, account_sid, q))).scalar_one()
+
+
+def list_messages(conn: Connection, account_sid: str,
+                  q: ListQuery) -> tuple[list[Mapping[str, Any]], int]:
+    """One page of messages and the total number matching."""
+    total = count_messages(conn, account_sid, q)
+    where = _filters(conn, account_sid, q)
+    offset = q.page * q.page_size
+    if q.token is not None:
+        forward = q.token[0] == "after"
+        predicate = _keyset(conn, account_sid, q, forward)
+        if predicate is not None:
+            descending = q.descending if forward else not q.descending
+            rows = conn.execute(select(m).where(*where, predicate)
+                                .order_by(*_order(q, descending)).limit(q.page_size)
+                                ).mappings().all()
+            return (list(rows) if forward else list(reversed(rows))), total
+    if offset > total // 2 and offset < total:
+        count = min(q.page_size, total - offset)
+        rows = conn.execute(select(m).where(*where).order_by(*_order(q, not q.descending))
+                            .offset(total - offset - count).limit(count)).mappings().all()
+        return list(reversed(rows)), total
+    rows = conn.execute(select(m).where(*where).order_by(*_order(q, q.descending))
+                        .offset(offset).limit(q.page_size)).mappings().all()
+    return list(rows), total

@@ -1,0 +1,124 @@
+"""The outbound queue as the dispatcher sees it.
+
+* ``claim_queued`` moves due ``queued`` messages to ``sending`` in one
+  statement batch inside the writer's transaction, so two claims never get
+  the same message.  The first claim of a Messages API message enqueues its
+  ``sending`` callback; a re-claim after ``requeue`` does not repeat it.
+* ``requeue`` puts a claimed message back (no bind up, retry later).  It is
+  the one backwards move, and it is not a status change the customer sees.
+* ``requeue_stuck`` is the restart policy for messages caught in
+  ``sending`` by a crash.  Default ``at-least-once``: they go back to
+  ``queued`` (their half-written segment rows are dropped) and are sent
+  again; a message whose submit_sm reached the SMSC just before the crash may
+  be delivered twice.  ``at-most-once`` fails them with 30008 instead.
+* ``expire_unsent`` fails messages still queued when their validity period
+  ends (error 30001, the status callback fires as for any failure).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Mapping
+
+from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.engine import Connection
+
+from . import schema as s
+from .messages import maybe_enqueue_status_callback, transition
+from .timeutil import utc
+
+EXPIRED_CODE = 30001
+EXPIRED_MESSAGE = "validity period ended before the message could be sent"
+INTERRUPTED_CODE = 30008
+INTERRUPTED_MESSAGE = "sending was interrupted by a restart (at-most-once policy)"
+
+m = s.messages
+
+
+def claim_queued(conn: Connection, now: datetime, limit: int) -> list[Mapping[str, Any]]:
+    """Claim up to ``limit`` due queued messages (oldest first) for sending."""
+    now = utc(now)
+    sids = conn.execute(
+        select(m.c.sid)
+        .where(m.c.status == s.QUEUED, m.c.next_attempt_at <= now,
+               or_(m.c.expires_at.is_(None), m.c.expires_at > now))
+        .order_by(m.c.next_attempt_at, m.c.date_created, m.c.sid)
+        .limit(limit)).scalars().all()
+    if not sids:
+        return []
+    conn.execute(
+        update(m).where(m.c.sid.in_(sids), m.c.status == s.QUEUED)
+        .values(status=s.SENDING, date_updated=now, attempts=m.c.attempts + 1))
+    rows = conn.execute(
+        select(m).where(m.c.sid.in_(sids), m.c.status == s.SENDING)
+        .order_by(m.c.next_attempt_at, m.c.date_created, m.c.sid)).mappings().all()
+    if rows:
+        conn.execute(insert(s.status_events), [
+            {"message_sid": row["sid"], "status": s.SENDING, "error_code": None,
+             "detail": None, "created_at": now} for row in rows])
+    for row in rows:
+        if row["attempts"] == 1:
+            maybe_enqueue_status_callback(conn, row, now=now)
+    return list(rows)
+
+
+def requeue(conn: Connection, sid: str, *, now: datetime, next_attempt_at: datetime,
+            detail: str | None = None) -> bool:
+    """Put a ``sending`` message back in the queue, due at ``next_attempt_at``."""
+    now = utc(now)
+    result = conn.execute(
+        update(m).where(m.c.sid == sid, m.c.status == s.SENDING)
+        .values(status=s.QUEUED, date_updated=now, next_attempt_at=utc(next_attempt_at)))
+    if result.rowcount != 1:
+        return False
+    conn.execute(insert(s.status_events), {
+        "message_sid": sid, "status": s.QUEUED, "error_code": None,
+        "detail": detail or "requeued", "created_at": now})
+    return True
+
+
+def _drop_segments(conn: Connection, sids: list[str]) -> None:
+    segment_ids = select(s.segments.c.id).where(s.segments.c.message_sid.in_(sids))
+    conn.execute(delete(s.segment_ids).where(s.segment_ids.c.segment_id.in_(segment_ids)))
+    conn.execute(delete(s.segments).where(s.segments.c.message_sid.in_(sids)))
+
+
+def requeue_stuck(conn: Connection, now: datetime, *,
+                  policy: str = "at-least-once") -> list[str]:
+    """Resolve messages left in ``sending`` by a crash; returns their sids."""
+    if policy not in ("at-least-once", "at-most-once"):
+        raise ValueError(f"unknown mid-send policy {policy!r}")
+    now = utc(now)
+    sids = list(conn.execute(select(m.c.sid).where(m.c.status == s.SENDING)).scalars())
+    if not sids:
+        return []
+    if policy == "at-most-once":
+        for sid in sids:
+            transition(conn, sid, s.FAILED, now=now, error_code=INTERRUPTED_CODE,
+                       error_message=INTERRUPTED_MESSAGE)
+        return sids
+    _drop_segments(conn, sids)
+    conn.execute(update(m).where(m.c.sid.in_(sids), m.c.status == s.SENDING)
+                 .values(status=s.QUEUED, date_updated=now, next_attempt_at=now))
+    conn.execute(insert(s.status_events), [
+        {"message_sid": sid, "status": s.QUEUED, "error_code": None,
+         "detail": "requeued after restart (at-least-once)", "created_at": now}
+        for sid in sids])
+    return sids
+
+
+def expire_unsent(conn: Connection, now: datetime) -> list[str]:
+    """Fail queued messages whose validity period has ended; returns sids."""
+    now = utc(now)
+    sids = list(conn.execute(
+        select(m.c.sid).where(m.c.status == s.QUEUED, m.c.expires_at.is_not(None),
+                              m.c.expires_at <= now)).scalars())
+    return [sid for sid in sids
+            if transition(conn, sid, s.FAILED, now=now, error_code=EXPIRED_CODE,
+                          error_message=EXPIRED_MESSAGE)]
+
+
+def queue_depth(conn: Connection) -> int:
+    """Messages waiting to be sent (queued + sending)."""
+    from sqlalchemy import func
+    return conn.execute(select(func.count()).select_from(m)
+                        .where(m.c.status.in_([s.QUEUED, s.SENDING]))).scalar_one()

@@ -1,0 +1,198 @@
+"""The Twisted face of the store: one writer thread with group commit, a
+small pool of reader threads.
+
+Theory of operation:
+
+* ``write(fn, *a, **kw)`` queues a job.  The single writer thread takes the
+  first job, then drains everything else queued (up to ``max_batch``) and runs
+  the lot in ONE transaction, each job inside its own SAVEPOINT: a job that
+  raises rolls back only its savepoint and fails only its own Deferred.  After
+  the COMMIT every Deferred fires on the reactor thread (one
+  ``callFromThread`` per batch).  So a Deferred that fires with a result
+  means the write is durable; at thousands of writes per second the store
+  pays one commit (one WAL sync) per batch, not per message.
+* If the COMMIT itself fails, every job of the batch fails.
+* ``read(fn, ...)`` runs on a reader thread with its own connection (WAL lets
+  readers run beside the writer).  Blocking SQL never runs on the reactor.
+* ``start()`` migrates SQLite databases to the head revision on the writer
+  thread before any queued write runs; ``stop()`` lets every write already
+  queued finish, then closes.  Writes after ``stop()`` fail with StoreClosed.
+"""
+from __future__ import annotations
+
+import queue
+import threading
+from typing import Any, Callable
+
+from twisted.internet.defer import Deferred, fail, succeed
+from twisted.internet.threads import deferToThreadPool
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from twisted.python.threadpool import ThreadPool
+
+from .engine import is_sqlite, make_engine
+
+_STOP = object()
+
+
+class StoreClosed(RuntimeError):
+    """The store is stopped (or not started); the write was not queued."""
+
+
+class Store:
+    log = Logger()
+
+    def __init__(self, url: str, reactor, *, readers: int = 4, max_batch: int = 1000,
+                 durability: str = "normal", migrate: bool | None = None) -> None:
+        self.url = url
+        self._reactor = reactor
+        self._readers = readers
+        self._max_batch = max_batch
+        self._durability = durability
+        self._migrate = is_sqlite(url) if migrate is None else migrate
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._pool: ThreadPool | None = None
+        self._write_engine = None
+        self._read_engine = None
+        self._stopped: Deferred | None = None
+        self._open = False
+        self.stats = {"transactions": 0, "jobs": 0, "failed_jobs": 0, "queued": 0}
+
+    # -- lifecycle -------------------------------------------------------
+    def start(self) -> Deferred:
+        """Open engines, migrate (SQLite by default), start the threads."""
+        self._write_engine = make_engine(self.url, writer=True, durability=self._durability)
+        self._read_engine = make_engine(self.url, durability=self._durability,
+                                        pool_size=self._readers)
+        self._pool = ThreadPool(minthreads=0, maxthreads=self._readers, name="store-reader")
+        self._pool.start()
+        started: Deferred = Deferred()
+        self._stopped = Deferred()
+        self._open = True
+        self._thread = threading.Thread(target=self._writer_main, args=(started,),
+                                        name="store-writer", daemon=True)
+        self._thread.start()
+        return started
+
+    def stop(self) -> Deferred:
+        """Finish every queued write, then close.  Fires when closed."""
+        if not self._open:
+            return succeed(None)
+        self._open = False
+        self._queue.put(_STOP)
+        stopped = self._stopped
+
+        def closed(result):
+            self._pool.stop()
+            self._read_engine.dispose()
+            self._write_engine.dispose()
+            return result
+
+        return stopped.addBoth(closed)
+
+    @property
+    def queue_depth(self) -> int:
+        return self.stats["queued"]
+
+    # -- jobs ------------------------------------------------------------
+    def write(self, fn: Callable[..., Any], *args, **kwargs) -> Deferred:
+        if not self._open:
+            return fail(StoreClosed("store is not running"))
+        d: Deferred = Deferred()
+        self.stats["queued"] += 1
+        self._queue.put((fn, args, kwargs, d))
+        return d
+
+    def read(self, fn: Callable[..., Any], *args, **kwargs) -> Deferred:
+        if not self._open:
+            return fail(StoreClosed("store is not running"))
+        return deferToThreadPool(self._reactor, self._pool, self._run_read, fn, args, kwargs)
+
+    def _run_read(self, fn, args, kwargs):
+        with self._read_engine.connect() as conn:
+            return fn(conn, *args, **kwargs)
+
+    # -- the writer thread -------------------------------------------------
+    def _writer_main(self, started: Deferred) -> None:
+        try:
+            if self._migrate:
+                from .migrate import upgrade_connection
+                with self._write_engine.begin() as conn:
+                    upgrade_connection(conn)
+        except BaseException:
+            failure = Failure()
+            self._reactor.callFromThread(started.errback, failure)
+            self._fail_queue(failure)
+            return
+        self._reactor.callFromThread(started.callback, None)
+        conn = None
+        running = True
+        while running:
+            batch = [self._queue.get()]
+            if batch[0] is _STOP:
+                break
+            while len(batch) < self._max_batch:
+                try:
+                    job = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if job is _STOP:
+                    running = False
+                    break
+                batch.append(job)
+            if conn is None:
+                conn = self._write_engine.connect()
+            outcomes, conn = self._commit(conn, batch)
+            self._reactor.callFromThread(self._deliver, outcomes)
+        if conn is not None:
+            conn.close()
+        self._reactor.callFromThread(self._stopped.callback, None)
+
+    def _commit(self, conn, batch):
+        outcomes = []
+        try:
+            with conn.begin():
+                for fn, args, kwargs, d in batch:
+                    savepoint = conn.begin_nested()
+                    try:
+                        result = fn(conn, *args, **kwargs)
+                    except Exception:
+                        savepoint.rollback()
+                        outcomes.append((d, False, Failure()))
+                    else:
+                        savepoint.commit()
+                        outcomes.append((d, True, result))
+        except Exception:
+            failure = Failure()
+            self.log.failure("store: group commit of {n} jobs failed", failure, n=len(batch))
+            outcomes = [(d, False, failure) for _fn, _a, _kw, d in batch]
+            try:
+                conn.invalidate()
+                conn.close()
+            except Exception:
+                pass
+            conn = None
+        return outcomes, conn
+
+    def _deliver(self, outcomes) -> None:
+        self.stats["transactions"] += 1
+        self.stats["jobs"] += len(outcomes)
+        self.stats["queued"] -= len(outcomes)
+        for d, ok, result in outcomes:
+            if ok:
+                d.callback(result)
+            else:
+                self.stats["failed_jobs"] += 1
+                d.errback(result)
+
+    def _fail_queue(self, failure: Failure) -> None:
+        self._reactor.callFromThread(setattr, self, "_open", False)
+        while True:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if job is not _STOP:
+                self._reactor.callFromThread(job[3].errback, failure)
+        self._reactor.callFromThread(self._stopped.callback, None)
