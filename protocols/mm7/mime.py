@@ -1,0 +1,184 @@
+"""MIME for MM7: building multipart bodies by hand, reading them leniently.
+
+Building: SOAP with attachments (``multipart/related; type="text/xml";
+start="<...>"``) is written by hand, since zeep cannot.  Content-IDs are always
+written in angle brackets; boundaries are passed in so output is reproducible.
+
+Reading follows what real MMSCs send, not what they should: a missing
+``start`` (the first XML part is the envelope), Content-IDs with or without
+angle brackets, upper-case ``BASE64``, a bare ``text/xml`` body with no
+multipart at all.  The stdlib ``email`` parser is forgiving in exactly these
+ways; a body over the size cap is refused before it is parsed.
+"""
+from __future__ import annotations
+
+import base64
+import email.message
+import email.parser
+import email.utils
+import email.policy
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+from protocols.mm7.errors import Mm7ParseError
+
+CRLF = b"\r\n"
+MAX_BODY_BYTES = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Part:
+    """One MIME part to build.  ``content_id`` is written as ``<content_id>``."""
+
+    content_type: str
+    body: bytes
+    content_id: str | None = None
+    location: str | None = None
+    transfer_encoding: str | None = None  # None: base64 for binary, 8bit for text
+
+    @property
+    def encoding(self) -> str:
+        if self.transfer_encoding:
+            return self.transfer_encoding
+        ctype = self.content_type.lower()
+        if ctype.startswith("multipart/"):
+            return "8bit"  # RFC 2045: a multipart is never itself encoded
+        textual = ctype.startswith(("text/", "application/smil", "application/xml"))
+        return "8bit" if textual else "base64"
+
+    def headers(self) -> bytes:
+        lines = [f"Content-Type: {self.content_type}"]
+        if self.content_id:
+            lines.append(f"Content-ID: <{self.content_id}>")
+        if self.location:
+            lines.append(f"Content-Location: {self.location}")
+        lines.append(f"Content-Transfer-Encoding: {self.encoding}")
+        return CRLF.join(line.encode("utf-8") for line in lines) + CRLF
+
+    def encoded_body(self) -> bytes:
+        if self.encoding.lower() == "base64":
+            return base64.encodebytes(self.body).replace(b"\n", CRLF)
+        return self.body
+
+
+def multipart(parts: list[Part], boundary: str, *, subtype: str = "related",
+              params: tuple[tuple[str, str], ...] = ()) -> tuple[str, bytes]:
+    """``(Content-Type value, body)`` of a multipart made of ``parts``."""
+    out = bytearray()
+    delim = b"--" + boundary.encode("ascii")
+    for part in parts:
+        out += delim + CRLF + part.headers() + CRLF + part.encoded_body() + CRLF
+    out += delim + b"--" + CRLF
+    ctype = f'multipart/{subtype}; boundary="{boundary}"'
+    for key, value in params:
+        ctype += f'; {key}="{value}"'
+    return ctype, bytes(out)
+
+
+# --------------------------------------------------------------------- reading
+
+@dataclass(frozen=True)
+class Attachment:
+    """A received MIME part.  ``content_type`` is lower-case ``type/subtype``;
+    ``content_id`` has no angle brackets; a multipart keeps its ``parts``."""
+
+    content_type: str
+    data: bytes
+    content_id: str | None = None
+    location: str | None = None
+    charset: str | None = None
+    filename: str | None = None
+    parts: tuple["Attachment", ...] = field(default=())
+
+    def leaves(self) -> list["Attachment"]:
+        if not self.parts:
+            return [self]
+        return [leaf for part in self.parts for leaf in part.leaves()]
+
+    def text(self) -> str:
+        return self.data.decode(self.charset or "utf-8", errors="replace")
+
+
+def clean_cid(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = unquote(value.strip())
+    if value[:4].lower() == "cid:":
+        value = value[4:]
+    return value.strip().strip("<>").strip() or None
+
+
+def _attachment(msg) -> Attachment:
+    ctype = msg.get_content_type().lower()
+    parts: tuple[Attachment, ...] = ()
+    if msg.is_multipart():
+        parts = tuple(_attachment(sub) for sub in msg.get_payload())
+        data = b""
+    else:
+        data = msg.get_payload(decode=True) or b""
+    return Attachment(
+        content_type=ctype,
+        data=data,
+        content_id=clean_cid(msg.get("Content-ID")),
+        location=(msg.get("Content-Location") or "").strip() or None,
+        charset=msg.get_content_charset(),
+        filename=msg.get_filename(),
+        parts=parts,
+    )
+
+
+def parse_body(content_type: str | None, body: bytes, *, max_bytes: int = MAX_BODY_BYTES) -> Attachment:
+    """Parse an HTTP body with its Content-Type header into an ``Attachment`` tree."""
+    if len(body) > max_bytes:
+        raise Mm7ParseError(f"body is {len(body)} bytes, over the {max_bytes}-byte cap")
+    ctype = (content_type or "text/xml").replace("\r", " ").replace("\n", " ")
+    raw = b"Content-Type: " + ctype.encode("latin-1", "replace") + CRLF + CRLF + body
+    try:
+        msg = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(raw)
+        root = _attachment(msg)
+    except Exception as exc:  # the email package raises assorted errors on junk
+        raise Mm7ParseError(f"malformed MIME body: {exc}") from None
+    if root.content_type.startswith("multipart/") and not root.parts:
+        raise Mm7ParseError("multipart body without any parts (missing or wrong boundary?)")
+    return root
+
+
+def split_soap(content_type: str | None, body: bytes, *, max_bytes: int = MAX_BODY_BYTES
+               ) -> tuple[bytes, list[Attachment]]:
+    """The SOAP envelope bytes and the other top-level parts of an MM7 body."""
+    root = parse_body(content_type, body, max_bytes=max_bytes)
+    if not root.parts:
+        return root.data, []
+    start = clean_cid(_param(content_type or "", "start"))
+    chosen = None
+    if start:
+        chosen = next((p for p in root.parts if p.content_id and p.content_id.lower() == start.lower()), None)
+    if chosen is None:
+        chosen = next((p for p in root.parts if "xml" in p.content_type and not p.parts), root.parts[0])
+    return chosen.data, [p for p in root.parts if p is not chosen]
+
+
+def _param(content_type: str, name: str) -> str | None:
+    msg = email.message.Message()
+    msg["Content-Type"] = content_type
+    value = msg.get_param(name)
+    if isinstance(value, tuple):
+        value = email.utils.collapse_rfc2231_value(value)
+    return value
+
+
+def find_content(attachments: list[Attachment], href: str | None) -> Attachment | None:
+    """The part a ``Content href="cid:..."`` points at, leniently: by
+    Content-ID (brackets/case ignored), then Content-Location, then the only
+    or first attachment."""
+    if not attachments:
+        return None
+    ref = clean_cid(href)
+    if ref:
+        for part in attachments:
+            if part.content_id and part.content_id.lower() == ref.lower():
+                return part
+        for part in attachments:
+            if part.location and clean_cid(part.location).lower() == ref.lower():
+                return part
+    return attachments[0]

@@ -1,0 +1,1 @@
+"""MM7 and SOAP 1.1 schema files (package data); see SOURCES.md."""
