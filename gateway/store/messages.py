@@ -126,6 +126,7 @@ def address(row: Mapping[str, Any], value: str) -> str:
 
 def status_callback_params(row: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The status callback's form parameters (names may repeat)."""
+    media = row.get("media_list") or []
     params = [
         ("MessageSid", row["sid"]),
         ("SmsSid", row["sid"]),
@@ -136,14 +137,14 @@ def status_callback_params(row: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("MessageStatus", row["status"]),
         ("SmsStatus", row["status"]),
         ("ApiVersion", "2012-04-24"),
-        ("NumSegments", str(row["num_segments"])),
-        ("NumMedia", str(row["num_media"])),
+        ("NumSegments", str(row.get("num_segments") or 1)),
+        ("NumMedia", str(len(media))),
     ]
-    if row["error_code"] is not None:
+    if row.get("error_code") is not None:
         params.append(("ErrorCode", str(row["error_code"])))
-        if row["error_message"]:
+        if row.get("error_message"):
             params.append(("ErrorMessage", row["error_message"]))
-    for item in row["media_list"] or []:
+    for item in media:
         params.append(("MediaUrl", item.get("url") or ""))
         params.append(("MediaType", item.get("content_type") or ""))
     return params

@@ -1,0 +1,29 @@
+"""Rows for store tests."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+T0 = datetime(2026, 11, 27, 12, 0, 0, tzinfo=timezone.utc)
+
+
+def message_row(**overrides) -> dict:
+    row = {
+        "sid": "SM" + uuid.uuid4().hex,
+        "account_sid": "AC" + "1" * 32,
+        "api": "messages",
+        "direction": "outbound-api",
+        "channel": "sms",
+        "from_": "+15550001111",
+        "to": "+15550002222",
+        "body": "hello",
+        "status": "queued",
+        "num_segments": 1,
+        "media_list": [],
+        "status_callback": "http://127.0.0.1:9/cb",
+        "status_callback_method": "POST",
+        "date_created": T0,
+        "expires_at": T0 + timedelta(seconds=14400),
+    }
+    row.update(overrides)
+    return row

@@ -1,0 +1,121 @@
+from datetime import timedelta
+
+from sqlalchemy import insert, select
+
+from gateway.store import schema as s
+from gateway.store.messages import (callback_dead, callback_done, callback_retry, claim_queued,
+                                    due_callbacks, enqueue_callback, expire_unsent,
+                                    get_message_row, insert_message, requeue, requeue_stuck,
+                                    transition)
+
+from .factories import T0, message_row
+
+
+def cb_statuses(conn, sid):
+    rows = conn.execute(select(s.callback_outbox).where(s.callback_outbox.c.message_sid == sid)
+                        .order_by(s.callback_outbox.c.id)).mappings().all()
+    return [dict(map(tuple, r["params"]))["MessageStatus"] for r in rows]
+
+
+def test_claim_queued_oldest_first_limit_and_due_time(conn):
+    rows = [message_row(date_created=T0 + timedelta(seconds=i)) for i in range(5)]
+    for row in rows:
+        insert_message(conn, row)
+    later = message_row(date_created=T0, next_attempt_at=T0 + timedelta(minutes=5))
+    insert_message(conn, later)
+    claimed = claim_queued(conn, T0 + timedelta(seconds=10), 3)
+    assert [r["sid"] for r in claimed] == [r["sid"] for r in rows[:3]]
+    assert all(r["status"] == "sending" and r["attempts"] == 1 for r in claimed)
+    rest = claim_queued(conn, T0 + timedelta(seconds=10), 10)
+    assert [r["sid"] for r in rest] == [r["sid"] for r in rows[3:]]
+    assert claim_queued(conn, T0 + timedelta(seconds=10), 10) == []
+    assert [r["sid"] for r in claim_queued(conn, T0 + timedelta(minutes=5), 10)] == [later["sid"]]
+
+
+def test_claim_skips_expired_and_expire_unsent_fails_them(conn):
+    row = message_row(expires_at=T0 + timedelta(seconds=60))
+    insert_message(conn, row)
+    assert claim_queued(conn, T0 + timedelta(seconds=61), 10) == []
+    assert expire_unsent(conn, T0 + timedelta(seconds=30)) == []
+    assert expire_unsent(conn, T0 + timedelta(seconds=61)) == [row["sid"]]
+    stored = get_message_row(conn, row["sid"])
+    assert (stored["status"], stored["error_code"]) == ("failed", 30001)
+    assert cb_statuses(conn, row["sid"]) == ["failed"]
+
+
+def test_requeue_then_reclaim_sends_sending_callback_once(conn):
+    row = message_row()
+    insert_message(conn, row)
+    (claimed,) = claim_queued(conn, T0, 10)
+    assert requeue(conn, row["sid"], now=T0, next_attempt_at=T0 + timedelta(seconds=30))
+    assert not requeue(conn, row["sid"], now=T0, next_attempt_at=T0)  # not sending any more
+    assert claim_queued(conn, T0 + timedelta(seconds=29), 10) == []
+    (again,) = claim_queued(conn, T0 + timedelta(seconds=30), 10)
+    assert again["attempts"] == 2
+    assert cb_statuses(conn, row["sid"]) == ["sending"]
+
+
+def _add_segment(conn, sid):
+    seg = conn.execute(insert(s.segments).values(message_sid=sid, seqno=1, total=1,
+                                                 smsc_message_id="abc")).inserted_primary_key[0]
+    conn.execute(insert(s.segment_ids).values(key="abc", segment_id=seg, account_sid="AC"))
+
+
+def test_requeue_stuck_at_least_once(conn):
+    stuck, done = message_row(), message_row()
+    insert_message(conn, stuck)
+    insert_message(conn, done)
+    claim_queued(conn, T0, 10)
+    _add_segment(conn, stuck["sid"])
+    assert transition(conn, done["sid"], "sent", now=T0)
+    assert requeue_stuck(conn, T0 + timedelta(seconds=1)) == [stuck["sid"]]
+    assert get_message_row(conn, stuck["sid"])["status"] == "queued"
+    assert conn.execute(select(s.segments)).first() is None
+    assert conn.execute(select(s.segment_ids)).first() is None
+    assert [r["sid"] for r in claim_queued(conn, T0 + timedelta(seconds=1), 10)] == [stuck["sid"]]
+
+
+def test_requeue_stuck_at_most_once(conn):
+    row = message_row()
+    insert_message(conn, row)
+    claim_queued(conn, T0, 10)
+    assert requeue_stuck(conn, T0, policy="at-most-once") == [row["sid"]]
+    stored = get_message_row(conn, row["sid"])
+    assert (stored["status"], stored["error_code"]) == ("failed", 30008)
+    assert cb_statuses(conn, row["sid"]) == ["sending", "failed"]
+
+
+def _cb(conn, sid, n, when=T0):
+    enqueue_callback(conn, message_sid=sid, kind="status", url="http://h/", method="POST",
+                     params=[("n", str(n))], now=when)
+
+
+def _ns(rows):
+    return [(r["message_sid"], r["params"][0][1]) for r in rows]
+
+
+def test_due_callbacks_in_order_per_message(conn):
+    _cb(conn, "A", 1)
+    _cb(conn, "B", 1)
+    _cb(conn, "A", 2)
+    _cb(conn, "B", 2)
+    first = due_callbacks(conn, T0, 10)
+    assert _ns(first) == [("A", "1"), ("B", "1")]
+    a1, b1 = first
+    callback_retry(conn, a1["id"], next_attempt_at=T0 + timedelta(seconds=10), error="503")
+    callback_done(conn, b1["id"])
+    # A's first callback waits for its retry and holds A's second back.
+    assert _ns(due_callbacks(conn, T0 + timedelta(seconds=1), 10)) == [("B", "2")]
+    assert _ns(due_callbacks(conn, T0 + timedelta(seconds=10), 10)) == [("A", "1"), ("B", "2")]
+    callback_dead(conn, a1["id"], error="gave up")
+    assert _ns(due_callbacks(conn, T0 + timedelta(seconds=10), 10)) == [("A", "2"), ("B", "2")]
+    assert _ns(due_callbacks(conn, T0 + timedelta(seconds=10), 1)) == [("A", "2")]
+    row = conn.execute(select(s.callback_outbox).where(s.callback_outbox.c.id == a1["id"])).mappings().one()
+    assert (row["state"], row["attempts"], row["last_error"]) == ("dead", 2, "gave up")
+
+
+def test_due_callbacks_lease_hides_in_flight_rows(conn):
+    _cb(conn, "A", 1)
+    (row,) = due_callbacks(conn, T0, 10, lease=timedelta(seconds=30))
+    assert due_callbacks(conn, T0 + timedelta(seconds=29), 10) == []
+    assert _ns(due_callbacks(conn, T0 + timedelta(seconds=30), 10)) == [("A", "1")]

@@ -1,0 +1,105 @@
+"""The Store over the real reactor: group commit, savepoints, drain on stop."""
+import pytest
+import pytest_twisted
+from sqlalchemy import func, insert, select
+from twisted.internet import defer, reactor
+
+from gateway.store import schema as s
+from gateway.store.messages import get_message_row, insert_message
+from gateway.store.store import Store, StoreClosed
+
+from .factories import message_row
+
+
+def count_messages(conn):
+    return conn.execute(select(func.count()).select_from(s.messages)).scalar_one()
+
+
+@pytest_twisted.inlineCallbacks
+def test_concurrent_writes_are_group_committed(db_url):
+    store = Store(db_url, reactor, migrate=True)
+    yield store.start()
+    try:
+        rows = [message_row() for _ in range(300)]
+        results = yield defer.gatherResults([store.write(insert_message, r) for r in rows])
+        assert results == [None] * 300
+        assert (yield store.read(count_messages)) == 300
+        assert store.stats["jobs"] == 300
+        assert store.stats["transactions"] < 100  # queued together, committed together
+        assert store.queue_depth == 0
+    finally:
+        yield store.stop()
+
+
+def failing_job(conn, row):
+    insert_message(conn, row)  # rolled back with its savepoint
+    raise ValueError("bad job")
+
+
+@pytest_twisted.inlineCallbacks
+def test_failing_job_fails_only_itself(db_url):
+    store = Store(db_url, reactor, migrate=True)
+    yield store.start()
+    try:
+        good1, bad, good2 = message_row(), message_row(), message_row()
+        d1 = store.write(insert_message, good1)
+        d2 = store.write(failing_job, bad)
+        d3 = store.write(insert_message, good2)
+        yield d1
+        yield d3
+        with pytest.raises(ValueError, match="bad job"):
+            yield d2
+        assert (yield store.read(get_message_row, good1["sid"])) is not None
+        assert (yield store.read(get_message_row, good2["sid"])) is not None
+        assert (yield store.read(get_message_row, bad["sid"])) is None
+        assert store.stats["failed_jobs"] == 1
+    finally:
+        yield store.stop()
+
+
+@pytest_twisted.inlineCallbacks
+def test_duplicate_key_fails_only_its_job(db_url):
+    store = Store(db_url, reactor, migrate=True)
+    yield store.start()
+    try:
+        row = message_row()
+        yield store.write(insert_message, row)
+        results = yield defer.DeferredList([store.write(insert_message, row),
+                                            store.write(insert_message, message_row())],
+                                           consumeErrors=True)
+        assert [ok for ok, _ in results] == [False, True]
+    finally:
+        yield store.stop()
+
+
+@pytest_twisted.inlineCallbacks
+def test_stop_drains_queued_writes_then_refuses(db_url):
+    store = Store(db_url, reactor, migrate=True)
+    yield store.start()
+    pending = [store.write(insert_message, message_row()) for _ in range(50)]
+    yield store.stop()
+    assert all(d.called for d in pending)
+    with pytest.raises(StoreClosed):
+        yield store.write(insert_message, message_row())
+    again = Store(db_url, reactor)
+    yield again.start()
+    try:
+        assert (yield again.read(count_messages)) == 50
+    finally:
+        yield again.stop()
+
+
+@pytest_twisted.inlineCallbacks
+def test_write_results_come_back(db_url):
+    store = Store(db_url, reactor, migrate=True)
+    yield store.start()
+    try:
+        def add_segment(conn, sid):
+            return conn.execute(insert(s.segments).values(message_sid=sid, seqno=1, total=1)
+                                ).inserted_primary_key[0]
+        row = message_row()
+        yield store.write(insert_message, row)
+        seg_id = yield store.write(add_segment, row["sid"])
+        assert isinstance(seg_id, int)
+    finally:
+        yield store.stop()
