@@ -1,0 +1,177 @@
+"""Plan an outbound body: encoding, national tables, parts and headers.
+
+Rules, in order:
+
+1. A body longer than ``max_length`` characters is refused.
+2. GSM-7 with the default tables whenever every character is in the default
+   alphabet or its extension table (extension characters cost 2 septets).
+3. If national tables are enabled, a (locking, single) pair is used when it
+   makes GSM-7 possible (instead of UCS-2) or saves a segment; among pairs
+   with equally few segments, the one with fewer shift tables wins, then the
+   one that is cheaper in septets.  Its IEs (0x24/0x25) shrink every part.
+4. Otherwise UCS-2 (UTF-16-BE; characters outside the BMP take 2 units).
+
+Modes: "udh" puts a concatenation IE in each part's UDH; "sar" leaves it out
+and gives each part its sar_* TLV values (parts are sized as if the SMSC adds
+the header); "payload" sends the whole body in one PDU (message_payload) and
+still reports the billed segment count.
+"""
+from __future__ import annotations
+
+from segmentation import split, udh
+from segmentation.errors import SegmentationError
+from segmentation.gsm7 import DEFAULT, Alphabet, alphabet
+from segmentation.model import DATA_CODING, GSM7, UCS2, Part, Plan
+from segmentation.national import LANGUAGES
+
+MODES = ("udh", "sar", "payload")
+DEFAULT_MAX_LENGTH = 1600
+_SINGLE_GSM7 = udh.gsm7_capacity(0)                        # 160
+
+
+def plan(body: str, *, reference: int, concat_ref_bits: int = 8,
+         national: frozenset[str] = frozenset(), max_length: int = DEFAULT_MAX_LENGTH,
+         mode: str = "udh") -> Plan:
+    """Plan ``body``; ``reference`` is the caller's concatenation reference.
+
+    The reference is taken modulo 2**concat_ref_bits (2**16 in SAR mode, where
+    sar_msg_ref_num is 16 bits).  Raises ``SegmentationError`` naming the limit.
+    """
+    _check(body, reference, concat_ref_bits, national, max_length, mode)
+    if DEFAULT.chars.issuperset(body):
+        septets = body.translate(DEFAULT.encode_map)
+        if not national or len(septets) <= _SINGLE_GSM7:
+            return _gsm7(body, septets, DEFAULT, reference, concat_ref_bits, mode)
+    if national:
+        chosen = _choose_national(body, national, concat_ref_bits)
+        if chosen is not None:
+            return _gsm7(body, chosen[1], chosen[0], reference, concat_ref_bits, mode)
+    return _ucs2(body, reference, concat_ref_bits, mode, national)
+
+
+def _check(body, reference, bits, national, max_length, mode) -> None:
+    if mode not in MODES:
+        raise SegmentationError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    if bits not in (8, 16):
+        raise SegmentationError(f"concat_ref_bits must be 8 or 16, not {bits!r}")
+    if not isinstance(reference, int) or reference < 0:
+        raise SegmentationError(f"reference must be a non-negative integer, not {reference!r}")
+    unknown = sorted(set(national) - LANGUAGES.keys())
+    if unknown:
+        raise SegmentationError(f"unknown national language(s): {', '.join(unknown)}")
+    if len(body) > max_length:
+        raise SegmentationError(
+            f"body is {len(body)} characters; the limit is {max_length} (max_length)"
+        )
+
+
+def _headers(bits: int, nationals: int) -> tuple[int, int]:
+    """(single-part, multi-part) UDH octets used for sizing."""
+    return udh.header_octets(None, nationals), udh.header_octets(bits, nationals)
+
+
+def _gsm7_bounds(septets: str, bits: int, nationals: int) -> list[tuple[int, int]]:
+    single, multi = _headers(bits, nationals)
+    return split.gsm7_bounds(septets, udh.gsm7_capacity(single), udh.gsm7_capacity(multi))
+
+
+def _choose_national(body: str, national: frozenset[str], bits: int):
+    """Best (alphabet, septets) over the enabled table pairs, or None for UCS-2."""
+    chars = set(body)
+    lockings = [None] + sorted(c for c in national if LANGUAGES[c].locking)
+    singles = [None] + sorted(c for c in national if LANGUAGES[c].single)
+    best = None
+    for locking in lockings:
+        for single in singles:
+            candidate = alphabet(locking, single)
+            if not candidate.chars.issuperset(chars):
+                continue
+            septets = body.translate(candidate.encode_map)
+            nationals = (locking is not None) + (single is not None)
+            try:
+                parts = len(_gsm7_bounds(septets, bits, nationals))
+            except SegmentationError:
+                continue
+            key = (parts, nationals, len(septets))
+            if best is None or key < best[0]:
+                best = (key, candidate, septets)
+    if best is None:
+        return None
+    if best[1] is not DEFAULT:
+        ucs2 = len(body.encode("utf-16-be", "surrogatepass")) // 2
+        single, multi = udh.ucs2_capacity(0), udh.ucs2_capacity(udh.header_octets(bits, 0))
+        ucs2_parts = 1 if ucs2 <= single else -(-ucs2 // multi)
+        if best[0][0] > ucs2_parts:
+            return None
+    return best[1], best[2]
+
+
+def _gsm7(body: str, septets: str, alpha: Alphabet, reference: int, bits: int,
+          mode: str) -> Plan:
+    locking_nli = LANGUAGES[alpha.locking_lang].nli if alpha.locking_lang else None
+    single_nli = LANGUAGES[alpha.single_lang].nli if alpha.single_lang else None
+    national_ies = udh.national_ies(locking_nli, single_nli)
+    bounds = _gsm7_bounds(septets, bits, (locking_nli is not None) + (single_nli is not None))
+    raw = septets.encode("latin-1")
+    texts = []
+    escapes = 0
+    for start, end in bounds:
+        n_esc = septets.count("\x1b", start, end)
+        texts.append(body[start - escapes:end - escapes - n_esc])
+        escapes += n_esc
+    pieces = [(texts[i], end - start, raw[start:end]) for i, (start, end) in enumerate(bounds)]
+    return _assemble(GSM7, body, raw, len(septets), pieces, national_ies, reference, bits,
+                     mode, alpha.locking_lang, alpha.single_lang, ())
+
+
+def _ucs2(body: str, reference: int, bits: int, mode: str, national: frozenset[str]) -> Plan:
+    try:
+        data = body.encode("utf-16-be")
+    except UnicodeEncodeError as exc:
+        raise SegmentationError(
+            f"body holds a lone surrogate at character {exc.start}; it is not text"
+        ) from None
+    single, multi = udh.ucs2_capacity(0), udh.ucs2_capacity(udh.header_octets(bits, 0))
+    bounds = split.ucs2_bounds(data, single, multi)
+    pieces = []
+    for start, end in bounds:
+        chunk = data[2 * start:2 * end]
+        pieces.append((chunk.decode("utf-16-be"), end - start, chunk))
+    return _assemble(UCS2, body, data, len(data) // 2, pieces, b"", reference, bits, mode,
+                     None, None, _forcing(body, national))
+
+
+def _forcing(body: str, national: frozenset[str]) -> tuple[str, ...]:
+    """The characters that forced UCS-2, in order of first appearance."""
+    gsm = set(DEFAULT.chars)
+    for code in national:
+        lang = LANGUAGES[code]
+        gsm.update(lang.locking or "", (lang.single or {}).values())
+    gsm.discard("\x1b")
+    forcing = tuple(c for c in dict.fromkeys(body) if c not in gsm)
+    return forcing or tuple(c for c in dict.fromkeys(body) if c not in DEFAULT.chars)
+
+
+def _assemble(encoding, body, raw, units, pieces, national_ies, reference, bits, mode,
+              locking, single, forcing) -> Plan:
+    dc = DATA_CODING[encoding]
+    total = len(pieces)
+    if mode == "payload":
+        parts = (Part(body, units, udh.wrap(national_ies), raw, 1, 1, dc),)
+    elif total == 1:
+        text, n, payload = pieces[0]
+        parts = (Part(text, n, udh.wrap(national_ies), payload, 1, 1, dc),)
+    elif mode == "sar":
+        ref = reference & 0xFFFF
+        parts = tuple(
+            Part(text, n, udh.wrap(national_ies), payload, i, total, dc, (ref, total, i))
+            for i, (text, n, payload) in enumerate(pieces, 1)
+        )
+    else:
+        ref = reference & ((1 << bits) - 1)
+        parts = tuple(
+            Part(text, n, udh.wrap(udh.concat_ie(ref, total, i, bits) + national_ies),
+                 payload, i, total, dc)
+            for i, (text, n, payload) in enumerate(pieces, 1)
+        )
+    return Plan(encoding, dc, total, parts, units, mode, locking, single, forcing)
