@@ -1,0 +1,219 @@
+"""Inbound (mobile-originated) SMS and RCML replies in the store.
+
+SQL functions on a Connection, run by ``store.write``.  Rules:
+
+* A single-part MO becomes a message at once: direction ``inbound``, status
+  ``received``, and, when the number has an ``sms_url``, an ``inbound``
+  row in ``callback_outbox`` (MessageSid, AccountSid, From, To, Body; the
+  addresses in channel form ``sms:+...`` for Messages-API numbers), written
+  in the same transaction so the callback is as durable as the message.
+* A part of a concatenated MO waits in ``inbound_parts`` (a restart loses
+  nothing); a repeated part is ignored; when the last part lands the parts
+  are assembled (``gateway.reassembly``), deleted, and the message created.
+* ``sweep_reassembly`` delivers groups whose first part is older than the
+  timeout with what arrived, marked ``incomplete``.
+* ``apply_rcml_reply`` is the hook the callback sender calls with the body
+  of a 200 answer to an inbound callback: each RCML ``<Message>`` becomes a
+  queued outbound message (direction ``outbound-reply``).
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Callable, Mapping
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.engine import Connection
+
+from gateway import reassembly
+from gateway.rcml import ReplySpec, parse_rcml
+from gateway.store.messages import address, enqueue_callback, get_message_row, insert_message
+from gateway.store.schema import QUEUED, RECEIVED, inbound_parts
+
+INBOUND = "inbound"
+REPLY_DIRECTION = "outbound-reply"
+
+
+def new_message_sid() -> str:
+    return "SM" + uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class NumberRoute:
+    """What the inbound path needs to know of one of our numbers."""
+
+    number: str
+    account: str
+    sms_url: str | None = None
+    sms_method: str = "POST"
+    api: str = "messages"  # "messages" | "sms": how callbacks spell addresses
+
+
+@dataclass(frozen=True)
+class InboundSms:
+    carrier: str
+    source: str  # the handset, "+E164" when international
+    destination: str  # our number
+    text: str
+    concat: tuple[int, int, int, int] | None = None  # reference, total, seqno, bits
+    bind: str | None = None
+
+
+@dataclass(frozen=True)
+class Received:
+    state: str  # "stored" | "waiting" | "duplicate"
+    sid: str | None = None
+
+
+def inbound_params(row: Mapping[str, Any]) -> list[tuple[str, str]]:
+    return [
+        ("MessageSid", row["sid"]),
+        ("AccountSid", row["account_sid"]),
+        ("From", address(row, row["from_"])),
+        ("To", address(row, row["to"])),
+        ("Body", row["body"] or ""),
+    ]
+
+
+def create_inbound(conn: Connection, *, source: str, destination: str, body: str,
+                   number: NumberRoute | None, carrier: str, now: datetime,
+                   num_segments: int = 1, incomplete: bool = False,
+                   new_sid: Callable[[], str] = new_message_sid) -> str:
+    """Store a received message and enqueue its sms_url callback."""
+    row = {
+        "sid": new_sid(),
+        "account_sid": number.account if number else "",
+        "api": number.api if number else "messages",
+        "direction": INBOUND,
+        "channel": "sms",
+        "from_": source,
+        "to": destination,
+        "body": body,
+        "status": RECEIVED,
+        "num_segments": num_segments,
+        "carrier": carrier,
+        "incomplete": incomplete,
+        "date_created": now,
+        "date_updated": now,
+        "date_sent": now,
+        "next_attempt_at": None,
+    }
+    insert_message(conn, row)
+    if number is not None and number.sms_url:
+        enqueue_callback(conn, message_sid=row["sid"], kind=INBOUND, url=number.sms_url,
+                         method=number.sms_method or "POST", params=inbound_params(row), now=now)
+    return row["sid"]
+
+
+def receive(conn: Connection, sms: InboundSms, *, number: NumberRoute | None, now: datetime,
+            new_sid: Callable[[], str] = new_message_sid) -> Received:
+    """Store one MO deliver_sm (a whole message or one part of it)."""
+    concat = sms.concat
+    if concat is None or not reassembly.valid_concat(concat[1], concat[2]):
+        sid = create_inbound(conn, source=sms.source, destination=sms.destination, body=sms.text,
+                             number=number, carrier=sms.carrier, now=now, new_sid=new_sid)
+        return Received("stored", sid)
+    reference, total, seqno, bits = concat
+    key = reassembly.group_key(sms.source, sms.destination, reference, total, bits)
+    seen = conn.execute(select(inbound_parts.c.seqno).where(inbound_parts.c.group_key == key)).scalars().all()
+    if seqno in seen:
+        return Received("duplicate")
+    conn.execute(inbound_parts.insert().values(
+        group_key=key, carrier=sms.carrier, source=sms.source, destination=sms.destination,
+        reference=reference, total=total, seqno=seqno, text=sms.text, received_at=now))
+    if not reassembly.is_complete([*seen, seqno], total):
+        return Received("waiting")
+    return Received("stored", _deliver_group(conn, key, number=number, now=now, new_sid=new_sid))
+
+
+def _deliver_group(conn: Connection, key: str, *, number: NumberRoute | None, now: datetime,
+                   new_sid: Callable[[], str]) -> str:
+    rows = conn.execute(
+        select(inbound_parts).where(inbound_parts.c.group_key == key).order_by(inbound_parts.c.id)
+    ).mappings().all()
+    first = rows[0]
+    total = first["total"]
+    assembled = reassembly.assemble([reassembly.PartIn(r["seqno"], r["text"]) for r in rows], total)
+    conn.execute(delete(inbound_parts).where(inbound_parts.c.group_key == key))
+    return create_inbound(conn, source=first["source"], destination=first["destination"],
+                          body=assembled.text, number=number, carrier=first["carrier"], now=now,
+                          num_segments=total, incomplete=not assembled.complete, new_sid=new_sid)
+
+
+def sweep_reassembly(conn: Connection, *, now: datetime, timeout: timedelta,
+                     lookup: Callable[[str], NumberRoute | None],
+                     new_sid: Callable[[], str] = new_message_sid) -> list[str]:
+    """Deliver groups waiting longer than ``timeout``, marked incomplete."""
+    groups = conn.execute(
+        select(inbound_parts.c.group_key, inbound_parts.c.destination)
+        .group_by(inbound_parts.c.group_key, inbound_parts.c.destination)
+        .having(func.min(inbound_parts.c.received_at) <= now - timeout)
+    ).all()
+    return [_deliver_group(conn, key, number=lookup(destination), now=now, new_sid=new_sid)
+            for key, destination in groups]
+
+
+def waiting_parts(conn: Connection) -> int:
+    return conn.execute(select(func.count()).select_from(inbound_parts)).scalar_one()
+
+
+def _bare(value: str) -> str:
+    for prefix in ("sms:", "mms:"):
+        if value.lower().startswith(prefix):
+            return value[len(prefix):]
+    return value
+
+
+def _num_segments(body: str) -> int:
+    try:
+        from segmentation import plan
+
+        return plan(body, reference=0).num_segments
+    except Exception:  # the pipeline reports a body it cannot send
+        return 1
+
+
+def reply_rows(replies: tuple[ReplySpec, ...], inbound: Mapping[str, Any], *, now: datetime,
+               new_sid: Callable[[], str] = new_message_sid) -> list[dict]:
+    """Message rows (for ``insert_message``) for the RCML replies to ``inbound``."""
+    rows = []
+    for reply in replies:
+        media = [{"url": m.url, "content_type": m.content_type} for m in reply.media]
+        rows.append({
+            "sid": new_sid(),
+            "account_sid": inbound["account_sid"],
+            "api": inbound["api"],
+            "direction": REPLY_DIRECTION,
+            "channel": "mms" if media else "sms",
+            "from_": _bare(reply.from_),
+            "to": _bare(reply.to),
+            "body": reply.body,
+            "status": QUEUED,
+            "num_segments": _num_segments(reply.body),
+            "num_media": len(media),
+            "media_list": media,
+            "status_callback": reply.status_callback,
+            "status_callback_method": reply.status_callback_method if reply.status_callback else None,
+            "date_created": now,
+            "date_updated": now,
+        })
+    return rows
+
+
+def apply_rcml_reply(conn: Connection, inbound_sid: str, document: bytes | str, *, now: datetime,
+                     new_sid: Callable[[], str] = new_message_sid) -> list[str]:
+    """Queue the replies an sms_url's 200 answer asks for; their sids.
+
+    Raises ``gateway.rcml.RcmlError`` for malformed/refused XML (the caller
+    logs it and goes on: the inbound callback itself succeeded).
+    """
+    inbound = get_message_row(conn, inbound_sid)
+    if inbound is None or not inbound["account_sid"]:
+        return []
+    replies = parse_rcml(document, sender=inbound["from_"], our_number=inbound["to"])
+    rows = reply_rows(replies, inbound, now=now, new_sid=new_sid)
+    for row in rows:
+        insert_message(conn, row)
+    return [row["sid"] for row in rows]
+
