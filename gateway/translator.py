@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from protocols.smpp.receipt import Receipt
+from protocols.smpp.receipt import Receipt, normalize_stat
 
 SENT, DELIVERED, UNDELIVERED, FAILED = "sent", "delivered", "undelivered", "failed"
 STATUSES = frozenset({SENT, DELIVERED, UNDELIVERED, FAILED})
@@ -121,7 +121,10 @@ def _error_code(receipt: Receipt, profile: Profile) -> int:
 
 
 def raw_stat(receipt: Receipt) -> str | None:
-    return receipt.stat_raw or receipt.stat
+    """The text's stat as the carrier spelled it, unless a TLV overruled it."""
+    if receipt.stat_raw and normalize_stat(receipt.stat_raw) == receipt.stat:
+        return receipt.stat_raw
+    return receipt.stat
 
 
 def raw_err(receipt: Receipt) -> str | None:

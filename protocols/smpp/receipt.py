@@ -26,6 +26,8 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any, Mapping
 
+from .constants import Tag
+
 ESM_TYPE_MASK = 0x3C  # esm_class bits 2..5: the message type
 
 
@@ -274,4 +276,32 @@ def parse_receipt(
         submit_date=fields.get("submit date"),
         done_date=fields.get("done date"),
         text=fields.get("text"),
+    )
+
+
+_RECEIPT_TLVS = {
+    "receipted_message_id": Tag.RECEIPTED_MESSAGE_ID,
+    "message_state": Tag.MESSAGE_STATE,
+    "network_error_code": Tag.NETWORK_ERROR_CODE,
+    "message_payload": Tag.MESSAGE_PAYLOAD,
+}
+
+
+def pdu_tlvs(pdu: Any) -> dict[str, Any]:
+    """The receipt TLVs of a DeliverSm/DataSm, typed, by name (absent: missing)."""
+    values = {}
+    for name, tag in _RECEIPT_TLVS.items():
+        value = pdu.tlv(tag)
+        if value is not None:
+            values[name] = value
+    return values
+
+
+def parse_pdu(pdu: Any) -> Receipt | None:
+    """``parse_receipt`` for a ``protocols.smpp.pdu.DeliverSm`` or ``DataSm``."""
+    return parse_receipt(
+        esm_class=pdu.esm_class,
+        data_coding=pdu.data_coding,
+        short_message=getattr(pdu, "short_message", b""),
+        tlvs=pdu_tlvs(pdu),
     )
