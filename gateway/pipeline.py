@@ -1,0 +1,273 @@
+"""The SMS/MMS dispatcher: queued -> sending -> sent | failed.
+
+Theory of operation:
+
+* ``wake()`` (the API's ``notify_new_message`` hook, a finished batch, the
+  periodic poll) schedules one pump on the next reactor turn; many wakes in
+  one turn cost one pump.
+* A pump claims up to ``batch_size`` due messages in ONE store write
+  (``claim_queued``: queued -> sending), never more than ``max_in_flight``
+  in the air.  When no carrier is up at all it claims nothing: messages
+  wait in the queue, never failed, never lost.
+* Each claimed message is routed (longest prefix, by channel) and handed to
+  the first candidate carrier that is up; a failed submit moves on to the
+  fallback when nothing was accepted yet.  No candidate up -> requeued.
+* Outcomes are buffered and written in one store job per reactor turn
+  (``record_outcomes``), so the store sees a few big transactions, not one
+  per message.
+* ``stopService`` stops claiming, waits (bounded) for submits in flight and
+  their outcome write, then returns: the carriers below stop after it.
+  Anything still in ``sending`` is resolved at the next start by the
+  mid-send policy (``requeue_stuck``).
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Callable, Mapping
+
+from twisted.application.service import Service
+from twisted.internet.defer import Deferred, succeed
+from twisted.internet.interfaces import IReactorTime
+from twisted.internet.task import LoopingCall
+from twisted.logger import Logger
+
+from gateway.config import PipelineConfig
+from gateway.pipeline_store import AfterSent, record_outcomes
+from gateway.routing import Router
+from gateway.senders import Failed, NotSent, Sent
+from gateway.store import queue as q
+from gateway.store.timeutil import from_timestamp
+
+log = Logger()
+
+ERROR_NO_ROUTE = 21612
+NO_ROUTE_MESSAGE = "no carrier route for this destination"
+
+
+class Dispatcher(Service):
+    name = "pipeline"
+
+    def __init__(self, store: Any, senders: Mapping[str, Any], router: Router, clock: IReactorTime,
+                 config: PipelineConfig = PipelineConfig(), *, after_sent: AfterSent | None = None,
+                 retry_delay: float = 5.0, expire_every: float = 30.0, stop_timeout: float = 15.0,
+                 on_outcome: Callable[[str], None] | None = None):
+        self.store = store
+        self.senders = dict(senders)
+        self.router = router
+        self.clock = clock
+        self.config = config
+        self.after_sent = after_sent
+        self.retry_delay = retry_delay
+        self.expire_every = expire_every
+        self.stop_timeout = stop_timeout
+        self.on_outcome = on_outcome
+        self.in_flight = 0
+        self.stats = {"claimed": 0, "sent": 0, "failed": 0, "requeued": 0, "pumps": 0}
+        self._wake_call = None
+        self._claiming = False
+        self._outcomes: list[dict] = []
+        self._flush_call = None
+        self._writing: Deferred | None = None
+        self._loop: LoopingCall | None = None
+        self._last_expire = 0.0
+        self._idle: list[Deferred] = []
+        self._ready: Deferred | None = None
+
+    # -- lifecycle ----------------------------------------------------------
+    def startService(self):
+        super().startService()
+        now = self._now()
+        self._ready = self.store.write(q.requeue_stuck, now, policy=self.config.mid_send_policy)
+        self._ready.addCallback(self._resolved_stuck)
+        self._ready.addErrback(lambda f: log.failure("pipeline: mid-send recovery failed", f))
+        return self._ready
+
+    def _resolved_stuck(self, sids):
+        if sids:
+            log.info("pipeline: {count} messages caught mid-send resolved ({policy})",
+                     count=len(sids), policy=self.config.mid_send_policy)
+        self._loop = LoopingCall(self._tick)
+        self._loop.clock = self.clock
+        self._loop.start(self.config.poll_interval, now=True)
+
+    def stopService(self):
+        super().stopService()
+        if self._loop is not None and self._loop.running:
+            self._loop.stop()
+        if self._wake_call is not None and self._wake_call.active():
+            self._wake_call.cancel()
+        self._wake_call = None
+        done = self._when_idle()
+        timeout = self.clock.callLater(self.stop_timeout, done.cancel)
+
+        def finished(result):
+            if timeout.active():
+                timeout.cancel()
+            if self.in_flight:
+                log.warn("pipeline: stopped with {count} messages in flight (resolved at next start)",
+                         count=self.in_flight)
+            return None
+
+        return done.addBoth(finished)
+
+    def set_router(self, router: Router) -> None:
+        """SIGHUP: new routes take effect for the next claimed message."""
+        self.router = router
+
+    # -- waking and claiming ------------------------------------------------
+    def wake(self, *_ignored) -> None:
+        if self.running and self._wake_call is None:
+            self._wake_call = self.clock.callLater(0, self._pump)
+
+    def _tick(self) -> None:
+        now = self.clock.seconds()
+        if now - self._last_expire >= self.expire_every:
+            self._last_expire = now
+            self.store.write(q.expire_unsent, self._now()).addCallbacks(
+                self._expired, lambda f: log.failure("pipeline: expiry scan failed", f))
+        self.wake()
+
+    def _expired(self, sids) -> None:
+        if sids:
+            log.info("pipeline: {count} queued messages expired (30001)", count=len(sids))
+            self.stats["failed"] += len(sids)
+
+    def _pump(self) -> None:
+        self._wake_call = None
+        if not self.running or self._claiming:
+            return
+        room = self.config.max_in_flight - self.in_flight
+        if room <= 0 or not any(s.is_up for s in self.senders.values()):
+            return
+        limit = min(self.config.batch_size, room)
+        self._claiming = True
+        self.stats["pumps"] += 1
+        d = self.store.write(q.claim_queued, self._now(), limit)
+        d.addCallback(self._claimed, limit)
+        d.addErrback(self._claim_failed)
+
+    def _claim_failed(self, failure) -> None:
+        self._claiming = False
+        log.failure("pipeline: claim failed", failure)
+
+    def _claimed(self, rows, limit: int) -> None:
+        self._claiming = False
+        self.stats["claimed"] += len(rows)
+        if not rows:
+            self._check_idle()
+        for row in rows:
+            self.in_flight += 1
+            self._dispatch(row, self.router.candidates(row["channel"], row["to"]), 0)
+        if len(rows) == limit:
+            self.wake()
+
+    # -- one message --------------------------------------------------------
+    def _dispatch(self, row, candidates: tuple[str, ...], start: int,
+                  failed: Failed | None = None) -> None:
+        if not candidates:
+            self._outcome({"kind": "failed", "sid": row["sid"], "error_code": ERROR_NO_ROUTE,
+                           "error_message": NO_ROUTE_MESSAGE, "carrier": None})
+            return
+        for index in range(start, len(candidates)):
+            sender = self.senders.get(candidates[index])
+            if sender is not None and sender.is_up:
+                d = sender.send(row, self._now())
+                d.addCallback(self._sent, row, candidates, index)
+                d.addErrback(self._send_crashed, row, sender.name)
+                return
+        if failed is not None:
+            self._failed(row, candidates[start - 1], failed)
+        else:
+            self._requeue(row, "no bind up on " + ", ".join(candidates))
+
+    def _sent(self, result, row, candidates, index) -> None:
+        name = candidates[index]
+        if isinstance(result, Sent):
+            outcome = {"kind": "sent", "sid": row["sid"], "account_sid": row["account_sid"],
+                       "carrier": name, "parts": result.parts}
+            if result.extra:
+                outcome["extra"] = dict(result.extra)
+            self._outcome(outcome)
+        elif isinstance(result, NotSent):
+            self._requeue(row, f"{name}: {result.reason}")
+        elif isinstance(result, Failed):
+            if result.try_next and index + 1 < len(candidates) and not result.parts:
+                log.info("pipeline: {sid} failed on {carrier} ({code}), trying {next}",
+                         sid=row["sid"], carrier=name, code=result.error_code, next=candidates[index + 1])
+                self._dispatch(row, candidates, index + 1, result)
+                return
+            self._failed(row, name, result)
+
+    def _failed(self, row, name: str, result: Failed) -> None:
+        self._outcome({"kind": "failed", "sid": row["sid"], "account_sid": row["account_sid"],
+                       "carrier": name, "error_code": result.error_code,
+                       "error_message": result.error_message, "parts": result.parts})
+
+    def _send_crashed(self, failure, row, name) -> None:
+        log.failure("pipeline: sending {sid} on {carrier} crashed", failure, sid=row["sid"], carrier=name)
+        self._outcome({"kind": "failed", "sid": row["sid"], "carrier": name, "error_code": 30008,
+                       "error_message": "internal error while sending"})
+
+    def _requeue(self, row, detail: str) -> None:
+        due = self._now() + timedelta(seconds=self.retry_delay)
+        self._outcome({"kind": "requeue", "sid": row["sid"], "next_attempt_at": due, "detail": detail})
+
+    # -- recording outcomes -------------------------------------------------
+    def _outcome(self, outcome: dict) -> None:
+        self._outcomes.append(outcome)
+        if self._flush_call is None and self._writing is None:
+            self._flush_call = self.clock.callLater(0, self._flush)
+
+    def _flush(self) -> None:
+        self._flush_call = None
+        batch, self._outcomes = self._outcomes, []
+        if not batch:
+            self._check_idle()
+            return
+        self._writing = self.store.write(record_outcomes, batch, self._now(), self.after_sent)
+        self._writing.addCallbacks(self._recorded, self._record_failed, callbackArgs=(batch,),
+                                   errbackArgs=(batch,))
+
+    def _recorded(self, counts, batch) -> None:
+        self._writing = None
+        self.in_flight -= len(batch)
+        self.stats["sent"] += counts["sent"]
+        self.stats["failed"] += counts["failed"]
+        self.stats["requeued"] += counts["requeue"]
+        if self.on_outcome is not None:
+            for outcome in batch:
+                self.on_outcome(outcome["kind"])
+        if counts["error"]:
+            log.error("pipeline: {count} outcomes could not be recorded", count=counts["error"])
+        self._after_write()
+
+    def _record_failed(self, failure, batch) -> None:
+        # The whole transaction failed: those messages stay in `sending`
+        # and are resolved by the mid-send policy at the next start.
+        self._writing = None
+        self.in_flight -= len(batch)
+        log.failure("pipeline: recording {count} outcomes failed", failure, count=len(batch))
+        self._after_write()
+
+    def _after_write(self) -> None:
+        if self._outcomes:
+            self._flush_call = self.clock.callLater(0, self._flush)
+        else:
+            self._check_idle()
+        self.wake()
+
+    def _when_idle(self) -> Deferred:
+        if self.in_flight == 0 and self._writing is None and not self._outcomes and not self._claiming:
+            return succeed(None)
+        d: Deferred = Deferred(lambda _: self._idle.remove(d) if d in self._idle else None)
+        self._idle.append(d)
+        return d
+
+    def _check_idle(self) -> None:
+        if self.in_flight == 0 and self._writing is None and not self._claiming:
+            waiting, self._idle = self._idle, []
+            for d in waiting:
+                d.callback(None)
+
+    def _now(self):
+        return from_timestamp(self.clock.seconds())

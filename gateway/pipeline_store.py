@@ -1,0 +1,89 @@
+"""The dispatcher's store jobs: one write records a whole batch of outcomes.
+
+Each outcome is a plain dict built on the reactor thread:
+
+* ``{"kind": "sent", "sid", "carrier", "parts": [(seqno, total, bind, message_id)]}``
+  -> ``sent`` with one ``segments`` row per part and one ``segment_ids`` row
+  per match key (``gateway.correlation.match_keys``), so a receipt finds the
+  part whatever spelling of the id it carries.  Then the receipts hook runs
+  in the same transaction, so a receipt that raced its submit_sm_resp is
+  applied now.
+* ``{"kind": "failed", "sid", "error_code", "error_message", "carrier", "parts"}``
+  -> ``failed`` (parts the SMSC did accept are still recorded, for support).
+* ``{"kind": "requeue", "sid", "next_attempt_at", "detail"}`` -> back to queued.
+
+Every outcome runs inside its own SAVEPOINT, so one bad row cannot fail the
+others of the batch.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Callable, Iterable, Mapping
+
+from sqlalchemy import insert
+from sqlalchemy.engine import Connection
+
+from gateway.correlation import match_keys
+from gateway.store import schema as s
+from gateway.store.messages import transition
+from gateway.store.queue import requeue
+
+AfterSent = Callable[[Connection, list[Mapping[str, Any]], datetime], Any]
+
+
+def record_outcomes(conn: Connection, outcomes: Iterable[Mapping[str, Any]], now: datetime,
+                    after_sent: AfterSent | None = None) -> dict[str, int]:
+    counts = {"sent": 0, "failed": 0, "requeue": 0, "refused": 0, "error": 0}
+    recorded: list[Mapping[str, Any]] = []
+    for outcome in outcomes:
+        savepoint = conn.begin_nested()
+        try:
+            ok = _record(conn, outcome, now, recorded)
+        except Exception:
+            savepoint.rollback()
+            counts["error"] += 1
+            continue
+        savepoint.commit()
+        counts[outcome["kind"] if ok else "refused"] += 1
+    if after_sent is not None and recorded:
+        after_sent(conn, recorded, now)
+    return counts
+
+
+def _record(conn: Connection, outcome: Mapping[str, Any], now: datetime,
+            recorded: list[Mapping[str, Any]]) -> bool:
+    kind = outcome["kind"]
+    sid = outcome["sid"]
+    if kind == "requeue":
+        return requeue(conn, sid, now=now, next_attempt_at=outcome["next_attempt_at"],
+                       detail=outcome.get("detail"))
+    parts = outcome.get("parts") or ()
+    if kind == "sent":
+        ok = transition(conn, sid, s.SENT, now=now, carrier=outcome["carrier"],
+                        num_segments=outcome.get("num_segments", len(parts)) or 1,
+                        **outcome.get("extra", {}))
+    elif kind == "failed":
+        fields = {"carrier": outcome["carrier"]} if outcome.get("carrier") else {}
+        ok = transition(conn, sid, s.FAILED, now=now, error_code=outcome["error_code"],
+                        error_message=outcome["error_message"], **fields)
+    else:
+        raise ValueError(f"unknown outcome kind {kind!r}")
+    if ok and parts:
+        recorded.extend(_insert_segments(conn, outcome, parts, now))
+    return ok
+
+
+def _insert_segments(conn: Connection, outcome: Mapping[str, Any], parts, now: datetime):
+    sid = outcome["sid"]
+    account = outcome["account_sid"]
+    rows = [{"message_sid": sid, "seqno": seqno, "total": total, "carrier": outcome["carrier"],
+             "bind": bind, "smsc_message_id": message_id, "submitted_at": now}
+            for seqno, total, bind, message_id in parts]
+    ids = conn.execute(insert(s.segments).returning(s.segments.c.id, sort_by_parameter_order=True),
+                       rows).scalars().all()
+    keys = [{"key": key, "segment_id": segment_id, "account_sid": account}
+            for segment_id, row in zip(ids, rows)
+            for key in sorted(match_keys(row["smsc_message_id"] or ""))]
+    if keys:
+        conn.execute(insert(s.segment_ids), keys)
+    return [dict(row, id=segment_id, account_sid=account) for segment_id, row in zip(ids, rows)]

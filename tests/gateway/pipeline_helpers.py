@@ -1,0 +1,69 @@
+"""Shared pieces of the dispatcher and callback tests: a real SQLite store on
+the global reactor (its writer thread reports there), services on a Clock."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from twisted.internet import defer, reactor
+
+from gateway.smpp.errors import NotSent as CarrierNotSent
+from gateway.smpp.errors import SubmitFailed
+from gateway.store.store import Store
+from protocols.smpp.pdu import SubmitSmResp
+
+T0 = datetime(2026, 11, 27, 12, 0, 0, tzinfo=timezone.utc)
+
+
+def message_row(**overrides) -> dict:
+    row = {
+        "sid": "SM" + uuid.uuid4().hex, "account_sid": "AC" + "1" * 32, "api": "messages",
+        "direction": "outbound-api", "channel": "sms", "from_": "+15550001111",
+        "to": "+15550002222", "body": "hello", "status": "queued", "num_segments": 1,
+        "media_list": [], "status_callback": None, "status_callback_method": None,
+        "date_created": T0, "expires_at": T0 + timedelta(seconds=14400),
+    }
+    row.update(overrides)
+    return row
+
+
+async def open_store(path) -> Store:
+    store = Store(f"sqlite:///{path}", reactor)
+    await store.start()
+    return store
+
+
+async def settle(store, clock, rounds: int = 8) -> None:
+    """Let Clock-scheduled work and the store's writes run to quiescence."""
+    for _ in range(rounds):
+        clock.advance(0)
+        await store.write(lambda conn: None)
+
+
+class ScriptedCarrier:
+    """A carrier that answers submits as told: 'ok', a SubmitFailed, 'notsent'
+    or 'hold' (the test fires the Deferred itself)."""
+
+    def __init__(self, name: str, up: bool = True, script=None):
+        self.name = name
+        self.is_up = up
+        self.script = list(script or [])
+        self.pdus = []
+        self.held: list[defer.Deferred] = []
+        self._ids = 0
+
+    def submit(self, pdu):
+        self.pdus.append(pdu)
+        action = self.script.pop(0) if self.script else "ok"
+        if action == "ok":
+            self._ids += 1
+            return defer.succeed(SubmitSmResp(message_id=f"{self.name}-{self._ids:x}"))
+        if action == "notsent":
+            return defer.fail(CarrierNotSent("stopping"))
+        if action == "hold":
+            d = defer.Deferred()
+            self.held.append(d)
+            return d
+        if isinstance(action, SubmitFailed):
+            return defer.fail(action)
+        raise AssertionError(action)
