@@ -1,0 +1,207 @@
+"""The deliver_sm / data_sm handler: receipts and mobile-originated SMS.
+
+The pipeline plugs a ``DeliverHandler`` into each SMPP carrier as its
+``deliver_handler(carrier_name, bind_name, pdu)``.  Rules:
+
+* A receipt (``protocols.smpp.receipt.parse_pdu``) is applied with
+  ``gateway.receipts_store.apply_receipt``; anything else is an MO message,
+  decoded with ``segmentation.decode`` (UDH or SAR concatenation) and stored
+  with ``gateway.inbound_store.receive``.
+* The returned Deferred fires only after the store's durable write, so the
+  SMPP layer sends deliver_sm_resp ESME_ROK only then; if the write fails
+  the Deferred fails and the SMPP layer answers with a temporary error, so
+  the SMSC redelivers.  Nothing accepted is lost.
+* A PDU that cannot be read as a receipt or a message gets ``None`` (answer
+  ESME_ROK at once: redelivery would not help), is logged with its bytes and
+  counted in ``stats["unreadable"]``.
+* ``sweep()`` runs the periodic jobs (early-receipt window, missing
+  segments, inbound reassembly timeout); ``start()``/``stop()`` run it every
+  ``settings.sweep_interval`` seconds on the injected clock.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Callable, Iterable, Mapping
+
+from twisted.internet.defer import Deferred, DeferredList
+from twisted.internet.task import LoopingCall
+from twisted.logger import Logger
+
+from gateway import inbound_store, receipts_store
+from gateway.inbound_store import InboundSms, NumberRoute
+from gateway.store.timeutil import from_timestamp
+from gateway.translator import Profile
+from protocols.smpp.constants import Tag
+from protocols.smpp.receipt import ReceiptError, parse_pdu
+from segmentation import DecodeError, decode
+
+UDHI = 0x40
+INTERNATIONAL_TON = 1
+
+
+@dataclass(frozen=True)
+class ReceiptSettings:
+    """The gateway-wide ``[receipts]`` config table (seconds)."""
+
+    early_window: float = 600.0  # an early receipt waits this long for its submit_sm_resp
+    missing_segment_timeout: float = 172800.0  # then silent parts -> undelivered 30009
+    reassembly_timeout: float = 600.0  # inbound parts wait this long for the rest
+    sweep_interval: float = 30.0
+
+    @classmethod
+    def from_mapping(cls, table: Mapping[str, Any] | None) -> "ReceiptSettings":
+        table = dict(table or {})
+        unknown = set(table) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"[receipts]: unknown key(s) {', '.join(sorted(unknown))}")
+        values = {}
+        for key, value in table.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise ValueError(f"[receipts] {key}: must be a positive number of seconds")
+            values[key] = float(value)
+        return cls(**values)
+
+
+def international(address: str, ton: int) -> str:
+    if ton == INTERNATIONAL_TON and address and not address.startswith("+"):
+        return "+" + address
+    return address
+
+
+def number_directory(numbers: Iterable[Any]) -> Callable[[str], NumberRoute | None]:
+    """A lookup over config ``[[numbers]]`` (``api`` defaults to "messages")."""
+    table: dict[str, NumberRoute] = {}
+    for number in numbers:
+        route = NumberRoute(
+            number=number.number,
+            account=number.account,
+            sms_url=getattr(number, "sms_url", None),
+            sms_method=getattr(number, "sms_method", "POST") or "POST",
+            api=getattr(number, "api", "messages") or "messages",
+        )
+        table[number.number] = route
+        table[number.number.lstrip("+")] = route
+
+    def lookup(address: str) -> NumberRoute | None:
+        return table.get(address) or table.get(address.lstrip("+"))
+
+    return lookup
+
+
+def _sar(pdu: Any) -> tuple[int, int, int] | None:
+    values = (pdu.tlv(Tag.SAR_MSG_REF_NUM), pdu.tlv(Tag.SAR_TOTAL_SEGMENTS), pdu.tlv(Tag.SAR_SEGMENT_SEQNUM))
+    return values if None not in values else None
+
+
+class DeliverHandler:
+    log = Logger()
+
+    def __init__(self, store: Any, numbers: Callable[[str], NumberRoute | None], clock: Any, *,
+                 profiles: Mapping[str, Profile] | None = None,
+                 settings: ReceiptSettings = ReceiptSettings()) -> None:
+        self.store = store
+        self.numbers = numbers
+        self.clock = clock
+        self.profiles = dict(profiles or {})
+        self.settings = settings
+        self.stats = {"receipts": 0, "receipts_applied": 0, "receipts_waiting": 0,
+                      "receipts_unmatched": 0, "mo": 0, "mo_parts_waiting": 0,
+                      "unreadable": 0, "missing_segment": 0, "incomplete_inbound": 0}
+        self._loop: LoopingCall | None = None
+
+    def _now(self):
+        return from_timestamp(self.clock.seconds())
+
+    def __call__(self, carrier_name: str, bind_name: str, pdu: Any) -> Deferred | None:
+        try:
+            receipt = parse_pdu(pdu)
+        except ReceiptError as exc:
+            return self._unreadable(carrier_name, bind_name, pdu, str(exc))
+        except Exception as exc:  # a PDU object we do not understand at all
+            return self._unreadable(carrier_name, bind_name, pdu, repr(exc))
+        if receipt is not None:
+            self.stats["receipts"] += 1
+            d = self.store.write(receipts_store.apply_receipt, receipt, carrier=carrier_name,
+                                 bind=bind_name, now=self._now(), profiles=self.profiles)
+            return d.addCallback(self._receipt_done, carrier_name, receipt.message_id)
+        return self._mo(carrier_name, bind_name, pdu)
+
+    def _receipt_done(self, applied: receipts_store.Applied, carrier: str, message_id: str) -> None:
+        if applied.state == receipts_store.APPLIED:
+            self.stats["receipts_applied"] += 1
+        else:
+            self.stats["receipts_waiting"] += 1
+            self.log.info("receipt {message_id} from {carrier} matches no part yet; kept",
+                          message_id=message_id, carrier=carrier)
+
+    def _mo(self, carrier: str, bind: str, pdu: Any) -> Deferred | None:
+        data = getattr(pdu, "short_message", b"") or pdu.tlv(Tag.MESSAGE_PAYLOAD) or b""
+        try:
+            decoded = decode(pdu.data_coding, data, udhi=bool(pdu.esm_class & UDHI), sar=_sar(pdu))
+        except (DecodeError, ValueError) as exc:
+            return self._unreadable(carrier, bind, pdu, str(exc))
+        if decoded.text is None:
+            return self._unreadable(carrier, bind, pdu, f"{decoded.encoding} data is not text")
+        concat = tuple(decoded.concat) if decoded.concat else None
+        source = international(pdu.source_addr, pdu.source_addr_ton)
+        number = self.numbers(pdu.destination_addr) or self.numbers(
+            international(pdu.destination_addr, pdu.dest_addr_ton))
+        destination = number.number if number else international(pdu.destination_addr, pdu.dest_addr_ton)
+        if number is None:
+            self.log.warn("inbound message to unknown number {number} from {carrier}; kept without callback",
+                          number=destination, carrier=carrier)
+        sms = InboundSms(carrier, source, destination, decoded.text, concat, bind)
+        self.stats["mo"] += 1
+        d = self.store.write(inbound_store.receive, sms, number=number, now=self._now())
+        return d.addCallback(self._mo_done)
+
+    def _mo_done(self, received: inbound_store.Received) -> None:
+        if received.state == "waiting":
+            self.stats["mo_parts_waiting"] += 1
+
+    def _unreadable(self, carrier: str, bind: str, pdu: Any, why: str) -> None:
+        self.stats["unreadable"] += 1
+        tlvs = " ".join(f"{tag:04x}={value.hex()}" for tag, value in getattr(pdu, "tlvs", ()))
+        self.log.warn(
+            "unreadable {command} from {carrier}/{bind}: {why}; esm_class={esm_class:#04x} "
+            "data_coding={data_coding:#04x} short_message={short_message} tlvs={tlvs}",
+            command=type(pdu).__name__, carrier=carrier, bind=bind, why=why,
+            esm_class=getattr(pdu, "esm_class", 0), data_coding=getattr(pdu, "data_coding", 0),
+            short_message=bytes(getattr(pdu, "short_message", b"")).hex(), tlvs=tlvs)
+        return None
+
+    # -- periodic jobs ----------------------------------------------------
+    def sweep(self) -> Deferred:
+        """Run the periodic jobs once; fires when all three writes are durable."""
+        now, s = self._now(), self.settings
+        pending = self.store.write(receipts_store.sweep_pending, now=now,
+                                   window=timedelta(seconds=s.early_window), profiles=self.profiles)
+        missing = self.store.write(receipts_store.sweep_missing_segments, now=now,
+                                   timeout=timedelta(seconds=s.missing_segment_timeout))
+        inbound = self.store.write(inbound_store.sweep_reassembly, now=now,
+                                   timeout=timedelta(seconds=s.reassembly_timeout), lookup=self.numbers)
+        pending.addCallback(self._count, "receipts_unmatched", lambda n: n)
+        missing.addCallback(self._count, "missing_segment", len)
+        inbound.addCallback(self._count, "incomplete_inbound", len)
+        return DeferredList([pending, missing, inbound], consumeErrors=True).addCallback(self._swept)
+
+    def _count(self, result: Any, key: str, size: Callable[[Any], int]) -> Any:
+        self.stats[key] += size(result)
+        return result
+
+    def _swept(self, results: list) -> None:
+        for ok, value in results:
+            if not ok:
+                self.log.failure("receipts sweep failed", value)
+
+    def start(self) -> None:
+        if self._loop is None:
+            self._loop = LoopingCall(self.sweep)
+            self._loop.clock = self.clock
+            self._loop.start(self.settings.sweep_interval, now=False)
+
+    def stop(self) -> None:
+        if self._loop is not None and self._loop.running:
+            self._loop.stop()
+        self._loop = None
