@@ -1,0 +1,95 @@
+"""Hypothesis properties of plan() and decode() together."""
+from hypothesis import assume, given, strategies as st
+
+from segmentation import LANGUAGES, decode, fill_bits, pack, plan
+from segmentation.gsm7 import DEFAULT
+from segmentation.national import TURKISH_SINGLE, TURKISH_LOCKING, PORTUGUESE_LOCKING
+
+GSM_CHARS = sorted(DEFAULT.chars)
+LATIN_NATIONAL = sorted(
+    (set(TURKISH_LOCKING) | set(TURKISH_SINGLE.values()) | set(PORTUGUESE_LOCKING)
+     | set(LANGUAGES["es"].single.values())) - {"\x1b"}
+)
+OTHER = ["\U0001F600", "\U0001F44D", "\U0001F3FD", "\u0416", "\u4e2d", "\x00", "\x1b", "\u00e7"]
+
+gsm_text = st.text(alphabet=st.sampled_from(GSM_CHARS), max_size=700)
+mixed_text = st.text(
+    alphabet=st.one_of(st.sampled_from(GSM_CHARS), st.sampled_from(OTHER), st.characters()),
+    max_size=400,
+)
+national_text = st.text(
+    alphabet=st.one_of(st.sampled_from(LATIN_NATIONAL), st.sampled_from(GSM_CHARS)),
+    max_size=500,
+)
+options = st.fixed_dictionaries({
+    "reference": st.integers(0, 70000),
+    "concat_ref_bits": st.sampled_from([8, 16]),
+})
+ALL_LATIN = frozenset({"tr", "es", "pt"})
+
+
+def decoded_text(result) -> str:
+    return "".join(
+        decode(part.data_coding, part.short_message, udhi=part.esm_class_udhi).text
+        for part in result.parts
+    )
+
+
+def check_invariants(body, result):
+    assert result.num_segments == len(result.parts)
+    assert "".join(p.text for p in result.parts) == body
+    assert decoded_text(result) == body
+    for part in result.parts:
+        assert part.air_octets <= 140
+        assert part.seqno <= part.total == result.num_segments <= 255
+        if result.encoding == "GSM-7":
+            # a part never starts with the escaped half of a pair
+            assert not part.payload.endswith(b"\x1b")
+            assert part.units == len(part.payload)
+        else:
+            assert not 0xDC <= (part.payload[:1] or b"\x00")[0] <= 0xDF
+            assert not 0xD8 <= (part.payload[-2:-1] or b"\x00")[0] <= 0xDB
+            assert part.units * 2 == len(part.payload)
+
+
+@given(gsm_text, options)
+def test_gsm_text_round_trips_in_gsm7(body, kw):
+    result = plan(body, **kw)
+    assert result.encoding == "GSM-7"
+    check_invariants(body, result)
+
+
+@given(mixed_text, options)
+def test_any_text_round_trips(body, kw):
+    result = plan(body, **kw)
+    check_invariants(body, result)
+
+
+@given(national_text, options)
+def test_text_round_trips_through_national_tables(body, kw):
+    result = plan(body, national=ALL_LATIN, **kw)
+    check_invariants(body, result)
+    default = plan(body, **kw)
+    assert result.num_segments <= default.num_segments
+
+
+@given(gsm_text, options)
+def test_packed_gsm7_round_trips(body, kw):
+    result = plan(body, **kw)
+    for part in result.parts:
+        assume(not part.text.endswith("\r"))   # ambiguous padding (TS 23.038 6.1.2.3.1)
+        packed = part.udh + pack(part.payload, fill_bits(len(part.udh)))
+        d = decode(0x00, packed, udhi=part.esm_class_udhi, packed=True)
+        assert d.text == part.text
+
+
+@given(mixed_text, options, st.sampled_from(["sar", "payload"]))
+def test_sar_and_payload_modes_carry_the_same_text(body, kw, mode):
+    result = plan(body, mode=mode, **kw)
+    reference = plan(body, **kw)
+    assert result.num_segments == reference.num_segments
+    assert decoded_text(result) == body
+    if mode == "sar":
+        assert [p.text for p in result.parts] == [p.text for p in reference.parts]
+    else:
+        assert len(result.parts) == 1
