@@ -23,6 +23,7 @@ Theory of operation:
 from __future__ import annotations
 
 import tomllib
+from pathlib import Path
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -224,3 +225,25 @@ def carrier_profile(profiles: Mapping[str, Profile], override: Mapping[str, Any]
     if name not in profiles:
         raise ProfileError(f"receipts profile {name!r} is not defined (known: {sorted(profiles)})")
     return profile_from_override(profiles[name], override) if override else profiles[name]
+
+
+DEFAULT_PROFILES_FILE = Path(__file__).resolve().parents[1] / "conf" / "receipts" / "default.toml"
+
+
+def read_profiles(path: str | Path | None = None) -> dict[str, Profile]:
+    """Profiles from a file (default: conf/receipts/default.toml when present).
+
+    The only function here that touches the file system; entry points call it.
+    """
+    if path is None:
+        if not DEFAULT_PROFILES_FILE.exists():
+            return {"default": DEFAULT_PROFILE}
+        path = DEFAULT_PROFILES_FILE
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ProfileError(f"{path}: {exc.strerror}") from None
+    try:
+        return load_profiles(text)
+    except ProfileError as exc:
+        raise ProfileError(f"{path}: {exc}") from None
