@@ -180,6 +180,8 @@ class Store:
         self.stats["jobs"] += len(outcomes)
         self.stats["queued"] -= len(outcomes)
         for d, ok, result in outcomes:
+            if d.called:  # cancelled by its caller (e.g. the HTTP client went away)
+                continue
             if ok:
                 d.callback(result)
             else:

@@ -1,0 +1,88 @@
+"""Addresses and channel URIs of the Messages API (pure).
+
+* Messages API: ``sms:+14155550100`` / ``mms:+14155550100``; a sender may be
+  alphanumeric (``sms:My Shop``: 1–11 of ``[A-Za-z0-9 ]``, with a letter) or a
+  short code (3–8 digits).
+* SMS API: a plain E.164 number (a channel URI is accepted as well).
+* ``client:`` addresses (SIP clients) are refused with a clear message.
+"""
+from __future__ import annotations
+
+import re
+
+from .errors import ApiError, bad_request
+
+CHANNELS = ("sms", "mms")
+E164 = re.compile(r"^\+[1-9][0-9]{3,14}$")
+ALPHANUMERIC = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$")
+SHORT_CODE = re.compile(r"^[0-9]{3,8}$")
+CLIENT_MESSAGE = ("{field}: 'client:' addresses are SIP clients, which this gateway does not "
+                  "serve; send to a phone number (sms:+E164 or mms:+E164)")
+
+
+def _code(field: str) -> int:
+    return 21211 if field.lower() == "to" else 21212
+
+
+def split_channel(value: str, field: str, *, required: bool) -> tuple[str | None, str]:
+    """``"sms:+1…"`` → ("sms", "+1…"); no scheme → (None, value) unless required."""
+    scheme, sep, rest = value.partition(":")
+    if sep and scheme.lower() == "client":
+        raise bad_request(_code(field), CLIENT_MESSAGE.format(field=field))
+    if sep and not rest.startswith("//"):
+        if scheme.lower() not in CHANNELS:
+            raise bad_request(_code(field), f"{field}: unknown channel '{scheme}:'; "
+                                            "use sms: or mms:")
+        return scheme.lower(), rest
+    if required:
+        raise bad_request(_code(field), f"{field}: expected a channel URI such as "
+                                        f"sms:+14155550100 or mms:+14155550100, got {value!r}")
+    return None, value
+
+
+_PLUS_HINT = " (a '+' in a form body must be sent as %2B)"
+
+
+def _hint(value: str) -> str:
+    return _PLUS_HINT if value[:1] == " " and value[1:].isdigit() else ""
+
+
+def check_recipient(number: str, field: str = "To") -> str:
+    if not E164.match(number):
+        if _hint(number):
+            raise bad_request(21211, f"{field}: {number!r} is not a valid E.164 number"
+                                     + _hint(number))
+        raise bad_request(21211, f"{field}: {number!r} is not a valid E.164 number "
+                                 "(+, country code, up to 15 digits)")
+    return number
+
+
+def check_sender(sender: str, channel: str, field: str = "From") -> str:
+    if E164.match(sender) or SHORT_CODE.match(sender):
+        return sender
+    if sender.startswith("+") or sender.isdigit() or _hint(sender):
+        raise bad_request(21212, f"{field}: {sender!r} is not a valid E.164 number"
+                                 + _hint(sender))
+    if not ALPHANUMERIC.match(sender):
+        raise bad_request(21212, f"{field}: {sender!r} is neither an E.164 number nor an "
+                                 "alphanumeric sender (1-11 of A-Z a-z 0-9 and space)")
+    if channel == "mms":
+        raise bad_request(21212, f"{field}: MMS cannot be sent from an alphanumeric sender")
+    return sender
+
+
+def parse_pair(from_value: str, to_value: str, *, uris: bool) -> tuple[str, str, str]:
+    """Validate From/To; returns (channel, from, to).  ``uris``: Messages API."""
+    to_channel, to_number = split_channel(to_value, "To" if not uris else "to", required=uris)
+    from_channel, sender = split_channel(from_value, "From" if not uris else "from",
+                                         required=uris)
+    channel = to_channel or from_channel or "sms"
+    if from_channel and to_channel and from_channel != to_channel:
+        raise bad_request(21212, f"from and to use different channels "
+                                 f"({from_channel}: and {to_channel}:)")
+    check_recipient(to_number, "to" if uris else "To")
+    check_sender(sender, channel, "from" if uris else "From")
+    return channel, sender, to_number
+
+
+__all__ = ["ApiError", "parse_pair", "split_channel", "check_recipient", "check_sender"]

@@ -1,0 +1,158 @@
+"""The Messages API: klein routes hanging off one object that holds the store,
+the accounts and the clock (no global app).
+
+    api = MessagesApi(store, accounts, clock=reactor, notify_new_message=wake)
+    site = make_site(api.resource())           # or mount api.app elsewhere
+    api.mount("health", health_resource)      # extra top-level routes
+
+A created message is committed (``store.write`` has fired) before the 201
+goes out; ``notify_new_message(row)`` is then called so a dispatcher can wake.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+from klein import Klein
+from twisted.logger import Logger
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+
+from gateway.store.messages import insert_message
+from gateway.store.queries import get_media, get_message, list_messages
+from gateway.store.timeutil import from_timestamp
+
+from .accounts import Accounts
+from .errors import FORBIDDEN, MORE_INFO, NOT_FOUND, UNAUTHORIZED, ApiError
+from .intake import new_message
+from .listing import check_page_exists, page_body, parse_list
+from .render import BASE, media_resource, message_resource
+from .requests import read_params, query_params
+
+MAX_REQUEST_BODY = 64 * 1024
+
+
+class MessagesApi:
+    log = Logger()
+
+    def __init__(self, store, accounts: Accounts, *, clock,
+                 notify_new_message: Callable[[dict], Any] | None = None,
+                 max_body: int = MAX_REQUEST_BODY, more_info: str = MORE_INFO) -> None:
+        self.store = store
+        self.accounts = accounts
+        self.clock = clock
+        self.notify_new_message = notify_new_message
+        self.max_body = max_body
+        self.more_info = more_info
+        self.app = Klein()
+        self._routes()
+
+    # -- composition -----------------------------------------------------
+    def resource(self):
+        return self.app.resource()
+
+    def mount(self, name: str, resource) -> None:
+        """Serve ``resource`` (a twisted.web IResource) at ``/<name>``."""
+        self.app.route(f"/{name}", branch=True, endpoint=f"mount-{name}")(
+            lambda request: resource)
+
+    def set_accounts(self, accounts: Accounts) -> None:
+        self.accounts = accounts
+
+    def _routes(self) -> None:
+        route = self.app.route
+        acct = BASE + "/<account>"
+        for api, collection in (("messages", "/Messages"), ("sms", "/SMS/Messages")):
+            for suffix in ("", ".json"):
+                route(acct + collection + suffix, methods=["POST"], endpoint=f"create-{api}{suffix}")(
+                    self._handler(self._create, api))
+                route(acct + collection + suffix, methods=["GET"], endpoint=f"list-{api}{suffix}")(
+                    self._handler(self._list, api))
+            route(acct + collection + "/<sid>", methods=["GET"], endpoint=f"get-{api}")(
+                self._handler(self._get, api))
+        route(acct + "/MediaAttachments/<media_sid>", methods=["GET"], endpoint="media")(
+            self._handler(self._media, None))
+        self.app.handle_errors(NotFound)(self._not_found)
+        self.app.handle_errors(MethodNotAllowed)(self._not_allowed)
+
+    # -- plumbing --------------------------------------------------------
+    def _handler(self, fn, api):
+        async def handle(request, account: str, **kwargs):
+            try:
+                self._authorize(request, account)
+                status, payload = await fn(request, account, api, **kwargs)
+            except ApiError as error:
+                return self._error(request, error)
+            except Exception:
+                self.log.failure("API: {method} {path} failed", method=request.method,
+                                 path=request.path)
+                return self._error(request, ApiError(500, 20500, "internal error; the request "
+                                                     "may be retried"))
+            if isinstance(payload, bytes):
+                return payload
+            request.setResponseCode(status)
+            request.setHeader(b"content-type", b"application/json")
+            return json.dumps(payload).encode()
+        return handle
+
+    def _error(self, request, error: ApiError) -> bytes:
+        request.setResponseCode(error.status)
+        request.setHeader(b"content-type", b"application/json")
+        if error.status == 401:
+            request.setHeader(b"www-authenticate", b'Basic realm="carrier-gateway"')
+        return error.body(self.more_info)
+
+    def _not_found(self, request, failure):
+        return self._error(request, NOT_FOUND)
+
+    def _not_allowed(self, request, failure):
+        return self._error(request, ApiError(405, 20405, "Method not allowed on this resource"))
+
+    def _authorize(self, request, account: str) -> None:
+        user = request.getUser().decode("utf-8", "replace")
+        token = request.getPassword().decode("utf-8", "replace")
+        if not user or not self.accounts.check(user, token):
+            raise UNAUTHORIZED
+        if user != account:
+            raise FORBIDDEN
+
+    def _now(self):
+        return from_timestamp(self.clock.seconds())
+
+    # -- endpoints -------------------------------------------------------
+    async def _create(self, request, account, api):
+        params = read_params(request, self.max_body)
+        row = new_message(params, account_sid=account, api=api, now=self._now())
+        await self.store.write(insert_message, row)
+        if self.notify_new_message is not None:
+            try:
+                self.notify_new_message(row)
+            except Exception:
+                self.log.failure("notify_new_message failed for {sid}", sid=row["sid"])
+        return 201, message_resource(row, api)
+
+    async def _list(self, request, account, api):
+        params = query_params(request)
+        q = parse_list(params, api)
+        rows, total = await self.store.read(list_messages, account, q)
+        check_page_exists(q, total)
+        path = request.path.decode("utf-8")
+        return 200, page_body(path, params, q, total, [message_resource(r, api) for r in rows])
+
+    async def _get(self, request, account, api, sid):
+        sid = sid[:-5] if sid.endswith(".json") else sid
+        row = await self.store.read(get_message, account, sid)
+        if row is None:
+            raise NOT_FOUND
+        return 200, message_resource(row, api)
+
+    async def _media(self, request, account, api, media_sid):
+        as_json = media_sid.endswith(".json")
+        media_sid = media_sid[:-5] if as_json else media_sid
+        row = await self.store.read(get_media, account, media_sid)
+        if row is None:
+            raise NOT_FOUND
+        if as_json:
+            return 200, media_resource(row)
+        request.setHeader(b"content-type", row["content_type"].encode("latin-1", "replace"))
+        request.setHeader(b"cache-control", b"private, max-age=3600")
+        return 200, bytes(row["data"])

@@ -1,0 +1,43 @@
+"""API errors: one exception carrying the HTTP status, the API error code and
+a human message; rendered as ``{"code", "message", "status", "more_info"}``.
+
+Codes (README "Messages API errors"):
+20003 401 authentication required / failed     21211 400 invalid To
+20403 403 another account's resources           21212 400 invalid From
+20404 404 not found                             21602 400 body required
+20405 405 method not allowed                    21617 400 body too long
+20413 413 request body too large                21620 400 invalid media
+21100 400 malformed request or parameter        21623 400 more than 8 media
+21603 400 From required                         21609 400 invalid status callback
+21604 400 To required                           21624 400 invalid ValidityPeriod
+"""
+from __future__ import annotations
+
+import json
+
+MORE_INFO = "https://www.twilio.com/docs/errors/{code}"
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+    def body(self, more_info: str = MORE_INFO) -> bytes:
+        return json.dumps({"code": self.code, "message": self.message, "status": self.status,
+                           "more_info": more_info.format(code=self.code)}).encode()
+
+
+def bad_request(code: int, message: str) -> ApiError:
+    return ApiError(400, code, message)
+
+
+def malformed(message: str) -> ApiError:
+    return ApiError(400, 21100, message)
+
+
+UNAUTHORIZED = ApiError(401, 20003, "Authenticate: HTTP Basic AccountSid:AuthToken is required")
+FORBIDDEN = ApiError(403, 20403, "This account may not access another account's resources")
+NOT_FOUND = ApiError(404, 20404, "The requested resource was not found")

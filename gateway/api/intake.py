@@ -1,0 +1,169 @@
+"""Turning a POST into a message row (pure: no I/O, the caller passes ``now``
+and the parsed parameters).
+
+``Params`` maps a field name to the list of its values (form fields repeat;
+a JSON array becomes the list).  Field names are looked up in the spellings
+both APIs use (``status_callback`` / ``StatusCallback``, ``ValidityPeriod`` /
+``validity_period``, …).
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+from segmentation import SegmentationError, plan
+
+from .addresses import check_sender, parse_pair
+from .errors import bad_request, malformed
+
+MAX_MEDIA = 8
+MAX_BODY_CHARS = 1600  # SMS: the concatenated-message limit
+MAX_MMS_TEXT = 5000  # MMS text part
+VALIDITY_DEFAULT = 14400  # 4 hours
+VALIDITY_MAX = 172800  # 48 hours
+
+Params = Mapping[str, list[Any]]
+
+
+def _get(params: Params, *names: str) -> Any:
+    for name in names:
+        values = params.get(name)
+        if values:
+            return values[-1]
+    return None
+
+
+def _text(params: Params, *names: str) -> str | None:
+    value = _get(params, *names)
+    if value is None:
+        return None
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise malformed(f"{names[0]}: expected a string")
+    return str(value)
+
+
+def _http_url(url: Any) -> bool:
+    if not isinstance(url, str):
+        return False
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _media(params: Params) -> list[dict]:
+    items: list[dict] = []
+    raw = _get(params, "media_list", "MediaList")
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise malformed("media_list: not valid JSON") from None
+    if raw is not None:
+        if not isinstance(raw, list):
+            raise bad_request(21620, "media_list: expected a JSON array of {url, content_type}")
+        for item in raw:
+            if not isinstance(item, dict) or not _http_url(item.get("url")):
+                raise bad_request(21620, "media_list: each item needs an http(s) 'url'")
+            ctype = item.get("content_type")
+            if ctype is not None and not isinstance(ctype, str):
+                raise bad_request(21620, "media_list: content_type must be a string")
+            items.append({"url": item["url"], "content_type": ctype})
+    for name in ("MediaUrl", "media_url"):
+        for url in params.get(name) or []:
+            if not _http_url(url):
+                raise bad_request(21620, f"MediaUrl: {url!r} is not an http(s) URL")
+            items.append({"url": url, "content_type": None})
+    if len(items) > MAX_MEDIA:
+        raise bad_request(21623, f"{len(items)} media items; at most {MAX_MEDIA} are allowed")
+    return items
+
+
+def _validity(params: Params) -> int:
+    raw = _text(params, "ValidityPeriod", "validity_period")
+    if raw is None:
+        return VALIDITY_DEFAULT
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= VALIDITY_MAX:
+        raise bad_request(21624, f"ValidityPeriod: {raw!r} is not a whole number of seconds "
+                                 f"from 1 to {VALIDITY_MAX}")
+    return value
+
+
+def _max_price(params: Params) -> str | None:
+    raw = _text(params, "MaxPrice", "max_price")
+    if raw is None:
+        return None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        value = Decimal(-1)
+    if not value.is_finite() or value < 0:
+        raise malformed(f"MaxPrice: {raw!r} is not a non-negative decimal number")
+    return str(value)
+
+
+def _callback(params: Params, default_method: str) -> tuple[str | None, str | None]:
+    url = _text(params, "status_callback", "StatusCallback")
+    method = _text(params, "status_callback_method", "StatusCallbackMethod")
+    if url in (None, ""):
+        return None, None
+    if not _http_url(url):
+        raise bad_request(21609, f"StatusCallback: {url!r} is not an http(s) URL")
+    method = (method or default_method).upper()
+    if method not in ("GET", "POST"):
+        raise bad_request(21609, f"StatusCallbackMethod: {method!r} must be GET or POST")
+    return url, method
+
+
+def _segments(body: str, channel: str) -> int:
+    if channel == "mms":
+        if len(body) > MAX_MMS_TEXT:
+            raise bad_request(21617, f"body is {len(body)} characters; an MMS text is "
+                                     f"limited to {MAX_MMS_TEXT}")
+        return 1
+    try:
+        return plan(body, reference=0, max_length=MAX_BODY_CHARS).num_segments
+    except SegmentationError as exc:
+        raise bad_request(21617, f"body too long: {exc}") from None
+
+
+def new_message(params: Params, *, account_sid: str, api: str, now: datetime) -> dict:
+    """Validate a create request; returns the row for ``insert_message``."""
+    uris = api == "messages"
+    from_value = _text(params, "from", "From") if uris else _text(params, "From", "from")
+    to_value = _text(params, "to", "To") if uris else _text(params, "To", "to")
+    if not to_value:
+        raise bad_request(21604, "a 'To' address is required" if not uris else
+                          "a 'to' address is required")
+    if not from_value:
+        raise bad_request(21603, "a 'From' address is required" if not uris else
+                          "a 'from' address is required")
+    channel, sender, recipient = parse_pair(from_value, to_value, uris=uris)
+    body = _text(params, "body", "Body") or ""
+    media = _media(params)
+    if media and channel == "sms":
+        if uris:
+            raise bad_request(21620, "media needs the mms: channel (to: mms:+E164)")
+        channel = "mms"
+        check_sender(sender, channel)
+    if not body and not media:
+        raise bad_request(21602, "a message body (or media) is required")
+    validity = _validity(params)
+    url, method = _callback(params, "GET" if uris else "POST")
+    return {
+        "sid": "SM" + uuid.uuid4().hex, "account_sid": account_sid, "api": api,
+        "direction": "outbound-api", "channel": channel, "from_": sender, "to": recipient,
+        "body": body, "status": "queued", "num_segments": _segments(body, channel),
+        "num_media": len(media), "media_list": media, "status_callback": url,
+        "status_callback_method": method, "validity_period": validity,
+        "max_price": _max_price(params), "price": None, "price_unit": "USD",
+        "error_code": None, "error_message": None, "date_sent": None,
+        "attempts": 0, "incomplete": False, "date_created": now, "date_updated": now,
+        "next_attempt_at": now, "expires_at": now + timedelta(seconds=validity),
+    }

@@ -1,0 +1,81 @@
+"""Reading request parameters: form or JSON bodies, query strings, and the
+body size cap (``CappedRequest`` refuses an oversized body while it arrives;
+``read_params`` checks again for sites that use the plain Request)."""
+from __future__ import annotations
+
+import json
+
+from twisted.web.server import Request, Site
+
+from .errors import ApiError, malformed
+
+TOO_LARGE = "request body is larger than {limit} bytes"
+
+
+def _decode(value: bytes, name: str) -> str:
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        raise malformed(f"{name}: not valid UTF-8") from None
+
+
+def query_params(request) -> dict[str, str]:
+    """Query-string parameters, last value wins."""
+    out: dict[str, str] = {}
+    for key, values in (request.args or {}).items():
+        if values:
+            name = _decode(key, "parameter name")
+            out[name] = _decode(values[-1], name)
+    return out
+
+
+def read_params(request, limit: int) -> dict[str, list]:
+    """The POST body's fields as name -> list of values (JSON or form)."""
+    if getattr(request, "body_too_large", False):
+        raise ApiError(413, 20413, TOO_LARGE.format(limit=limit))
+    body = request.content.read() if request.content is not None else b""
+    if len(body) > limit:
+        raise ApiError(413, 20413, TOO_LARGE.format(limit=limit))
+    ctype = (request.getHeader(b"content-type") or b"").split(b";")[0].strip().lower()
+    if ctype == b"application/json" or (not ctype and body[:1] == b"{"):
+        try:
+            data = json.loads(body)
+        except ValueError as exc:
+            raise malformed(f"malformed JSON body: {exc}") from None
+        if not isinstance(data, dict):
+            raise malformed("the JSON body must be an object")
+        return {k: (v if isinstance(v, list) and k != "media_list" else [v])
+                for k, v in data.items() if v is not None}
+    return {_decode(k, "parameter name"): [_decode(v, k.decode("latin-1")) for v in vs]
+            for k, vs in (request.args or {}).items()}
+
+
+class CappedRequest(Request):
+    """A Request that stops buffering a body larger than ``max_body``."""
+
+    max_body = 64 * 1024
+    body_too_large = False
+
+    def gotLength(self, length):
+        if length is not None and length > self.max_body:
+            self.body_too_large = True
+            length = 0
+        super().gotLength(length)
+
+    def handleContentChunk(self, data):
+        if self.body_too_large:
+            return
+        if self.content.tell() + len(data) > self.max_body:
+            self.body_too_large = True
+            self.content.seek(0)
+            self.content.truncate()
+            return
+        super().handleContentChunk(data)
+
+
+def make_site(resource, *, max_body: int = 64 * 1024, **kwargs) -> Site:
+    """A Site for the API whose requests cap their bodies at ``max_body``."""
+    request_class = type("ApiRequest", (CappedRequest,), {"max_body": max_body})
+    site = Site(resource, **kwargs)
+    site.requestFactory = request_class
+    return site
