@@ -177,7 +177,7 @@ def parse_text(text: str) -> dict[str, str]:
         stop = found[index + 1][1] if index + 1 < len(found) else len(text)
         value = text[end:stop].strip()
         if key != "text":
-            value = value.split()[0] if value.split() else ""
+            value = value.split()[0].rstrip(",;") if value.split() else ""
         if value:
             fields[key] = value
     return fields
