@@ -1,0 +1,215 @@
+"""The callback sender against a real local HTTP server, with a real SQLite
+store; backoff runs on a Clock."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+import pytest_twisted
+import treq
+from sqlalchemy import select
+from twisted.internet import defer, reactor
+from twisted.internet.task import Clock
+from twisted.web.client import Agent, HTTPConnectionPool
+
+from gateway.callbacks import CallbackSender, backoff, with_query
+from gateway.config import CallbacksConfig
+from gateway.inbound_store import apply_rcml_reply
+from gateway.store import schema as s
+from gateway.store.messages import enqueue_callback, insert_message
+
+from .http_helpers import Recorder, serve
+from .pipeline_helpers import message_row, open_store, settle
+
+
+@pytest.fixture
+def store(tmp_path):
+    st = pytest_twisted.blockon(defer.ensureDeferred(open_store(tmp_path / "gw.db")))
+    yield st
+    pytest_twisted.blockon(st.stop())
+
+
+@pytest.fixture
+def web():
+    recorder = Recorder()
+    port, url = serve(recorder)
+    yield recorder, url
+    pytest_twisted.blockon(defer.maybeDeferred(port.stopListening))
+
+
+class Rig:
+    def __init__(self, store, **conf):
+        self.store = store
+        self.clock = Clock()
+        self.clock.advance(datetime.now(timezone.utc).timestamp())
+        self.pool = HTTPConnectionPool(reactor, persistent=False)
+        self.http = treq.client.HTTPClient(Agent(reactor, pool=self.pool))
+        self.new = []
+        self.settled: list[str] = []
+        self._waiters: list[tuple[int, defer.Deferred]] = []
+        self.sender = CallbackSender(store, self.http, self.clock,
+                                     CallbacksConfig(**{"timeout": 5, **conf}),
+                                     reply_hook=apply_rcml_reply, on_new_messages=self.new.extend,
+                                     on_settled=self._settled)
+
+    def _settled(self, what):
+        self.settled.append(what)
+        for n, d in list(self._waiters):
+            if len(self.settled) >= n:
+                self._waiters.remove((n, d))
+                d.callback(None)
+
+    async def results(self, count):
+        """Wait until *count* request results are recorded, then settle."""
+        await settle(self.store, self.clock, rounds=2)
+        if len(self.settled) < count:
+            d = defer.Deferred()
+            self._waiters.append((count, d))
+            await d.addTimeout(10, reactor)
+        await settle(self.store, self.clock, rounds=2)
+
+    def now(self):
+        return datetime.fromtimestamp(self.clock.seconds(), timezone.utc)
+
+    async def enqueue(self, sid, url, status, method="POST", kind="status"):
+        await self.store.write(enqueue_callback, message_sid=sid, kind=kind, url=url, method=method,
+                               params=[("MessageSid", sid), ("MessageStatus", status)], now=self.now())
+        self.sender.wake()
+
+    async def rows(self):
+        return await self.store.read(lambda conn: conn.execute(
+            select(s.callback_outbox).order_by(s.callback_outbox.c.id)).mappings().all())
+
+    async def turn(self, recorder=None, count=None):
+        await settle(self.store, self.clock, rounds=2)
+        if recorder is not None:
+            await recorder.wait(count)
+        await settle(self.store, self.clock, rounds=4)
+
+    async def stop(self):
+        self.sender.stopService()
+        await self.pool.closeCachedConnections()
+
+
+def test_backoff_doubles_up_to_the_cap():
+    conf = CallbacksConfig(initial_backoff=2, max_backoff=10)
+    assert [backoff(n, conf) for n in (1, 2, 3, 4, 5)] == [2, 4, 8, 10, 10]
+
+
+def test_get_parameters_join_an_existing_query():
+    assert with_query("http://h/cb?x=1", [("A", "b c")]) == "http://h/cb?x=1&A=b+c"
+    assert with_query("http://h/cb", [("To", "+1")]) == "http://h/cb?To=%2B1"
+
+
+@pytest_twisted.ensureDeferred
+async def test_post_and_get_in_order_per_message(store, web):
+    recorder, url = web
+    rig = Rig(store)
+    rig.sender.startService()
+    for status in ("sending", "sent", "delivered"):
+        await rig.enqueue("SM1", url + "/post", status)
+    await rig.enqueue("SM2", url + "/get?token=1", "sent", method="GET")
+    for expected in (2, 3, 4):
+        await rig.turn(recorder, expected)
+    assert recorder.statuses("SM1") == ["sending", "sent", "delivered"]
+    get = [r for r in recorder.requests if r["method"] == "GET"][0]
+    assert get["args"]["MessageStatus"] == ["sent"] and get["args"]["token"] == ["1"]
+    assert [r["state"] for r in await rig.rows()] == ["done"] * 4
+    await rig.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_5xx_is_retried_with_backoff_and_holds_back_the_next(store, web):
+    recorder, url = web
+    recorder.script = [(500, b"busy")]
+    rig = Rig(store, initial_backoff=30)
+    rig.sender.startService()
+    await rig.enqueue("SM1", url, "sent")
+    await rig.enqueue("SM1", url, "delivered")
+    await rig.turn(recorder, 1)
+    await rig.enqueue("SM2", url, "sent")
+    await rig.turn(recorder, 2)
+    assert sorted(recorder.statuses()) == ["sent", "sent"]  # SM1 sent (500) and SM2 sent
+    rows = await rig.rows()
+    assert rows[0]["attempts"] == 1 and rows[0]["last_error"] == "HTTP 500" and rows[0]["state"] == "pending"
+    assert rows[1]["state"] == "pending" and rows[2]["state"] == "done"
+    rig.clock.advance(29)
+    await rig.turn()
+    assert len(recorder.requests) == 2
+    rig.clock.advance(1)
+    await rig.turn(recorder, 3)
+    await rig.turn(recorder, 4)
+    assert recorder.statuses("SM1") == ["sent", "sent", "delivered"]
+    assert [r["state"] for r in await rig.rows()] == ["done"] * 3
+    await rig.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_4xx_is_dead_at_once(store, web):
+    recorder, url = web
+    recorder.script = [(404, b"")]
+    rig = Rig(store)
+    rig.sender.startService()
+    await rig.enqueue("SM1", url, "sent")
+    await rig.turn(recorder, 1)
+    row = (await rig.rows())[0]
+    assert (row["state"], row["last_error"]) == ("dead", "HTTP 404")
+    await rig.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_connection_refused_retries_until_retry_for_then_dead(store):
+    closed = reactor.listenTCP(0, __import__("twisted.web.server", fromlist=["Site"]).Site(Recorder()),
+                               interface="127.0.0.1")
+    url = f"http://127.0.0.1:{closed.getHost().port}/cb"
+    await closed.stopListening()
+    rig = Rig(store, initial_backoff=10, retry_for=25)
+    rig.sender.startService()
+    await rig.enqueue("SM1", url, "sent")
+    await rig.results(1)
+    row = (await rig.rows())[0]
+    assert row["state"] == "pending" and row["attempts"] == 1
+    rig.clock.advance(9)
+    await settle(store, rig.clock)
+    assert len(rig.settled) == 1
+    rig.clock.advance(1)
+    await rig.results(2)  # the next wait (20 s) would end after retry_for (25 s): dead
+    row = (await rig.rows())[0]
+    assert row["state"] == "dead" and row["attempts"] == 2
+    assert "refused" in row["last_error"].lower()
+    await rig.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_inbound_answer_with_rcml_queues_a_reply(store, web):
+    recorder, url = web
+    recorder.script = [(200, b"<Response><Message>thanks!</Message></Response>")]
+    rig = Rig(store)
+    inbound = message_row(direction="inbound", status="received", from_="+15557654321",
+                          to="+15550001111", expires_at=None)
+    await store.write(insert_message, inbound)
+    rig.sender.startService()
+    await rig.enqueue(inbound["sid"], url, "received", kind="inbound")
+    await rig.turn(recorder, 1)
+    await rig.turn()
+    assert len(rig.new) == 1
+    reply = await store.read(lambda conn: conn.execute(
+        select(s.messages).where(s.messages.c.sid == rig.new[0])).mappings().one())
+    assert (reply["to"], reply["from_"], reply["body"], reply["status"]) == (
+        "+15557654321", "+15550001111", "thanks!", "queued")
+    await rig.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_malformed_rcml_is_ignored_and_the_callback_done(store, web):
+    recorder, url = web
+    recorder.script = [(200, b"<Response><Message>oops</Response>")]
+    rig = Rig(store)
+    inbound = message_row(direction="inbound", status="received", expires_at=None)
+    await store.write(insert_message, inbound)
+    rig.sender.startService()
+    await rig.enqueue(inbound["sid"], url, "received", kind="inbound")
+    await rig.turn(recorder, 1)
+    await rig.turn()
+    assert rig.new == [] and (await rig.rows())[0]["state"] == "done"
+    await rig.stop()
