@@ -1,14 +1,66 @@
-"""``carrier-gateway db``."""
+"""``carrier-gateway db upgrade [--url URL | --config FILE]``: migrate the
+store's schema to the newest revision (Alembic, run from code).
+
+The URL comes from ``--url``, else ``[store] url`` of ``--config``, else the
+``GATEWAY_DATABASE_URL`` environment variable, else the demo default
+``sqlite:///var/gateway.db``.  SQLite databases are also migrated by the
+daemon on start; PostgreSQL ones are migrated by this command (run it from
+the deploy step, before starting the new version).
+"""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+
+DEFAULT_URL = "sqlite:///var/gateway.db"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    pass
+    sub = parser.add_subparsers(dest="db_command", metavar="ACTION")
+    sub.required = True
+    for name, summary in (("upgrade", "migrate the database to the newest schema revision"),
+                          ("current", "print the database's current schema revision")):
+        action = sub.add_parser(name, help=summary, description=summary)
+        source = action.add_mutually_exclusive_group()
+        source.add_argument("--url", help="SQLAlchemy URL, e.g. sqlite:///var/gateway.db or "
+                                          "postgresql+psycopg://user@host/db")
+        source.add_argument("--config", metavar="FILE", help="read [store] url from this config")
+
+
+def _url(args: argparse.Namespace) -> str:
+    if args.url:
+        return args.url
+    if args.config:
+        from gateway.config import load
+        return load(args.config).store.url
+    return os.environ.get("GATEWAY_DATABASE_URL", DEFAULT_URL)
+
+
+def _safe(url: str) -> str:
+    from sqlalchemy.engine import make_url
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def run(args: argparse.Namespace) -> int:
-    print("carrier-gateway db: not built yet", file=sys.stderr)
-    return 2
+    try:
+        url = _url(args)
+    except Exception as exc:  # config errors name the file, key and problem
+        print(f"carrier-gateway db: {exc}", file=sys.stderr)
+        return 2
+    from sqlalchemy.exc import SQLAlchemyError
+    from gateway.store import migrate
+    try:
+        if args.db_command == "current":
+            print(migrate.current(url) or "(empty database)")
+            return 0
+        before = migrate.current(url)
+        after = migrate.upgrade(url)
+    except (SQLAlchemyError, OSError) as exc:
+        print(f"carrier-gateway db: {_safe(url)}: {exc}", file=sys.stderr)
+        return 1
+    if before == after:
+        print(f"{_safe(url)}: already at revision {after} (head)")
+    else:
+        print(f"{_safe(url)}: upgraded {before or '(empty)'} -> {after} (head)")
+    return 0
