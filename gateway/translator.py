@@ -15,7 +15,8 @@ Theory of operation:
   1. a GSM ``network_error_code`` (type 3): MAP cause -> code, other
      non-zero -> 30008;
   2. a non-zero ``err:`` found in the profile's err table (keys compare
-     case-insensitively without leading zeros or ``0x``);
+     case-insensitively without leading zeros or ``0x``; an err that can
+     only be hex - ``0x1B``, ``A02`` - is also tried as its decimal value);
   3. the stat's default: EXPIRED -> 30003, REJECTD -> 30004, else 30008.
 * "Never backwards" is enforced by the store's ``transition``; this module
   only says what the receipt means.
@@ -82,6 +83,17 @@ def err_key(err: str) -> str:
     return key.lstrip("0") or "0"
 
 
+def err_keys(err: str) -> list[str]:
+    """Table keys to try for an err value: as spelled, then, when it can only
+    be hex (a ``0x`` prefix or a letter a-f), its decimal value."""
+    keys = [err_key(err)]
+    raw = err.strip().lower()
+    digits = raw[2:] if raw.startswith("0x") else raw
+    if digits and set(digits) <= set("0123456789abcdef") and (raw.startswith("0x") or not digits.isdigit()):
+        keys.append(str(int(digits, 16)))
+    return keys
+
+
 @dataclass(frozen=True)
 class Profile:
     name: str = "default"
@@ -115,9 +127,10 @@ def _error_code(receipt: Receipt, profile: Profile) -> int:
     if net is not None and net.network_type == GSM_NETWORK and net.code:
         return MAP_CAUSES.get(net.code, OTHER_ERROR)
     if receipt.err is not None and err_key(receipt.err) != "0":
-        code = profile.err.get(err_key(receipt.err))
-        if code is not None:
-            return code
+        for key in err_keys(receipt.err):
+            code = profile.err.get(key)
+            if code is not None:
+                return code
     return STAT_DEFAULT_ERROR.get(receipt.stat or "", OTHER_ERROR)
 
 
