@@ -18,6 +18,8 @@ still reports the billed segment count.
 """
 from __future__ import annotations
 
+import functools
+
 from segmentation import split, udh
 from segmentation.errors import SegmentationError
 from segmentation.gsm7 import DEFAULT, Alphabet, alphabet
@@ -71,39 +73,73 @@ def _headers(bits: int, nationals: int) -> tuple[int, int]:
 
 
 def _gsm7_bounds(septets: str, bits: int, nationals: int) -> list[tuple[int, int]]:
-    single, multi = _headers(bits, nationals)
-    return split.gsm7_bounds(septets, udh.gsm7_capacity(single), udh.gsm7_capacity(multi))
+    return split.gsm7_bounds(septets, *_capacities(bits, nationals))
 
 
 def _choose_national(body: str, national: frozenset[str], bits: int):
-    """Best (alphabet, septets) over the enabled table pairs, or None for UCS-2."""
+    """Best (alphabet, septets) over the enabled table pairs, or None for UCS-2.
+
+    Each usable pair gets a cheap lower bound (segments from its septet
+    count, which ignores escapes pushed across a boundary); pairs are then
+    split exactly in order of that bound until no remaining bound can win.
+    A single shift table that no character of the body needs is skipped: it
+    would only cost its IE.
+    """
     chars = set(body)
-    lockings = [None] + sorted(c for c in national if LANGUAGES[c].locking)
-    singles = [None] + sorted(c for c in national if LANGUAGES[c].single)
-    best = None
-    for locking in lockings:
-        for single in singles:
-            candidate = alphabet(locking, single)
-            if not candidate.chars.issuperset(chars):
+    candidates = []
+    for locking in _lockings(national):
+        base = alphabet(locking, None)
+        base_covers = base.chars.issuperset(chars)
+        for single in _singles(national):
+            if single is not None and base_covers:
                 continue
-            septets = body.translate(candidate.encode_map)
+            alpha = base if single is None else alphabet(locking, single)
+            if not alpha.chars.issuperset(chars):
+                continue
             nationals = (locking is not None) + (single is not None)
-            try:
-                parts = len(_gsm7_bounds(septets, bits, nationals))
-            except SegmentationError:
-                continue
-            key = (parts, nationals, len(septets))
-            if best is None or key < best[0]:
-                best = (key, candidate, septets)
+            septets = len(body) + sum(body.count(c) for c in alpha.double.intersection(chars))
+            single_cap, multi_cap = _capacities(bits, nationals)
+            bound = 1 if septets <= single_cap else -(-septets // multi_cap)
+            candidates.append(((bound, nationals, septets), alpha))
+    best = None
+    for key, alpha in sorted(candidates, key=lambda c: c[0]):
+        if best is not None and key >= best[0]:
+            break
+        septets = body.translate(alpha.encode_map)
+        try:
+            parts = len(_gsm7_bounds(septets, bits, key[1]))
+        except SegmentationError:
+            continue
+        exact = (parts,) + key[1:]
+        if best is None or exact < best[0]:
+            best = (exact, alpha, septets)
     if best is None:
         return None
-    if best[1] is not DEFAULT:
-        ucs2 = len(body.encode("utf-16-be", "surrogatepass")) // 2
-        single, multi = udh.ucs2_capacity(0), udh.ucs2_capacity(udh.header_octets(bits, 0))
-        ucs2_parts = 1 if ucs2 <= single else -(-ucs2 // multi)
-        if best[0][0] > ucs2_parts:
-            return None
+    if best[1] is not DEFAULT and best[0][0] > _ucs2_segments(body, bits):
+        return None
     return best[1], best[2]
+
+
+@functools.lru_cache(maxsize=None)
+def _lockings(national: frozenset[str]) -> tuple[str | None, ...]:
+    return (None,) + tuple(sorted(c for c in national if LANGUAGES[c].locking))
+
+
+@functools.lru_cache(maxsize=None)
+def _singles(national: frozenset[str]) -> tuple[str | None, ...]:
+    return (None,) + tuple(sorted(c for c in national if LANGUAGES[c].single))
+
+
+@functools.lru_cache(maxsize=None)
+def _capacities(bits: int, nationals: int) -> tuple[int, int]:
+    single, multi = _headers(bits, nationals)
+    return udh.gsm7_capacity(single), udh.gsm7_capacity(multi)
+
+
+def _ucs2_segments(body: str, bits: int) -> int:
+    units = len(body.encode("utf-16-be", "surrogatepass")) // 2
+    multi = udh.ucs2_capacity(udh.header_octets(bits, 0))
+    return 1 if units <= udh.ucs2_capacity(0) else -(-units // multi)
 
 
 def _gsm7(body: str, septets: str, alpha: Alphabet, reference: int, bits: int,
@@ -143,13 +179,20 @@ def _ucs2(body: str, reference: int, bits: int, mode: str, national: frozenset[s
 
 def _forcing(body: str, national: frozenset[str]) -> tuple[str, ...]:
     """The characters that forced UCS-2, in order of first appearance."""
+    chars = set(body)
+    forcing = chars - _gsm_chars(national) or chars - DEFAULT.chars
+    return tuple(sorted(forcing, key=body.index))
+
+
+@functools.lru_cache(maxsize=None)
+def _gsm_chars(national: frozenset[str]) -> frozenset[str]:
+    """Every character some enabled table can encode."""
     gsm = set(DEFAULT.chars)
     for code in national:
         lang = LANGUAGES[code]
         gsm.update(lang.locking or "", (lang.single or {}).values())
     gsm.discard("\x1b")
-    forcing = tuple(c for c in dict.fromkeys(body) if c not in gsm)
-    return forcing or tuple(c for c in dict.fromkeys(body) if c not in DEFAULT.chars)
+    return frozenset(gsm)
 
 
 def _assemble(encoding, body, raw, units, pieces, national_ies, reference, bits, mode,
