@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from protocols.mm7.schema import SOAP_ENV, VERSIONS, is_mm7_namespace, namespace_for
+from protocols.mm7.schema import ALL_VERSIONS, SOAP_ENV, is_mm7_namespace, namespace_for
 
 SOAP_PREFIX = "soap"
 # Attribute values equal to the schema default are dropped: some MMSCs reject
@@ -29,8 +29,8 @@ class Dialect:
     prefix: bool = True  # mm7:SubmitReq (True) or <SubmitReq xmlns="..."> (False)
 
     def __post_init__(self) -> None:
-        if self.version not in VERSIONS:
-            raise ValueError(f"mm7_version must be one of {', '.join(VERSIONS)}, not {self.version!r}")
+        if self.version not in ALL_VERSIONS:
+            raise ValueError(f"mm7_version must be one of {', '.join(ALL_VERSIONS)}, not {self.version!r}")
         if not self.namespace:
             object.__setattr__(self, "namespace", namespace_for(self.version))
 

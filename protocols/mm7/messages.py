@@ -112,15 +112,23 @@ def split_mm(content: Attachment | None) -> tuple[str, tuple[Attachment, ...]]:
     return "\n".join(t for t in texts if t), tuple(media)
 
 
+def normalize_address(value: str) -> str:
+    """``tel:+1555/TYPE=PLMN`` -> ``+1555``."""
+    value = value.strip()
+    if value[:4].lower() == "tel:":
+        value = value[4:]
+    return value.split("/TYPE=", 1)[0].split("/type=", 1)[0].strip()
+
+
 def read_deliver(env: Envelope) -> InboundMM:
     require(env, "DeliverReq")
-    senders = addresses(first(env.body, "Sender"))
+    senders = [normalize_address(a) for a in addresses(first(env.body, "Sender"))]
     if not senders:
         raise Mm7ParseError("DeliverReq without Sender")
     text, media = split_mm(content_of(env))
     return InboundMM(
         sender=senders[0],
-        recipients=tuple(addresses(first(env.body, "Recipients"))),
+        recipients=tuple(normalize_address(a) for a in addresses(first(env.body, "Recipients"))),
         subject=text_of(env.body, "Subject"),
         linked_id=text_of(env.body, "LinkedID"),
         text=text,

@@ -24,7 +24,9 @@ NS_BASE = "http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/"
 REL6_1_4 = NS_BASE + "REL-6-MM7-1-4"
 REL5_1_0 = NS_BASE + "REL-5-MM7-1-0"
 
-VERSIONS = ("5.3.0", "6.8.0")
+VERSIONS = ("5.3.0", "6.8.0")  # what a carrier may be configured with
+# Every MM7Version the Rel-6 schema knows; answers echo the peer's version.
+ALL_VERSIONS = ("5.3.0", "5.5.0", "5.6.0", "5.8.0", "5.10.0", "6.3.0", "6.4.0", "6.5.0", "6.6.0", "6.8.0")
 # MM7Version -> default namespace.  TS 23.140 v5.3.0 introduced the schema
 # REL-5-MM7-1-0; 6.8.0 is REL-6-MM7-1-4.  A carrier that wants another
 # pairing sets ``mm7_namespace`` in its config.

@@ -1,0 +1,121 @@
+"""The MM7 client: POST a SubmitReq to the MMSC and read its answer.
+
+HTTP goes through a treq ``HTTPClient`` passed in (the default agent verifies
+HTTPS certificates; see ``make_http_client``).  Basic auth when configured.
+
+Retries: a transport error (connection refused/reset, timeout), an HTTP 5xx
+that carries no readable MM7 answer, or an MM7 status the table calls
+retryable (3xxx, 4006) is tried again after ``backoff`` seconds (doubling),
+up to ``retries`` more times; then the result is ``failed`` 30008.  Any other
+answer decides at once.  (A retry after a timeout may duplicate an MM the
+MMSC did accept: the gateway is at-least-once.)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from twisted.internet.defer import CancelledError, inlineCallbacks
+from twisted.internet.task import deferLater
+from twisted.logger import Logger
+
+from protocols.mm7.errors import Mm7Error
+from protocols.mm7.messages import SubmitResponse, read_submit_response
+from protocols.mm7.parse import read_envelope
+from protocols.mm7.status import SubmitVerdict, Verdict, submit_verdict
+
+log = Logger()
+TRANSPORT_ERROR = 30008
+MAX_RESPONSE = 256 * 1024
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    verdict: Verdict  # SENT or FAILED (RETRY never leaves the client)
+    message_id: str | None = None
+    error_code: int | None = None
+    error_message: str | None = None
+    status_code: int | None = None
+    attempts: int = 1
+
+
+def make_http_client(reactor, *, ca_file: str | None = None):
+    """A treq client whose HTTPS verifies certificates (against ``ca_file``
+    when given, else the system trust store)."""
+    import treq.client
+    from twisted.internet import ssl
+    from twisted.web.client import Agent, BrowserLikePolicyForHTTPS, HTTPConnectionPool
+
+    policy = BrowserLikePolicyForHTTPS()
+    if ca_file:
+        with open(ca_file, "rb") as handle:
+            root = ssl.Certificate.loadPEM(handle.read())
+        policy = BrowserLikePolicyForHTTPS(trustRoot=root)
+    pool = HTTPConnectionPool(reactor)
+    return treq.client.HTTPClient(Agent(reactor, contextFactory=policy, pool=pool))
+
+
+class Mm7Client:
+    def __init__(self, http, clock, *, url: str, username: str = "", password: str = "",
+                 timeout: float = 30.0, retries: int = 2, backoff: float = 1.0, name: str = "mm7"):
+        self._http = http
+        self._clock = clock
+        self.url = url
+        self._auth = (username, password) if username else None
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.name = name
+
+    @inlineCallbacks
+    def submit(self, content_type: str, body: bytes):
+        """Deferred[SubmitResult]; never errbacks for an MMSC's answer."""
+        attempt, last = 0, SubmitVerdict(Verdict.RETRY, TRANSPORT_ERROR, "not sent")
+        status_code = None
+        while True:
+            attempt += 1
+            answer = yield self._post_once(content_type, body)
+            if isinstance(answer, SubmitResponse):
+                status_code = answer.status_code
+                last = submit_verdict(answer.status_code, answer.status_text)
+                if last.verdict is Verdict.SENT:
+                    return SubmitResult(Verdict.SENT, answer.message_id, status_code=status_code,
+                                        attempts=attempt)
+            else:
+                last = SubmitVerdict(Verdict.RETRY, TRANSPORT_ERROR, answer)
+            if last.verdict is Verdict.FAILED or attempt > self.retries:
+                break
+            delay = self.backoff * (2 ** (attempt - 1))
+            log.info("mm7 {carrier}: attempt {attempt} failed ({why}); retrying in {delay}s",
+                     carrier=self.name, attempt=attempt, why=last.error_message, delay=delay)
+            yield deferLater(self._clock, delay, lambda: None)
+        message = last.error_message or "MM7 submit failed"
+        if last.verdict is Verdict.RETRY:
+            message = f"{message} (gave up after {attempt} attempts)"
+        return SubmitResult(Verdict.FAILED, None, last.error_code or TRANSPORT_ERROR, message,
+                            status_code, attempt)
+
+    @inlineCallbacks
+    def _post_once(self, content_type: str, body: bytes):
+        """A ``SubmitResponse``, or a string saying why there is none (retryable)."""
+        import treq
+
+        headers = {"Content-Type": [content_type], "SOAPAction": ['""'], "Accept": ["text/xml, multipart/related"]}
+        try:
+            response = yield self._http.post(self.url, data=body, headers=headers, auth=self._auth,
+                                             timeout=self.timeout, reactor=self._clock,
+                                             allow_redirects=False)
+            content = yield treq.content(response)
+        except CancelledError:
+            return f"no answer from MMSC within {self.timeout:g}s"
+        except Exception as exc:
+            return f"MMSC connection failed: {exc.__class__.__name__}: {exc}"
+        ctype = (response.headers.getRawHeaders(b"content-type", [b"text/xml"])[0]).decode("latin-1")
+        try:
+            env = read_envelope(ctype, content, max_bytes=MAX_RESPONSE)
+            return read_submit_response(env)
+        except Mm7Error as exc:
+            if response.code >= 500:
+                return f"MMSC answered HTTP {response.code}"
+            if response.code in (401, 403):
+                return SubmitResponse(4001, f"HTTP {response.code}: authentication refused", None, True)
+            return SubmitResponse(None, f"unreadable MMSC answer (HTTP {response.code}): {exc}", None, True)

@@ -1,0 +1,142 @@
+"""The MM7 endpoint the MMSC calls: ``/mm7/{carrier}`` (twisted.web).
+
+It reads DeliveryReportReq and DeliverReq leniently and hands them to two
+hooks given by the daemon:
+
+* ``on_delivery_report(carrier, report: DeliveryReport) -> Deferred | None``
+* ``on_deliver(carrier, mm: InboundMM) -> Deferred | None``
+
+The answer (DeliveryReportRsp / DeliverRsp 1000) is written only once the
+hook's Deferred fires, i.e. once the store has it: nothing acknowledged is
+lost.  A hook raising ``Rejected(status, text)`` is answered with that MM7
+status in a SOAP fault; any other failure gets 3000 (server error) so the
+MMSC delivers again.  Malformed or hostile input gets a SOAP fault with an
+MM7 client-error status (2007 / 4003 / 4004), never a crash.  Answers use the
+namespace and MM7Version the MMSC used.
+"""
+from __future__ import annotations
+
+import base64
+import hmac
+from typing import Callable
+
+from twisted.internet.defer import maybeDeferred
+from twisted.logger import Logger
+from twisted.web.resource import Resource
+from twisted.web.server import NOT_DONE_YET
+
+from protocols.mm7.envelope import Dialect
+from protocols.mm7.errors import SERVER_ERROR, Mm7Error
+from protocols.mm7.messages import read_deliver, read_delivery_report
+from protocols.mm7.parse import read_envelope
+from protocols.mm7.responses import fault, response
+from protocols.mm7.schema import ALL_VERSIONS, is_mm7_namespace
+
+log = Logger()
+MAX_BODY = 8 * 1024 * 1024
+_READERS = {"DeliveryReportReq": ("DeliveryReportRsp", read_delivery_report),
+            "DeliverReq": ("DeliverRsp", read_deliver)}
+
+
+class Rejected(Exception):
+    """Raised by a hook to refuse a request with an MM7 status (e.g. 2002)."""
+
+    def __init__(self, status_code: int, text: str):
+        super().__init__(text)
+        self.status_code, self.text = status_code, text
+
+
+class Mm7Root(Resource):
+    """Mount as ``/mm7``; ``/mm7/{carrier}`` is served when ``carriers``
+    contains the name (``credentials[carrier] = (user, password)`` makes
+    Basic auth mandatory for that carrier)."""
+
+    def __init__(self, on_delivery_report: Callable, on_deliver: Callable, *,
+                 carriers=None, credentials=None, max_body: int = MAX_BODY):
+        super().__init__()
+        self.on_delivery_report = on_delivery_report
+        self.on_deliver = on_deliver
+        self.carriers = carriers  # None: any name (tests, labs)
+        self.credentials = credentials or {}
+        self.max_body = max_body
+
+    def getChild(self, path: bytes, request):
+        name = path.decode("utf-8", "replace")
+        if self.carriers is not None and name not in self.carriers:
+            return Resource.getChild(self, path, request)
+        return Mm7CarrierResource(self, name)
+
+
+def _dialect(env) -> Dialect:
+    version = env.version if env and env.version in ALL_VERSIONS else "6.8.0"
+    namespace = env.namespace if env and is_mm7_namespace(env.namespace) else ""
+    return Dialect(version, namespace, True)
+
+
+class Mm7CarrierResource(Resource):
+    isLeaf = True
+
+    def __init__(self, root: Mm7Root, carrier: str):
+        super().__init__()
+        self.root, self.carrier = root, carrier
+
+    def _authorized(self, request) -> bool:
+        expected = self.root.credentials.get(self.carrier)
+        if not expected:
+            return True
+        header = request.getHeader(b"authorization") or ""
+        if not header.lower().startswith("basic "):
+            return False
+        try:
+            given = base64.b64decode(header[6:].strip(), validate=True)
+        except ValueError:
+            return False
+        wanted = f"{expected[0]}:{expected[1]}".encode()
+        return hmac.compare_digest(given, wanted)
+
+    def render_POST(self, request):
+        if not self._authorized(request):
+            request.setResponseCode(401)
+            request.setHeader(b"www-authenticate", b'Basic realm="mm7"')
+            return b"authentication required\n"
+        env = None
+        try:
+            length = int(request.getHeader(b"content-length") or 0)
+            if length > self.root.max_body:
+                raise Mm7Error(f"request body of {length} bytes is over the {self.root.max_body}-byte cap")
+            body = request.content.read(self.root.max_body + 1)
+            env = read_envelope(request.getHeader(b"content-type"), body, max_bytes=self.root.max_body)
+            if env.kind not in _READERS:
+                raise Mm7Error(f"operation {env.kind} is not supported here", 4003)
+            answer_kind, reader = _READERS[env.kind]
+            message = reader(env)
+        except Mm7Error as exc:
+            log.warn("mm7 {carrier}: refused request: {why}", carrier=self.carrier, why=str(exc))
+            return self._fault(request, env, exc.status_code, str(exc))
+        hook = self.root.on_delivery_report if env.kind == "DeliveryReportReq" else self.root.on_deliver
+        d = maybeDeferred(hook, self.carrier, message)
+        d.addCallbacks(lambda _: self._answer(request, response(_dialect(env), answer_kind, env.transaction_id or "0")),
+                       lambda failure: self._failed(request, env, failure))
+        return NOT_DONE_YET
+
+    def _failed(self, request, env, failure):
+        if failure.check(Rejected):
+            code, text = failure.value.status_code, failure.value.text
+        else:
+            log.failure("mm7 {carrier}: handler failed", failure, carrier=self.carrier)
+            code, text = SERVER_ERROR, "temporary failure, please retry"
+        self._answer(request, fault(_dialect(env), env.transaction_id, code, text), 500)
+
+    def _fault(self, request, env, code: int, text: str) -> bytes:
+        request.setResponseCode(500)
+        request.setHeader(b"content-type", b'text/xml; charset="utf-8"')
+        tid = env.transaction_id if env else None
+        return fault(_dialect(env), tid, code, text)
+
+    def _answer(self, request, payload: bytes, code: int = 200) -> None:
+        if getattr(request, "_disconnected", False) or request.finished:
+            return
+        request.setResponseCode(code)
+        request.setHeader(b"content-type", b'text/xml; charset="utf-8"')
+        request.write(payload)
+        request.finish()

@@ -1,0 +1,83 @@
+"""SSRF guard for media fetches: an HTTP agent endpoint factory that resolves
+the host itself and refuses private, loopback, link-local, multicast and
+reserved addresses before connecting — at connect time, for every redirect
+hop, so DNS rebinding and redirects to internal hosts are refused too.
+``allow_private=True`` (labs and tests) turns the check off.
+"""
+from __future__ import annotations
+
+import ipaddress
+
+from twisted.internet.defer import fail, succeed
+from twisted.internet.endpoints import TCP4ClientEndpoint, TCP6ClientEndpoint, wrapClientTLS
+from twisted.web.client import BrowserLikePolicyForHTTPS
+from twisted.internet.interfaces import IStreamClientEndpoint
+from twisted.web.iweb import IAgentEndpointFactory
+from zope.interface import implementer
+
+
+class BlockedAddress(ConnectionError):
+    """The URL's host resolves to an address the guard refuses."""
+
+
+def is_public(ip: str) -> bool:
+    addr = ipaddress.ip_address(ip.split("%", 1)[0])
+    mapped = getattr(addr, "ipv4_mapped", None)
+    if mapped is not None:
+        addr = mapped
+    return addr.is_global and not addr.is_multicast
+
+
+def _literal(host: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(host.strip("[]")))
+    except ValueError:
+        return None
+
+
+@implementer(IAgentEndpointFactory)
+class GuardedEndpointFactory:
+    def __init__(self, reactor, *, allow_private: bool = False, tls_policy=None,
+                 connect_timeout: float = 10.0):
+        self._reactor = reactor
+        self._allow_private = allow_private
+        self._tls = tls_policy or BrowserLikePolicyForHTTPS()
+        self._timeout = connect_timeout
+
+    def endpointForURI(self, uri):
+        return _GuardedEndpoint(self, uri.scheme, uri.host.decode("idna"), uri.port)
+
+    def _resolve(self, host: str):
+        ip = _literal(host)
+        if ip is not None:
+            return succeed(ip)
+        return self._reactor.resolve(host)
+
+    def _check(self, ip: str, host: str) -> str:
+        if not self._allow_private and not is_public(ip):
+            raise BlockedAddress(f"refusing to fetch media from {host} ({ip}): not a public address")
+        return ip
+
+
+@implementer(IStreamClientEndpoint)
+class _GuardedEndpoint:
+    def __init__(self, owner: GuardedEndpointFactory, scheme: bytes, host: str, port: int):
+        self._owner, self._scheme, self._host, self._port = owner, scheme, host, port
+
+    def connect(self, protocol_factory):
+        owner = self._owner
+        if self._scheme not in (b"http", b"https"):
+            return fail(BlockedAddress(f"unsupported URL scheme {self._scheme!r}"))
+        d = owner._resolve(self._host)
+        d.addCallback(owner._check, self._host)
+        d.addCallback(self._connect, protocol_factory)
+        return d
+
+    def _connect(self, ip: str, protocol_factory):
+        owner = self._owner
+        kind = TCP6ClientEndpoint if ":" in ip else TCP4ClientEndpoint
+        endpoint = kind(owner._reactor, ip, self._port, timeout=owner._timeout)
+        if self._scheme == b"https":
+            creator = owner._tls.creatorForNetloc(self._host.encode("idna"), self._port)
+            endpoint = wrapClientTLS(creator, endpoint)
+        return endpoint.connect(protocol_factory)
