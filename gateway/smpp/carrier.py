@@ -1,0 +1,255 @@
+"""A carrier: N binds to one SMSC, and the queue of submits spread over them.
+
+Rules:
+
+* ``submit(pdu)`` never fails just because no bind is up: the request waits
+  in the carrier's queue until a transmitter/transceiver bind has window room
+  and its pacing allows (``max_tps``, adaptive slow-down after throttling).
+  Binds are used round-robin.
+* Answers:  ESME_ROK fires the Deferred with the submit_sm_resp.
+  ESME_RTHROTTLED slows that bind down and resends (never a failure).
+  ESME_RMSGQFUL waits ``qfull_backoff`` (doubling) and resends; after
+  ``qfull_retries`` resends it fails with 30001.  No answer in
+  ``response_timeout`` (or the connection lost with the request in flight)
+  resends up to ``retries`` times, then fails with 30090.  Any other status
+  or a generic_nack fails with 30008 carrying the status.
+* ``stopService`` stops taking work: queued requests fail with ``NotSent``
+  (the daemon keeps them and sends them later), each bind drains its window
+  (bounded by ``drain_timeout``), unbinds and closes.
+"""
+from __future__ import annotations
+
+from collections import deque
+from typing import Any, Callable
+
+from twisted.application.service import MultiService
+from twisted.internet.defer import Deferred, fail
+from twisted.logger import Logger
+
+from gateway.smpp import errors
+from gateway.smpp.bind import SmppBind
+from gateway.smpp.errors import NotSent
+from gateway.smpp.settings import coerce
+from protocols.smpp.constants import status_name
+from protocols.smpp.events import FailureReason
+from protocols.smpp.pdu import GenericNack
+
+log = Logger()
+
+DeliverHandler = Callable[[str, str, Any], Any]
+
+
+class _Job:
+    __slots__ = ("pdu", "deferred", "attempts", "qfull", "bind")
+
+    def __init__(self, pdu: Any) -> None:
+        self.pdu = pdu
+        self.deferred: Deferred = Deferred()
+        self.attempts = 0   # sends that got no answer (timeout or connection lost)
+        self.qfull = 0
+        self.bind: SmppBind | None = None
+
+
+class SmppCarrier(MultiService):
+    def __init__(self, name: str, settings: Any, clock: Any,
+                 endpoint_factory: Callable[[Any], Any],
+                 deliver_handler: DeliverHandler | None = None) -> None:
+        super().__init__()
+        self.name = name
+        self.settings = settings = coerce(settings)
+        self.clock = clock
+        self.binds: list[SmppBind] = []
+        kinds = settings.connection_kinds
+        for index in range(1, settings.binds + 1):
+            for kind in kinds:
+                suffix = "" if len(kinds) == 1 else ("-tx" if kind == "transmitter" else "-rx")
+                bind_name = f"{name}-{index}{suffix}"
+                bind = SmppBind(bind_name, kind, settings, clock, endpoint_factory(settings),
+                                carrier=self,
+                                deliver_handler=_handler(deliver_handler, name, bind_name))
+                bind.setServiceParent(self)
+                self.binds.append(bind)
+        self._senders = [b for b in self.binds if b.can_send]
+        self._queue: deque[_Job] = deque()
+        self._next = 0
+        self._dispatching = False
+        self._wake: Any = None
+        self._backoffs: dict[_Job, Any] = {}
+        self._accepting = True
+
+    # ---- health ------------------------------------------------------------------------
+    @property
+    def bound_count(self) -> int:
+        return sum(1 for b in self.binds if b.is_bound)
+
+    @property
+    def is_up(self) -> bool:
+        return any(b.is_bound for b in self._senders)
+
+    @property
+    def queued(self) -> int:
+        return len(self._queue) + len(self._backoffs)
+
+    @property
+    def stats(self) -> dict[str, dict[str, Any]]:
+        """Per bind: state, window use, counters, latency histogram."""
+        out = {}
+        for b in self.binds:
+            protocol = b.protocol
+            out[b.name] = {
+                "kind": b.kind, "bound": b.is_bound, "window": self.settings.window,
+                "window_used": protocol.outstanding if protocol is not None else 0,
+                "tps_limit": b.rate.limit, "throttling_events": b.rate.throttled_events,
+                "last_error": b.last_error, **b.stats.as_dict(),
+            }
+        return out
+
+    # ---- submitting ---------------------------------------------------------------------
+    def submit(self, pdu: Any) -> Deferred:
+        """Send ``pdu`` (a SubmitSm); fires with its SubmitSmResp or fails with
+        SubmitFailed (or NotSent once the carrier is stopping)."""
+        if not self._accepting:
+            return fail(NotSent(f"carrier {self.name} is stopping"))
+        job = _Job(pdu)
+        self._queue.append(job)
+        self._dispatch()
+        return job.deferred
+
+    def _dispatch(self) -> None:
+        queue = self._queue
+        if not queue or self._dispatching:
+            return
+        self._dispatching = True
+        touched = set()
+        wait = None
+        try:
+            now = self.clock.seconds()
+            senders = self._senders
+            count = len(senders)
+            while queue:
+                for _ in range(count):
+                    bind = senders[self._next]
+                    self._next = (self._next + 1) % count
+                    if bind.room() <= 0:
+                        continue
+                    delay = bind.rate.delay(now)
+                    if delay > 0:
+                        wait = delay if wait is None else min(wait, delay)
+                        continue
+                    job = queue.popleft()
+                    job.bind = bind
+                    bind.stats.submits += 1
+                    bind.protocol.request(job.pdu, self._answered, job)
+                    touched.add(bind.protocol)
+                    break
+                else:
+                    break
+        finally:
+            self._dispatching = False
+            for protocol in touched:
+                protocol.flush()
+        if queue and wait is not None:
+            self._wake_in(wait)
+
+    def _wake_in(self, delay: float) -> None:
+        call = self._wake
+        if call is not None and call.active():
+            if call.getTime() <= self.clock.seconds() + delay:
+                return
+            call.cancel()
+        self._wake = self.clock.callLater(delay, self._woken)
+
+    def _woken(self) -> None:
+        self._wake = None
+        self._dispatch()
+
+    def _answered(self, job: _Job, response: Any, reason: FailureReason | None,
+                  latency: float) -> None:
+        bind = job.bind
+        stats = bind.stats
+        if response is None:
+            if reason is FailureReason.EXPIRED:
+                stats.timeouts += 1
+            else:
+                stats.lost_in_flight += 1
+            job.attempts += 1
+            if job.attempts > self.settings.retries:
+                job.deferred.errback(errors.no_response())
+            else:
+                self._retry(job)
+            return
+        status = response.command_status
+        if status == errors.ESME_ROK and type(response) is not GenericNack:
+            stats.accepted += 1
+            stats.latency.observe(latency)
+            bind.rate.accepted(self.clock.seconds())
+            job.deferred.callback(response)
+        elif status == errors.ESME_RTHROTTLED:
+            stats.throttled += 1
+            pause = bind.rate.throttled(self.clock.seconds())
+            self._retry(job)
+            self._wake_in(pause)
+        elif status == errors.ESME_RMSGQFUL:
+            stats.queue_full += 1
+            self._queue_full(job)
+        else:
+            stats.rejected += 1
+            job.deferred.errback(errors.rejected(status, status_name(status)))
+
+    def _retry(self, job: _Job) -> None:
+        if self._accepting:
+            self._queue.appendleft(job)
+        else:
+            job.deferred.errback(NotSent(f"carrier {self.name} stopped before an answer"))
+
+    def _queue_full(self, job: _Job) -> None:
+        job.qfull += 1
+        if job.qfull > self.settings.qfull_retries:
+            job.deferred.errback(errors.queue_overflow())
+            return
+        delay = self.settings.qfull_backoff * (2 ** (job.qfull - 1))
+        self._backoffs[job] = self.clock.callLater(delay, self._backoff_over, job)
+
+    def _backoff_over(self, job: _Job) -> None:
+        del self._backoffs[job]
+        self._retry(job)
+        self._dispatch()
+
+    # ---- binds tell us ----------------------------------------------------------------------
+    def bind_up(self, bind: SmppBind) -> None:
+        self._dispatch()
+
+    def bind_down(self, bind: SmppBind) -> None:
+        pass  # its in-flight requests come back through _answered
+
+    def window_opened(self, bind: SmppBind) -> None:
+        if self._queue:
+            self._dispatch()
+
+    # ---- service ------------------------------------------------------------------------------
+    def stopService(self) -> Deferred:
+        self._accepting = False
+        if self._wake is not None and self._wake.active():
+            self._wake.cancel()
+        self._wake = None
+        stopped = NotSent(f"carrier {self.name} is stopping")
+        backoffs, self._backoffs = self._backoffs, {}
+        for job, call in backoffs.items():
+            call.cancel()
+            job.deferred.errback(stopped)
+        queue, self._queue = self._queue, deque()
+        if queue:
+            log.info("carrier {carrier}: {count} queued submits not sent (stopping)",
+                     carrier=self.name, count=len(queue))
+        for job in queue:
+            job.deferred.errback(stopped)
+        return super().stopService()
+
+
+def _handler(handler: DeliverHandler | None, carrier: str, bind: str) -> Callable[[Any], Any] | None:
+    if handler is None:
+        return None
+
+    def deliver(pdu: Any) -> Any:
+        return handler(carrier, bind, pdu)
+    return deliver
