@@ -32,7 +32,9 @@ class SimConfig:
     # Binds: None = any system_id/password; else system_id -> password.
     credentials: Mapping[str, str] | None = None
     system_id: str = "SMSCSIM"
-    max_window: int = 0                 # refuse requests beyond this many per bind; 0 = no limit
+    window: int = 1000                  # deliver_sm in flight per bind before queueing
+    redeliver_delay: float = 5.0        # a deliver_sm answered with an error is resent after this
+    redeliver_attempts: int = 3         # ... this many times at most
     # Message ids and receipts.
     id_format: str = "hex"
     id_start: int = 1

@@ -1,0 +1,80 @@
+"""Delivery receipt contents, in the classic text form plus TLVs.
+
+``id:IIII sub:001 dlvrd:001 submit date:YYMMDDhhmm done date:YYMMDDhhmm
+stat:DELIVRD err:000 text:first 20 chars`` (SMPP 3.4 appendix B), with the
+``receipted_message_id``, ``message_state`` and ``network_error_code`` TLVs
+(network type 3 = GSM, then the two-octet MAP cause).
+
+Pure: callers pass the times (epoch seconds) and the random draw.
+"""
+from __future__ import annotations
+
+import bisect
+import struct
+import time
+from dataclasses import dataclass
+from typing import Mapping
+
+from gateway.smpp.simulator.config import OUTCOME_ERRORS, OUTCOME_STATES
+
+GSM_NETWORK = 3
+
+
+@dataclass(frozen=True)
+class ReceiptContent:
+    message_id: str
+    stat: str
+    err: int
+    text: bytes                 # the short_message
+    message_state: int
+    network_error_code: bytes   # 3 octets: network type, error code (16 bits)
+
+
+class OutcomePicker:
+    """Maps a uniform draw in [0, 1) to a stat by the configured weights."""
+
+    def __init__(self, weights: Mapping[str, float]) -> None:
+        total = float(sum(weights.values()))
+        self.stats = tuple(weights)
+        cumulative, running = [], 0.0
+        for stat in self.stats:
+            running += weights[stat] / total
+            cumulative.append(running)
+        self._cumulative = cumulative
+
+    def pick(self, draw: float) -> str:
+        index = bisect.bisect_right(self._cumulative, draw)
+        return self.stats[min(index, len(self.stats) - 1)]
+
+
+_stamp_cache: dict[int, str] = {}
+
+
+def receipt_date(epoch: float) -> str:
+    """YYMMDDhhmm in UTC (cached per minute: receipts come in floods)."""
+    minute = int(epoch // 60)
+    text = _stamp_cache.get(minute)
+    if text is None:
+        if len(_stamp_cache) > 64:
+            _stamp_cache.clear()
+        text = time.strftime("%y%m%d%H%M", time.gmtime(minute * 60))
+        _stamp_cache[minute] = text
+    return text
+
+
+def build_receipt(message_id: str, stat: str, submitted: float, done: float,
+                  original: bytes) -> ReceiptContent:
+    err, cause = OUTCOME_ERRORS[stat]
+    delivered = 1 if stat == "DELIVRD" else 0
+    sample = original[:20].decode("latin-1", "replace")
+    text = (f"id:{message_id} sub:001 dlvrd:{delivered:03d} "
+            f"submit date:{receipt_date(submitted)} done date:{receipt_date(done)} "
+            f"stat:{stat} err:{err:03d} text:{sample}")
+    return ReceiptContent(
+        message_id=message_id,
+        stat=stat,
+        err=err,
+        text=text.encode("latin-1", "replace"),
+        message_state=OUTCOME_STATES[stat],
+        network_error_code=struct.pack(">BH", GSM_NETWORK, cause),
+    )

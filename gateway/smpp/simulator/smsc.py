@@ -1,0 +1,360 @@
+"""The SMSC simulator: a protocol factory with a config, a clock and counters.
+
+    sim = SmscSimulator(behaviour("mixed-receipts").config(), clock=reactor)
+    port = sim.listen(reactor, 0)          # or any IReactorTCP, MemoryReactor included
+    sim.inject_mo("hi there", source="+15550001111", destination="+15550002222")
+    ...
+    sim.stop(); port.stopListening()
+
+Theory of operation:
+
+* Each connection is an ``SmscProtocol`` on the server-role session; this
+  object decides what a submit_sm gets (``on_submit``), makes receipts, and
+  routes every deliver_sm (receipt or MO) to a bound receiver/transceiver of
+  the same system_id, round-robin (a TX+RX pair gets its receipts on the RX
+  side).  With no such bind up, deliver_sm wait here until one binds.
+* Delayed things (receipts with a delay, slow responses, redeliveries) sit in
+  one heap with one timer on the injected clock.  Immediate receipts are
+  queued on the connection and leave in the same write as the response.
+"""
+from __future__ import annotations
+
+import heapq
+import random
+from collections import defaultdict, deque
+from typing import Any, Callable
+
+from twisted.internet.defer import Deferred
+from twisted.internet.protocol import Factory
+from twisted.logger import Logger
+
+from gateway.smpp.simulator.config import SimConfig
+from gateway.smpp.simulator.ids import id_generator
+from gateway.smpp.simulator.mo import mo_parts
+from gateway.smpp.simulator.receipts import OutcomePicker, build_receipt
+from gateway.smpp.simulator.protocol import SmscProtocol
+from gateway.smpp.throttle import TokenBucket
+from protocols.smpp.constants import CommandStatus as St
+from protocols.smpp.constants import Tag
+from protocols.smpp.pdu import DeliverSm
+
+log = Logger()
+
+
+class SmscSimulator(Factory):
+    protocol = SmscProtocol
+
+    def __init__(self, config: SimConfig | None = None, clock: Any = None) -> None:
+        if clock is None:
+            raise TypeError("SmscSimulator needs a clock (the reactor, or a task.Clock)")
+        self.config = config = config if config is not None else SimConfig()
+        self.clock = clock
+        self.rng = random.Random(config.seed)
+        self.next_id = id_generator(config.id_format, config.id_start, config.seed)
+        self._picker = OutcomePicker(config.outcomes)
+        self._single = self._picker.stats[0] if len(self._picker.stats) == 1 else None
+        self._injecting = any((config.drop_on_submit, config.unbind_on_submit,
+                               config.no_response_ratio, config.error_ratio,
+                               config.queue_full_ratio, config.throttle_tps,
+                               config.response_delay, config.silent,
+                               config.receipt_before_response))
+        self._delay_receipts = config.receipt_delay > 0 or config.receipt_jitter > 0
+        self.connections: list[SmscProtocol] = []
+        self._receivers: dict[str, list[SmscProtocol]] = defaultdict(list)
+        self._waiting: dict[str, deque] = defaultdict(deque)  # system_id -> entries
+        self._rr = 0
+        self._dirty: set[SmscProtocol] = set()
+        self._buckets: dict[SmscProtocol, TokenBucket] = {}
+        self._heap: list[tuple[float, int, Callable[..., None], tuple]] = []
+        self._heap_n = 0
+        self._timer: Any = None
+        self._mo_call: Any = None
+        self._mo_ref = 0
+        # counters
+        self.binds = self.bind_refusals = self.submits = self.protocol_errors = 0
+        self.responses: dict[int, int] = defaultdict(int)
+        self.receipts_sent = self.mo_sent = self.delivers_acked = self.deliver_errors = 0
+        self.received: deque = deque(maxlen=10000)  # recent submit_sm, for tests and demos
+
+    # ---- lifecycle ----------------------------------------------------------------------
+    def listen(self, reactor: Any, port: int = 0, interface: str = "127.0.0.1",
+               tls: Any = None) -> Any:
+        """Listen on ``port`` (0 = any free one); return the IListeningPort."""
+        self.start()
+        if tls is not None:
+            return reactor.listenSSL(port, self, tls, interface=interface)
+        return reactor.listenTCP(port, self, interface=interface)
+
+    def start(self) -> None:
+        if self.config.mo_every > 0 and self._mo_call is None:
+            self._mo_call = self.clock.callLater(self.config.mo_every, self._mo_tick)
+
+    def stop(self) -> None:
+        """Cancel every timer and drop every connection."""
+        for call in (self._timer, self._mo_call):
+            if call is not None and call.active():
+                call.cancel()
+        self._timer = self._mo_call = None
+        self._heap.clear()
+        for protocol in list(self.connections):
+            if not protocol.closed:
+                protocol.transport.abortConnection()
+
+    @property
+    def stats(self) -> dict[str, Any]:
+        from protocols.smpp.constants import status_name
+        return {
+            "connections": len(self.connections), "binds": self.binds,
+            "bind_refusals": self.bind_refusals, "submits": self.submits,
+            "responses": {status_name(k): v for k, v in sorted(self.responses.items())},
+            "receipts_sent": self.receipts_sent, "mo_sent": self.mo_sent,
+            "delivers_acked": self.delivers_acked, "deliver_errors": self.deliver_errors,
+            "protocol_errors": self.protocol_errors,
+            "waiting_for_receiver": sum(len(q) for q in self._waiting.values()),
+        }
+
+    # ---- connections ------------------------------------------------------------------------
+    def connection_made(self, protocol: SmscProtocol) -> None:
+        self.connections.append(protocol)
+
+    def connection_lost(self, protocol: SmscProtocol, undelivered: list) -> None:
+        self.connections.remove(protocol)
+        self._buckets.pop(protocol, None)
+        if protocol.system_id is not None:
+            receivers = self._receivers.get(protocol.system_id, [])
+            if protocol in receivers:
+                receivers.remove(protocol)
+            for entry in undelivered:  # to another bind, now or when one comes
+                self._route(protocol.system_id, entry)
+            self._dirty.discard(protocol)
+            self.flush_dirty()
+
+    def check_bind(self, pdu: Any) -> int:
+        config = self.config
+        status = config.bind_status
+        if not status and config.credentials is not None:
+            expected = config.credentials.get(pdu.system_id)
+            if expected is None:
+                status = St.ESME_RINVSYSID
+            elif expected != pdu.password:
+                status = St.ESME_RINVPASWD
+        if status:
+            self.bind_refusals += 1
+        return status
+
+    def bound(self, protocol: SmscProtocol) -> None:
+        self.binds += 1
+        if self.config.throttle_tps > 0:
+            self._buckets[protocol] = TokenBucket(self.config.throttle_tps,
+                                                  now=self.clock.seconds())
+        if protocol.kind in ("receiver", "transceiver"):
+            self._receivers[protocol.system_id].append(protocol)
+            waiting = self._waiting.pop(protocol.system_id, None)
+            while waiting:
+                protocol.send_deliver(waiting.popleft())
+
+    # ---- submit_sm ----------------------------------------------------------------------------
+    def on_submit(self, protocol: SmscProtocol, pdu: Any) -> None:
+        self.submits += 1
+        self.received.append(pdu)
+        if self._injecting and self._misbehave(protocol, pdu):
+            return
+        message_id = self.next_id()
+        self.responses[0] += 1
+        protocol.respond(pdu.response(message_id=message_id))
+        if pdu.registered_delivery & 0x03:
+            self._receipt(protocol, pdu, message_id)
+
+    def _misbehave(self, protocol: SmscProtocol, pdu: Any) -> bool:
+        """Apply error injection; True when the submit got its fate here."""
+        config, rng = self.config, self.rng
+        if config.silent:
+            return True
+        if config.drop_on_submit and rng.random() < config.drop_on_submit:
+            protocol.transport.abortConnection()
+            return True
+        if config.unbind_on_submit and rng.random() < config.unbind_on_submit:
+            protocol.unbind()
+            return True
+        if config.no_response_ratio and rng.random() < config.no_response_ratio:
+            return True
+        status = 0
+        bucket = self._buckets.get(protocol)
+        if bucket is not None and bucket.delay(self.clock.seconds()) > 0:
+            status = St.ESME_RTHROTTLED
+        elif config.queue_full_ratio and rng.random() < config.queue_full_ratio:
+            status = St.ESME_RMSGQFUL
+        elif config.error_ratio and rng.random() < config.error_ratio:
+            status = config.error_status
+        if status:
+            self.responses[status] += 1
+            self._answer(protocol, pdu.response(command_status=status))
+            return True
+        message_id = self.next_id()
+        self.responses[0] += 1
+        if config.receipt_before_response and pdu.registered_delivery & 0x03:
+            self._receipt(protocol, pdu, message_id)
+            protocol.flush()
+            self.later(max(config.response_delay, 0.01), self._answer_now,
+                       protocol, pdu.response(message_id=message_id))
+            return True
+        self._answer(protocol, pdu.response(message_id=message_id))
+        if pdu.registered_delivery & 0x03:
+            self._receipt(protocol, pdu, message_id)
+        return True
+
+    def _answer(self, protocol: SmscProtocol, response: Any) -> None:
+        delay = self.config.response_delay
+        if delay > 0:
+            self.later(delay, self._answer_now, protocol, response)
+        else:
+            protocol.respond(response)  # written at the end of the chunk
+
+    def _answer_now(self, protocol: SmscProtocol, response: Any) -> None:
+        if not protocol.closed:
+            protocol.respond(response)
+            protocol.flush()
+
+    # ---- receipts --------------------------------------------------------------------------------
+    def _receipt(self, protocol: SmscProtocol, pdu: Any, message_id: str) -> None:
+        config = self.config
+        stat = self._single or self._picker.pick(self.rng.random())
+        if pdu.registered_delivery & 0x03 == 2 and stat == "DELIVRD":
+            return  # receipts on failure only
+        delay = 0.0
+        if self._delay_receipts:
+            delay = config.receipt_delay + config.receipt_jitter * self.rng.random()
+        now = self.clock.seconds()
+        content = build_receipt(message_id, stat, now, now + delay, pdu.short_message)
+        deliver = DeliverSm(
+            source_addr_ton=pdu.dest_addr_ton, source_addr_npi=pdu.dest_addr_npi,
+            source_addr=pdu.destination_addr, dest_addr_ton=pdu.source_addr_ton,
+            dest_addr_npi=pdu.source_addr_npi, destination_addr=pdu.source_addr,
+            esm_class=0x04, short_message=content.text,
+            tlvs=((Tag.RECEIPTED_MESSAGE_ID, message_id.encode("latin-1") + b"\0"),
+                  (Tag.MESSAGE_STATE, bytes((content.message_state,))),
+                  (Tag.NETWORK_ERROR_CODE, content.network_error_code)))
+        entry = (deliver, None)
+        system_id = protocol.system_id or ""
+        self.receipts_sent += 1
+        if delay > 0:
+            self.later(delay, self._route, system_id, entry)
+        elif protocol.kind == "transceiver" and not protocol.closed:
+            protocol.send_deliver(entry)
+        else:
+            self._route(system_id, entry)
+
+    def _route(self, system_id: str, entry: tuple[Any, Any]) -> None:
+        receivers = [p for p in self._receivers.get(system_id, ()) if p.can_deliver]
+        if not receivers:
+            self._waiting[system_id].append(entry)
+            return
+        self._rr = (self._rr + 1) % len(receivers)
+        target = receivers[self._rr]
+        target.send_deliver(entry)
+        self._dirty.add(target)
+
+    def flush_dirty(self) -> None:
+        """Write what routing queued on other connections."""
+        dirty, self._dirty = self._dirty, set()
+        for protocol in dirty:
+            protocol.flush()
+
+    def deliver_answered(self, protocol: SmscProtocol, entry: tuple[Any, Any],
+                         status: int | None) -> None:
+        deliver, tracker = entry
+        if status == 0:
+            self.delivers_acked += 1
+            if tracker is not None:
+                tracker.answered(0)
+            return
+        self.deliver_errors += 1
+        attempt = tracker.attempts if tracker is not None else 0
+        if tracker is not None:
+            tracker.attempts += 1
+        if status is not None and attempt >= self.config.redeliver_attempts:
+            if tracker is not None:
+                tracker.answered(status)
+            return
+        retry = tracker or _Tracker(None, attempt + 1)
+        self.later(self.config.redeliver_delay, self._route, protocol.system_id or "",
+                   (deliver, retry))
+
+    # ---- MO ------------------------------------------------------------------------------------------
+    def inject_mo(self, text: str, *, source: str | None = None,
+                  destination: str | None = None, system_id: str | None = None,
+                  mode: str = "udh", reference: int | None = None) -> Deferred:
+        """Send a mobile-originated message (several deliver_sm when it is long).
+
+        ``mode`` "udh" or "sar" picks how parts say they belong together.  Goes
+        to binds of ``system_id`` (default: any bound receiver).  Fires with the
+        command_status of each part's deliver_sm_resp, in part order.
+        """
+        if reference is None:
+            self._mo_ref = (self._mo_ref + 1) % 256
+            reference = self._mo_ref
+        pdus = mo_parts(text, source or self.config.mo_source,
+                        destination or self.config.mo_destination, reference, mode)
+        done: Deferred = Deferred()
+        results: list[int | None] = [None] * len(pdus)
+        if system_id is None:
+            system_id = next((s for s, r in self._receivers.items() if r), "")
+        for index, deliver in enumerate(pdus):
+            tracker = _Tracker(_Collector(results, index, done), 0)
+            self.mo_sent += 1
+            self._route(system_id, (deliver, tracker))
+        self.flush_dirty()
+        return done
+
+    def _mo_tick(self) -> None:
+        self._mo_call = self.clock.callLater(self.config.mo_every, self._mo_tick)
+        if any(self._receivers.values()):
+            self.inject_mo(self.config.mo_text)
+
+    # ---- one timer for everything delayed -------------------------------------------------------
+    def later(self, delay: float, fn: Callable[..., None], *args: Any) -> None:
+        self._heap_n += 1
+        due = self.clock.seconds() + delay
+        heapq.heappush(self._heap, (due, self._heap_n, fn, args))
+        if self._timer is None or self._timer.getTime() > due:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = self.clock.callLater(delay, self._run_due)
+
+    def _run_due(self) -> None:
+        self._timer = None
+        heap = self._heap
+        now = self.clock.seconds()
+        while heap and heap[0][0] <= now:
+            _, _, fn, args = heapq.heappop(heap)
+            fn(*args)
+        self.flush_dirty()
+        if heap and self._timer is None:
+            self._timer = self.clock.callLater(max(0.0, heap[0][0] - now), self._run_due)
+
+    def buildProtocol(self, addr: Any) -> SmscProtocol:
+        return SmscProtocol(self)
+
+
+class _Tracker:
+    """Follows one deliver_sm through redeliveries to its final answer."""
+
+    __slots__ = ("collector", "attempts")
+
+    def __init__(self, collector: Any, attempts: int) -> None:
+        self.collector = collector
+        self.attempts = attempts
+
+    def answered(self, status: int) -> None:
+        if self.collector is not None:
+            self.collector(status)
+
+
+class _Collector:
+    def __init__(self, results: list, index: int, done: Deferred) -> None:
+        self.results, self.index, self.done = results, index, done
+
+    def __call__(self, status: int) -> None:
+        self.results[self.index] = status
+        if None not in self.results and not self.done.called:
+            self.done.callback(list(self.results))
