@@ -13,6 +13,7 @@ from gateway.deliver import DeliverHandler, ReceiptSettings, number_directory
 from gateway.config import Number
 from gateway.receipts_store import add_segment, count_pending
 from gateway.store.schema import messages
+from gateway.store.migrate import upgrade
 from gateway.store.store import Store
 from gateway.inbound_store import waiting_parts
 from protocols.smpp.constants import Tag
@@ -20,15 +21,16 @@ from protocols.smpp.pdu import DataSm, DeliverSm
 from protocols.smpp.tlv import build_tlvs
 from segmentation import plan
 
-from .receipts_fixtures import callbacks, database_url, message, outbound
+from .receipts_fixtures import db_url, callbacks, message, outbound  # noqa: F401 (db_url is a fixture)
 
 EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc).timestamp()
 NUMBERS = [Number(number="+15550100", account="AC1", sms_url="http://app.example/sms", sms_method="POST")]
 
 
 @pytest.fixture
-def store(tmp_path):
-    store = Store(database_url(tmp_path), reactor)
+def store(db_url):
+    upgrade(db_url)  # PostgreSQL is not migrated by Store.start()
+    store = Store(db_url, reactor)
     pytest_twisted.blockon(store.start())
     yield store
     pytest_twisted.blockon(store.stop())

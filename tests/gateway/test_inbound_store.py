@@ -13,15 +13,15 @@ from gateway.inbound_store import (
 from gateway.rcml import RcmlError
 from gateway.store.schema import messages
 
-from .receipts_fixtures import at, callbacks, database_url, message, migrated_engine
+from .receipts_fixtures import db_url, at, callbacks, message, migrated_engine  # noqa: F401 (db_url is a fixture)
 
 NUMBER = NumberRoute("+15550100", "AC1", "http://app.example/sms", "GET", "messages")
 SMS_NUMBER = NumberRoute("+15550200", "AC2", "http://app.example/legacy", "POST", "sms")
 
 
 @pytest.fixture
-def engine(tmp_path):
-    engine = migrated_engine(database_url(tmp_path))
+def engine(db_url):
+    engine = migrated_engine(db_url)
     yield engine
     engine.dispose()
 
@@ -66,8 +66,8 @@ def test_sms_api_number_gets_bare_addresses(engine):
 
 @pytest.mark.parametrize("order", [(3, 1, 2), (2, 3, 1), (1, 2, 3)])
 @pytest.mark.parametrize("bits", [8, 16])
-def test_out_of_order_parts_across_binds_and_restarts(tmp_path, order, bits):
-    url = database_url(tmp_path)
+def test_out_of_order_parts_across_binds_and_restarts(db_url, order, bits):
+    url = db_url
     texts = {1: "Hello ", 2: "brave new ", 3: "world"}
     states = []
     for n, seqno in enumerate(order):

@@ -13,12 +13,12 @@ from gateway.store.schema import pending_receipts, segments, status_events
 from gateway.translator import load_profiles, profile_from_override, DEFAULT_PROFILE
 from protocols.smpp.receipt import NetworkError, Receipt, ReceiptKind
 
-from .receipts_fixtures import at, callbacks, database_url, message, migrated_engine, outbound, parts
+from .receipts_fixtures import db_url, at, callbacks, message, migrated_engine, outbound, parts  # noqa: F401 (db_url is a fixture)
 
 
 @pytest.fixture
-def conn(tmp_path):
-    engine = migrated_engine(database_url(tmp_path))
+def conn(db_url):
+    engine = migrated_engine(db_url)
     with engine.connect() as connection:
         transaction = connection.begin()
         yield connection
