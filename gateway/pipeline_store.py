@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable, Iterable, Mapping
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
 from gateway.correlation import match_keys
@@ -87,3 +87,26 @@ def _insert_segments(conn: Connection, outcome: Mapping[str, Any], parts, now: d
     if keys:
         conn.execute(insert(s.segment_ids), keys)
     return [dict(row, id=segment_id, account_sid=account) for segment_id, row in zip(ids, rows)]
+
+
+def early_receipts(profiles: Mapping[str, Any] | None = None) -> AfterSent:
+    """The after-sent hook: apply receipts that arrived before their
+    submit_sm_resp was recorded (kept waiting by the receipts store).
+
+    One cheap probe per batch; the matching runs only when something waits.
+    """
+    from gateway import receipts_store
+
+    def after_sent(conn: Connection, recorded: list[Mapping[str, Any]], now: datetime) -> None:
+        waiting = conn.execute(select(s.pending_receipts.c.id)
+                               .where(s.pending_receipts.c.state == receipts_store.WAITING)
+                               .limit(1)).first()
+        if waiting is None:
+            return
+        keys: set[str] = set()
+        for row in recorded:
+            keys |= match_keys(row["smsc_message_id"] or "")
+        if keys:
+            receipts_store._apply_waiting(conn, keys, now=now, profiles=profiles)
+
+    return after_sent

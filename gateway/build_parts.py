@@ -1,0 +1,166 @@
+"""Construction of every part of the daemon from the typed config.
+
+Kept apart from ``gateway.service`` (the tree's start/stop rules) so each
+stays small.  Everything the parts touch comes in here: the reactor (also
+their clock), endpoint factories, the HTTP client.  Order of the children
+is the start order; they stop in reverse.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from twisted.web.resource import Resource
+from twisted.web.server import Site
+
+from gateway.config import Config
+from gateway.health import HealthResource, Monitor
+from gateway.metrics import MetricsResource
+from gateway.sdnotify import Notifier, WatchdogService
+
+
+def receipt_profiles(config: Config) -> dict[str, Any]:
+    from gateway.translator import carrier_profile, read_profiles
+
+    path = config.receipts.get("profiles")
+    profiles = read_profiles(path)
+    return {c.name: carrier_profile(profiles, c.receipts) for c in config.carriers}
+
+
+def receipt_settings(config: Config):
+    from gateway.deliver import ReceiptSettings
+
+    return ReceiptSettings.from_mapping({k: v for k, v in config.receipts.items() if k != "profiles"})
+
+
+def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_factory: Callable | None,
+              http_client: Any, reference_start: int) -> None:
+    from twisted.internet.endpoints import TCP4ServerEndpoint, TCP6ServerEndpoint
+
+    from gateway.api.accounts import Accounts
+    from gateway.api.app import MessagesApi
+    from gateway.callbacks import CallbackSender
+    from gateway.deliver import DeliverHandler, number_directory
+    from gateway.inbound_store import apply_rcml_reply
+    from gateway.pipeline import Dispatcher
+    from gateway.pipeline_store import early_receipts
+    from gateway.routing import Router
+    from gateway.service import HookService, ListenService, StoreService
+    from gateway.store.store import Store
+
+    parts = tree.parts
+    store = parts["store"] = Store(config.store.url, reactor)
+    StoreService(store).setServiceParent(tree)
+    monitor = parts["monitor"] = Monitor(store, reactor)
+    monitor.setServiceParent(tree)
+
+    profiles = receipt_profiles(config)
+    numbers = number_directory(config.numbers)
+    deliver = parts["deliver"] = DeliverHandler(store, numbers, reactor, profiles=profiles,
+                                                settings=receipt_settings(config))
+    monitor.sources["receipts"] = lambda: deliver.stats
+
+    api = parts["api"] = MessagesApi(store, Accounts.from_config(config.accounts), clock=reactor,
+                                     max_body=config.api.max_body_bytes)
+    api.mount("health", HealthResource(monitor))
+    api.mount("metrics", MetricsResource(monitor))
+    # The API listens before the carriers bind: messages queue while binds come up.
+    endpoint_type = TCP6ServerEndpoint if ":" in config.api.host else TCP4ServerEndpoint
+    parts["listen"] = ListenService(
+        endpoint_type(reactor, config.api.port, interface=config.api.host), Site(api.resource()))
+    parts["listen"].setServiceParent(tree)
+    if http_client is None:
+        from gateway.mm7.client import make_http_client
+
+        http_client = make_http_client(reactor)
+    senders, mm7_root = _carriers(tree, config, reactor, store, monitor, deliver, numbers,
+                                  endpoint_factory, http_client, reference_start)
+    if mm7_root is not None:
+        api.mount("mm7", mm7_root)
+
+    dispatcher = parts["dispatcher"] = Dispatcher(
+        store, senders, Router(config.carriers), reactor, config.pipeline,
+        after_sent=early_receipts(profiles))
+    api.notify_new_message = dispatcher.wake
+    dispatcher.setServiceParent(tree)
+    monitor.sources["pipeline"] = lambda: dispatcher.stats
+
+    callbacks = parts["callbacks"] = CallbackSender(
+        store, http_client, reactor, config.callbacks, reply_hook=apply_rcml_reply,
+        on_new_messages=dispatcher.wake)
+    callbacks.setServiceParent(tree)
+    monitor.sources["callbacks"] = lambda: callbacks.stats
+    dispatcher.on_outcome = lambda _kind: callbacks.wake()
+
+    HookService("receipt-sweeps", deliver.start, deliver.stop).setServiceParent(tree)
+    notifier = parts["notifier"] = Notifier(environ)
+    WatchdogService(notifier, reactor).setServiceParent(tree)
+
+
+def _carriers(tree, config, reactor, store, monitor, deliver, numbers, endpoint_factory,
+              http_client, reference_start):
+    from gateway.senders import SmsSender
+    from gateway.smpp.carrier import SmppCarrier
+    from gateway.submit import References
+
+    references = References(reference_start)
+    senders: dict[str, Any] = {}
+    carriers: dict[str, Any] = {}
+    mm7_carriers = [c for c in config.carriers if c.protocol == "mm7"]
+    if endpoint_factory is None:
+        from gateway.smpp.endpoints import endpoint_factory as make_factory
+
+        endpoint_factory = make_factory(reactor)
+    for c in config.carriers:
+        if c.protocol != "smpp":
+            continue
+        carrier = SmppCarrier(c.name, c.smpp, reactor, endpoint_factory, deliver)
+        carrier.setName(f"carrier:{c.name}")
+        carrier.setServiceParent(tree)
+        carriers[c.name] = carrier
+        monitor.add_carrier(c.name, carrier, "smpp")
+        senders[c.name] = SmsSender(c, carrier, reactor, references)
+    mm7_root = None
+    if mm7_carriers:
+        mm7_root = _mm7(tree, config, reactor, store, monitor, numbers, http_client, senders, mm7_carriers)
+    tree.parts["carriers"] = carriers
+    tree.parts["senders"] = senders
+    return senders, mm7_root
+
+
+def _mm7(tree, config, reactor, store, monitor, numbers, http_client, senders, mm7_carriers):
+    from twisted.internet.threads import deferToThread
+
+    from gateway.mm7.endpoint import Mm7Root
+    from gateway.mm7.fetch import FetchPolicy, MediaFetcher
+    from gateway.mm7.hooks import StoreHooks
+    from gateway.mm7.sender import MmsSender
+    from gateway.service import HookService
+
+    media = config.media
+    fetcher = MediaFetcher(reactor, FetchPolicy(timeout=media.fetch_timeout, max_bytes=media.max_bytes,
+                                                allow_private=media.allow_private_addresses))
+    for c in mm7_carriers:
+        sender = MmsSender(c, http_client, reactor, fetcher, run_blocking=deferToThread)
+        senders[c.name] = sender
+        monitor.add_carrier(c.name, sender, "mm7")
+    base_url = config.api.public_url or f"http://{config.api.listen}"
+    hooks = tree.parts["mm7_hooks"] = StoreHooks(store, reactor, numbers=numbers, base_url=base_url)
+    credentials = {c.name: (c.mm7.username, c.mm7.password) for c in mm7_carriers if c.mm7.username}
+    from twisted.internet.task import LoopingCall
+
+    loop = LoopingCall(hooks.sweep)
+    loop.clock = reactor
+
+    def start_sweeps():
+        loop.start(30.0, now=False)
+
+    def stop_sweeps():
+        if loop.running:
+            loop.stop()
+
+    HookService("mm7-report-sweeps", start_sweeps, stop_sweeps).setServiceParent(tree)
+    return Mm7Root(hooks.on_delivery_report, hooks.on_deliver,
+                   carriers={c.name for c in mm7_carriers}, credentials=credentials)
+
+
+__all__ = ["add_parts", "Resource"]

@@ -1,0 +1,113 @@
+"""``GET /health``: binds up/down per carrier and the queue depth, as JSON.
+
+Unauthenticated and cheap: the counts come from a snapshot that a
+:class:`Monitor` refreshes off the reactor thread every few seconds
+(``SELECT status, count(*) ... GROUP BY status`` on a reader thread), never
+from a query per request.  The answer is 200 while at least one carrier of
+each protocol in use has a bind up ("ok") or some carrier is down
+("degraded"); 503 when no carrier at all is up ("down"), so a load balancer
+or a monitoring check can act on the code alone.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, Mapping
+
+from sqlalchemy import func, select
+from twisted.application.service import Service
+from twisted.internet.interfaces import IReactorTime
+from twisted.internet.task import LoopingCall
+from twisted.logger import Logger
+from twisted.web.resource import Resource
+
+from gateway.store import schema as s
+
+log = Logger()
+
+
+def count_by_status(conn) -> dict[str, int]:
+    rows = conn.execute(select(s.messages.c.status, func.count()).group_by(s.messages.c.status))
+    return {status: count for status, count in rows}
+
+
+def carrier_health(name: str, carrier: Any, protocol: str) -> dict[str, Any]:
+    binds = getattr(carrier, "binds", None)
+    if binds is not None:
+        up = [b.name for b in binds if getattr(b, "is_bound", False)]
+        return {"protocol": protocol, "up": bool(carrier.is_up), "binds_up": len(up),
+                "binds": len(binds),
+                "bind_state": {b.name: ("up" if b.name in up else "down") for b in binds}}
+    return {"protocol": protocol, "up": bool(getattr(carrier, "is_up", True))}
+
+
+class Monitor(Service):
+    """Holds what /health and /metrics show; refreshes store counts."""
+
+    name = "monitor"
+
+    def __init__(self, store: Any, clock: IReactorTime, *, interval: float = 5.0):
+        self.store = store
+        self.clock = clock
+        self.interval = interval
+        self.carriers: dict[str, tuple[Any, str]] = {}  # name -> (carrier, protocol)
+        self.by_status: dict[str, int] = {}
+        self.sources: dict[str, Callable[[], Mapping[str, Any]]] = {}  # extra stats
+        self.refreshed_at: float | None = None
+        self._loop: LoopingCall | None = None
+
+    def add_carrier(self, name: str, carrier: Any, protocol: str) -> None:
+        self.carriers[name] = (carrier, protocol)
+
+    def startService(self):
+        super().startService()
+        self._loop = LoopingCall(self.refresh)
+        self._loop.clock = self.clock
+        self._loop.start(self.interval, now=True)
+
+    def stopService(self):
+        if self._loop is not None and self._loop.running:
+            self._loop.stop()
+        return super().stopService()
+
+    def refresh(self):
+        d = self.store.read(count_by_status)
+
+        def got(counts):
+            self.by_status = counts
+            self.refreshed_at = self.clock.seconds()
+
+        d.addCallbacks(got, lambda f: log.warn("health: counting messages failed: {e}",
+                                               e=f.getErrorMessage()))
+        return d
+
+    @property
+    def queue_depth(self) -> int:
+        return self.by_status.get(s.QUEUED, 0) + self.by_status.get(s.SENDING, 0)
+
+    def health(self) -> dict[str, Any]:
+        carriers = {name: carrier_health(name, c, p) for name, (c, p) in self.carriers.items()}
+        ups = [c["up"] for c in carriers.values()]
+        status = "ok" if all(ups) else ("degraded" if any(ups) else "down")
+        return {
+            "status": status,
+            "carriers": carriers,
+            "queue_depth": self.queue_depth,
+            "queued": self.by_status.get(s.QUEUED, 0),
+            "sending": self.by_status.get(s.SENDING, 0),
+            "counted_at": self.refreshed_at,
+        }
+
+
+class HealthResource(Resource):
+    isLeaf = True
+
+    def __init__(self, monitor: Monitor):
+        super().__init__()
+        self.monitor = monitor
+
+    def render_GET(self, request):
+        body = self.monitor.health()
+        request.setResponseCode(503 if body["status"] == "down" else 200)
+        request.setHeader(b"content-type", b"application/json")
+        request.setHeader(b"cache-control", b"no-store")
+        return json.dumps(body, sort_keys=True).encode() + b"\n"

@@ -1,0 +1,163 @@
+"""The daemon's service tree, built by one function from the typed config.
+
+    store -> monitor -> API -> carriers (+ deliver handler) -> pipeline -> callbacks
+
+:class:`GatewayService` starts its children in that order, each one after the
+previous one's start has finished (the store migrates before the API takes a
+message; the carriers exist before the pipeline submits), and stops them in
+reverse: callbacks stop, the pipeline stops claiming and waits for its
+submits, the carriers drain their windows and unbind, the API stops
+listening, and last the store commits what is queued and closes.
+
+``reload(config)`` (SIGHUP) swaps accounts, numbers and routes in place;
+carrier connection settings need a restart (a changed carrier is reported).
+"""
+from __future__ import annotations
+
+import os
+import random
+from typing import Any, Callable, Mapping
+
+from twisted.application.service import MultiService, Service
+from twisted.internet.defer import maybeDeferred
+from twisted.logger import Logger
+
+from gateway.config import Config
+
+log = Logger()
+
+
+class StoreService(Service):
+    name = "store"
+
+    def __init__(self, store):
+        self.store = store
+
+    def startService(self):
+        super().startService()
+        return self.store.start()
+
+    def stopService(self):
+        super().stopService()
+        return self.store.stop()
+
+
+class ListenService(Service):
+    """Listens on a server endpoint with a site; ``port`` is the bound port."""
+
+    name = "api"
+
+    def __init__(self, endpoint, factory):
+        self.endpoint = endpoint
+        self.factory = factory
+        self.listening = None
+
+    @property
+    def port(self) -> int | None:
+        return None if self.listening is None else self.listening.getHost().port
+
+    def startService(self):
+        super().startService()
+
+        def bound(port):
+            self.listening = port
+            return port
+
+        return self.endpoint.listen(self.factory).addCallback(bound)
+
+    def stopService(self):
+        super().stopService()
+        if self.listening is None:
+            return None
+        listening, self.listening = self.listening, None
+        return maybeDeferred(listening.stopListening)
+
+
+class HookService(Service):
+    """start/stop callables as a service (e.g. the deliver handler's sweeps)."""
+
+    def __init__(self, name: str, start: Callable[[], Any], stop: Callable[[], Any]):
+        self.name = name
+        self._start, self._stop = start, stop
+
+    def startService(self):
+        super().startService()
+        return self._start()
+
+    def stopService(self):
+        super().stopService()
+        return self._stop()
+
+
+class GatewayService(MultiService):
+    """Children start in order (waiting for each) and stop in reverse."""
+
+    def __init__(self, config: Config):
+        super().__init__()
+        self.config = config
+        self.parts: dict[str, Any] = {}  # store, api, dispatcher, carriers, ... by name
+
+    async def start(self) -> None:
+        Service.startService(self)
+        for child in list(self):
+            log.info("starting {service}", service=child.name)
+            await maybeDeferred(child.startService)
+
+    async def stop(self) -> None:
+        Service.stopService(self)
+        for child in reversed(list(self)):
+            if not child.running:
+                continue
+            log.info("stopping {service}", service=child.name)
+            try:
+                await maybeDeferred(child.stopService)
+            except Exception:
+                log.failure("stopping {service} failed", service=child.name)
+
+    def startService(self):  # twistd-style callers
+        from twisted.internet.defer import Deferred
+
+        return Deferred.fromCoroutine(self.start())
+
+    def stopService(self):
+        from twisted.internet.defer import Deferred
+
+        return Deferred.fromCoroutine(self.stop())
+
+    def reload(self, config: Config) -> list[str]:
+        """Apply accounts, numbers and routes from *config*; return warnings."""
+        from gateway.api.accounts import Accounts
+        from gateway.deliver import number_directory
+        from gateway.routing import Router
+
+        warnings = []
+        old = {c.name: c for c in self.config.carriers}
+        new = {c.name: c for c in config.carriers}
+        for name in sorted(set(old) | set(new)):
+            if name not in old or name not in new:
+                warnings.append(f"carrier {name!r} added or removed: needs a restart")
+            elif _connection_settings(old[name]) != _connection_settings(new[name]):
+                warnings.append(f"carrier {name!r} connection settings changed: needs a restart")
+        self.parts["api"].set_accounts(Accounts.from_config(config.accounts))
+        if "deliver" in self.parts:
+            self.parts["deliver"].numbers = number_directory(config.numbers)
+        self.parts["dispatcher"].set_router(Router(config.carriers))
+        self.config = config
+        return warnings
+
+
+def _connection_settings(carrier) -> tuple:
+    return (carrier.protocol, carrier.smpp, carrier.mm7, dict(carrier.receipts))
+
+
+def build(config: Config, reactor: Any, *, environ: Mapping[str, str] | None = None,
+          endpoint_factory: Callable[[Any], Any] | None = None,
+          http_client: Any = None, reference_start: int | None = None) -> GatewayService:
+    """The whole daemon from *config*; nothing runs until ``start()``."""
+    from gateway.build_parts import add_parts
+
+    tree = GatewayService(config)
+    add_parts(tree, config, reactor, environ=dict(os.environ if environ is None else environ),
+              endpoint_factory=endpoint_factory, http_client=http_client,
+              reference_start=random.randrange(1 << 16) if reference_start is None else reference_start)
+    return tree
