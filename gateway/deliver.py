@@ -42,7 +42,8 @@ INTERNATIONAL_TON = 1
 
 @dataclass(frozen=True)
 class ReceiptSettings:
-    """The gateway-wide ``[receipts]`` config table (seconds)."""
+    """The gateway-wide ``[receipts]`` config table (seconds; ``profiles``,
+    the path of a receipt profiles file, is read by the translator)."""
 
     early_window: float = 600.0  # an early receipt waits this long for its submit_sm_resp
     missing_segment_timeout: float = 172800.0  # then silent parts -> undelivered 30009
@@ -52,6 +53,7 @@ class ReceiptSettings:
     @classmethod
     def from_mapping(cls, table: Mapping[str, Any] | None) -> "ReceiptSettings":
         table = dict(table or {})
+        table.pop("profiles", None)  # the profiles file: read by translator.read_profiles
         unknown = set(table) - set(cls.__dataclass_fields__)
         if unknown:
             raise ValueError(f"[receipts]: unknown key(s) {', '.join(sorted(unknown))}")

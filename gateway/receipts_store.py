@@ -79,7 +79,7 @@ def add_segment(conn: Connection, *, message_sid: str, seqno: int, total: int, c
     if smsc_message_id:
         account = conn.execute(select(messages.c.account_sid).where(messages.c.sid == message_sid)).scalar()
         keys = index_segment(conn, segment_id, account or "", smsc_message_id)
-        _apply_waiting(conn, keys, now=now, profiles=profiles)
+        apply_waiting(conn, keys, now=now, profiles=profiles)
     return segment_id
 
 
@@ -191,11 +191,13 @@ def segments_stored(conn: Connection, message_sid: str, *, now: datetime,
         new_keys |= index_segment(conn, row.id, row.account_sid, row.smsc_message_id)
     if not new_keys:
         return []
-    return _apply_waiting(conn, new_keys, now=now, profiles=profiles)
+    return apply_waiting(conn, new_keys, now=now, profiles=profiles)
 
 
-def _apply_waiting(conn: Connection, keys: Iterable[str], *, now: datetime,
-                   profiles: Mapping[str, Profile] | None) -> list[Applied]:
+def apply_waiting(conn: Connection, keys: Iterable[str], *, now: datetime,
+                  profiles: Mapping[str, Profile] | None = None) -> list[Applied]:
+    """Apply the waiting receipts that meet any of ``keys`` (match keys of
+    newly stored SMSC ids).  Cheap when nothing waits."""
     keys = set(keys)
     waiting = conn.execute(
         select(pending_receipts).where(pending_receipts.c.state == WAITING).order_by(pending_receipts.c.id)
@@ -271,3 +273,6 @@ def sweep_missing_segments(conn: Connection, *, now: datetime, timeout: timedelt
                                 error_code=verdict.error_code, error_message=verdict.error_message):
             settled.append(sid)
     return settled
+
+
+_apply_waiting = apply_waiting  # the name the pipeline's after-sent hook used first

@@ -212,3 +212,20 @@ def test_default_profiles_file_loads():
 
     text = (pathlib.Path(__file__).resolve().parents[2] / "conf/receipts/default.toml").read_text()
     assert load_profiles(text)["default"] == DEFAULT_PROFILE
+
+
+def test_apply_waiting_with_keys_of_ids_indexed_by_the_pipeline(conn):
+    from gateway.correlation import match_keys
+    from gateway.receipts_store import apply_waiting, index_segment
+
+    sid = outbound(conn, status="sending")
+    apply_receipt(conn, undeliv("0x2A", err="13"), carrier="a", now=at(0))
+    segment_id = conn.execute(segments.insert().values(
+        message_sid=sid, seqno=1, total=1, carrier="a", smsc_message_id="42", submitted_at=at(1))
+    ).inserted_primary_key[0]
+    index_segment(conn, segment_id, "AC1", "42")
+    assert apply_waiting(conn, match_keys("999"), now=at(1)) == []
+    (applied,) = apply_waiting(conn, match_keys("42"), now=at(1))
+    assert applied.message_sid == sid
+    row = message(conn, sid)
+    assert (row["status"], row["error_code"]) == ("undelivered", 30004)
