@@ -140,3 +140,25 @@ def test_err_key():
 
 def test_network_error_str():
     assert str(NetworkError(3, 27)) == "3:27"
+
+
+@pytest.mark.parametrize("stat, status, code", [
+    ("DELIVRD", "delivered", None), ("UNDELIV", "undelivered", 30005), ("EXPIRED", "failed", 30003),
+    ("DELETED", "failed", 30008), ("REJECTD", "failed", 30004), ("ACCEPTD", "sent", None),
+    ("ENROUTE", "sent", None), ("UNKNOWN", "sent", None),
+])
+def test_the_simulators_receipt_mix(stat, status, code):
+    """Every outcome our SMSC simulator sends, read off the wire and translated."""
+    from gateway.smpp.simulator.receipts import build_receipt
+    from protocols.smpp.codec import decode, encode
+    from protocols.smpp.constants import Tag
+    from protocols.smpp.pdu import DeliverSm
+    from protocols.smpp.receipt import parse_pdu
+
+    content = build_receipt("00a1b2", stat, 1.7e9, 1.7e9 + 5, b"hello there")
+    pdu = DeliverSm(esm_class=0x04, short_message=content.text, tlvs=(
+        (Tag.RECEIPTED_MESSAGE_ID, b"00a1b2\0"), (Tag.MESSAGE_STATE, bytes((content.message_state,))),
+        (Tag.NETWORK_ERROR_CODE, content.network_error_code)))
+    r = parse_pdu(decode(encode(pdu, 1)))
+    outcome = translate(r)
+    assert (r.message_id, r.stat, outcome.status, outcome.error_code) == ("00a1b2", stat, status, code)
