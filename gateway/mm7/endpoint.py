@@ -84,7 +84,7 @@ class Mm7CarrierResource(Resource):
         expected = self.root.credentials.get(self.carrier)
         if not expected:
             return True
-        header = request.getHeader(b"authorization") or ""
+        header = (request.getHeader(b"authorization") or b"").decode("latin-1")
         if not header.lower().startswith("basic "):
             return False
         try:

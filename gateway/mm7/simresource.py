@@ -9,7 +9,7 @@ from twisted.web.server import NOT_DONE_YET
 
 
 def _basic_auth(request) -> tuple[str, str] | None:
-    header = request.getHeader(b"authorization") or ""
+    header = (request.getHeader(b"authorization") or b"").decode("latin-1")
     if not header.lower().startswith("basic "):
         return None
     try:

@@ -131,6 +131,8 @@ def parse_body(content_type: str | None, body: bytes, *, max_bytes: int = MAX_BO
     """Parse an HTTP body with its Content-Type header into an ``Attachment`` tree."""
     if len(body) > max_bytes:
         raise Mm7ParseError(f"body is {len(body)} bytes, over the {max_bytes}-byte cap")
+    if isinstance(content_type, bytes):
+        content_type = content_type.decode("latin-1")
     ctype = (content_type or "text/xml").replace("\r", " ").replace("\n", " ")
     raw = b"Content-Type: " + ctype.encode("latin-1", "replace") + CRLF + CRLF + body
     try:
@@ -146,6 +148,8 @@ def parse_body(content_type: str | None, body: bytes, *, max_bytes: int = MAX_BO
 def split_soap(content_type: str | None, body: bytes, *, max_bytes: int = MAX_BODY_BYTES
                ) -> tuple[bytes, list[Attachment]]:
     """The SOAP envelope bytes and the other top-level parts of an MM7 body."""
+    if isinstance(content_type, bytes):
+        content_type = content_type.decode("latin-1")
     root = parse_body(content_type, body, max_bytes=max_bytes)
     if not root.parts:
         return root.data, []
