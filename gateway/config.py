@@ -64,6 +64,9 @@ class Number:
     account: str
     sms_url: str | None = None
     sms_method: str = "POST"
+    # Which API the number's app speaks: "messages" (sms_url gets From/To as
+    # "sms:+1..."), or "sms" (the older SMS API: bare "+1...").
+    api: str = "messages"
 
 
 @dataclass(frozen=True)

@@ -87,10 +87,14 @@ def _numbers(top: Table, source: str, account_sids: set[str]) -> tuple[c.Number,
         method = t.string("sms_method", "POST").upper()
         if method not in ("GET", "POST"):
             raise t.error("sms_method", f"must be GET or POST, got {method!r}")
+        api = t.string("api", "messages")
+        if api not in ("messages", "sms"):
+            raise t.error("api", f"must be \"messages\" or \"sms\", got {api!r}")
         t.finish()
         if any(n.number == number for n in out):
             raise t.error("number", "duplicate number")
-        out.append(c.Number(number=number, account=account, sms_url=sms_url, sms_method=method))
+        out.append(c.Number(number=number, account=account, sms_url=sms_url, sms_method=method,
+                            api=api))
     return tuple(out)
 
 
