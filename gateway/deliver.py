@@ -34,9 +34,12 @@ from gateway.store.timeutil import from_timestamp
 from gateway.translator import Profile
 from protocols.smpp.constants import Tag
 from protocols.smpp.receipt import ReceiptError, parse_pdu
+from gateway.reassembly import escape_surrogates
 from segmentation import DecodeError, decode
+from segmentation.decode import alphabet_of
 
 UDHI = 0x40
+BINARY_CODING = 0x04  # 8-bit data: decode() reads the UDH and leaves the text alone
 INTERNATIONAL_TON = 1
 
 
@@ -96,6 +99,23 @@ def _sar(pdu: Any) -> tuple[int, int, int] | None:
     return values if None not in values else None
 
 
+def _decode_mo(pdu: Any, data: bytes) -> tuple[str | None, tuple | None]:
+    """(text, concat) of an MO; a UCS-2 part ending or starting with half of
+    a surrogate pair (the other half is in the next part) still reads."""
+    udhi, sar = bool(pdu.esm_class & UDHI), _sar(pdu)
+    try:
+        decoded = decode(pdu.data_coding, data, udhi=udhi, sar=sar)
+    except DecodeError:
+        if alphabet_of(pdu.data_coding) != "UCS-2":
+            raise
+        decoded = decode(BINARY_CODING, data, udhi=udhi, sar=sar)  # the UDH alone
+        if len(decoded.payload) % 2:
+            raise
+        text = decoded.payload.decode("utf-16-be", "surrogatepass")
+        return escape_surrogates(text), tuple(decoded.concat) if decoded.concat else None
+    return decoded.text, tuple(decoded.concat) if decoded.concat else None
+
+
 class DeliverHandler:
     log = Logger()
 
@@ -140,12 +160,11 @@ class DeliverHandler:
     def _mo(self, carrier: str, bind: str, pdu: Any) -> Deferred | None:
         data = getattr(pdu, "short_message", b"") or pdu.tlv(Tag.MESSAGE_PAYLOAD) or b""
         try:
-            decoded = decode(pdu.data_coding, data, udhi=bool(pdu.esm_class & UDHI), sar=_sar(pdu))
+            text, concat = _decode_mo(pdu, data)
         except (DecodeError, ValueError) as exc:
             return self._unreadable(carrier, bind, pdu, str(exc))
-        if decoded.text is None:
-            return self._unreadable(carrier, bind, pdu, f"{decoded.encoding} data is not text")
-        concat = tuple(decoded.concat) if decoded.concat else None
+        if text is None:
+            return self._unreadable(carrier, bind, pdu, "binary data is not text")
         source = international(pdu.source_addr, pdu.source_addr_ton)
         number = self.numbers(pdu.destination_addr) or self.numbers(
             international(pdu.destination_addr, pdu.dest_addr_ton))
@@ -153,7 +172,7 @@ class DeliverHandler:
         if number is None:
             self.log.warn("inbound message to unknown number {number} from {carrier}; kept without callback",
                           number=destination, carrier=carrier)
-        sms = InboundSms(carrier, source, destination, decoded.text, concat, bind)
+        sms = InboundSms(carrier, source, destination, text, concat, bind)
         self.stats["mo"] += 1
         d = self.store.write(inbound_store.receive, sms, number=number, now=self._now())
         return d.addCallback(self._mo_done)

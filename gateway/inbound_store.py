@@ -111,7 +111,8 @@ def receive(conn: Connection, sms: InboundSms, *, number: NumberRoute | None, no
     """Store one MO deliver_sm (a whole message or one part of it)."""
     concat = sms.concat
     if concat is None or not reassembly.valid_concat(concat[1], concat[2]):
-        sid = create_inbound(conn, source=sms.source, destination=sms.destination, body=sms.text,
+        sid = create_inbound(conn, source=sms.source, destination=sms.destination,
+                             body=reassembly.mend(sms.text),
                              number=number, carrier=sms.carrier, now=now, new_sid=new_sid)
         return Received("stored", sid)
     reference, total, seqno, bits = concat

@@ -12,10 +12,12 @@ and the message is marked incomplete.
   The 8- and 16-bit references live in different spaces (``bits``).
 * A repeated seqno keeps the first copy.
 * Parts are joined in seqno order; a UTF-16 surrogate pair split across
-  two parts is mended.
+  two parts (stored escaped, see ``escape_surrogates``) is mended; a half
+  that stays alone becomes U+FFFD.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -44,12 +46,22 @@ def group_key(source: str, destination: str, reference: int, total: int, bits: i
     return f"{source}|{destination}|{bits}:{reference}|{total}"
 
 
-def _mend(text: str) -> str:
-    """Join surrogate halves that were decoded separately."""
-    try:
-        return text.encode("utf-16-be", "surrogatepass").decode("utf-16-be")
-    except UnicodeDecodeError:
-        return text.encode("utf-16-be", "surrogatepass").decode("utf-16-be", "replace")
+_ESCAPE = "\uffff"  # a noncharacter: never in a handset's text
+_ESCAPED = re.compile(_ESCAPE + "([0-9a-f]{4})")
+_LONE = re.compile("[\ud800-\udfff]")
+
+
+def escape_surrogates(text: str) -> str:
+    """A part's text storable in the database: a lone surrogate half (an
+    emoji split across two parts) becomes U+FFFF + 4 hex digits."""
+    return _LONE.sub(lambda m: f"{_ESCAPE}{ord(m.group()):04x}", text)
+
+
+def mend(text: str) -> str:
+    """Join surrogate halves that were decoded (or stored) separately."""
+    text = _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text)
+    data = text.encode("utf-16-be", "surrogatepass")
+    return data.decode("utf-16-be", "replace")
 
 
 def assemble(parts: Iterable[PartIn], total: int) -> Assembled:
@@ -58,7 +70,7 @@ def assemble(parts: Iterable[PartIn], total: int) -> Assembled:
         if 1 <= part.seqno <= total:
             by_seqno.setdefault(part.seqno, part.text)
     missing = tuple(n for n in range(1, total + 1) if n not in by_seqno)
-    text = _mend("".join(by_seqno[n] for n in sorted(by_seqno)))
+    text = mend("".join(by_seqno[n] for n in sorted(by_seqno)))
     return Assembled(text=text, complete=not missing, missing=missing)
 
 

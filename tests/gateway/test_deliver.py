@@ -130,3 +130,35 @@ def test_settings_from_config_table():
         ReceiptSettings.from_mapping({"early": 1})
     with pytest.raises(ValueError, match="positive"):
         ReceiptSettings.from_mapping({"early_window": -1})
+
+
+@pytest_twisted.inlineCallbacks
+def test_emoji_split_across_ucs2_parts_is_mended(store):
+    h, clock = handler(store)
+    data = "ab😀".encode("utf-16-be")  # a, b, high half | low half
+    first, second = data[:6], data[6:] + "c".encode("utf-16-be")
+    udh = lambda seqno: bytes([5, 0, 3, 0x21, 2, seqno])  # noqa: E731
+    yield h("a", "a-1", mo(udh(2) + second, esm_class=0x40, data_coding=0x08))
+    yield h("a", "a-2", mo(udh(1) + first, esm_class=0x40, data_coding=0x08))
+    yield h("a", "a-1", mo(b"\xd8\x3d" + "x".encode("utf-16-be"), data_coding=0x08))  # a lone half
+    bodies = yield store.read(lambda conn: conn.execute(
+        select(messages.c.body).where(messages.c.direction == "inbound").order_by(messages.c.body)).scalars().all())
+    assert sorted(bodies) == sorted(["ab😀c", "\ufffdx"])
+    assert h.stats["unreadable"] == 0
+
+
+@pytest_twisted.inlineCallbacks
+def test_sms_api_number_from_config(store):
+    numbers = [Number(number="+15550200", account="AC2", sms_url="http://legacy.example/sms",
+                      sms_method="GET", api="sms")]
+    clock = Clock()
+    h = DeliverHandler(store, number_directory(numbers), clock)
+    pdu = DeliverSm(source_addr_ton=1, source_addr="447700900001", destination_addr="15550200",
+                    short_message=b"hi")
+    received = yield h("a", "a-1", pdu)
+    assert received is None
+    rows = yield store.read(lambda conn: conn.execute(
+        select(messages.c.sid).where(messages.c.account_sid == "AC2")).scalars().all())
+    (cb,) = yield store.read(lambda conn: callbacks(conn, rows[0]))
+    params = dict(tuple(p) for p in cb["params"])
+    assert (params["From"], params["To"], cb["method"]) == ("+447700900001", "+15550200", "GET")
