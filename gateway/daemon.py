@@ -1,0 +1,173 @@
+"""The running daemon: reactor lifecycle, signals, sd_notify, demo carriers.
+
+Only ``carrier-gateway run`` creates a :class:`Daemon`; it is the one place
+that touches the global reactor's run/stop and installs signal handlers.
+
+* start: build the tree, ``await tree.start()`` (the store is migrated and
+  the API listens), then READY=1.  A start failure (port in use, store
+  unreachable) is logged, the daemon exits 1.
+* SIGHUP: RELOADING=1, re-read the config file, apply accounts, numbers and
+  routes (``GatewayService.reload``); a broken file is logged and ignored
+  (the running config stays); READY=1.
+* SIGTERM/SIGINT: Twisted stops the reactor; our "before shutdown" trigger
+  sends STOPPING=1 and waits for the tree's reverse stop (drain, unbind,
+  store flush) before the reactor goes.
+"""
+from __future__ import annotations
+
+import signal
+from typing import Any, Mapping
+
+from twisted.internet.defer import Deferred, ensureDeferred
+from twisted.logger import Logger
+
+from gateway.config import Config
+from gateway.sdnotify import Notifier
+
+log = Logger()
+
+
+class Daemon:
+    def __init__(self, reactor: Any, environ: Mapping[str, str], *, config: Config | None,
+                 config_path: str | None, demo_dir: str = "var",
+                 demo_listen: tuple[str, int] = ("127.0.0.1", 8080)):
+        self.reactor = reactor
+        self.environ = dict(environ)
+        self.config = config
+        self.config_path = config_path
+        self.demo_dir = demo_dir
+        self.demo_listen = demo_listen
+        self.notifier = Notifier(self.environ)
+        self.tree = None
+        self.exit_code = 0
+        self._simulators: list = []
+
+    def run(self) -> int:
+        self.reactor.callWhenRunning(lambda: ensureDeferred(self._start()).addErrback(self._start_failed))
+        self.reactor.addSystemEventTrigger("before", "shutdown", self._shutdown)
+        self.reactor.run()
+        return self.exit_code
+
+    async def _start(self) -> None:
+        from gateway.service import build
+
+        banner = None
+        if self.config is None:
+            self.config, banner = await self._demo()
+        cfg = self.config
+        log.info("carrier-gateway starting: {accounts} accounts, {carriers} carriers, store {store}",
+                 accounts=len(cfg.accounts), carriers=len(cfg.carriers), store=_safe_url(cfg.store.url))
+        self.tree = build(cfg, self.reactor, environ=self.environ)
+        self.tree.parts["notifier"] = self.notifier
+        await self.tree.start()
+        port = self.tree.parts["listen"].port
+        log.info("API listening on {host}:{port}", host=cfg.api.host, port=port)
+        await self._demo_started()
+        if hasattr(signal, "SIGHUP"):
+            signal.signal(signal.SIGHUP, lambda *_: self.reactor.callFromThread(self.reload))
+        self.notifier.ready(f"API on {cfg.api.host}:{port}")
+        if banner is not None:
+            print(banner(port), flush=True)
+
+    def _start_failed(self, failure) -> None:
+        log.failure("carrier-gateway could not start", failure)
+        self.exit_code = 1
+        if self.reactor.running:
+            self.reactor.stop()
+
+    def reload(self) -> None:
+        if self.tree is None or self.config_path is None:
+            log.info("SIGHUP: nothing to reload (demo mode)")
+            return
+        from gateway import config as c
+        from gateway.build_parts import receipt_profiles
+
+        self.notifier.reloading()
+        try:
+            new = c.load(self.config_path)
+            receipt_profiles(new)
+        except (c.ConfigError, ValueError) as e:
+            log.error("SIGHUP: config not reloaded, keeping the running one: {error}", error=str(e))
+        else:
+            from dataclasses import replace
+
+            new = replace(new, api=self.config.api)  # the listening socket stays
+            for warning in self.tree.reload(new):
+                log.warn("SIGHUP: {warning}", warning=warning)
+            self.config = new
+            log.info("SIGHUP: reloaded {accounts} accounts, {numbers} numbers and routes",
+                     accounts=len(new.accounts), numbers=len(new.numbers))
+        self.notifier.ready()
+
+    def _shutdown(self) -> Deferred | None:
+        for signum in (signal.SIGTERM, signal.SIGINT):  # a second signal must not abort the drain
+            signal.signal(signum, lambda *_: log.info("already stopping; please wait for the drain"))
+        self.notifier.stopping()
+        log.info("carrier-gateway stopping: draining and unbinding")
+        d = ensureDeferred(self._stop())
+        d.addErrback(lambda f: log.failure("shutdown failed", f))
+        return d
+
+    async def _stop(self) -> None:
+        if self.tree is not None:
+            await self.tree.stop()
+        for sim, port in reversed(self._simulators):
+            if sim is not None and hasattr(sim, "stop"):
+                sim.stop()
+            if port is not None:
+                await port.stopListening()
+        log.info("carrier-gateway stopped")
+
+    # -- demo ---------------------------------------------------------------
+    async def _demo(self):
+        import os
+
+        from gateway import demo
+
+        os.makedirs(self.demo_dir, exist_ok=True)
+        host, api_port = self.demo_listen
+        smsc, smsc_port = demo.start_smsc(self.reactor)
+        self._simulators.append((smsc, smsc_port))
+        report_url = f"http://{host}:{api_port}/mm7/demo-mmsc"
+        mmsc, mmsc_port = await demo.start_mmsc(self.reactor, report_url)
+        mmsc_url = None
+        if mmsc_port is not None:
+            self._simulators.append((mmsc, mmsc_port))
+            mmsc_url = f"http://127.0.0.1:{mmsc_port.getHost().port}/mm7"
+        cfg = demo.demo_config(self.demo_dir, host, api_port, smsc_port.getHost().port, mmsc_url)
+        self._mmsc = mmsc
+
+        def banner(port: int) -> str:
+            return demo.banner(cfg, f"http://{host}:{port}", smsc_port.getHost().port, mmsc_url)
+
+        return cfg, banner
+
+    async def _demo_started(self) -> None:
+        if self.config.source != "<demo>":
+            return
+        from dataclasses import replace
+
+        from gateway import demo
+
+        self.tree.parts["api"].mount("demo", _DemoFiles(demo.picture_resource()))
+        mmsc = getattr(self, "_mmsc", None)
+        port = self.tree.parts["listen"].port
+        if mmsc is not None and hasattr(mmsc, "config"):
+            mmsc.config = replace(mmsc.config, report_url=f"http://{self.config.api.host}:{port}/mm7/demo-mmsc")
+
+
+def _DemoFiles(picture):
+    from twisted.web.resource import Resource
+
+    root = Resource()
+    root.putChild(b"picture.png", picture)
+    return root
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("@")[-1]
