@@ -30,11 +30,35 @@ def build_config(top: Table, source: str) -> c.Config:
         level = log.string("level", "info", choices=("debug", "info", "warn", "error"))
         log.finish()
     top.finish()
+    _check_receipts(source, receipts.data if receipts else {}, carriers)
     return c.Config(
         api=api, store=store, accounts=accounts, numbers=numbers, carriers=carriers,
         pipeline=pipeline, callbacks=callbacks, media=media,
         receipts=_frozen(receipts.data if receipts else {}), log_level=level, source=source,
     )
+
+
+def _check_receipts(source: str, table: Mapping[str, Any], carriers) -> None:
+    """[receipts] and each [carriers.receipts] as the receipts translator reads them."""
+    from gateway.deliver import ReceiptSettings
+    from gateway.translator import ProfileError, carrier_profile, read_profiles
+
+    try:
+        ReceiptSettings.from_mapping({k: v for k, v in table.items() if k != "profiles"})
+    except ValueError as e:
+        raise ConfigError(f"{source}: receipts: {e}") from None
+    path = table.get("profiles")
+    if path is not None and not isinstance(path, str):
+        raise ConfigError(f"{source}: receipts.profiles: must be a file name")
+    try:
+        profiles = read_profiles(path)
+    except ProfileError as e:
+        raise ConfigError(f"{source}: receipts.profiles: {e}") from None
+    for i, carrier in enumerate(carriers):
+        try:
+            carrier_profile(profiles, carrier.receipts)
+        except ProfileError as e:
+            raise ConfigError(f"{source}: carriers[{i}] {carrier.name!r}.receipts: {e}") from None
 
 
 def _api(t: Table | None) -> c.ApiConfig:

@@ -90,6 +90,10 @@ def test_listen_ipv6_and_registered_delivery_int():
     ("[pipeline]\nmid_send_policy = \"maybe\"", "pipeline.mid_send_policy", "one of"),
     ("[callbacks]\ninitial_backoff = 10\nmax_backoff = 1", "callbacks.max_backoff", "initial_backoff"),
     ("[bogus]\nx = 1", "bogus", "unknown key"),
+    ("[receipts]\nearly_window = -1", "receipts", "positive"),
+    ("[receipts]\nearly_windw = 1", "receipts", "unknown"),
+    (SMPP + '[carriers.receipts]\nstat = { DELIVRD = "maybe" }', "carriers[0] 'a'.receipts", "maybe"),
+    (SMPP + '[carriers.receipts]\nprofile = "nope"', "carriers[0] 'a'.receipts", "not defined"),
     ("accounts = 3", "accounts", "array of tables"),
 ])
 def test_errors_name_file_key_and_problem(text, key, problem):
@@ -110,8 +114,8 @@ def test_toml_syntax_and_missing_file(tmp_path):
 
 
 def test_receipts_override_table_is_kept_frozen():
-    cfg = config.loads(SMPP + '[carriers.receipts]\nerr = { "001" = 30005 }\nundelivered_as = "failed"\n')
+    cfg = config.loads(SMPP + '[carriers.receipts]\nerr = { "001" = 30005 }\nfailed_undelivered_swap = true\n')
     receipts = cfg.carriers[0].receipts
-    assert receipts["err"]["001"] == 30005 and receipts["undelivered_as"] == "failed"
+    assert receipts["err"]["001"] == 30005 and receipts["failed_undelivered_swap"] is True
     with pytest.raises(TypeError):
         receipts["x"] = 1  # type: ignore[index]
