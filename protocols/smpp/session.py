@@ -47,6 +47,21 @@ from .framer import Framer
 from .pdu import EnquireLinkResp, GenericNack, Pdu
 from .state import BIND_COMMANDS, BOUND, RULES, BindState, Flow, Role
 
+def _fast_event(cls: type, *fields: str):
+    """A constructor for a frozen two-field event that skips the dataclass __init__
+    (which sets each field through object.__setattr__); the hot path calls it per PDU."""
+    new = object.__new__
+    first, second = (getattr(cls, name).__set__ for name in fields)
+
+    def make(a, b):
+        event = new(cls)
+        first(event, a)
+        second(event, b)
+        return event
+    return make
+
+
+_response_received = _fast_event(ResponseReceived, "request", "response")
 _UNWINDOWED = frozenset((CommandId.BIND_TRANSMITTER, CommandId.BIND_RECEIVER,
                          CommandId.BIND_TRANSCEIVER, CommandId.UNBIND, CommandId.ENQUIRE_LINK))
 
@@ -117,7 +132,11 @@ class Session:
         windowed = cid not in _UNWINDOWED
         if windowed and self._windowed >= self.window:
             raise WindowFull(self.window)
-        seq = self._allocate()
+        seq = self._next_seq
+        if seq in self._pending or not 0 < seq <= MAX_SEQUENCE_NUMBER:
+            seq = self._allocate()
+        else:
+            self._next_seq = seq + 1
         self._out.append(encode(pdu, seq))
         if pdu.response_type is not None:
             self._pending[seq] = pdu
@@ -128,7 +147,7 @@ class Session:
         return seq
 
     def _allocate(self) -> int:
-        seq = self._next_seq
+        seq = self._next_seq if 0 < self._next_seq <= MAX_SEQUENCE_NUMBER else 1
         while seq in self._pending:
             seq = seq + 1 if seq < MAX_SEQUENCE_NUMBER else 1
         self._next_seq = seq + 1 if seq < MAX_SEQUENCE_NUMBER else 1
@@ -230,7 +249,7 @@ class Session:
             events.append(ProtocolError(St.ESME_RINVBNDSTS, "%s does not answer %s in state %s" % (
                 type(pdu).__name__, type(request).__name__, self.state.name), pdu.sequence_number))
             return
-        events.append(GenericNackReceived(request, pdu) if is_nack else ResponseReceived(request, pdu))
+        events.append(GenericNackReceived(request, pdu) if is_nack else _response_received(request, pdu))
         if new is not self.state:
             old = self.state
             self._set_state(new)
