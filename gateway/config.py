@@ -86,6 +86,8 @@ class SmppSettings:
     retries: int = 2
     connect_timeout: float = 10.0
     drain_timeout: float = 10.0
+    reconnect_initial: float = 1.0
+    reconnect_max: float = 60.0
     tls: bool = False
     tls_verify: bool = True
     tls_ca: str | None = None

@@ -189,6 +189,8 @@ def _smpp(t: Table) -> c.SmppSettings:
         retries=t.integer("retries", d.retries, lo=0, hi=20),
         connect_timeout=t.number("connect_timeout", d.connect_timeout, positive=True),
         drain_timeout=t.number("drain_timeout", d.drain_timeout, lo=0),
+        reconnect_initial=t.number("reconnect_initial", d.reconnect_initial, positive=True),
+        reconnect_max=t.number("reconnect_max", d.reconnect_max, positive=True),
         tls=t.boolean("tls", False),
         tls_verify=t.boolean("tls_verify", True),
         tls_ca=t.string("tls_ca", None, nonempty=True),
