@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from segmentation.errors import DecodeError
 from segmentation.national import LANGUAGES
+from segmentation.national_model import UNDEFINED
 from segmentation.tables import DEFAULT_LOCKING, DEFAULT_SINGLE, ESC
 
 ESC_CHAR = chr(ESC)
@@ -27,7 +28,7 @@ _SEPTET_BYTES = bytes(range(128))
 class Alphabet:
     locking_lang: str | None
     single_lang: str | None
-    locking: str                  # 128 characters; index ESC is a placeholder
+    locking: str                  # 128 characters; ESC and UNDEFINED are placeholders
     single: dict[int, str]        # septet after ESC -> character
     encode_map: dict[int, str]    # ord(char) -> septet string, for str.translate
     chars: frozenset[str]         # every encodable character
@@ -77,7 +78,7 @@ def _build(locking_lang: str | None, single_lang: str | None) -> Alphabet:
         raise ValueError(f"no such table pair: locking={locking_lang} single={single_lang}")
     encode_map: dict[int, str] = {}
     for septet, ch in enumerate(locking):
-        if septet != ESC:
+        if septet != ESC and ch != UNDEFINED:
             encode_map.setdefault(ord(ch), chr(septet))
     double = set()
     for septet, ch in single.items():

@@ -6,20 +6,13 @@ and IEI 0x25 a *single* shift table (replaces the extension table).  Spanish
 has only a single shift table.  Languages are named by ISO 639-1 code, the
 way carrier configs and ``--national`` spell them.
 
-The Latin-script tables are here; the Indic-script ones in ``national_indic``.
+The Latin-script tables are here; the Indic-script and Urdu ones (NLI 4..13)
+in ``national_indic``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class NationalLanguage:
-    code: str                      # ISO 639-1, e.g. "tr"
-    nli: int                       # National Language Identifier (TS 23.038 6.2.1.2.4)
-    name: str
-    locking: str | None            # 128 characters, or None (no locking table)
-    single: dict[int, str] | None  # septet -> character, or None (no single table)
+from segmentation.national_indic import INDIC_LANGUAGES
+from segmentation.national_model import NationalLanguage
 
 
 # A.2.1 Turkish single shift / A.3.1 Turkish locking shift.
@@ -75,10 +68,6 @@ def _registry() -> dict[str, NationalLanguage]:
         NationalLanguage("es", 2, "Spanish", None, SPANISH_SINGLE),
         NationalLanguage("pt", 3, "Portuguese", PORTUGUESE_LOCKING, PORTUGUESE_SINGLE),
     ]
-    try:
-        from segmentation.national_indic import INDIC_LANGUAGES
-    except ImportError:  # pragma: no cover - the Indic tables are optional data
-        INDIC_LANGUAGES = ()
     languages.extend(INDIC_LANGUAGES)
     return {lang.code: lang for lang in languages}
 

@@ -25,6 +25,7 @@ from segmentation.errors import SegmentationError
 from segmentation.gsm7 import DEFAULT, Alphabet, alphabet
 from segmentation.model import DATA_CODING, GSM7, UCS2, Part, Plan
 from segmentation.national import LANGUAGES
+from segmentation.national_model import UNDEFINED
 
 MODES = ("udh", "sar", "payload")
 DEFAULT_MAX_LENGTH = 1600
@@ -191,7 +192,7 @@ def _gsm_chars(national: frozenset[str]) -> frozenset[str]:
     for code in national:
         lang = LANGUAGES[code]
         gsm.update(lang.locking or "", (lang.single or {}).values())
-    gsm.discard("\x1b")
+    gsm.difference_update(("\x1b", UNDEFINED))
     return frozenset(gsm)
 
 

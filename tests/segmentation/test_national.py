@@ -9,13 +9,17 @@ ALL_LATIN = frozenset({"tr", "es", "pt"})
 
 
 def test_identifiers():
-    assert (LANGUAGES["tr"].nli, LANGUAGES["es"].nli, LANGUAGES["pt"].nli) == (1, 2, 3)
+    assert {code: lang.nli for code, lang in LANGUAGES.items()} == {
+        "tr": 1, "es": 2, "pt": 3, "bn": 4, "gu": 5, "hi": 6, "kn": 7, "ml": 8, "or": 9,
+        "pa": 10, "ta": 11, "te": 12, "ur": 13,
+    }
     assert LANGUAGES["es"].locking is None
     assert all(len(lang.locking) == 128 for lang in LANGUAGES.values() if lang.locking)
 
 
 @pytest.mark.parametrize("code, septet, char", [
-    ("tr", 0x04, "\u20ac"), ("tr", 0x07, "\u0131"), ("tr", 0x0B, "\u011e"),
+    ("hi", 0x00, "\u0901"), ("hi", 0x2C, ","), ("hi", 0x60, "\u0950"), ("kn", 0x24, "\u0ca1"),
+    ("ur", 0x00, "\u0627"), ("ta", 0x4F, "\ufffd"), ("tr", 0x04, "\u20ac"), ("tr", 0x07, "\u0131"), ("tr", 0x0B, "\u011e"),
     ("tr", 0x1C, "\u015e"), ("tr", 0x40, "\u0130"), ("tr", 0x60, "\u00e7"),
     ("pt", 0x04, "\u00ea"), ("pt", 0x15, "\u221e"), ("pt", 0x60, "~"), ("pt", 0x7D, "`"),
 ])
@@ -89,6 +93,22 @@ def test_decoder_reads_the_shift_ies():
     texts = [decode(p.data_coding, p.short_message, udhi=p.esm_class_udhi).text
              for p in result.parts]
     assert "".join(texts) == "\u0131\u015f\u00e1" * 60
+
+
+def test_hindi_avoids_ucs2():
+    body = "\u0928\u092e\u0938\u094d\u0924\u0947, OTP 4821"     # "namaste, OTP 4821"
+    assert plan(body, reference=0).encoding == "UCS-2"
+    result = plan(body, reference=0, national=frozenset({"hi"}))
+    assert result.encoding == "GSM-7"
+    assert (result.national_locking, result.national_single) == ("hi", "hi")
+    assert result.parts[0].udh == bytes.fromhex("06240106250106")
+    assert result.units == len(body) + 3                      # O, T, P from the single table
+    assert decode(0, result.parts[0].short_message, udhi=True).text == body
+
+
+def test_undefined_septets_decode_as_replacement_character():
+    d = decode(0x00, bytes.fromhex("0324010B") + b"\x00a", udhi=True)   # Tamil locking
+    assert d.text == "\ufffda" and d.national_locking == "ta"
 
 
 def test_parse_languages():

@@ -4,22 +4,31 @@ from hypothesis import assume, given, strategies as st
 from segmentation import LANGUAGES, decode, fill_bits, pack, plan
 from segmentation.gsm7 import DEFAULT
 from segmentation.national import TURKISH_SINGLE, TURKISH_LOCKING, PORTUGUESE_LOCKING
+from segmentation.national_model import UNDEFINED
 
 GSM_CHARS = sorted(DEFAULT.chars)
 LATIN_NATIONAL = sorted(
     (set(TURKISH_LOCKING) | set(TURKISH_SINGLE.values()) | set(PORTUGUESE_LOCKING)
      | set(LANGUAGES["es"].single.values())) - {"\x1b"}
 )
+ALL_NATIONAL = sorted(
+    {c for lang in LANGUAGES.values() for c in (lang.locking or "")}
+    | {c for lang in LANGUAGES.values() for c in (lang.single or {}).values()}
+    - {"\x1b", UNDEFINED}
+)
 OTHER = ["\U0001F600", "\U0001F44D", "\U0001F3FD", "\u0416", "\u4e2d", "\x00", "\x1b", "\u00e7"]
 
 gsm_text = st.text(alphabet=st.sampled_from(GSM_CHARS), max_size=700)
 mixed_text = st.text(
-    alphabet=st.one_of(st.sampled_from(GSM_CHARS), st.sampled_from(OTHER), st.characters()),
+    alphabet=st.one_of(st.sampled_from(GSM_CHARS), st.sampled_from(OTHER), st.characters(codec="utf-8")),
     max_size=400,
 )
 national_text = st.text(
     alphabet=st.one_of(st.sampled_from(LATIN_NATIONAL), st.sampled_from(GSM_CHARS)),
     max_size=500,
+)
+any_national_text = st.text(
+    alphabet=st.one_of(st.sampled_from(ALL_NATIONAL), st.sampled_from(OTHER)), max_size=500,
 )
 options = st.fixed_dictionaries({
     "reference": st.integers(0, 70000),
@@ -71,6 +80,14 @@ def test_text_round_trips_through_national_tables(body, kw):
     check_invariants(body, result)
     default = plan(body, **kw)
     assert result.num_segments <= default.num_segments
+
+
+@given(any_national_text, options, st.sets(st.sampled_from(sorted(LANGUAGES))))
+def test_text_round_trips_with_any_enabled_languages(body, kw, enabled):
+    result = plan(body, national=frozenset(enabled), **kw)
+    check_invariants(body, result)
+    if result.encoding == "GSM-7" and (result.national_locking or result.national_single):
+        assert {result.national_locking, result.national_single} - {None} <= enabled
 
 
 @given(gsm_text, options)
