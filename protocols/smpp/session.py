@@ -41,27 +41,12 @@ from .constants import DEFAULT_MAX_COMMAND_LENGTH, MAX_SEQUENCE_NUMBER, CommandI
 from .constants import CommandStatus as St
 from .errors import LocalProtocolError, RemoteProtocolError, WindowFull
 from .events import (BindStateChanged, Event, FailureReason, GenericNackReceived,
-                     ProtocolError, RequestFailed, RequestReceived, ResponseReceived,
-                     UnexpectedResponse)
+                     ProtocolError, RequestFailed, UnexpectedResponse, request_received,
+                     response_received)
 from .framer import Framer
 from .pdu import EnquireLinkResp, GenericNack, Pdu
 from .state import BIND_COMMANDS, BOUND, RULES, BindState, Flow, Role
 
-def _fast_event(cls: type, *fields: str):
-    """A constructor for a frozen two-field event that skips the dataclass __init__
-    (which sets each field through object.__setattr__); the hot path calls it per PDU."""
-    new = object.__new__
-    first, second = (getattr(cls, name).__set__ for name in fields)
-
-    def make(a, b):
-        event = new(cls)
-        first(event, a)
-        second(event, b)
-        return event
-    return make
-
-
-_response_received = _fast_event(ResponseReceived, "request", "response")
 _UNWINDOWED = frozenset((CommandId.BIND_TRANSMITTER, CommandId.BIND_RECEIVER,
                          CommandId.BIND_TRANSCEIVER, CommandId.UNBIND, CommandId.ENQUIRE_LINK))
 
@@ -229,7 +214,7 @@ class Session:
             return
         if pdu.response_type is not None:
             self._inbound[seq] = pdu
-        events.append(RequestReceived(pdu))
+        events.append(request_received(pdu))
         if new is not self.state:
             old = self.state
             self._set_state(new)
@@ -249,7 +234,7 @@ class Session:
             events.append(ProtocolError(St.ESME_RINVBNDSTS, "%s does not answer %s in state %s" % (
                 type(pdu).__name__, type(request).__name__, self.state.name), pdu.sequence_number))
             return
-        events.append(GenericNackReceived(request, pdu) if is_nack else _response_received(request, pdu))
+        events.append(GenericNackReceived(request, pdu) if is_nack else response_received(request, pdu))
         if new is not self.state:
             old = self.state
             self._set_state(new)
