@@ -63,7 +63,9 @@ class Mm7Root(Resource):
     def getChild(self, path: bytes, request):
         name = path.decode("utf-8", "replace")
         if self.carriers is not None and name not in self.carriers:
-            return Resource.getChild(self, path, request)
+            from twisted.web.pages import notFound
+
+            return notFound("No such MM7 carrier", f"no MM7 carrier named {name!r} here")
         return Mm7CarrierResource(self, name)
 
 
