@@ -316,3 +316,27 @@ def test_window_must_be_positive():
 
 def test_password_not_in_repr():
     assert "pw" not in repr(BindTransceiver(system_id="esme", password="pw"))
+
+
+def test_session_fed_one_byte_at_a_time_sees_the_same_events():
+    def script(feed):
+        pair = ConnectionPair()
+        pair.bind()
+        seqs = [pair.esme.send_request(SubmitSm(short_message=b"%d" % i)) for i in range(3)]
+        for received in pair.to_smsc():
+            pair.smsc.send_response(received.pdu.response(message_id="id%d" % received.pdu.sequence_number))
+        pair.smsc.send_request(DeliverSm(short_message=b"mo"))
+        pair.smsc.send_request(EnquireLink())
+        events = feed(pair.esme, pair.smsc.data_to_send())
+        return seqs, events, pair.esme.data_to_send()
+
+    def all_at_once(session, data):
+        return session.receive_data(data)
+
+    def byte_by_byte(session, data):
+        return [e for i in range(len(data)) for e in session.receive_data(data[i:i + 1])]
+
+    seqs, events, answered = script(all_at_once)
+    assert script(byte_by_byte) == (seqs, events, answered)
+    assert [type(e).__name__ for e in events] == ["ResponseReceived"] * 3 + ["RequestReceived"]
+    assert decode(answered) == EnquireLinkResp(sequence_number=2)
