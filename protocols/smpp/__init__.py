@@ -34,8 +34,12 @@ Errors (errors.py): `SmppProtocolError` > `RemoteProtocolError`, `LocalProtocolE
 Session (session.py, state.py, events.py):
     `Session(role: Role, *, window=10, max_command_length=..., auto_enquire_link_resp=True)`
     Role.ESME | Role.SMSC. `BindState`: OPEN, BINDING, BOUND_TX, BOUND_RX, BOUND_TRX,
-    UNBINDING, UNBOUND, CLOSED. Transition table: `state.TRANSITIONS`.
-    session.send_request(pdu) -> seq            (LocalProtocolError / WindowFull)
+    UNBINDING, UNBOUND, CLOSED. Transition table: `state.TRANSITIONS`
+    ((state, Flow, command_id, ok) -> next state); `state.CAN_SUBMIT` (states in which
+    the ESME may send messages), `state.CAN_DELIVER` (the SMSC may), `state.BOUND`.
+    session.send_request(pdu) -> seq            (LocalProtocolError / WindowFull;
+                                                 pdu.sequence_number is ignored, so a
+                                                 PDU value may be resent as is)
     session.send_response(response)             (matched by response.sequence_number)
     session.receive_data(data) -> list[Event]
     session.data_to_send() -> bytes
