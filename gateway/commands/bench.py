@@ -1,14 +1,117 @@
-"""``carrier-gateway bench``."""
+"""``carrier-gateway bench``: load-test an SMSC, one or more binds.
+
+Prints submit_sm/s per bind and in total, response latency p50/p99, the
+count of each response status, and receipts received and matched; with
+``--json`` one JSON object (keys: submit_sm_per_s, sent, responses,
+latency_ms {p50, p99}, receipts_received, receipts_matched, and more).
+"""
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from typing import Any
+
+_BINDS = {"trx": "transceiver", "tx": "transmitter", "tx+rx": "transmitter+receiver",
+          "transceiver": "transceiver", "transmitter": "transmitter",
+          "transmitter+receiver": "transmitter+receiver"}
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    pass
+    add = parser.add_argument
+    add("--host", default="127.0.0.1", help="SMSC host (default 127.0.0.1)")
+    add("--port", type=int, default=2775, help="SMSC port (default 2775)")
+    add("--system-id", default="bench", help="bind system_id")
+    add("--password", default="", help="bind password")
+    add("--system-type", default="", help="bind system_type")
+    add("--bind", default="trx", choices=sorted(_BINDS),
+        help="bind type: trx (default), tx, or tx+rx (a pair per bind)")
+    add("--binds", type=int, default=1, help="binds (connections) in parallel (default 1)")
+    add("--window", type=int, default=100, help="outstanding submit_sm per bind (default 100)")
+    add("--count", type=int, default=100000, help="submit_sm to send in total (default 100000)")
+    add("--rate", type=float, default=0.0, help="cap in submit_sm/s in total (default: none)")
+    add("--receipts", action="store_true", help="ask for receipts and wait for them")
+    add("--receipt-timeout", type=float, default=10.0,
+        help="stop waiting for receipts after this many quiet seconds (default 10)")
+    add("--timeout", type=float, default=10.0, help="response timeout in seconds (default 10)")
+    add("--text", default="carrier-gateway load test 0123456789", help="short_message text")
+    add("--source", default="15550001111", help="source_addr")
+    add("--destination", default="15550002222", help="destination_addr")
+    add("--tls", action="store_true", help="connect with TLS, verifying the certificate")
+    add("--tls-ca", help="PEM file of CAs to trust (default: the system store)")
+    add("--insecure", action="store_true", help="with --tls: do not verify the certificate")
+    add("--json", action="store_true", help="print one JSON object")
+
+
+def _check(args: argparse.Namespace) -> str | None:
+    if args.binds < 1 or args.window < 1 or args.count < 1:
+        return "--binds, --window and --count must be at least 1"
+    if args.rate < 0:
+        return "--rate must not be negative"
+    if args.receipts and _BINDS[args.bind] == "transmitter":
+        return "--receipts needs a bind that receives: --bind trx or tx+rx"
+    return None
 
 
 def run(args: argparse.Namespace) -> int:
-    print("carrier-gateway bench: not built yet", file=sys.stderr)
-    return 2
+    problem = _check(args)
+    if problem:
+        print(f"bench: {problem}", file=sys.stderr)
+        return 2
+    from twisted.internet import reactor
+    from twisted.logger import (FilteringLogObserver, LogLevel, LogLevelFilterPredicate,
+                                globalLogBeginner, textFileLogObserver)
+
+    from gateway.smpp.bench import BenchOptions, BenchRunner
+    from gateway.smpp.endpoints import endpoint_factory
+    from gateway.smpp.settings import BindSettings
+
+    predicate = LogLevelFilterPredicate(defaultLogLevel=LogLevel.warn)
+    globalLogBeginner.beginLoggingTo(
+        [FilteringLogObserver(textFileLogObserver(sys.stderr), [predicate])],
+        redirectStandardIO=False)
+    settings = BindSettings(
+        host=args.host, port=args.port, system_id=args.system_id, password=args.password,
+        system_type=args.system_type, window=args.window, response_timeout=args.timeout,
+        enquire_link_interval=30.0, tls=args.tls, tls_ca=args.tls_ca,
+        tls_verify=not args.insecure)
+    options = BenchOptions(count=args.count, binds=args.binds, bind=_BINDS[args.bind],
+                           rate=args.rate, receipts=args.receipts,
+                           receipt_timeout=args.receipt_timeout, source=args.source,
+                           destination=args.destination, text=args.text)
+    runner = BenchRunner(reactor, settings, endpoint_factory(reactor), options)
+    outcome: dict[str, Any] = {}
+
+    def done(result: dict) -> None:
+        outcome["result"] = result
+
+    def failed(failure: Any) -> None:
+        outcome["error"] = str(failure.value) or failure.type.__name__
+
+    reactor.callWhenRunning(
+        lambda: runner.run().addCallbacks(done, failed).addBoth(lambda _: reactor.stop()))
+    reactor.run()
+    if "error" in outcome:
+        print(f"bench: {outcome['error']}", file=sys.stderr)
+        return 1
+    result = outcome.get("result")
+    if result is None:
+        return 1
+    print(json.dumps(result) if args.json else human(result, args))
+    return 0
+
+
+def human(result: dict, args: argparse.Namespace) -> str:
+    latency = result["latency_ms"]
+    lines = [f"{result['sent']} submit_sm over {len(result['binds'])} bind(s), "
+             f"window {result['window']}: {result['submit_sm_per_s']:.0f} submit_sm/s "
+             f"in {result['elapsed_s']:.2f} s"]
+    for b in result["binds"]:
+        lines.append(f"  {b['name']}: {b['sent']} sent, {b['submit_sm_per_s']:.0f}/s")
+    lines.append(f"latency p50 {latency['p50']} ms, p99 {latency['p99']} ms")
+    lines.append("responses: " + ", ".join(f"{k} {v}" for k, v in result["responses"].items()))
+    if args.receipts:
+        lines.append(f"receipts: {result['receipts_received']} received, "
+                     f"{result['receipts_matched']} matched "
+                     f"({result['receipts_per_s']:.0f}/s)")
+    return "\n".join(lines)

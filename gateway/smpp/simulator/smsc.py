@@ -43,6 +43,7 @@ log = Logger()
 
 class SmscSimulator(Factory):
     protocol = SmscProtocol
+    noisy = False
 
     def __init__(self, config: SimConfig | None = None, clock: Any = None) -> None:
         if clock is None:
