@@ -87,11 +87,11 @@ class MessagesApi:
                                  path=request.path)
                 return self._error(request, ApiError(500, 20500, "internal error; the request "
                                                      "may be retried"))
-            if isinstance(payload, bytes):
-                return payload
             request.setResponseCode(status)
-            request.setHeader(b"content-type", b"application/json")
-            return json.dumps(payload).encode()
+            if not isinstance(payload, bytes):
+                request.setHeader(b"content-type", b"application/json")
+                payload = json.dumps(payload).encode()
+            return _sized(request, payload)
         return handle
 
     def _error(self, request, error: ApiError) -> bytes:
@@ -99,7 +99,7 @@ class MessagesApi:
         request.setHeader(b"content-type", b"application/json")
         if error.status == 401:
             request.setHeader(b"www-authenticate", b'Basic realm="carrier-gateway"')
-        return error.body(self.more_info)
+        return _sized(request, error.body(self.more_info))
 
     def _not_found(self, request, failure):
         return self._error(request, NOT_FOUND)
@@ -156,3 +156,9 @@ class MessagesApi:
         request.setHeader(b"content-type", row["content_type"].encode("latin-1", "replace"))
         request.setHeader(b"cache-control", b"private, max-age=3600")
         return 200, bytes(row["data"])
+
+
+def _sized(request, body: bytes) -> bytes:
+    # An explicit length: no chunked encoding for answers rendered later.
+    request.setHeader(b"content-length", b"%d" % len(body))
+    return body

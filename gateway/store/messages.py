@@ -51,6 +51,10 @@ def _sources(new: str) -> list[str]:
     return [old for old in _RANK if can_transition(old, new)]
 
 
+_INSERT_MESSAGE = insert(s.messages)
+_INSERT_EVENT = insert(s.status_events)
+
+
 def insert_message(conn: Connection, row: dict) -> None:
     """Insert a new message and its first ``status_events`` row."""
     values = dict(row)
@@ -60,8 +64,8 @@ def insert_message(conn: Connection, row: dict) -> None:
     values.setdefault("next_attempt_at", created)
     values.setdefault("media_list", [])
     values.setdefault("num_media", len(values["media_list"]))
-    conn.execute(insert(s.messages), values)
-    conn.execute(insert(s.status_events), {
+    conn.execute(_INSERT_MESSAGE, values)
+    conn.execute(_INSERT_EVENT, {
         "message_sid": values["sid"], "status": values["status"],
         "error_code": values.get("error_code"), "detail": values.get("error_message"),
         "created_at": created})

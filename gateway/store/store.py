@@ -5,8 +5,11 @@ Theory of operation:
 
 * ``write(fn, *a, **kw)`` queues a job.  The single writer thread takes the
   first job, then drains everything else queued (up to ``max_batch``) and runs
-  the lot in ONE transaction, each job inside its own SAVEPOINT: a job that
-  raises rolls back only its savepoint and fails only its own Deferred.  After
+  the lot in ONE transaction.  Savepoints are paid only when needed: the batch
+  first runs straight through; if a job raises, the transaction is rolled
+  back and the batch runs again with each job inside its own SAVEPOINT, so the
+  failing job rolls back alone and fails only its own Deferred.  Hence a job
+  must act only through the connection it is given (it may run twice).  After
   the COMMIT every Deferred fires on the reactor thread (one
   ``callFromThread`` per batch).  So a Deferred that fires with a result
   means the write is durable; at thousands of writes per second the store
@@ -33,6 +36,12 @@ from twisted.python.threadpool import ThreadPool
 from .engine import is_sqlite, make_engine
 
 _STOP = object()
+
+
+class _JobFailed(Exception):
+    def __init__(self, failure: Failure) -> None:
+        super().__init__()
+        self.failure = failure
 
 
 class StoreClosed(RuntimeError):
@@ -150,19 +159,14 @@ class Store:
         self._reactor.callFromThread(self._stopped.callback, None)
 
     def _commit(self, conn, batch):
-        outcomes = []
         try:
-            with conn.begin():
-                for fn, args, kwargs, d in batch:
-                    savepoint = conn.begin_nested()
-                    try:
-                        result = fn(conn, *args, **kwargs)
-                    except Exception:
-                        savepoint.rollback()
-                        outcomes.append((d, False, Failure()))
-                    else:
-                        savepoint.commit()
-                        outcomes.append((d, True, result))
+            try:
+                outcomes = self._run_batch(conn, batch, savepoints=False)
+            except _JobFailed as failed:
+                if len(batch) == 1:
+                    outcomes = [(batch[0][3], False, failed.failure)]
+                else:
+                    outcomes = self._run_batch(conn, batch, savepoints=True)
         except Exception:
             failure = Failure()
             self.log.failure("store: group commit of {n} jobs failed", failure, n=len(batch))
@@ -174,6 +178,28 @@ class Store:
                 pass
             conn = None
         return outcomes, conn
+
+    @staticmethod
+    def _run_batch(conn, batch, *, savepoints: bool):
+        outcomes = []
+        with conn.begin():
+            for fn, args, kwargs, d in batch:
+                if not savepoints:
+                    try:
+                        outcomes.append((d, True, fn(conn, *args, **kwargs)))
+                    except Exception:
+                        raise _JobFailed(Failure()) from None
+                    continue
+                savepoint = conn.begin_nested()
+                try:
+                    result = fn(conn, *args, **kwargs)
+                except Exception:
+                    savepoint.rollback()
+                    outcomes.append((d, False, Failure()))
+                else:
+                    savepoint.commit()
+                    outcomes.append((d, True, result))
+        return outcomes
 
     def _deliver(self, outcomes) -> None:
         self.stats["transactions"] += 1
