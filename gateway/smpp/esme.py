@@ -247,6 +247,7 @@ class EsmeProtocol(Protocol):
     def _bind_answered(self, d: Deferred, response: Pdu | None,
                        reason: FailureReason | None, latency: float) -> None:
         if response is not None and response.command_status == ESME_ROK:
+            self._rx_at_tick = self._rx
             self._schedule_link_check()
             d.callback(response)
             return
