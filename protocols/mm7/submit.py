@@ -20,6 +20,13 @@ from protocols.mm7.schema import zeep_client, zeep_service
 SOAP_CID = "mm7-soap"
 CONTENT_CID = "mm7-content"
 _SHORT_CODE = re.compile(r"^\d{5,6}$")
+# Characters XML 1.0 cannot carry at all (C0 controls but tab/CR/LF, surrogates, U+FFFE/F).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value: str | None) -> str | None:
+    """``value`` without the characters XML cannot carry (None stays None)."""
+    return None if value is None else _NOT_XML.sub("", value)
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,7 @@ def bare_address(address: str) -> str:
 
 
 def address_value(address: str) -> dict:
-    bare = bare_address(address)
+    bare = xml_text(bare_address(address))
     if _SHORT_CODE.match(bare):
         return {"ShortCode": bare}
     if "@" in bare:
@@ -61,24 +68,25 @@ def expiry_value(expiry: datetime | int | None) -> str | None:
     if isinstance(expiry, datetime):
         if expiry.tzinfo is None:
             expiry = expiry.replace(tzinfo=timezone.utc)
-        return expiry.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        utc = expiry.astimezone(timezone.utc).replace(microsecond=0, tzinfo=None)
+        return utc.isoformat() + "Z"  # isoformat pads the year to 4 digits; strftime may not
     return f"PT{int(expiry)}S"
 
 
 def submit_envelope(req: SubmitRequest, dialect: Dialect, transaction_id: str):
     """The SubmitReq SOAP envelope as an lxml element (built by zeep)."""
-    sender_id = {k: v for k, v in (("VASPID", req.vasp_id), ("VASID", req.vas_id)) if v}
+    sender_id = {k: xml_text(v) for k, v in (("VASPID", req.vasp_id), ("VASID", req.vas_id)) if v}
     sender_id["SenderAddress"] = address_value(req.sender)
     to = [address_value(r) for r in req.recipients]
     fields = {
         "MM7Version": dialect.version,
         "SenderIdentification": sender_id,
         "Recipients": {"_value_1": [{"To": {"_value_1": to}}]},
-        "ServiceCode": req.service_code or None,
-        "LinkedID": req.linked_id or None,
+        "ServiceCode": xml_text(req.service_code) or None,
+        "LinkedID": xml_text(req.linked_id) or None,
         "ExpiryDate": expiry_value(req.expiry),
         "DeliveryReport": bool(req.delivery_report),
-        "Subject": req.subject or None,
+        "Subject": xml_text(req.subject) or None,
         "Content": {"href": f"cid:{CONTENT_CID}"},
         **req.extra,
     }

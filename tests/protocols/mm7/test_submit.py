@@ -2,6 +2,7 @@
 from datetime import datetime, timezone
 
 import pytest
+from hypothesis import given, settings, strategies as st
 from lxml import etree
 
 from protocols.mm7 import schema
@@ -106,3 +107,25 @@ def test_golden_multipart_body():
             b'</layout></head><body><par dur="5000ms"><img src="media1.png" region="Image"/>'
             b'<text src="text.txt" region="Text"/></par></body></smil>')
     assert body == GOLDEN % {b"soap": soap, b"smil": smil}
+
+
+_numbers = st.one_of(st.from_regex(r"\+1[2-9]\d{9}", fullmatch=True), st.from_regex(r"\d{5,6}", fullmatch=True),
+                     st.from_regex(r"\+18(00|33|44|55|66|77|88)\d{7}", fullmatch=True))
+_media = st.builds(MediaItem, st.sampled_from(["image/jpeg", "image/png", "video/mp4", "audio/amr", "text/vcard"]),
+                   st.binary(max_size=64))
+
+
+@settings(max_examples=60)
+@given(sender=_numbers, recipients=st.lists(_numbers, min_size=1, max_size=3), body=st.text(max_size=50),
+       subject=st.none() | st.text(max_size=30), media=st.lists(_media, max_size=3),
+       expiry=st.none() | st.integers(1, 172800) | st.datetimes(timezones=st.just(timezone.utc)),
+       ids=st.tuples(st.text(max_size=8), st.text(max_size=8), st.text(max_size=8), st.text(max_size=8)),
+       dialect=st.sampled_from(DIALECTS))
+def test_any_submit_req_validates(sender, recipients, body, subject, media, expiry, ids, dialect):
+    vasp, vas, service, linked = ids
+    req = SubmitRequest(sender, tuple(recipients), body, tuple(media), vasp, vas, service, linked, subject, expiry)
+    ctype, wire = build_submit(req, dialect, "tid", "hb")
+    xml, attachments = split_soap(ctype, wire)
+    assert schema.validate(parse_xml(xml)) == []
+    leaves = attachments[0].leaves()
+    assert [leaf.data for leaf in leaves[len(leaves) - len(media):]] == [m.data for m in media]
