@@ -1,0 +1,68 @@
+"""The endpoint wired to a real Store through StoreHooks, over loopback: the
+simulator's delivery report and inbound MMS land in SQLite before the MMSC
+gets its 1000."""
+from __future__ import annotations
+
+import pytest_twisted
+from sqlalchemy import select
+from twisted.internet import reactor
+from twisted.web.resource import Resource
+from twisted.web.server import Site
+
+from gateway.inbound_store import NumberRoute
+from gateway.mm7.endpoint import Mm7Root
+from gateway.mm7.hooks import StoreHooks
+from gateway.mm7.simconfig import MmscConfig
+from gateway.mm7.simulator import MmscSimulator, sample_png
+from gateway.store.messages import insert_message
+from gateway.store.schema import callback_outbox, media, messages
+from gateway.store.store import Store
+
+from ..receipts_fixtures import T0
+from .loopback import http_client
+
+NUMBER = NumberRoute("+15550100", "AC1", "http://app.example/sms", "POST", "messages")
+
+
+def _seed(conn):
+    insert_message(conn, {
+        "sid": "SM" + "1" * 32, "account_sid": "AC1", "api": "messages", "direction": "outbound-api",
+        "channel": "mms", "from_": "+15550100", "to": "+15552223333", "body": "hi", "status": "sent",
+        "mm7_message_id": "mmsc-77", "carrier": "mmsc-a", "date_created": T0})
+
+
+def _read(conn):
+    rows = conn.execute(select(messages.c.sid, messages.c.status, messages.c.error_code,
+                               messages.c.direction, messages.c.num_media)).all()
+    return rows, conn.execute(select(media.c.content_type)).scalars().all(), \
+        conn.execute(select(callback_outbox.c.kind)).scalars().all()
+
+
+@pytest_twisted.inlineCallbacks
+def test_store_hooks_over_loopback(tmp_path):
+    store = Store(f"sqlite:///{tmp_path}/gw.db", reactor)
+    yield store.start()
+    hooks = StoreHooks(store, reactor, numbers={NUMBER.number: NUMBER}.get, base_url="http://gw.test")
+    top = Resource()
+    top.putChild(b"mm7", Mm7Root(hooks.on_delivery_report, hooks.on_deliver, carriers={"mmsc-a"}))
+    port = reactor.listenTCP(0, Site(top), interface="127.0.0.1")
+    url = f"http://127.0.0.1:{port.getHost().port}/mm7/mmsc-a"
+    sim = MmscSimulator(reactor, http_client(), MmscConfig(report_url=url, status_mix=(("Rejected", 1.0),)))
+    try:
+        yield store.write(_seed)
+        from protocols.mm7.messages import SubmitRequestInfo
+
+        info = SubmitRequestInfo("+15550100", ("+15552223333",), None, None, True, None, "t", "6.8.0")
+        assert (yield sim.send_report("mmsc-77", info)) == 200
+        assert (yield sim.send_deliver("+15557770000", "+15550100", "pic", [sample_png()])) == 200
+        rows, types, kinds = yield store.read(_read)
+        by_sid = {r.sid: r for r in rows}
+        assert (by_sid["SM" + "1" * 32].status, by_sid["SM" + "1" * 32].error_code) == ("undelivered", 30007)
+        (inbound,) = [r for r in rows if r.direction == "inbound"]
+        assert inbound.status == "received" and inbound.num_media == 1
+        assert types == ["image/png"] and kinds == ["inbound"]
+        assert (yield hooks.sweep()) == 0
+    finally:
+        sim.stop()
+        yield port.stopListening()
+        yield store.stop()
