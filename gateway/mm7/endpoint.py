@@ -25,12 +25,11 @@ from twisted.logger import Logger
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
-from protocols.mm7.envelope import Dialect
+from protocols.mm7.envelope import Dialect, answering
 from protocols.mm7.errors import SERVER_ERROR, Mm7Error
 from protocols.mm7.messages import read_deliver, read_delivery_report
 from protocols.mm7.parse import read_envelope
 from protocols.mm7.responses import fault, response
-from protocols.mm7.schema import ALL_VERSIONS, is_mm7_namespace
 
 log = Logger()
 MAX_BODY = 8 * 1024 * 1024
@@ -70,9 +69,7 @@ class Mm7Root(Resource):
 
 
 def _dialect(env) -> Dialect:
-    version = env.version if env and env.version in ALL_VERSIONS else "6.8.0"
-    namespace = env.namespace if env and is_mm7_namespace(env.namespace) else ""
-    return Dialect(version, namespace, True)
+    return answering(env.version, env.namespace) if env is not None else Dialect()
 
 
 class Mm7CarrierResource(Resource):

@@ -29,7 +29,7 @@ from twisted.web.server import Site
 
 from gateway.mm7.simconfig import MmscConfig
 from protocols.mm7.content import MediaItem, build_mm
-from protocols.mm7.envelope import Dialect
+from protocols.mm7.envelope import Dialect, answering
 from protocols.mm7.errors import Mm7Error
 from protocols.mm7.messages import read_submit_request
 from protocols.mm7.mime import Part, multipart
@@ -78,13 +78,14 @@ class MmscSimulator:
 
     def _decide(self, env, info):
         cfg, tid = self.config, env.transaction_id or "0"
+        dialect = answering(env.version, env.namespace, self.dialect)  # answer as the VASP spoke
         if cfg.fault_rate and self.rng.random() < cfg.fault_rate:
             self.stats["faults"] += 1
-            return 500, fault(self.dialect, tid, cfg.fault_code, "injected fault", error_element="RSErrorRsp")
+            return 500, fault(dialect, tid, cfg.fault_code, "injected fault", error_element="RSErrorRsp")
         size = sum(len(leaf.data) for leaf in info.content.leaves()) if info.content else 0
         if cfg.max_size is not None and size > cfg.max_size:
             self.stats["size_rejections"] += 1
-            return 500, fault(self.dialect, tid, 2004, f"Message size exceeds limit ({size} > {cfg.max_size})",
+            return 500, fault(dialect, tid, 2004, f"Message size exceeds limit ({size} > {cfg.max_size})",
                               error_element="RSErrorRsp")
         self._counter += 1
         message_id = f"{self._counter:06d}{self.rng.getrandbits(40):010x}"
@@ -92,7 +93,7 @@ class MmscSimulator:
         self.stats["accepted"] += 1
         if info.delivery_report and cfg.report_url:
             self._later(cfg.report_delay, self.send_report, message_id, info, 1)
-        return 200, response(self.dialect, "SubmitRsp", tid, message_id=message_id)
+        return 200, response(dialect, "SubmitRsp", tid, message_id=message_id)
 
     # -- outbound requests to the gateway -----------------------------------
     def _later(self, delay, fn, *args):

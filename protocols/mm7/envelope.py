@@ -39,6 +39,15 @@ class Dialect:
         return {"mm7" if self.prefix else None: self.namespace}
 
 
+def answering(version: str | None, namespace: str | None, fallback: "Dialect | None" = None) -> Dialect:
+    """The dialect to answer a peer in: its own MM7Version and namespace when
+    they are recognisable, else ``fallback`` (default 6.8.0)."""
+    fallback = fallback or Dialect()
+    if version not in ALL_VERSIONS:
+        return fallback
+    return Dialect(version, namespace if is_mm7_namespace(namespace) else "", fallback.prefix)
+
+
 def renamespace(root: etree._Element, namespace: str, *, prefix: str | None = "mm7",
                 only_mm7: bool = False) -> etree._Element:
     """Deep copy of ``root`` with every element moved into ``namespace``.

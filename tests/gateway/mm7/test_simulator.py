@@ -52,7 +52,10 @@ def answer(results):
 @pytest.mark.parametrize("dialect", [Dialect("6.8.0"), Dialect("5.3.0", prefix=False)])
 def test_submit_answered_then_report_posted_after_delay(dialect):
     clock, gw, sim = make(report_delay=5.0)
-    code, rsp = answer(submit(sim, dialect=dialect))
+    results = submit(sim, dialect=dialect)
+    code, rsp = answer(results)
+    env = read_envelope("text/xml", results[0][1])
+    assert (env.namespace, env.version) == (dialect.namespace, dialect.version)
     assert code == 200 and rsp.status_code == 1000 and rsp.message_id and rsp.transaction_id == "tid-7"
     clock.advance(4.9)
     gw.http.flush()
