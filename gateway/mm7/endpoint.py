@@ -100,7 +100,8 @@ class Mm7CarrierResource(Resource):
             return b"authentication required\n"
         env = None
         try:
-            length = int(request.getHeader(b"content-length") or 0)
+            raw_length = request.getHeader(b"content-length") or b"0"
+            length = int(raw_length) if raw_length.strip().isdigit() else 0
             if length > self.root.max_body:
                 raise Mm7Error(f"request body of {length} bytes is over the {self.root.max_body}-byte cap")
             body = request.content.read(self.root.max_body + 1)
