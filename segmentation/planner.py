@@ -6,9 +6,8 @@ Rules, in order:
 2. GSM-7 with the default tables whenever every character is in the default
    alphabet or its extension table (extension characters cost 2 septets).
 3. If national tables are enabled, a (locking, single) pair is used when it
-   makes GSM-7 possible (instead of UCS-2) or saves a segment; among pairs
-   with equally few segments, the one with fewer shift tables wins, then the
-   one that is cheaper in septets.  Its IEs (0x24/0x25) shrink every part.
+   makes GSM-7 possible (instead of UCS-2) or saves a segment (``choice.py``
+   says how ties are broken).  Its IEs (0x24/0x25) shrink every part.
 4. Otherwise UCS-2 (UTF-16-BE; characters outside the BMP take 2 units).
 
 Modes: "udh" puts a concatenation IE in each part's UDH; "sar" leaves it out
@@ -20,16 +19,15 @@ from __future__ import annotations
 
 import functools
 
-from segmentation import split, udh
+from segmentation import choice, split, udh
 from segmentation.errors import SegmentationError
-from segmentation.gsm7 import DEFAULT, Alphabet, alphabet
+from segmentation.gsm7 import DEFAULT, Alphabet
 from segmentation.model import DATA_CODING, GSM7, UCS2, Part, Plan
 from segmentation.national import LANGUAGES
 from segmentation.national_model import UNDEFINED
 
 MODES = ("udh", "sar", "payload")
 DEFAULT_MAX_LENGTH = 1600
-_SINGLE_GSM7 = udh.gsm7_capacity(0)                        # 160
 
 
 def plan(body: str, *, reference: int, concat_ref_bits: int = 8,
@@ -41,12 +39,12 @@ def plan(body: str, *, reference: int, concat_ref_bits: int = 8,
     sar_msg_ref_num is 16 bits).  Raises ``SegmentationError`` naming the limit.
     """
     _check(body, reference, concat_ref_bits, national, max_length, mode)
-    if DEFAULT.chars.issuperset(body):
-        septets = body.translate(DEFAULT.encode_map)
-        if not national or len(septets) <= _SINGLE_GSM7:
+    septets = DEFAULT.try_encode(body)
+    if septets is not None:
+        if not national or not choice.may_save(body, septets, concat_ref_bits):
             return _gsm7(body, septets, DEFAULT, reference, concat_ref_bits, mode)
     if national:
-        chosen = _choose_national(body, national, concat_ref_bits)
+        chosen = choice.choose(body, national, concat_ref_bits)
         if chosen is not None:
             return _gsm7(body, chosen[1], chosen[0], reference, concat_ref_bits, mode)
     return _ucs2(body, reference, concat_ref_bits, mode, national)
@@ -68,96 +66,24 @@ def _check(body, reference, bits, national, max_length, mode) -> None:
         )
 
 
-def _headers(bits: int, nationals: int) -> tuple[int, int]:
-    """(single-part, multi-part) UDH octets used for sizing."""
-    return udh.header_octets(None, nationals), udh.header_octets(bits, nationals)
+def _gsm7_bounds(septets: bytes, bits: int, nationals: int) -> list[tuple[int, int]]:
+    return split.gsm7_bounds(septets, *choice.gsm7_capacities(bits, nationals))
 
 
-def _gsm7_bounds(septets: str, bits: int, nationals: int) -> list[tuple[int, int]]:
-    return split.gsm7_bounds(septets, *_capacities(bits, nationals))
-
-
-def _choose_national(body: str, national: frozenset[str], bits: int):
-    """Best (alphabet, septets) over the enabled table pairs, or None for UCS-2.
-
-    Each usable pair gets a cheap lower bound (segments from its septet
-    count, which ignores escapes pushed across a boundary); pairs are then
-    split exactly in order of that bound until no remaining bound can win.
-    A single shift table that no character of the body needs is skipped: it
-    would only cost its IE.
-    """
-    chars = set(body)
-    candidates = []
-    for locking in _lockings(national):
-        base = alphabet(locking, None)
-        base_covers = base.chars.issuperset(chars)
-        for single in _singles(national):
-            if single is not None and base_covers:
-                continue
-            alpha = base if single is None else alphabet(locking, single)
-            if not alpha.chars.issuperset(chars):
-                continue
-            nationals = (locking is not None) + (single is not None)
-            septets = len(body) + sum(body.count(c) for c in alpha.double.intersection(chars))
-            single_cap, multi_cap = _capacities(bits, nationals)
-            bound = 1 if septets <= single_cap else -(-septets // multi_cap)
-            candidates.append(((bound, nationals, septets), alpha))
-    best = None
-    for key, alpha in sorted(candidates, key=lambda c: c[0]):
-        if best is not None and key >= best[0]:
-            break
-        septets = body.translate(alpha.encode_map)
-        try:
-            parts = len(_gsm7_bounds(septets, bits, key[1]))
-        except SegmentationError:
-            continue
-        exact = (parts,) + key[1:]
-        if best is None or exact < best[0]:
-            best = (exact, alpha, septets)
-    if best is None:
-        return None
-    if best[1] is not DEFAULT and best[0][0] > _ucs2_segments(body, bits):
-        return None
-    return best[1], best[2]
-
-
-@functools.lru_cache(maxsize=None)
-def _lockings(national: frozenset[str]) -> tuple[str | None, ...]:
-    return (None,) + tuple(sorted(c for c in national if LANGUAGES[c].locking))
-
-
-@functools.lru_cache(maxsize=None)
-def _singles(national: frozenset[str]) -> tuple[str | None, ...]:
-    return (None,) + tuple(sorted(c for c in national if LANGUAGES[c].single))
-
-
-@functools.lru_cache(maxsize=None)
-def _capacities(bits: int, nationals: int) -> tuple[int, int]:
-    single, multi = _headers(bits, nationals)
-    return udh.gsm7_capacity(single), udh.gsm7_capacity(multi)
-
-
-def _ucs2_segments(body: str, bits: int) -> int:
-    units = len(body.encode("utf-16-be", "surrogatepass")) // 2
-    multi = udh.ucs2_capacity(udh.header_octets(bits, 0))
-    return 1 if units <= udh.ucs2_capacity(0) else -(-units // multi)
-
-
-def _gsm7(body: str, septets: str, alpha: Alphabet, reference: int, bits: int,
+def _gsm7(body: str, septets: bytes, alpha: Alphabet, reference: int, bits: int,
           mode: str) -> Plan:
     locking_nli = LANGUAGES[alpha.locking_lang].nli if alpha.locking_lang else None
     single_nli = LANGUAGES[alpha.single_lang].nli if alpha.single_lang else None
     national_ies = udh.national_ies(locking_nli, single_nli)
     bounds = _gsm7_bounds(septets, bits, (locking_nli is not None) + (single_nli is not None))
-    raw = septets.encode("latin-1")
     texts = []
     escapes = 0
     for start, end in bounds:
-        n_esc = septets.count("\x1b", start, end)
+        n_esc = septets.count(b"\x1b", start, end)
         texts.append(body[start - escapes:end - escapes - n_esc])
         escapes += n_esc
-    pieces = [(texts[i], end - start, raw[start:end]) for i, (start, end) in enumerate(bounds)]
-    return _assemble(GSM7, body, raw, len(septets), pieces, national_ies, reference, bits,
+    pieces = [(texts[i], end - start, septets[start:end]) for i, (start, end) in enumerate(bounds)]
+    return _assemble(GSM7, body, septets, len(septets), pieces, national_ies, reference, bits,
                      mode, alpha.locking_lang, alpha.single_lang, ())
 
 

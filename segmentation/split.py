@@ -16,7 +16,7 @@ from __future__ import annotations
 from segmentation.errors import SegmentationError
 
 MAX_PARTS = 255                 # total and seqno are single octets
-_ESC = "\x1b"
+_ESC = 0x1B
 
 
 def _too_many(units: int, multi: int, what: str) -> SegmentationError:
@@ -27,8 +27,8 @@ def _too_many(units: int, multi: int, what: str) -> SegmentationError:
     )
 
 
-def gsm7_bounds(septets: str, single: int, multi: int) -> list[tuple[int, int]]:
-    """Part boundaries in a septet string; escapes are never split."""
+def gsm7_bounds(septets: bytes, single: int, multi: int) -> list[tuple[int, int]]:
+    """Part boundaries in unpacked septets; escapes are never split."""
     n = len(septets)
     if n <= single:
         return [(0, n)]

@@ -20,7 +20,7 @@ def test_default_alphabet_has_128_septets_and_127_characters():
     (0x7F, "\u00e0"),
 ])
 def test_golden_default_septets(septet, char):
-    assert DEFAULT.encode(char) == chr(septet)
+    assert DEFAULT.encode(char) == bytes([septet])
     assert DEFAULT.decode(bytes([septet])) == char
 
 
@@ -32,9 +32,9 @@ def test_extension_table_is_exactly_the_ten_characters():
 @pytest.mark.parametrize("char", list(EXTENSION_CHARS))
 def test_every_extension_character_costs_two_septets(char):
     septets = DEFAULT.encode(char)
-    assert len(septets) == 2 and septets[0] == "\x1b"
-    assert DEFAULT.septet_count("a" + char) == 3
-    assert DEFAULT.decode(septets.encode("latin-1")) == char
+    assert len(septets) == 2 and septets[0] == 0x1B
+    assert len(DEFAULT.encode("a" + char + "b")) == 4
+    assert DEFAULT.decode(septets) == char
 
 
 @pytest.mark.parametrize("char", ["\x1b", "\x00", "\u00e7", "\t", "`", "\u00e1"])
@@ -42,11 +42,13 @@ def test_characters_outside_gsm(char):
     assert char not in DEFAULT.chars
     with pytest.raises(ValueError):
         DEFAULT.encode("x" + char)
+    assert DEFAULT.try_encode(char + "y") is None
 
 
 def test_every_default_character_round_trips():
     text = "".join(c for c in DEFAULT_LOCKING if c != "\x1b") + EXTENSION_CHARS
-    assert DEFAULT.decode(DEFAULT.encode(text).encode("latin-1")) == text
+    assert DEFAULT.decode(DEFAULT.encode(text)) == text
+    assert DEFAULT.decode(DEFAULT.encode(text[::-1])) == text[::-1]
 
 
 def test_unknown_extension_septet_shows_the_default_character():
