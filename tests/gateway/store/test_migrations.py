@@ -29,3 +29,47 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
     engine.dispose()
+
+
+def test_message_counts_follow_inserts_and_deletes(engine):
+    from sqlalchemy import delete, select
+
+    from gateway.store import schema as s
+    from gateway.store.messages import insert_message
+    from gateway.store.queries import ListQuery, count_messages
+
+    from .factories import message_row
+
+    account = "AC" + "1" * 32
+    with engine.begin() as conn:
+        for channel in ("sms", "sms", "mms"):
+            insert_message(conn, message_row(channel=channel))
+        insert_message(conn, message_row(account_sid="AC2"))
+    with engine.begin() as conn:
+        assert count_messages(conn, account, ListQuery()) == 3
+        assert count_messages(conn, account, ListQuery(channel="sms")) == 2
+        assert count_messages(conn, account, ListQuery(channel="mms", status="queued")) == 1
+        conn.execute(delete(s.messages).where(s.messages.c.channel == "mms"))
+        assert count_messages(conn, account, ListQuery()) == 2
+        rows = conn.execute(select(s.message_counts)).all()
+        assert sorted((r.account_sid, r.channel, r.n) for r in rows) == sorted([
+            ("AC2", "sms", 1), (account, "mms", 0), (account, "sms", 2)])
+
+
+def test_upgrade_from_0001_backfills_counts(db_url):
+    from gateway.store.engine import make_engine
+    from gateway.store.messages import insert_message
+    from gateway.store.queries import ListQuery, count_messages
+
+    from .factories import message_row
+
+    migrate.upgrade(db_url, "0001")
+    engine = make_engine(db_url, writer=True)
+    with engine.begin() as conn:
+        for _ in range(3):
+            insert_message(conn, message_row())
+    migrate.upgrade(db_url)
+    with engine.begin() as conn:
+        insert_message(conn, message_row())
+        assert count_messages(conn, "AC" + "1" * 32, ListQuery()) == 4
+    engine.dispose()
