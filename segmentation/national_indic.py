@@ -3,7 +3,7 @@
 NLI 4..13: Bengali, Gujarati, Hindi, Kannada, Malayalam, Oriya, Punjabi,
 Tamil, Telugu, Urdu.  Locking shift tables keep the digits, basic
 punctuation and lower-case Latin letters; upper-case Latin letters and most
-symbols are in the matching single shift table.  ``UNDEFINED`` marks septets
+symbols are in the matching single shift table.  U+FFFD (``UNDEFINED``) marks septets
 the standard leaves empty: they are never produced, and decode as U+FFFD.
 
 Two corrections to the published tables, as deployed handsets read them:
@@ -12,7 +12,7 @@ table is U+0CA1 KANNADA LETTER DDA.
 """
 from __future__ import annotations
 
-from segmentation.national_model import UNDEFINED, NationalLanguage
+from segmentation.national_model import NationalLanguage
 
 
 # A.3.4 Bengali locking shift table.

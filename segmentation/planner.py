@@ -66,23 +66,19 @@ def _check(body, reference, bits, national, max_length, mode) -> None:
         )
 
 
-def _gsm7_bounds(septets: bytes, bits: int, nationals: int) -> list[tuple[int, int]]:
-    return split.gsm7_bounds(septets, *choice.gsm7_capacities(bits, nationals))
-
-
 def _gsm7(body: str, septets: bytes, alpha: Alphabet, reference: int, bits: int,
           mode: str) -> Plan:
     locking_nli = LANGUAGES[alpha.locking_lang].nli if alpha.locking_lang else None
     single_nli = LANGUAGES[alpha.single_lang].nli if alpha.single_lang else None
     national_ies = udh.national_ies(locking_nli, single_nli)
-    bounds = _gsm7_bounds(septets, bits, (locking_nli is not None) + (single_nli is not None))
-    texts = []
-    escapes = 0
-    for start, end in bounds:
+    nationals = (locking_nli is not None) + (single_nli is not None)
+    pieces = []
+    escapes = 0         # ESC septets before ``start``: text index = septet index - escapes
+    for start, end in split.gsm7_bounds(septets, *choice.gsm7_capacities(bits, nationals)):
         n_esc = septets.count(b"\x1b", start, end)
-        texts.append(body[start - escapes:end - escapes - n_esc])
+        pieces.append((body[start - escapes:end - escapes - n_esc], end - start,
+                       septets[start:end]))
         escapes += n_esc
-    pieces = [(texts[i], end - start, septets[start:end]) for i, (start, end) in enumerate(bounds)]
     return _assemble(GSM7, body, septets, len(septets), pieces, national_ies, reference, bits,
                      mode, alpha.locking_lang, alpha.single_lang, ())
 

@@ -1,4 +1,4 @@
-"""Where the part boundaries fall, for GSM-7 septet strings and UTF-16.
+"""Where the part boundaries fall, for GSM-7 septets and UTF-16.
 
 Rules (TS 23.040 9.2.3.24.1, TS 23.038 6.2.1.1):
 
