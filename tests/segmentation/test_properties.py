@@ -61,6 +61,18 @@ def check_invariants(body, result):
             assert part.units * 2 == len(part.payload)
 
 
+# Dense in 2-unit characters, so that part boundaries often fall on one.
+escape_heavy = st.text(alphabet=st.sampled_from("a{}\u20ac|"), min_size=150, max_size=700)
+surrogate_heavy = st.text(alphabet=st.sampled_from("\U0001F600\U0001F44Da\u00e7"),
+                          min_size=60, max_size=400)
+
+
+@given(st.one_of(escape_heavy, surrogate_heavy), options)
+def test_pairs_are_never_split(body, kw):
+    result = plan(body, **kw)
+    check_invariants(body, result)
+
+
 @given(gsm_text, options)
 def test_gsm_text_round_trips_in_gsm7(body, kw):
     result = plan(body, **kw)
