@@ -36,6 +36,7 @@ from twisted.logger import Logger
 
 from gateway.smpp.endpoints import set_no_delay
 from gateway.smpp.errors import ESME_ROK, ESME_RX_T_APPN, BindFailed
+from gateway.smpp.fastpdu import respond_to
 from protocols.smpp.constants import status_name
 from protocols.smpp.errors import LocalProtocolError
 from protocols.smpp.events import (FailureReason, GenericNackReceived, ProtocolError,
@@ -304,28 +305,28 @@ class EsmeProtocol(Protocol):
     def _deliver(self, pdu: Pdu) -> None:
         handler = self.deliver_handler
         if handler is None:
-            self._respond(pdu.response())
+            self._respond(respond_to(pdu))
             return
         try:
             result = handler(pdu)
         except Exception:
             log.failure("{bind}: deliver handler failed", bind=self.name)
-            self._respond(pdu.response(command_status=ESME_RX_T_APPN))
+            self._respond(respond_to(pdu, ESME_RX_T_APPN))
             return
         if not isinstance(result, Deferred):
-            self._respond(pdu.response())
+            self._respond(respond_to(pdu))
             return
         result.addCallbacks(self._delivered, self._deliver_failed,
                             callbackArgs=(pdu,), errbackArgs=(pdu,))
 
     def _delivered(self, _: Any, pdu: Pdu) -> None:
-        self._respond(pdu.response())
+        self._respond(respond_to(pdu))
         self.flush()
 
     def _deliver_failed(self, failure: Any, pdu: Pdu) -> None:
         log.failure("{bind}: deliver handler failed; asking the SMSC to retry",
                     failure, bind=self.name)
-        self._respond(pdu.response(command_status=ESME_RX_T_APPN))
+        self._respond(respond_to(pdu, ESME_RX_T_APPN))
         self.flush()
 
     def _respond(self, response: Pdu) -> None:

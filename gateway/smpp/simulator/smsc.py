@@ -31,14 +31,15 @@ from twisted.logger import Logger
 from gateway.smpp.simulator.config import SimConfig
 from gateway.smpp.simulator.ids import id_generator
 from gateway.smpp.simulator.mo import mo_parts
-from gateway.smpp.simulator.receipts import OutcomePicker, build_receipt
+from gateway.smpp.fastpdu import make_deliver_sm, make_submit_sm_resp
+from gateway.smpp.simulator.receipts import OutcomePicker, receipt_parts
 from gateway.smpp.simulator.protocol import SmscProtocol
 from gateway.smpp.throttle import TokenBucket
 from protocols.smpp.constants import CommandStatus as St
 from protocols.smpp.constants import Tag
-from protocols.smpp.pdu import DeliverSm
 
 log = Logger()
+_STATE_OCTETS = [bytes((n,)) for n in range(256)]
 
 
 class SmscSimulator(Factory):
@@ -162,7 +163,8 @@ class SmscSimulator(Factory):
             return
         message_id = self.next_id()
         self.responses[0] += 1
-        protocol.respond(pdu.response(message_id=message_id))
+        protocol.respond(make_submit_sm_resp(message_id=message_id,
+                                             sequence_number=pdu.sequence_number))
         if pdu.registered_delivery & 0x03:
             self._receipt(protocol, pdu, message_id)
 
@@ -226,15 +228,17 @@ class SmscSimulator(Factory):
         if self._delay_receipts:
             delay = config.receipt_delay + config.receipt_jitter * self.rng.random()
         now = self.clock.seconds()
-        content = build_receipt(message_id, stat, now, now + delay, pdu.short_message)
-        deliver = DeliverSm(
+        raw_id = message_id.encode("latin-1")
+        text, state, network_error = receipt_parts(raw_id, stat, now, now + delay,
+                                                   pdu.short_message)
+        deliver = make_deliver_sm(
             source_addr_ton=pdu.dest_addr_ton, source_addr_npi=pdu.dest_addr_npi,
             source_addr=pdu.destination_addr, dest_addr_ton=pdu.source_addr_ton,
             dest_addr_npi=pdu.source_addr_npi, destination_addr=pdu.source_addr,
-            esm_class=0x04, short_message=content.text,
-            tlvs=((Tag.RECEIPTED_MESSAGE_ID, message_id.encode("latin-1") + b"\0"),
-                  (Tag.MESSAGE_STATE, bytes((content.message_state,))),
-                  (Tag.NETWORK_ERROR_CODE, content.network_error_code)))
+            esm_class=0x04, short_message=text,
+            tlvs=((Tag.RECEIPTED_MESSAGE_ID, raw_id + b"\0"),
+                  (Tag.MESSAGE_STATE, _STATE_OCTETS[state]),
+                  (Tag.NETWORK_ERROR_CODE, network_error)))
         entry = (deliver, None)
         system_id = protocol.system_id or ""
         self.receipts_sent += 1
