@@ -52,11 +52,11 @@ def _sources(new: str) -> list[str]:
 
 
 _INSERT_MESSAGE = insert(s.messages)
-_INSERT_EVENT = insert(s.status_events)
 
 
 def insert_message(conn: Connection, row: dict) -> None:
-    """Insert a new message and its first ``status_events`` row."""
+    """Insert a new message.  Its first status is on the row (``status``,
+    ``date_created``); ``status_events`` records the transitions after it."""
     values = dict(row)
     created = utc(values["date_created"])
     values["date_created"] = created
@@ -65,10 +65,6 @@ def insert_message(conn: Connection, row: dict) -> None:
     values.setdefault("media_list", [])
     values.setdefault("num_media", len(values["media_list"]))
     conn.execute(_INSERT_MESSAGE, values)
-    conn.execute(_INSERT_EVENT, {
-        "message_sid": values["sid"], "status": values["status"],
-        "error_code": values.get("error_code"), "detail": values.get("error_message"),
-        "created_at": created})
 
 
 def get_message_row(conn: Connection, sid: str) -> Mapping[str, Any] | None:

@@ -37,6 +37,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 metadata = MetaData(
@@ -105,11 +106,13 @@ messages = Table(
     Index("ix_messages_account_to", "account_sid", "to", "date_created", "sid", "channel"),
     Index("ix_messages_account_from", "account_sid", "from_", "date_created", "sid", "channel"),
     Index("ix_messages_account_direction", "account_sid", "direction", "date_created", "sid"),
-    # The dispatcher's queue scan (next_attempt_at is set on insert) and the
-    # validity-period sweep.
+    # The dispatcher's queue scan (next_attempt_at is set on insert); the
+    # validity-period sweep uses it too (status = 'queued').
     Index("ix_messages_status_next", "status", "next_attempt_at"),
-    Index("ix_messages_status_expires", "status", "expires_at"),
-    Index("ix_messages_mm7_id", "mm7_message_id"),
+    # MM7 delivery reports: only MMS rows carry an MMSC id.
+    Index("ix_messages_mm7_id", "mm7_message_id",
+          sqlite_where=text("mm7_message_id IS NOT NULL"),
+          postgresql_where=text("mm7_message_id IS NOT NULL")),
 )
 
 # Messages per (account, channel), kept by database triggers on ``messages``

@@ -38,12 +38,13 @@ def test_transition_table(old, new):
     assert can_transition(old, new) is expected
 
 
-def test_insert_records_first_event(conn):
+def test_insert_message(conn):
     row = message_row()
     insert_message(conn, row)
     stored = get_message_row(conn, row["sid"])
     assert stored["status"] == "queued" and stored["num_media"] == 0
-    assert events(conn, row["sid"]) == ["queued"]
+    assert stored["next_attempt_at"] is not None
+    assert events(conn, row["sid"]) == []  # events record the transitions after it
     assert callbacks(conn) == []
 
 
@@ -54,7 +55,7 @@ def test_messages_api_full_lifecycle_callbacks(conn):
     assert transition(conn, sid, "sending", now=T0)
     assert transition(conn, sid, "sent", now=T0 + timedelta(seconds=1), carrier="c1")
     assert transition(conn, sid, "delivered", now=T0 + timedelta(seconds=2))
-    assert events(conn, sid) == ["queued", "sending", "sent", "delivered"]
+    assert events(conn, sid) == ["sending", "sent", "delivered"]
     assert statuses_called(conn, sid) == ["sending", "sent", "delivered"]
     stored = get_message_row(conn, sid)
     assert stored["carrier"] == "c1"
@@ -95,7 +96,7 @@ def test_never_backwards_and_final_is_final(conn):
     assert not transition(conn, sid, "delivered", now=T0)
     stored = get_message_row(conn, sid)
     assert (stored["status"], stored["error_code"], stored["error_message"]) == ("failed", 30008, "x")
-    assert events(conn, sid) == ["queued", "sent", "failed"]
+    assert events(conn, sid) == ["sent", "failed"]
     assert statuses_called(conn, sid) == ["sent", "failed"]
 
 
