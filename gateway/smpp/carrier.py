@@ -30,13 +30,15 @@ from gateway.smpp import errors
 from gateway.smpp.bind import SmppBind
 from gateway.smpp.errors import NotSent
 from gateway.smpp.settings import coerce
-from protocols.smpp.constants import status_name
+from protocols.smpp.constants import CommandStatus, status_name
+from protocols.smpp.errors import LocalProtocolError, WindowFull
 from protocols.smpp.events import FailureReason
 from protocols.smpp.pdu import GenericNack
 
 log = Logger()
 
 DeliverHandler = Callable[[str, str, Any], Any]
+ESME_RINVBNDSTS = CommandStatus.ESME_RINVBNDSTS
 
 
 class _Job:
@@ -138,8 +140,13 @@ class SmppCarrier(MultiService):
                         continue
                     job = queue.popleft()
                     job.bind = bind
+                    try:
+                        bind.protocol.request(job.pdu, self._answered, job)
+                    except LocalProtocolError as e:
+                        if not self._unsendable(job, e):
+                            break
+                        continue
                     bind.stats.submits += 1
-                    bind.protocol.request(job.pdu, self._answered, job)
                     touched.add(bind.protocol)
                     break
                 else:
@@ -150,6 +157,15 @@ class SmppCarrier(MultiService):
                 protocol.flush()
         if queue and wait is not None:
             self._wake_in(wait)
+
+    def _unsendable(self, job: _Job, error: LocalProtocolError) -> bool:
+        """The session refused the request: True when it was the request's fault."""
+        if isinstance(error, WindowFull) or error.status == ESME_RINVBNDSTS:
+            self._queue.appendleft(job)  # the bind's fault: another round
+            return False
+        job.deferred.errback(errors.SubmitFailed(
+            errors.ERROR_UNKNOWN, None, f"invalid submit_sm: {error.message}"))
+        return True
 
     def _wake_in(self, delay: float) -> None:
         call = self._wake

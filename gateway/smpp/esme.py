@@ -221,7 +221,7 @@ class EsmeProtocol(Protocol):
             return
         if next_deadline is None and self._waiting:
             next_deadline = min(entry[0] for entry in self._waiting.values())
-        if next_deadline is not None:
+        if next_deadline is not None and self._sweep_call is None:
             self._sweep_call = self.clock.callLater(max(0.0, next_deadline - now), self._sweep)
         if expired:
             self.listener.window_opened(self)

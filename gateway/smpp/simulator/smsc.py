@@ -40,6 +40,7 @@ from protocols.smpp.constants import Tag
 
 log = Logger()
 _STATE_OCTETS = [bytes((n,)) for n in range(256)]
+MAX_WAITING = 100_000  # deliver_sm kept per system_id while no receiver is bound
 
 
 class SmscSimulator(Factory):
@@ -76,6 +77,7 @@ class SmscSimulator(Factory):
         self.binds = self.bind_refusals = self.submits = self.protocol_errors = 0
         self.responses: dict[int, int] = defaultdict(int)
         self.receipts_sent = self.mo_sent = self.delivers_acked = self.deliver_errors = 0
+        self.delivers_dropped = 0
         self.received: deque = deque(maxlen=10000)  # recent submit_sm, for tests and demos
 
     # ---- lifecycle ----------------------------------------------------------------------
@@ -111,7 +113,7 @@ class SmscSimulator(Factory):
             "responses": {status_name(k): v for k, v in sorted(self.responses.items())},
             "receipts_sent": self.receipts_sent, "mo_sent": self.mo_sent,
             "delivers_acked": self.delivers_acked, "deliver_errors": self.deliver_errors,
-            "protocol_errors": self.protocol_errors,
+            "protocol_errors": self.protocol_errors, "delivers_dropped": self.delivers_dropped,
             "waiting_for_receiver": sum(len(q) for q in self._waiting.values()),
         }
 
@@ -252,7 +254,11 @@ class SmscSimulator(Factory):
     def _route(self, system_id: str, entry: tuple[Any, Any]) -> None:
         receivers = [p for p in self._receivers.get(system_id, ()) if p.can_deliver]
         if not receivers:
-            self._waiting[system_id].append(entry)
+            waiting = self._waiting[system_id]
+            if len(waiting) >= MAX_WAITING:
+                waiting.popleft()
+                self.delivers_dropped += 1
+            waiting.append(entry)
             return
         self._rr = (self._rr + 1) % len(receivers)
         target = receivers[self._rr]

@@ -273,3 +273,13 @@ def test_concatenated_mo_arrives_in_parts(mode: str):
     assert {d.concat.reference for d in decoded} == {42}
     assert "".join(d.text for d in decoded) == text
     rig.stop()
+
+
+def test_a_submit_that_cannot_be_encoded_fails_alone():
+    rig = Rig()
+    bad = outcome(rig.carrier.submit(submit_sm(b"x" * 300)))  # over 255 octets
+    good = outcome(rig.carrier.submit(submit_sm()))
+    rig.net.flush()
+    assert bad[0].value.error_code == 30008 and "255" in bad[0].value.message
+    assert isinstance(good[0], SubmitSmResp)
+    rig.stop()
