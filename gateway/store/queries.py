@@ -91,7 +91,10 @@ def _filters(conn: Connection, account_sid: str, q: ListQuery) -> list:
         where.append(m.c.error_code == q.error_code)
     if q.body:
         needle = "%" + _escape(q.body).replace("%", "\\%") + "%"
-        where.append(m.c.body.ilike(needle, escape="\\"))
+        if conn.dialect.name == "sqlite":  # LIKE is already case-insensitive (ASCII)
+            where.append(m.c.body.like(needle, escape="\\"))
+        else:
+            where.append(m.c.body.ilike(needle, escape="\\"))
     return where
 
 
@@ -128,6 +131,18 @@ def count_messages(conn: Connection, account_sid: str, q: ListQuery) -> int:
                         .where(*_filters(conn, account_sid, q))).scalar_one()
 
 
+def _page(conn: Connection, where: list, q: ListQuery, descending: bool, *,
+          offset: int = 0, limit: int) -> list[Mapping[str, Any]]:
+    """A "deferred join": find the page's sids in the index first (skipped
+    OFFSET rows and sorted candidates never touch the table), then fetch
+    only those rows."""
+    order = _order(q, descending)
+    inner = (select(m.c.sid).where(*where).order_by(*order).offset(offset or None)
+             .limit(limit).subquery("page"))
+    return list(conn.execute(select(m).join(inner, m.c.sid == inner.c.sid)
+                             .order_by(*order)).mappings().all())
+
+
 def list_messages(conn: Connection, account_sid: str,
                   q: ListQuery) -> tuple[list[Mapping[str, Any]], int]:
     """One page of messages and the total number matching."""
@@ -139,15 +154,11 @@ def list_messages(conn: Connection, account_sid: str,
         predicate = _keyset(conn, account_sid, q, forward)
         if predicate is not None:
             descending = q.descending if forward else not q.descending
-            rows = conn.execute(select(m).where(*where, predicate)
-                                .order_by(*_order(q, descending)).limit(q.page_size)
-                                ).mappings().all()
-            return (list(rows) if forward else list(reversed(rows))), total
-    if offset > total // 2 and offset < total:
+            rows = _page(conn, where + [predicate], q, descending, limit=q.page_size)
+            return (rows if forward else rows[::-1]), total
+    if total // 2 < offset < total:
         count = min(q.page_size, total - offset)
-        rows = conn.execute(select(m).where(*where).order_by(*_order(q, not q.descending))
-                            .offset(total - offset - count).limit(count)).mappings().all()
-        return list(reversed(rows)), total
-    rows = conn.execute(select(m).where(*where).order_by(*_order(q, q.descending))
-                        .offset(offset).limit(q.page_size)).mappings().all()
-    return list(rows), total
+        rows = _page(conn, where, q, not q.descending, offset=total - offset - count,
+                     limit=count)
+        return rows[::-1], total
+    return _page(conn, where, q, q.descending, offset=offset, limit=q.page_size), total
