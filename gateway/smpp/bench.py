@@ -97,8 +97,8 @@ class BenchRunner:
                             short_message=options.text.encode("latin-1", "replace"))
         self.statuses: Counter = Counter()
         self.latencies = array("d")
-        self.ids: set[str] = set()
-        self._index: dict[str, str] | None = None
+        self.ids: set[str] = set()      # accepted ids still waiting for a receipt
+        self.early: set[str] = set()    # receipt ids not matched (yet)
         self.receipts_received = 0
         self.receipts_matched = 0
         self.first_receipt = self.last_receipt = 0.0
@@ -118,7 +118,8 @@ class BenchRunner:
         binds = []
         for index in range(opts.binds):
             for kind in kinds:
-                name = f"bind-{index + 1}" + ("" if len(kinds) == 1 else f"-{kind[:2]}")
+                name = f"bind-{index + 1}" + ("" if len(kinds) == 1 else
+                                              "-tx" if kind == "transmitter" else "-rx")
                 quota = share + (1 if index < extra else 0) if kind != "receiver" else 0
                 binds.append(self._connect(name, kind, quota, opts.rate / opts.binds))
         d = gatherResults(binds, consumeErrors=True)
@@ -186,7 +187,12 @@ class BenchRunner:
             self.statuses[status] += 1
             self.latencies.append(latency)
             if status == 0 and self.options.receipts:
-                self.ids.add(response.message_id.lower())
+                key = response.message_id.lower()
+                if key in self.early:  # its receipt came first (on another bind)
+                    self.early.discard(key)
+                    self.receipts_matched += 1
+                else:
+                    self.ids.add(key)
         else:
             self.statuses[reason.name] += 1
         bench.answered += 1
@@ -224,23 +230,30 @@ class BenchRunner:
         if key in self.ids:
             self.ids.discard(key)
             self.receipts_matched += 1
-        elif self._match_other_form(message_id):
-            self.receipts_matched += 1
+        else:
+            self.early.add(key)  # before its response, or another spelling of an id
         if self._submits_done:
             self._check_receipts()
         return None
 
-    def _match_other_form(self, message_id: str) -> bool:
+    def _reconcile(self) -> None:
+        """Match receipts whose id is spelled differently (hex vs decimal, zeros)."""
         from gateway.correlation import match_keys
 
-        if self._index is None or len(self._index) < len(self.ids):
-            self._index = {k: i for i in self.ids for k in match_keys(i)}
-        for key in match_keys(message_id):
-            found = self._index.pop(key, None)
-            if found is not None and found in self.ids:
-                self.ids.discard(found)
-                return True
-        return False
+        if not self.early or not self.ids:
+            return
+        index: dict[str, str] = {}
+        for sent_id in self.ids:
+            for k in match_keys(sent_id):
+                index.setdefault(k, sent_id)
+        for receipt_id in list(self.early):
+            for k in match_keys(receipt_id):
+                sent_id = index.get(k)
+                if sent_id is not None and sent_id in self.ids:
+                    self.ids.discard(sent_id)
+                    self.early.discard(receipt_id)
+                    self.receipts_matched += 1
+                    break
 
     def _submits_over(self) -> None:
         self._submits_done = True
@@ -250,6 +263,8 @@ class BenchRunner:
         self._check_receipts()
 
     def _check_receipts(self) -> None:
+        if self.ids and len(self.early) >= len(self.ids):
+            self._reconcile()
         if not self.ids:
             self._finish()
             return
@@ -260,6 +275,7 @@ class BenchRunner:
         self._receipt_call = None
         quiet = self.clock.seconds() - max(self.last_receipt, self._last_answer())
         if not self.ids or quiet >= self.options.receipt_timeout:
+            self._reconcile()
             self._finish()
         else:
             self._receipt_call = self.clock.callLater(1.0, self._receipt_tick)

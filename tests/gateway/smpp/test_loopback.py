@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+import pytest
 import pytest_twisted
 from twisted.internet import reactor, task
 from twisted.internet.defer import Deferred, gatherResults
@@ -167,14 +168,16 @@ def test_tls_verifies_the_smsc_certificate(tmp_path: Any):
         yield port.stopListening()
 
 
+@pytest.mark.parametrize("bind", ["transceiver", "transmitter+receiver"])
 @pytest_twisted.inlineCallbacks
-def test_bench_runner_against_the_simulator():
+def test_bench_runner_against_the_simulator(bind: str):
     sim = SmscSimulator(SimConfig(id_format="hex"), clock=reactor)
     port = sim.listen(reactor, 0)
     try:
         runner = BenchRunner(reactor, settings(port.getHost().port, window=50),
                              endpoint_factory(reactor),
-                             BenchOptions(count=3000, binds=2, receipts=True, receipt_timeout=3.0))
+                             BenchOptions(count=3000, binds=2, bind=bind, receipts=True,
+                                          receipt_timeout=3.0))
         result = yield within(runner.run(), 30)
     finally:
         sim.stop()
@@ -186,15 +189,23 @@ def test_bench_runner_against_the_simulator():
     assert [b["sent"] for b in result["binds"]] == [1500, 1500]
 
 
-def test_bench_matches_hex_and_decimal_ids():
+def test_bench_matches_hex_and_decimal_ids_and_early_receipts():
     from twisted.internet.task import Clock
 
+    from protocols.smpp.pdu import SubmitSmResp
+
     runner = BenchRunner(Clock(), settings(1), None, BenchOptions(receipts=True))
-    runner.ids = {"000000ff", "1a"}
+    bench = type("B", (), {"answered": 0, "quota": 10})()
+    for message_id in ("000000ff", "1a", "77"):
+        runner._answered(bench, SubmitSmResp(message_id=message_id), None, 0.001)
     runner._on_deliver(SubmitSm(short_message=b"id:255 stat:DELIVRD"))  # decimal for hex ff
     runner._on_deliver(SubmitSm(short_message=b"id:0000000026 stat:DELIVRD"))  # 26 == 0x1a
     runner._on_deliver(SubmitSm(short_message=b"id:999 stat:DELIVRD"))
-    assert (runner.receipts_received, runner.receipts_matched) == (3, 2)
+    runner._on_deliver(SubmitSm(short_message=b"id:abc stat:DELIVRD"))  # before its response
+    runner._answered(bench, SubmitSmResp(message_id="ABC"), None, 0.001)
+    runner._reconcile()
+    assert (runner.receipts_received, runner.receipts_matched) == (4, 3)
+    assert runner.ids == {"77"}
 
 
 def test_commands_end_to_end():
