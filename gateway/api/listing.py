@@ -59,6 +59,8 @@ def _address(raw: str | None, name: str, api: str) -> tuple[str | None, str | No
     if not raw:
         return None, None
     channel, pattern = split_channel(raw, name, required=False)
+    if pattern[:1] == " " and pattern[1:2].isdigit():
+        pattern = "+" + pattern[1:]  # an unencoded '+' arrives as a space
     if not pattern.endswith("%"):
         pattern += "%"  # prefix match
     return channel, pattern

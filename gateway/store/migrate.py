@@ -33,6 +33,18 @@ def head() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+class SchemaNotCurrent(RuntimeError):
+    """The database is not at the head revision (and is not migrated here)."""
+
+
+def check_at_head(connection: Connection) -> None:
+    found = MigrationContext.configure(connection).get_current_revision()
+    if found != head():
+        raise SchemaNotCurrent(
+            f"the database schema is at revision {found or '(empty)'}, this version needs "
+            f"{head()}: run `carrier-gateway db upgrade --config FILE` first")
+
+
 def upgrade_connection(connection: Connection, revision: str = "head") -> None:
     command.upgrade(alembic_config(connection), revision)
 

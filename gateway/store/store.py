@@ -18,7 +18,8 @@ Theory of operation:
 * ``read(fn, ...)`` runs on a reader thread with its own connection (WAL lets
   readers run beside the writer).  Blocking SQL never runs on the reactor.
 * ``start()`` migrates SQLite databases to the head revision on the writer
-  thread before any queued write runs; ``stop()`` lets every write already
+  thread before any queued write runs (PostgreSQL ones must already be at
+  the head: ``carrier-gateway db upgrade``; start fails clearly otherwise); ``stop()`` lets every write already
   queued finish, then closes.  Writes after ``stop()`` fail with StoreClosed.
 """
 from __future__ import annotations
@@ -125,14 +126,14 @@ class Store:
     # -- the writer thread -------------------------------------------------
     def _writer_main(self, started: Deferred) -> None:
         try:
-            if self._migrate:
-                from .migrate import upgrade_connection
-                with self._write_engine.begin() as conn:
-                    upgrade_connection(conn)
+            from . import migrate
+            with self._write_engine.begin() as conn:
+                if self._migrate:
+                    migrate.upgrade_connection(conn)
+                else:
+                    migrate.check_at_head(conn)
         except BaseException:
-            failure = Failure()
-            self._reactor.callFromThread(started.errback, failure)
-            self._fail_queue(failure)
+            self._reactor.callFromThread(self._start_failed, started, Failure())
             return
         self._reactor.callFromThread(started.callback, None)
         conn = None
@@ -214,13 +215,20 @@ class Store:
                 self.stats["failed_jobs"] += 1
                 d.errback(result)
 
-    def _fail_queue(self, failure: Failure) -> None:
-        self._reactor.callFromThread(setattr, self, "_open", False)
+    def _start_failed(self, started: Deferred, failure: Failure) -> None:
+        # On the reactor thread, where writes are queued: after this no write
+        # is accepted, and the ones already queued fail with the reason.
+        self._open = False
         while True:
             try:
                 job = self._queue.get_nowait()
             except queue.Empty:
                 break
             if job is not _STOP:
-                self._reactor.callFromThread(job[3].errback, failure)
-        self._reactor.callFromThread(self._stopped.callback, None)
+                self.stats["queued"] -= 1
+                job[3].errback(failure)
+        self._pool.stop()
+        self._read_engine.dispose()
+        self._write_engine.dispose()
+        started.errback(failure)
+        self._stopped.callback(None)

@@ -146,3 +146,10 @@ async def test_sms_list_shows_sms_channel_with_plain_numbers(server, rows):
     assert all(m["to"].startswith("+") for m in page["messages"])
     assert urlsplit(page["uri"]).path.endswith("/SMS/Messages.json")
     assert parse_qs(urlsplit(page["uri"]).query)["PageSize"] == ["100"]
+
+
+@pytest_twisted.ensureDeferred
+async def test_unencoded_plus_in_filter_is_understood(server, rows):
+    page = await listing(server, "To=sms:+44")
+    assert sids(page) == [r["sid"] for r in reversed(rows)
+                          if r["channel"] == "sms" and r["to"].startswith("+44")]

@@ -103,3 +103,13 @@ def test_write_results_come_back(db_url):
         assert isinstance(seg_id, int)
     finally:
         yield store.stop()
+
+
+@pytest_twisted.inlineCallbacks
+def test_start_refuses_an_unmigrated_database(db_url):
+    from gateway.store.migrate import SchemaNotCurrent
+    store = Store(db_url, reactor, migrate=False)
+    with pytest.raises(SchemaNotCurrent, match="db upgrade"):
+        yield store.start()
+    with pytest.raises(StoreClosed):
+        yield store.write(insert_message, message_row())
