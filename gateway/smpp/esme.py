@@ -30,20 +30,20 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from twisted.internet.defer import Deferred, fail, succeed
+from twisted.internet.defer import Deferred, fail
 from twisted.internet.protocol import Protocol
 from twisted.logger import Logger
 
 from gateway.smpp.endpoints import set_no_delay
-from gateway.smpp.errors import ESME_ROK, ESME_RX_T_APPN, BindFailed
-from gateway.smpp.fastpdu import respond_to
+from gateway.smpp.esme_inbound import InboundRequests
+from gateway.smpp.esme_stop import GracefulStop
+from gateway.smpp.errors import ESME_ROK, BindFailed
 from protocols.smpp.constants import status_name
 from protocols.smpp.errors import LocalProtocolError
 from protocols.smpp.events import (FailureReason, GenericNackReceived, ProtocolError,
                                    RequestFailed, RequestReceived, ResponseReceived,
                                    UnexpectedResponse)
-from protocols.smpp.pdu import (BindReceiver, BindTransceiver, BindTransmitter, DataSm,
-                                DeliverSm, EnquireLink, Pdu, Unbind)
+from protocols.smpp.pdu import BindReceiver, BindTransceiver, BindTransmitter, EnquireLink, Pdu
 from protocols.smpp.session import Session
 from protocols.smpp.state import CAN_SUBMIT, Role
 
@@ -64,7 +64,7 @@ class EsmeListener:
         pass
 
 
-class EsmeProtocol(Protocol):
+class EsmeProtocol(InboundRequests, GracefulStop, Protocol):
     def __init__(self, clock: Any, settings: Any, kind: str = "transceiver", *,
                  name: str = "bind", listener: EsmeListener | None = None,
                  deliver_handler: Callable[[Pdu], Any] | None = None) -> None:
@@ -285,109 +285,6 @@ class EsmeProtocol(Protocol):
             log.warn("{bind}: no enquire_link_resp in {timeout}s: link dead, reconnecting",
                      bind=self.name, timeout=self._timeout)
             self.transport.abortConnection()
-
-    # ---- what the SMSC sends ---------------------------------------------------------
-    def _on_request(self, pdu: Pdu) -> None:
-        kind = type(pdu)
-        if kind is DeliverSm or kind is DataSm:
-            self.delivers += 1
-            self._deliver(pdu)
-        elif kind is Unbind:
-            log.info("{bind}: SMSC unbinds", bind=self.name)
-            self.draining = True
-            self._respond(pdu.response())
-            self._close_after_flush = True
-        elif pdu.response_type is not None:  # nothing else is ours to accept
-            self._respond(pdu.response(command_status=0x03))  # ESME_RINVCMDID
-        else:
-            log.info("{bind}: ignoring {pdu}", bind=self.name, pdu=kind.__name__)
-
-    def _deliver(self, pdu: Pdu) -> None:
-        handler = self.deliver_handler
-        if handler is None:
-            self._respond(respond_to(pdu))
-            return
-        try:
-            result = handler(pdu)
-        except Exception:
-            log.failure("{bind}: deliver handler failed", bind=self.name)
-            self._respond(respond_to(pdu, ESME_RX_T_APPN))
-            return
-        if not isinstance(result, Deferred):
-            self._respond(respond_to(pdu))
-            return
-        result.addCallbacks(self._delivered, self._deliver_failed,
-                            callbackArgs=(pdu,), errbackArgs=(pdu,))
-
-    def _delivered(self, _: Any, pdu: Pdu) -> None:
-        self._respond(respond_to(pdu))
-        self.flush()
-
-    def _deliver_failed(self, failure: Any, pdu: Pdu) -> None:
-        log.failure("{bind}: deliver handler failed; asking the SMSC to retry",
-                    failure, bind=self.name)
-        self._respond(respond_to(pdu, ESME_RX_T_APPN))
-        self.flush()
-
-    def _respond(self, response: Pdu) -> None:
-        try:
-            self.session.send_response(response)
-        except LocalProtocolError as e:  # connection gone: the SMSC will redeliver
-            log.info("{bind}: response not sent: {error}", bind=self.name, error=str(e))
-
-    # ---- graceful stop -------------------------------------------------------------------
-    def when_closed(self) -> Deferred:
-        if self.closed:
-            return succeed(None)
-        d: Deferred = Deferred()
-        self._closed_waiters.append(d)
-        return d
-
-    def drain_and_unbind(self, drain_timeout: float) -> Deferred:
-        """Stop taking work, wait (bounded) for the window to drain, unbind, close.
-
-        Fires when the connection is closed.
-        """
-        if self.closed:
-            return succeed(None)
-        closed = self.when_closed()
-        if not self.draining:
-            self.draining = True
-            self._drained = Deferred()
-            self._drained.addCallback(lambda _: self._unbind())
-            self._drain_call = self.clock.callLater(drain_timeout, self._drain_expired)
-            self._check_drained()
-        return closed
-
-    def _check_drained(self) -> None:
-        if self._drained is not None and not self._drained.called and self.outstanding == 0:
-            if self._drain_call is not None and self._drain_call.active():
-                self._drain_call.cancel()
-            self._drain_call = None
-            self._drained.callback(None)
-
-    def _drain_expired(self) -> None:
-        self._drain_call = None
-        log.warn("{bind}: {count} requests still unanswered at unbind",
-                 bind=self.name, count=self.outstanding)
-        if self._drained is not None and not self._drained.called:
-            self._drained.callback(None)
-
-    def _unbind(self) -> None:
-        if self.closed:
-            return
-        if self.session.is_bound:
-            try:
-                self.request(Unbind(), self._unbind_answered)
-                self.flush()
-                return
-            except LocalProtocolError:
-                pass
-        self.transport.loseConnection()
-
-    def _unbind_answered(self, *_: Any) -> None:
-        if not self.closed:
-            self.transport.loseConnection()
 
     def abort(self) -> None:
         """Close now, without unbinding."""
