@@ -14,6 +14,7 @@ import json
 from typing import Any, Callable
 
 from klein import Klein
+from twisted.internet.defer import CancelledError
 from twisted.logger import Logger
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
@@ -82,6 +83,8 @@ class MessagesApi:
                 status, payload = await fn(request, account, api, **kwargs)
             except ApiError as error:
                 return self._error(request, error)
+            except CancelledError:
+                raise  # the client went away; a created message is still stored
             except Exception:
                 self.log.failure("API: {method} {path} failed", method=request.method,
                                  path=request.path)
