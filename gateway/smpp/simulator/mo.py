@@ -1,5 +1,10 @@
-"""Mobile-originated deliver_sm, long ones split the way handsets do."""
+"""Mobile-originated deliver_sm, long ones split the way handsets do, and the
+trackers that follow a deliver_sm through redeliveries to its final answer."""
 from __future__ import annotations
+
+from typing import Any
+
+from twisted.internet.defer import Deferred
 
 from protocols.smpp.constants import ESM_CLASS_UDHI, Tag
 from protocols.smpp.pdu import DeliverSm
@@ -38,3 +43,27 @@ def mo_parts(text: str, source: str, destination: str, reference: int,
             esm_class=ESM_CLASS_UDHI if part.esm_class_udhi else 0,
             data_coding=message.data_coding, short_message=part.short_message, tlvs=tlvs))
     return pdus
+
+
+class Tracker:
+    """Follows one deliver_sm through redeliveries to its final answer."""
+
+    __slots__ = ("collector", "attempts")
+
+    def __init__(self, collector: Any, attempts: int) -> None:
+        self.collector = collector
+        self.attempts = attempts
+
+    def answered(self, status: int) -> None:
+        if self.collector is not None:
+            self.collector(status)
+
+
+class Collector:
+    def __init__(self, results: list, index: int, done: Deferred) -> None:
+        self.results, self.index, self.done = results, index, done
+
+    def __call__(self, status: int) -> None:
+        self.results[self.index] = status
+        if None not in self.results and not self.done.called:
+            self.done.callback(list(self.results))

@@ -14,15 +14,14 @@ Theory of operation:
   the same system_id, round-robin (a TX+RX pair gets its receipts on the RX
   side).  With no such bind up, deliver_sm wait here until one binds.
 * Delayed things (receipts with a delay, slow responses, redeliveries) sit in
-  one heap with one timer on the injected clock.  Immediate receipts are
+  one ``TimerHeap`` with one timer on the injected clock.  Immediate receipts are
   queued on the connection and leave in the same write as the response.
 """
 from __future__ import annotations
 
-import heapq
 import random
 from collections import defaultdict, deque
-from typing import Any, Callable
+from typing import Any
 
 from twisted.internet.defer import Deferred
 from twisted.internet.protocol import Factory
@@ -30,10 +29,11 @@ from twisted.logger import Logger
 
 from gateway.smpp.simulator.config import SimConfig
 from gateway.smpp.simulator.ids import id_generator
-from gateway.smpp.simulator.mo import mo_parts
+from gateway.smpp.simulator.mo import Collector, Tracker, mo_parts
 from gateway.smpp.fastpdu import make_deliver_sm, make_submit_sm_resp
 from gateway.smpp.simulator.receipts import OutcomePicker, receipt_parts
 from gateway.smpp.simulator.protocol import SmscProtocol
+from gateway.smpp.simulator.timers import TimerHeap
 from gateway.smpp.throttle import TokenBucket
 from protocols.smpp.constants import CommandStatus as St
 from protocols.smpp.constants import Tag
@@ -68,9 +68,8 @@ class SmscSimulator(Factory):
         self._rr = 0
         self._dirty: set[SmscProtocol] = set()
         self._buckets: dict[SmscProtocol, TokenBucket] = {}
-        self._heap: list[tuple[float, int, Callable[..., None], tuple]] = []
-        self._heap_n = 0
-        self._timer: Any = None
+        self._timers = TimerHeap(clock, after=self.flush_dirty)
+        self.later = self._timers.later
         self._mo_call: Any = None
         self._mo_ref = 0
         # counters
@@ -95,11 +94,10 @@ class SmscSimulator(Factory):
 
     def stop(self) -> None:
         """Cancel every timer and drop every connection."""
-        for call in (self._timer, self._mo_call):
-            if call is not None and call.active():
-                call.cancel()
-        self._timer = self._mo_call = None
-        self._heap.clear()
+        if self._mo_call is not None and self._mo_call.active():
+            self._mo_call.cancel()
+        self._mo_call = None
+        self._timers.clear()
         for protocol in list(self.connections):
             if not protocol.closed:
                 protocol.transport.abortConnection()
@@ -287,7 +285,7 @@ class SmscSimulator(Factory):
             if tracker is not None:
                 tracker.answered(status)
             return
-        retry = tracker or _Tracker(None, attempt + 1)
+        retry = tracker or Tracker(None, attempt + 1)
         self.later(self.config.redeliver_delay, self._route, protocol.system_id or "",
                    (deliver, retry))
 
@@ -311,7 +309,7 @@ class SmscSimulator(Factory):
         if system_id is None:
             system_id = next((s for s, r in self._receivers.items() if r), "")
         for index, deliver in enumerate(pdus):
-            tracker = _Tracker(_Collector(results, index, done), 0)
+            tracker = Tracker(Collector(results, index, done), 0)
             self.mo_sent += 1
             self._route(system_id, (deliver, tracker))
         self.flush_dirty()
@@ -322,50 +320,5 @@ class SmscSimulator(Factory):
         if any(self._receivers.values()):
             self.inject_mo(self.config.mo_text)
 
-    # ---- one timer for everything delayed -------------------------------------------------------
-    def later(self, delay: float, fn: Callable[..., None], *args: Any) -> None:
-        self._heap_n += 1
-        due = self.clock.seconds() + delay
-        heapq.heappush(self._heap, (due, self._heap_n, fn, args))
-        if self._timer is None or self._timer.getTime() > due:
-            if self._timer is not None:
-                self._timer.cancel()
-            self._timer = self.clock.callLater(delay, self._run_due)
-
-    def _run_due(self) -> None:
-        self._timer = None
-        heap = self._heap
-        now = self.clock.seconds()
-        while heap and heap[0][0] <= now:
-            _, _, fn, args = heapq.heappop(heap)
-            fn(*args)
-        self.flush_dirty()
-        if heap and self._timer is None:
-            self._timer = self.clock.callLater(max(0.0, heap[0][0] - now), self._run_due)
-
     def buildProtocol(self, addr: Any) -> SmscProtocol:
         return SmscProtocol(self)
-
-
-class _Tracker:
-    """Follows one deliver_sm through redeliveries to its final answer."""
-
-    __slots__ = ("collector", "attempts")
-
-    def __init__(self, collector: Any, attempts: int) -> None:
-        self.collector = collector
-        self.attempts = attempts
-
-    def answered(self, status: int) -> None:
-        if self.collector is not None:
-            self.collector(status)
-
-
-class _Collector:
-    def __init__(self, results: list, index: int, done: Deferred) -> None:
-        self.results, self.index, self.done = results, index, done
-
-    def __call__(self, status: int) -> None:
-        self.results[self.index] = status
-        if None not in self.results and not self.done.called:
-            self.done.callback(list(self.results))
