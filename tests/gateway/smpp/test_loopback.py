@@ -61,6 +61,8 @@ def test_carrier_against_the_simulator():
         assert len(ids) == 200
         assert {p.tlv(0x001E) for p in receipts.pdus} == ids
         assert carrier.bound_count == 2
+        assert all(b.protocol.transport.getTcpNoDelay() for b in carrier.binds)
+        assert all(p.transport.getTcpNoDelay() for p in sim.connections)
         assert sum(s["accepted"] for s in carrier.stats.values()) == 200
     finally:
         yield carrier.stopService()
@@ -159,6 +161,7 @@ def test_tls_verifies_the_smsc_certificate(tmp_path: Any):
     try:
         response = yield within(good.submit(SubmitSm(destination_addr="1", short_message=b"tls")))
         assert response.command_status == 0
+        assert good.binds[0].protocol.transport.getTcpNoDelay()  # through the TLS layer
         yield task.deferLater(reactor, 0.5, lambda: None)
         assert not bad.is_up and sim.binds == 1
         assert bad.binds[0].stats.bind_failures >= 1
