@@ -3,6 +3,8 @@
     python benchmarks/bench_api.py                  # intake + listing (1M rows)
     python benchmarks/bench_api.py --rows 100000    # smaller listing table
     python benchmarks/bench_api.py --skip-list      # intake only
+    python benchmarks/bench_api.py --skip-list --postgresql postgresql+psycopg://postgres@127.0.0.1/test
+                                                    # intake on PostgreSQL too (own schema)
 
 The API runs in its own process (``--serve``) on a fresh SQLite file, as the
 daemon runs it; this process drives it over loopback with a bounded number of
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import subprocess
@@ -31,7 +34,7 @@ AUTH = base64.b64encode(f"{ACCOUNT}:{TOKEN}".encode()).decode()
 
 
 # -- the server process ------------------------------------------------------
-def serve(db: str) -> None:
+def serve(url: str) -> None:
     from twisted.internet import reactor
 
     from gateway.api.accounts import Accounts
@@ -39,7 +42,7 @@ def serve(db: str) -> None:
     from gateway.api.requests import make_site
     from gateway.store.store import Store
 
-    store = Store(f"sqlite:///{db}", reactor)
+    store = Store(url, reactor)
 
     def started(_):
         api = MessagesApi(store, Accounts([(ACCOUNT, TOKEN)]), clock=reactor)
@@ -63,8 +66,8 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_server(db: str) -> tuple[subprocess.Popen, int]:
-    proc = subprocess.Popen([sys.executable, __file__, "--serve", db], stdout=subprocess.PIPE)
+def start_server(url: str) -> tuple[subprocess.Popen, int]:
+    proc = subprocess.Popen([sys.executable, __file__, "--serve", url], stdout=subprocess.PIPE)
     line = proc.stdout.readline()
     if not line:
         raise SystemExit("the API server did not start")
@@ -194,9 +197,56 @@ async def listing(port: int, rows: int) -> None:
     print(f"  {'next_page_uri (keyset PageToken)':40s} {ms * 1000:8.1f}")
 
 
+def run_intake(url: str, label: str, args) -> None:
+    proc, port = start_server(url)
+    try:
+        asyncio.run(intake(port, 1000, args.connections))  # warm up
+        cpu0, client0 = cpu_seconds(proc.pid), time.process_time()
+        elapsed, failures, lat = asyncio.run(intake(port, args.requests, args.connections))
+        server_cpu = cpu_seconds(proc.pid) - cpu0
+        client_cpu = time.process_time() - client0
+    finally:
+        proc.terminate()
+        proc.wait()
+    lat.sort()
+    print(f"API intake, {label}: {args.requests:,} POST /Messages.json over {args.connections} "
+          f"keep-alive connections in {elapsed:.2f}s = {args.requests / elapsed:,.0f} POST/s "
+          f"(p50 {lat[len(lat) // 2] * 1000:.1f} ms, p99 {lat[int(len(lat) * .99)] * 1000:.1f} ms, "
+          f"non-201: {failures}); every 201 was committed first")
+    print(f"  CPU per POST: server {server_cpu / args.requests * 1e6:.0f} us "
+          f"(= {args.requests / server_cpu:,.0f} POST per server CPU-second), "
+          f"load generator {client_cpu / args.requests * 1e6:.0f} us; "
+          f"load average {os.getloadavg()[0]:.2f}")
+
+
+@contextlib.contextmanager
+def postgresql_schema(url: str):
+    """A fresh schema on ``url``, migrated; dropped afterwards."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from gateway.store import migrate
+
+    schema = f"bench_api_{os.getpid()}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+    scoped = scoped.render_as_string(hide_password=False)
+    try:
+        migrate.upgrade(scoped)
+        yield scoped
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--serve", metavar="DB", help=argparse.SUPPRESS)
+    parser.add_argument("--serve", metavar="URL", help=argparse.SUPPRESS)
+    parser.add_argument("--postgresql", metavar="URL",
+                        help="also measure intake on this PostgreSQL database (in a new schema)")
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -211,25 +261,10 @@ def main() -> int:
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(intake_db + suffix):
             os.remove(intake_db + suffix)
-    proc, port = start_server(intake_db)
-    try:
-        asyncio.run(intake(port, 1000, args.connections))  # warm up
-        cpu0, client0 = cpu_seconds(proc.pid), time.process_time()
-        elapsed, failures, lat = asyncio.run(intake(port, args.requests, args.connections))
-        server_cpu = cpu_seconds(proc.pid) - cpu0
-        client_cpu = time.process_time() - client0
-    finally:
-        proc.terminate()
-        proc.wait()
-    lat.sort()
-    print(f"API intake: {args.requests:,} POST /Messages.json over {args.connections} keep-alive "
-          f"connections in {elapsed:.2f}s = {args.requests / elapsed:,.0f} POST/s "
-          f"(p50 {lat[len(lat) // 2] * 1000:.1f} ms, p99 {lat[int(len(lat) * .99)] * 1000:.1f} ms, "
-          f"non-201: {failures}); every 201 was committed to SQLite (WAL) first")
-    print(f"  CPU per POST: server {server_cpu / args.requests * 1e6:.0f} us "
-          f"(= {args.requests / server_cpu:,.0f} POST per server CPU-second), "
-          f"load generator {client_cpu / args.requests * 1e6:.0f} us; "
-          f"load average {os.getloadavg()[0]:.2f}")
+    run_intake(f"sqlite:///{intake_db}", "SQLite (WAL)", args)
+    if args.postgresql:
+        with postgresql_schema(args.postgresql) as url:
+            run_intake(url, "PostgreSQL", args)
     if args.skip_list:
         return 0
     list_db = os.path.join(args.workdir, f"list-{args.rows}.db")
@@ -237,7 +272,7 @@ def main() -> int:
         t = time.perf_counter()
         build_table(list_db, args.rows)
         print(f"(built {args.rows:,}-row table in {time.perf_counter() - t:.0f}s: {list_db})")
-    proc, port = start_server(list_db)
+    proc, port = start_server(f"sqlite:///{list_db}")
     try:
         asyncio.run(listing(port, args.rows))
     finally:
