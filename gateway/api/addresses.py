@@ -1,8 +1,8 @@
 """Addresses and channel URIs of the Messages API (pure).
 
 * Messages API: ``sms:+14155550100`` / ``mms:+14155550100``; a sender may be
-  alphanumeric (``sms:My Shop``: 1–11 of ``[A-Za-z0-9 ]``, with a letter) or a
-  short code (3–8 digits).
+  alphanumeric (``sms:My Shop``: 1–11 of ``[A-Za-z0-9 ]``, not all blank; a
+  short code is such a sender too).
 * SMS API: a plain E.164 number (a channel URI is accepted as well).
 * ``client:`` addresses (SIP clients) are refused with a clear message.
 """
@@ -14,7 +14,7 @@ from .errors import ApiError, bad_request
 
 CHANNELS = ("sms", "mms")
 E164 = re.compile(r"^\+[1-9][0-9]{3,14}$")
-ALPHANUMERIC = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$")
+ALPHANUMERIC = re.compile(r"^(?=.*[A-Za-z0-9])[A-Za-z0-9 ]{1,11}$")
 SHORT_CODE = re.compile(r"^[0-9]{3,8}$")
 CLIENT_MESSAGE = ("{field}: 'client:' addresses are SIP clients, which this gateway does not "
                   "serve; send to a phone number (sms:+E164 or mms:+E164)")
@@ -60,7 +60,7 @@ def check_recipient(number: str, field: str = "To") -> str:
 def check_sender(sender: str, channel: str, field: str = "From") -> str:
     if E164.match(sender) or SHORT_CODE.match(sender):
         return sender
-    if sender.startswith("+") or sender.isdigit() or _hint(sender):
+    if sender.startswith("+") or _hint(sender):
         raise bad_request(21212, f"{field}: {sender!r} is not a valid E.164 number"
                                  + _hint(sender))
     if not ALPHANUMERIC.match(sender):
