@@ -82,8 +82,14 @@ class SmscSimulator(Factory):
     # ---- lifecycle ----------------------------------------------------------------------
     def listen(self, reactor: Any, port: int = 0, interface: str = "127.0.0.1",
                tls: Any = None) -> Any:
-        """Listen on ``port`` (0 = any free one); return the IListeningPort."""
+        """Listen on ``port`` (0 = any free one); return the IListeningPort.
+
+        ``reactor`` may also be an IStreamServerEndpoint: then the result is
+        its ``listen`` Deferred and the other arguments are not used.
+        """
         self.start()
+        if not hasattr(reactor, "listenTCP") and hasattr(reactor, "listen"):
+            return reactor.listen(self)
         if tls is not None:
             return reactor.listenSSL(port, self, tls, interface=interface)
         return reactor.listenTCP(port, self, interface=interface)
