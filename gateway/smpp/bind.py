@@ -129,8 +129,11 @@ class SmppBind(Service, EsmeListener):
     def connection_lost(self, protocol: EsmeProtocol) -> None:
         if protocol is self.protocol:
             self.protocol = None
-            self.stats.losses += 1
-            log.info("bind {bind} down", bind=self.name)
+            if not self.running:  # our own stop
+                log.info("bind {bind} unbound", bind=self.name)
+            else:
+                self.stats.losses += 1
+                log.warn("bind {bind} lost; reconnecting", bind=self.name)
             if self.carrier is not None:
                 self.carrier.bind_down(self)
 
