@@ -1,0 +1,47 @@
+import pytest
+from twisted.internet.endpoints import HostnameEndpoint
+from twisted.internet.testing import MemoryReactorClock
+
+from gateway.smpp.endpoints import endpoint_factory
+from gateway.smpp.settings import BindSettings, coerce
+from gateway.smpp.stats import LatencyHistogram
+
+
+def test_coerce_takes_the_daemon_config_as_is():
+    from gateway.config import SmppSettings
+
+    daemon = SmppSettings(host="smsc.example", port=2776, system_id="acme", password="pw",
+                          bind="transmitter+receiver", binds=3, window=50, max_tps=200.0)
+    settings = coerce(daemon)
+    assert (settings.host, settings.port, settings.binds, settings.window) == ("smsc.example", 2776, 3, 50)
+    assert settings.connection_kinds == ("transmitter", "receiver")
+    assert settings.max_tps == 200.0 and settings.qfull_retries == 5  # ours keep their defaults
+    assert "pw" not in repr(settings)
+
+
+def test_coerce_mapping_and_short_bind_names():
+    settings = coerce({"bind": "trx", "window": 7, "unknown": 1})
+    assert settings.bind == "transceiver" and settings.window == 7
+    with pytest.raises(ValueError, match="bind must be one of"):
+        BindSettings(bind="sideways")
+    with pytest.raises(ValueError, match="window"):
+        BindSettings(window=0)
+
+
+def test_endpoint_factory_plain_and_tls():
+    reactor = MemoryReactorClock()
+    factory = endpoint_factory(reactor)
+    assert isinstance(factory(BindSettings()), HostnameEndpoint)
+    tls = factory(BindSettings(tls=True, host="smsc.example"))
+    assert not isinstance(tls, HostnameEndpoint)  # wrapped: TLS over the TCP endpoint
+
+
+def test_latency_histogram():
+    histogram = LatencyHistogram()
+    for seconds in (0.0005, 0.002, 0.002, 0.2, 20.0):
+        histogram.observe(seconds)
+    buckets = dict(histogram.cumulative())
+    assert buckets["0.001"] == 1 and buckets["0.0025"] == 3 and buckets["0.25"] == 4
+    assert buckets["+Inf"] == 5 == histogram.count
+    assert histogram.quantile(0.5) == 0.0025
+    assert histogram.quantile(1.0) == float("inf")
