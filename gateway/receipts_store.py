@@ -104,7 +104,13 @@ def _find_segment(conn: Connection, receipt_id: str, carrier: str):
             segment_id=row["id"],
         )
 
-    return min(rows, key=rank)
+    best = min(rows, key=rank)
+    if best["key"] != exact and best["status"] in _PART_FINAL:
+        # Only another spelling of the number matched, and that part already
+        # has its final receipt: this is most likely a receipt that beat its
+        # own submit_sm_resp (hex "10" vs decimal 10 == "a"); keep it waiting.
+        return None
+    return best
 
 
 def apply_receipt(conn: Connection, receipt: Receipt, *, carrier: str, now: datetime,
