@@ -58,6 +58,9 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     deliver = parts["deliver"] = DeliverHandler(store, numbers, reactor, profiles=profiles,
                                                 settings=receipt_settings(config))
     monitor.sources["receipts"] = lambda: deliver.stats
+    from gateway.receipt_batch import BatchingDeliverHandler
+
+    batching = parts["deliver_batching"] = BatchingDeliverHandler(deliver, store, reactor)
 
     api = parts["api"] = MessagesApi(store, Accounts.from_config(config.accounts), clock=reactor,
                                      max_body=config.api.max_body_bytes)
@@ -72,7 +75,7 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
         from gateway.mm7.client import make_http_client
 
         http_client = make_http_client(reactor)
-    senders, mm7_root = _carriers(tree, config, reactor, store, monitor, deliver, numbers,
+    senders, mm7_root = _carriers(tree, config, reactor, store, monitor, batching, numbers,
                                   endpoint_factory, http_client, reference_start)
     if mm7_root is not None:
         api.mount("mm7", mm7_root)

@@ -13,8 +13,9 @@ Theory of operation:
   the first candidate carrier that is up; a failed submit moves on to the
   fallback when nothing was accepted yet.  No candidate up -> requeued.
 * Outcomes are buffered and written in one store job per reactor turn
-  (``record_outcomes``), so the store sees a few big transactions, not one
-  per message.
+  (``record_outcomes``, a few executemany statements), queued at once so
+  a receipt that arrives right behind its submit_sm_resp finds the part
+  already recorded (the store's writer is FIFO).
 * ``stopService`` stops claiming, waits (bounded) for submits in flight and
   their outcome write, then returns: the carriers below stop after it.
   Anything still in ``sending`` is resolved at the next start by the
@@ -67,7 +68,7 @@ class Dispatcher(Service):
         self._claiming = False
         self._outcomes: list[dict] = []
         self._flush_call = None
-        self._writing: Deferred | None = None
+        self._writing = 0  # outcome writes queued in the store
         self._loop: LoopingCall | None = None
         self._last_expire = 0.0
         self._idle: list[Deferred] = []
@@ -215,7 +216,7 @@ class Dispatcher(Service):
     # -- recording outcomes -------------------------------------------------
     def _outcome(self, outcome: dict) -> None:
         self._outcomes.append(outcome)
-        if self._flush_call is None and self._writing is None:
+        if self._flush_call is None:
             self._flush_call = self.clock.callLater(0, self._flush)
 
     def _flush(self) -> None:
@@ -224,12 +225,13 @@ class Dispatcher(Service):
         if not batch:
             self._check_idle()
             return
-        self._writing = self.store.write(record_outcomes, batch, self._now(), self.after_sent)
-        self._writing.addCallbacks(self._recorded, self._record_failed, callbackArgs=(batch,),
+        self._writing += 1
+        d = self.store.write(record_outcomes, batch, self._now(), self.after_sent)
+        d.addCallbacks(self._recorded, self._record_failed, callbackArgs=(batch,),
                                    errbackArgs=(batch,))
 
     def _recorded(self, counts, batch) -> None:
-        self._writing = None
+        self._writing -= 1
         self.in_flight -= len(batch)
         self.stats["sent"] += counts["sent"]
         self.stats["failed"] += counts["failed"]
@@ -244,27 +246,25 @@ class Dispatcher(Service):
     def _record_failed(self, failure, batch) -> None:
         # The whole transaction failed: those messages stay in `sending`
         # and are resolved by the mid-send policy at the next start.
-        self._writing = None
+        self._writing -= 1
         self.in_flight -= len(batch)
         log.failure("pipeline: recording {count} outcomes failed", failure, count=len(batch))
         self._after_write()
 
     def _after_write(self) -> None:
-        if self._outcomes:
-            self._flush_call = self.clock.callLater(0, self._flush)
-        else:
+        if not self._outcomes:
             self._check_idle()
         self.wake()
 
     def _when_idle(self) -> Deferred:
-        if self.in_flight == 0 and self._writing is None and not self._outcomes and not self._claiming:
+        if self.in_flight == 0 and not self._writing and not self._outcomes and not self._claiming:
             return succeed(None)
         d: Deferred = Deferred(lambda _: self._idle.remove(d) if d in self._idle else None)
         self._idle.append(d)
         return d
 
     def _check_idle(self) -> None:
-        if self.in_flight == 0 and self._writing is None and not self._claiming:
+        if self.in_flight == 0 and not self._writing and not self._claiming:
             waiting, self._idle = self._idle, []
             for d in waiting:
                 d.callback(None)

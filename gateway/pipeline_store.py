@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterable, Mapping
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
+from gateway.batch_lifecycle import transition_many
 from gateway.correlation import match_keys
 from gateway.store import schema as s
 from gateway.store.messages import transition
@@ -33,60 +34,106 @@ AfterSent = Callable[[Connection, list[Mapping[str, Any]], datetime], Any]
 
 def record_outcomes(conn: Connection, outcomes: Iterable[Mapping[str, Any]], now: datetime,
                     after_sent: AfterSent | None = None) -> dict[str, int]:
-    counts = {"sent": 0, "failed": 0, "requeue": 0, "refused": 0, "error": 0}
-    recorded: list[Mapping[str, Any]] = []
+    """Record a batch: a few executemany statements; on any error, one by one."""
+    outcomes = list(outcomes)
+    savepoint = conn.begin_nested()
+    try:
+        counts, recorded = _record_batch(conn, outcomes, now)
+    except Exception:
+        savepoint.rollback()
+        counts, recorded = _record_each(conn, outcomes, now)
+    else:
+        savepoint.commit()
+    if after_sent is not None and recorded:
+        after_sent(conn, recorded, now)
+    return counts
+
+
+def _counts() -> dict[str, int]:
+    return {"sent": 0, "failed": 0, "requeue": 0, "refused": 0, "error": 0}
+
+
+def _change(outcome: Mapping[str, Any]) -> dict[str, Any]:
+    parts = outcome.get("parts") or ()
+    if outcome["kind"] == "sent":
+        return dict(outcome.get("extra") or {}, sid=outcome["sid"], status=s.SENT,
+                    carrier=outcome["carrier"], num_segments=outcome.get("num_segments", len(parts)) or 1)
+    if outcome["kind"] == "failed":
+        change = {"sid": outcome["sid"], "status": s.FAILED, "error_code": outcome["error_code"],
+                  "error_message": outcome["error_message"]}
+        if outcome.get("carrier"):
+            change["carrier"] = outcome["carrier"]
+        return change
+    raise ValueError(f"unknown outcome kind {outcome['kind']!r}")
+
+
+def _record_batch(conn: Connection, outcomes: list[Mapping[str, Any]], now: datetime):
+    counts = _counts()
+    final = [o for o in outcomes if o["kind"] != "requeue"]
+    for outcome in outcomes:
+        if outcome["kind"] == "requeue":
+            ok = requeue(conn, outcome["sid"], now=now, next_attempt_at=outcome["next_attempt_at"],
+                         detail=outcome.get("detail"))
+            counts["requeue" if ok else "refused"] += 1
+    moved = set(transition_many(conn, [_change(o) for o in final], now=now))
+    with_parts = []
+    for outcome in final:
+        if outcome["sid"] in moved:
+            counts[outcome["kind"]] += 1
+            if outcome.get("parts"):
+                with_parts.append(outcome)
+        else:
+            counts["refused"] += 1
+    return counts, _insert_segments(conn, with_parts, now)
+
+
+def _record_each(conn: Connection, outcomes: list[Mapping[str, Any]], now: datetime):
+    counts, recorded = _counts(), []
     for outcome in outcomes:
         savepoint = conn.begin_nested()
         try:
-            ok = _record(conn, outcome, now, recorded)
+            ok = _record_one(conn, outcome, now, recorded)
         except Exception:
             savepoint.rollback()
             counts["error"] += 1
             continue
         savepoint.commit()
         counts[outcome["kind"] if ok else "refused"] += 1
-    if after_sent is not None and recorded:
-        after_sent(conn, recorded, now)
-    return counts
+    return counts, recorded
 
 
-def _record(conn: Connection, outcome: Mapping[str, Any], now: datetime,
-            recorded: list[Mapping[str, Any]]) -> bool:
-    kind = outcome["kind"]
-    sid = outcome["sid"]
-    if kind == "requeue":
-        return requeue(conn, sid, now=now, next_attempt_at=outcome["next_attempt_at"],
+def _record_one(conn: Connection, outcome: Mapping[str, Any], now: datetime,
+                recorded: list[Mapping[str, Any]]) -> bool:
+    if outcome["kind"] == "requeue":
+        return requeue(conn, outcome["sid"], now=now, next_attempt_at=outcome["next_attempt_at"],
                        detail=outcome.get("detail"))
-    parts = outcome.get("parts") or ()
-    if kind == "sent":
-        ok = transition(conn, sid, s.SENT, now=now, carrier=outcome["carrier"],
-                        num_segments=outcome.get("num_segments", len(parts)) or 1,
-                        **outcome.get("extra", {}))
-    elif kind == "failed":
-        fields = {"carrier": outcome["carrier"]} if outcome.get("carrier") else {}
-        ok = transition(conn, sid, s.FAILED, now=now, error_code=outcome["error_code"],
-                        error_message=outcome["error_message"], **fields)
-    else:
-        raise ValueError(f"unknown outcome kind {kind!r}")
-    if ok and parts:
-        recorded.extend(_insert_segments(conn, outcome, parts, now))
+    change = _change(outcome)
+    sid, status = change.pop("sid"), change.pop("status")
+    ok = transition(conn, sid, status, now=now, **change)
+    if ok and outcome.get("parts"):
+        recorded.extend(_insert_segments(conn, [outcome], now))
     return ok
 
 
-def _insert_segments(conn: Connection, outcome: Mapping[str, Any], parts, now: datetime):
-    sid = outcome["sid"]
-    account = outcome["account_sid"]
-    rows = [{"message_sid": sid, "seqno": seqno, "total": total, "carrier": outcome["carrier"],
-             "bind": bind, "smsc_message_id": message_id, "submitted_at": now}
-            for seqno, total, bind, message_id in parts]
+def _insert_segments(conn: Connection, outcomes: list[Mapping[str, Any]], now: datetime):
+    rows, accounts = [], []
+    for outcome in outcomes:
+        for seqno, total, bind, message_id in outcome["parts"]:
+            rows.append({"message_sid": outcome["sid"], "seqno": seqno, "total": total,
+                         "carrier": outcome["carrier"], "bind": bind, "smsc_message_id": message_id,
+                         "submitted_at": now})
+            accounts.append(outcome["account_sid"])
+    if not rows:
+        return []
     ids = conn.execute(insert(s.segments).returning(s.segments.c.id, sort_by_parameter_order=True),
                        rows).scalars().all()
     keys = [{"key": key, "segment_id": segment_id, "account_sid": account}
-            for segment_id, row in zip(ids, rows)
+            for segment_id, row, account in zip(ids, rows, accounts)
             for key in sorted(match_keys(row["smsc_message_id"] or ""))]
     if keys:
         conn.execute(insert(s.segment_ids), keys)
-    return [dict(row, id=segment_id, account_sid=account) for segment_id, row in zip(ids, rows)]
+    return [dict(row, id=segment_id, account_sid=account)
+            for segment_id, row, account in zip(ids, rows, accounts)]
 
 
 def early_receipts(profiles: Mapping[str, Any] | None = None) -> AfterSent:
@@ -107,6 +154,6 @@ def early_receipts(profiles: Mapping[str, Any] | None = None) -> AfterSent:
         for row in recorded:
             keys |= match_keys(row["smsc_message_id"] or "")
         if keys:
-            receipts_store._apply_waiting(conn, keys, now=now, profiles=profiles)
+            receipts_store.apply_waiting(conn, keys, now=now, profiles=profiles)
 
     return after_sent

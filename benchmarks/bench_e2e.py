@@ -1,0 +1,232 @@
+"""End-to-end benchmark: messages/s per bind, from the store to `delivered`.
+
+    python benchmarks/bench_e2e.py                         # SQLite, 20,000 messages, 1 bind
+    python benchmarks/bench_e2e.py --db postgresql         # PostgreSQL (a fresh schema)
+    python benchmarks/bench_e2e.py --count 50000 --binds 2 --window 200 --json
+
+What is measured: N messages are put in the queue (as the API would, one
+``insert_message`` each, in bulk before the clock starts).  Then the
+daemon's real service tree (store writer with group commit, dispatcher,
+segmentation, SmppCarrier over loopback TCP, deliver handler applying
+receipts through the correlation tables) starts against the SMSC
+simulator, which runs in its own process (``carrier-gateway simulate
+smsc``) and sends a DELIVRD receipt for every submit_sm.  The clock stops
+when every message is `delivered` in the store.  Printed: messages/s in
+total and per bind, time to `sent` for all, and the store's transactions.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+ACCOUNT = "AC" + "0" * 32
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--count", type=int, default=20000, help="messages (default 20000)")
+    p.add_argument("--db", default="sqlite", help='"sqlite", "postgresql" or an SQLAlchemy URL')
+    p.add_argument("--binds", type=int, default=1)
+    p.add_argument("--window", type=int, default=100)
+    p.add_argument("--batch", type=int, default=1000, help="dispatcher claim batch")
+    p.add_argument("--body", default="Your code is 123456", help="message body (one segment by default)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    return p.parse_args(argv)
+
+
+def start_simulator() -> tuple[subprocess.Popen, int]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gateway", "simulate", "smsc", "--port", "0", "--window", "1000"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        for word in line.replace(",", " ").split():
+            if word.startswith("127.0.0.1:") and word.split(":")[1].isdigit():
+                return proc, int(word.split(":")[1])
+        if "port" in line.lower():
+            digits = [w for w in line.replace(":", " ").split() if w.isdigit()]
+            if digits:
+                return proc, int(digits[-1])
+    proc.kill()
+    raise SystemExit("the SMSC simulator did not start")
+
+
+def database_url(kind: str, workdir: str) -> tuple[str, object]:
+    if kind == "sqlite":
+        return f"sqlite:///{workdir}/bench.db", None
+    url = PG_URL if kind == "postgresql" else kind
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+
+    def drop():
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+    scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+    return scoped.render_as_string(hide_password=False), drop
+
+
+def fill_queue(url: str, count: int, body: str) -> None:
+    from sqlalchemy import insert
+
+    from gateway.store import migrate
+    from gateway.store import schema as s
+    from gateway.store.engine import make_engine
+
+    migrate.upgrade(url)
+    engine = make_engine(url, writer=True)
+    now = datetime.now(timezone.utc)
+    rows = [{
+        "sid": "SM" + uuid.uuid4().hex, "account_sid": ACCOUNT, "api": "messages",
+        "direction": "outbound-api", "channel": "sms", "from_": "+15005550006",
+        "to": f"+1555{i:07d}", "body": body, "status": "queued", "num_segments": 1,
+        "num_media": 0, "media_list": [], "date_created": now, "date_updated": now,
+        "next_attempt_at": now, "expires_at": now + timedelta(hours=4), "attempts": 0,
+        "incomplete": False,
+    } for i in range(count)]
+    with engine.begin() as conn:
+        for start in range(0, count, 5000):
+            chunk = rows[start:start + 5000]
+            conn.execute(insert(s.messages), chunk)
+            conn.execute(insert(s.status_events), [
+                {"message_sid": r["sid"], "status": "queued", "created_at": now} for r in chunk])
+    engine.dispose()
+
+
+def config_text(url: str, port: int, args) -> str:
+    return f"""
+[api]
+listen = "127.0.0.1:0"
+[store]
+url = "{url}"
+[pipeline]
+poll_interval = 0.05
+batch_size = {args.batch}
+max_in_flight = {max(args.batch * 2, args.window * args.binds * 4)}
+[[accounts]]
+sid = "{ACCOUNT}"
+auth_token = "bench"
+[[carriers]]
+name = "sim"
+host = "127.0.0.1"
+port = {port}
+system_id = "bench"
+password = "bench"
+binds = {args.binds}
+window = {args.window}
+routes = ["+"]
+registered_delivery = true
+"""
+
+
+def run_gateway(url: str, port: int, args) -> dict:
+    from sqlalchemy import func, select
+    from twisted.internet import defer, reactor, task
+
+    from gateway import config
+    from gateway.service import build
+    from gateway.store import schema as s
+
+    cfg = config.loads(config_text(url, port, args), source="bench")
+    result: dict = {}
+
+    def count(conn):
+        rows = conn.execute(select(s.messages.c.status, func.count()).group_by(s.messages.c.status))
+        return dict(rows.all())
+
+    async def main():
+        tree = build(cfg, reactor, environ={})
+        store = tree.parts["store"]
+        await tree.start()
+        carrier = tree.parts["carriers"]["sim"]
+        while carrier.bound_count < len(carrier.binds):
+            await task.deferLater(reactor, 0.01, lambda: None)
+        started = time.perf_counter()
+        dispatcher = tree.parts["dispatcher"]
+        dispatcher.wake()
+        sent_at = None
+        progress, last_change = None, time.monotonic()
+        while True:
+            await task.deferLater(reactor, 0.1, lambda: None)
+            if sent_at is None and dispatcher.stats["sent"] >= args.count:
+                sent_at = time.perf_counter() - started
+            counts = await store.read(count)
+            if counts.get("delivered", 0) + counts.get("undelivered", 0) + counts.get("failed", 0) >= args.count:
+                break
+            if counts != progress:
+                progress, last_change = counts, time.monotonic()
+            elif time.monotonic() - last_change > 20:
+                print(f"no progress for 20 s: {counts} {dispatcher.stats} "
+                      f"{tree.parts['deliver'].stats}", file=sys.stderr)
+                result["error"] = "stalled"
+                break
+        elapsed = time.perf_counter() - started
+        if "error" in result:
+            await tree.stop()
+            return
+        result.update(
+            messages=args.count, seconds=round(elapsed, 3), statuses=counts,
+            messages_per_s=round(args.count / elapsed), binds=args.binds,
+            messages_per_s_per_bind=round(args.count / elapsed / args.binds),
+            all_sent_after_s=round(sent_at or elapsed, 3),
+            store_transactions=store.stats["transactions"], store_jobs=store.stats["jobs"],
+            receipts=dict(tree.parts["deliver"].stats))
+        await tree.stop()
+
+    def go():
+        d = defer.ensureDeferred(main())
+        d.addErrback(lambda f: (f.printTraceback(), result.setdefault("error", str(f.value))))
+        d.addBoth(lambda _: reactor.stop())
+
+    reactor.callWhenRunning(go)
+    reactor.run()
+    return result
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    workdir = tempfile.mkdtemp(prefix="bench-e2e-")
+    url, drop = database_url(args.db, workdir)
+    sim, port = start_simulator()
+    try:
+        fill_queue(url, args.count, args.body)
+        result = run_gateway(url, port, args)
+    finally:
+        sim.terminate()
+        sim.wait(10)
+        if drop is not None:
+            drop()
+    result["database"] = "sqlite" if url.startswith("sqlite") else "postgresql"
+    if args.json:
+        print(json.dumps(result, sort_keys=True))
+    else:
+        print(f"end to end ({result['database']}): {result.get('messages')} messages, "
+              f"{args.binds} bind(s), window {args.window}")
+        print(f"  {result.get('messages_per_s')} msg/s total, {result.get('messages_per_s_per_bind')} "
+              f"msg/s per bind, store -> delivered (receipts applied)")
+        print(f"  all sent after {result.get('all_sent_after_s')} s, all final after {result.get('seconds')} s")
+        print(f"  statuses {result.get('statuses')}; store: {result.get('store_transactions')} "
+              f"transactions for {result.get('store_jobs')} jobs")
+    return 0 if "error" not in result else 1
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    sys.exit(main())

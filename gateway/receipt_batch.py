@@ -1,0 +1,180 @@
+"""Receipts applied in batches: the receipts path at thousands per second.
+
+:class:`BatchingDeliverHandler` sits in front of the receipts team's
+``DeliverHandler``: every deliver_sm that parses as a receipt is buffered
+for one reactor turn and the batch is applied in ONE store job
+(:func:`apply_receipts`); MO messages and unreadable PDUs go to the
+wrapped handler unchanged.  Each receipt's Deferred fires after the job's
+commit, so deliver_sm_resp still follows the durable write (or a temporary
+error lets the SMSC redeliver).
+
+:func:`apply_receipts` keeps the receipts store's rules and does the common
+case -- a single-part message whose part matches the receipt -- in a few
+executemany statements: one lookup of all match keys, one UPDATE of the
+parts, ``transition_many`` for the messages.  Everything else (multi-part
+messages, no match yet, a part already final, a second receipt for the same
+part in the batch) goes through ``receipts_store.apply_receipt`` one by
+one, after the fast ones, in arrival order.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Mapping
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.engine import Connection
+from twisted.internet.defer import Deferred
+from twisted.logger import Logger
+
+from gateway import correlation, receipts_store
+from gateway.batch_lifecycle import load_rows, transition_many
+from gateway.store import schema as s
+from gateway.store.timeutil import from_timestamp
+from gateway.translator import DEFAULT_PROFILE, ERROR_MESSAGES, translate
+from protocols.smpp.receipt import ReceiptError, parse_pdu
+
+log = Logger()
+_PART_FINAL = frozenset({s.DELIVERED, s.UNDELIVERED, s.FAILED})
+KEY_CHUNK = 900
+
+
+def _candidates(conn: Connection, keys: set[str]) -> dict[str, list]:
+    by_key: dict[str, list] = {}
+    keys = sorted(keys)
+    for start in range(0, len(keys), KEY_CHUNK):
+        rows = conn.execute(
+            select(s.segments, s.segment_ids.c.key)
+            .join(s.segment_ids, s.segment_ids.c.segment_id == s.segments.c.id)
+            .where(s.segment_ids.c.key.in_(keys[start:start + KEY_CHUNK]))).mappings()
+        for row in rows:
+            by_key.setdefault(row["key"], []).append(row)
+    return by_key
+
+
+def _best(rows, receipt_id: str, carrier: str):
+    if not rows:
+        return None
+    exact = correlation.exact_key(receipt_id)
+    best = min(rows, key=lambda r: correlation.rank_key(
+        same_carrier=r["carrier"] == carrier, exact=r["key"] == exact,
+        waiting=r["status"] not in _PART_FINAL, segment_id=r["id"]))
+    if best["key"] != exact and best["status"] in _PART_FINAL:
+        return None
+    return best
+
+
+def apply_receipts(conn: Connection, items: list[tuple[str, str, Any]], *, now: datetime,
+                   profiles: Mapping[str, Any] | None = None) -> list[str]:
+    """Apply (carrier, bind, receipt) items; return "applied" | "waiting" for each."""
+    profiles = profiles or {}
+    keys = [correlation.match_keys(r.message_id or "") for _, _, r in items]
+    by_key = _candidates(conn, set().union(*keys)) if items else {}
+    chosen: dict[int, tuple] = {}
+    used: set[int] = set()
+    for index, ((carrier, _bind, receipt), item_keys) in enumerate(zip(items, keys)):
+        rows = [row for key in item_keys for row in by_key.get(key, ())]
+        segment = _best(rows, receipt.message_id or "", carrier)
+        if (segment is not None and segment["id"] not in used and segment["total"] == 1
+                and segment["status"] not in _PART_FINAL):
+            used.add(segment["id"])
+            chosen[index] = (segment, translate(receipt, profiles.get(carrier, DEFAULT_PROFILE)))
+    messages = load_rows(conn, (segment["message_sid"] for segment, _ in chosen.values()))
+    fast = {i: v for i, v in chosen.items()
+            if (messages.get(v[0]["message_sid"]) or {}).get("num_segments", 2) <= 1}
+    _apply_fast(conn, list(fast.values()), messages, now)
+    results = []
+    for index, (carrier, bind, receipt) in enumerate(items):
+        if index in fast:
+            results.append(receipts_store.APPLIED)
+            continue
+        applied = receipts_store.apply_receipt(conn, receipt, carrier=carrier, now=now,
+                                               profiles=profiles, bind=bind)
+        results.append(applied.state)
+    return results
+
+
+def _apply_fast(conn: Connection, chosen: list[tuple], messages, now: datetime) -> None:
+    if not chosen:
+        return
+    parts, changes, notes = [], [], []
+    for segment, outcome in chosen:
+        values = {"b_id": segment["id"], "receipt_at": now, "stat": outcome.stat, "err": outcome.err,
+                  "status": segment["status"], "error_code": segment["error_code"]}
+        if outcome.final:
+            values.update(status=outcome.status, error_code=outcome.error_code)
+            changes.append({"sid": segment["message_sid"], "status": outcome.status,
+                            "error_code": outcome.error_code,
+                            "error_message": ERROR_MESSAGES.get(outcome.error_code) if outcome.error_code else None,
+                            "carrier_stat": outcome.stat, "carrier_err": outcome.err})
+        elif messages[segment["message_sid"]]["status"] not in s.FINAL_STATUSES:
+            notes.append({"b_sid": segment["message_sid"], "carrier_stat": outcome.stat,
+                          "carrier_err": outcome.err})
+        parts.append(values)
+    seg = s.segments
+    conn.execute(update(seg).where(seg.c.id == bindparam("b_id")).values(
+        receipt_at=bindparam("receipt_at"), stat=bindparam("stat"), err=bindparam("err"),
+        status=bindparam("status"), error_code=bindparam("error_code")), parts)
+    if notes:
+        m = s.messages
+        conn.execute(update(m).where(m.c.sid == bindparam("b_sid")).values(
+            carrier_stat=bindparam("carrier_stat"), carrier_err=bindparam("carrier_err")), notes)
+    transition_many(conn, changes, now=now, rows=messages)
+
+
+class BatchingDeliverHandler:
+    def __init__(self, handler: Any, store: Any, clock: Any, *, max_batch: int = 5000):
+        self.handler = handler  # the receipts team's DeliverHandler (MO, sweeps, stats)
+        self.store = store
+        self.clock = clock
+        self.max_batch = max_batch
+        self._buffer: list[tuple[str, str, Any, Deferred]] = []
+        self._call = None
+
+    @property
+    def stats(self) -> dict:
+        return self.handler.stats
+
+    def __call__(self, carrier: str, bind: str, pdu: Any) -> Deferred | None:
+        try:
+            receipt = parse_pdu(pdu)
+        except (ReceiptError, Exception):
+            return self.handler(carrier, bind, pdu)  # it logs and counts the unreadable
+        if receipt is None:
+            return self.handler(carrier, bind, pdu)
+        self.handler.stats["receipts"] += 1
+        d: Deferred = Deferred()
+        self._buffer.append((carrier, bind, receipt, d))
+        if len(self._buffer) >= self.max_batch:
+            self._flush()
+        elif self._call is None:
+            self._call = self.clock.callLater(0, self._flush)
+        return d
+
+    def _flush(self) -> None:
+        if self._call is not None and self._call.active():
+            self._call.cancel()
+        self._call = None
+        batch, self._buffer = self._buffer, []
+        if not batch:
+            return
+        items = [(carrier, bind, receipt) for carrier, bind, receipt, _ in batch]
+        d = self.store.write(apply_receipts, items, now=from_timestamp(self.clock.seconds()),
+                             profiles=self.handler.profiles)
+        d.addCallbacks(self._applied, self._failed, callbackArgs=(batch,), errbackArgs=(batch,))
+
+    def _applied(self, states: list[str], batch) -> None:
+        stats = self.handler.stats
+        for state, (carrier, _bind, receipt, d) in zip(states, batch):
+            if state == receipts_store.APPLIED:
+                stats["receipts_applied"] += 1
+            else:
+                stats["receipts_waiting"] += 1
+                log.info("receipt {message_id} from {carrier} matches no part yet; kept",
+                         message_id=receipt.message_id, carrier=carrier)
+            d.callback(None)
+
+    def _failed(self, failure, batch) -> None:
+        log.failure("receipts: applying {count} receipts failed; the SMSC will redeliver", failure,
+                    count=len(batch))
+        for *_rest, d in batch:
+            d.errback(failure)
