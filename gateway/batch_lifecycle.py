@@ -26,12 +26,17 @@ CHUNK = 500  # rows per IN (...) query
 _SENT_LIKE = (s.SENT, s.DELIVERED, s.UNDELIVERED)
 
 
-def load_rows(conn: Connection, sids: Iterable[str]) -> dict[str, Mapping[str, Any]]:
+# What a transition needs to decide; the full row only when a callback is due.
+_BRIEF = ("sid", "status", "date_sent", "status_callback", "api", "direction", "num_segments")
+
+
+def load_rows(conn: Connection, sids: Iterable[str], *, brief: bool = False) -> dict[str, Mapping[str, Any]]:
     sids = list(dict.fromkeys(sids))
     out: dict[str, Mapping[str, Any]] = {}
+    columns = [s.messages.c[name] for name in _BRIEF] if brief else [s.messages]
     for start in range(0, len(sids), CHUNK):
         chunk = sids[start:start + CHUNK]
-        for row in conn.execute(select(s.messages).where(s.messages.c.sid.in_(chunk))).mappings():
+        for row in conn.execute(select(*columns).where(s.messages.c.sid.in_(chunk))).mappings():
             out[row["sid"]] = row
     return out
 
@@ -43,7 +48,7 @@ def transition_many(conn: Connection, changes: list[Mapping[str, Any]], *, now: 
     if not changes:
         return []
     now = utc(now)
-    rows = dict(rows) if rows is not None else load_rows(conn, (c["sid"] for c in changes))
+    rows = dict(rows) if rows is not None else load_rows(conn, (c["sid"] for c in changes), brief=True)
     shapes: dict[tuple[str, ...], list[dict]] = {}
     events, callbacks, moved = [], [], []
     for change in changes:
@@ -66,7 +71,7 @@ def transition_many(conn: Connection, changes: list[Mapping[str, Any]], *, now: 
                        "error_code": values.get("error_code"), "detail": values.get("error_message"),
                        "created_at": now})
         if wants_callback(new_row, change["status"]):
-            callbacks.append(_callback_row(new_row, now))
+            callbacks.append((change["sid"], values))
     m = s.messages
     for shape, params in shapes.items():
         stmt = (update(m).where(m.c.sid == bindparam("b_sid"), m.c.status == bindparam("b_old"))
@@ -75,7 +80,8 @@ def transition_many(conn: Connection, changes: list[Mapping[str, Any]], *, now: 
     if events:
         conn.execute(insert(s.status_events), events)
     if callbacks:
-        conn.execute(insert(s.callback_outbox), callbacks)
+        full = load_rows(conn, (sid for sid, _ in callbacks))  # after the UPDATEs: current rows
+        conn.execute(insert(s.callback_outbox), [_callback_row(full[sid], now) for sid, _ in callbacks])
     return moved
 
 

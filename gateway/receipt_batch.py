@@ -78,7 +78,7 @@ def apply_receipts(conn: Connection, items: list[tuple[str, str, Any]], *, now: 
                 and segment["status"] not in _PART_FINAL):
             used.add(segment["id"])
             chosen[index] = (segment, translate(receipt, profiles.get(carrier, DEFAULT_PROFILE)))
-    messages = load_rows(conn, (segment["message_sid"] for segment, _ in chosen.values()))
+    messages = load_rows(conn, (segment["message_sid"] for segment, _ in chosen.values()), brief=True)
     fast = {i: v for i, v in chosen.items()
             if (messages.get(v[0]["message_sid"]) or {}).get("num_segments", 2) <= 1}
     _apply_fast(conn, list(fast.values()), messages, now)
