@@ -69,7 +69,8 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     # The API listens before the carriers bind: messages queue while binds come up.
     endpoint_type = TCP6ServerEndpoint if ":" in config.api.host else TCP4ServerEndpoint
     parts["listen"] = ListenService(
-        endpoint_type(reactor, config.api.port, interface=config.api.host), Site(api.resource()))
+        endpoint_type(reactor, config.api.port, interface=config.api.host), Site(api.resource()),
+        on_listening=lambda port: _listening(parts, config, port))
     parts["listen"].setServiceParent(tree)
     if http_client is None:
         from gateway.mm7.client import make_http_client
@@ -97,6 +98,14 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     HookService("receipt-sweeps", deliver.start, deliver.stop).setServiceParent(tree)
     notifier = parts["notifier"] = Notifier(environ)
     WatchdogService(notifier, reactor).setServiceParent(tree)
+
+
+def _listening(parts: dict, config: Config, port: int) -> None:
+    """With port 0 (tests, labs) the URLs we hand out need the real port."""
+    hooks = parts.get("mm7_hooks")
+    if hooks is not None and not config.api.public_url:
+        host = f"[{config.api.host}]" if ":" in config.api.host else config.api.host
+        hooks.base_url = f"http://{host}:{port}"
 
 
 def _carriers(tree, config, reactor, store, monitor, deliver, numbers, endpoint_factory,

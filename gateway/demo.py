@@ -95,9 +95,17 @@ def picture() -> bytes:
 
 
 def picture_resource():
-    from twisted.web.static import Data
+    from twisted.web.resource import Resource
 
-    return Data(picture(), "image/png")
+    class Picture(Resource):
+        isLeaf = True
+        body = picture()
+
+        def render_GET(self, request):
+            request.setHeader(b"content-type", b"image/png")
+            return self.body
+
+    return Picture()
 
 
 def banner(cfg: c.Config, base: str, smsc_port: int, mmsc: str | None) -> str:

@@ -47,9 +47,10 @@ class ListenService(Service):
 
     name = "api"
 
-    def __init__(self, endpoint, factory):
+    def __init__(self, endpoint, factory, on_listening: Callable[[int], Any] | None = None):
         self.endpoint = endpoint
         self.factory = factory
+        self.on_listening = on_listening
         self.listening = None
 
     @property
@@ -61,6 +62,8 @@ class ListenService(Service):
 
         def bound(port):
             self.listening = port
+            if self.on_listening is not None:
+                self.on_listening(self.port)
             return port
 
         return self.endpoint.listen(self.factory).addCallback(bound)
