@@ -159,6 +159,7 @@ def run_gateway(url: str, port: int, args) -> dict:
         while carrier.bound_count < len(carrier.binds):
             await task.deferLater(reactor, 0.01, lambda: None)
         started = time.perf_counter()
+        cpu_started = time.process_time()
         dispatcher = tree.parts["dispatcher"]
         dispatcher.wake()
         sent_at = None
@@ -178,6 +179,7 @@ def run_gateway(url: str, port: int, args) -> dict:
                 result["error"] = "stalled"
                 break
         elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
         if "error" in result:
             await tree.stop()
             return
@@ -186,6 +188,8 @@ def run_gateway(url: str, port: int, args) -> dict:
             messages_per_s=round(args.count / elapsed), binds=args.binds,
             messages_per_s_per_bind=round(args.count / elapsed / args.binds),
             all_sent_after_s=round(sent_at or elapsed, 3),
+            cpu_seconds=round(cpu, 3), cpu_us_per_message=round(cpu / args.count * 1e6),
+            load_average=round(os.getloadavg()[0], 2),
             store_transactions=store.stats["transactions"], store_jobs=store.stats["jobs"],
             receipts=dict(tree.parts["deliver"].stats))
         await tree.stop()
@@ -222,6 +226,8 @@ def main(argv=None) -> int:
         print(f"  {result.get('messages_per_s')} msg/s total, {result.get('messages_per_s_per_bind')} "
               f"msg/s per bind, store -> delivered (receipts applied)")
         print(f"  all sent after {result.get('all_sent_after_s')} s, all final after {result.get('seconds')} s")
+        print(f"  gateway CPU {result.get('cpu_seconds')} s = {result.get('cpu_us_per_message')} us per message "
+              f"(all threads; load average {result.get('load_average')} on {os.cpu_count()} cores)")
         print(f"  statuses {result.get('statuses')}; store: {result.get('store_transactions')} "
               f"transactions for {result.get('store_jobs')} jobs")
     return 0 if "error" not in result else 1
