@@ -142,8 +142,11 @@ class GatewayService(MultiService):
             elif _connection_settings(old[name]) != _connection_settings(new[name]):
                 warnings.append(f"carrier {name!r} connection settings changed: needs a restart")
         self.parts["api"].set_accounts(Accounts.from_config(config.accounts))
+        numbers = number_directory(config.numbers)
         if "deliver" in self.parts:
-            self.parts["deliver"].numbers = number_directory(config.numbers)
+            self.parts["deliver"].numbers = numbers
+        if "mm7_hooks" in self.parts:
+            self.parts["mm7_hooks"].numbers = numbers
         self.parts["dispatcher"].set_router(Router(config.carriers))
         self.config = config
         return warnings
