@@ -1,0 +1,54 @@
+"""The service tree: built from config in start order; reload swaps accounts,
+numbers and routes in place and reports what needs a restart."""
+from __future__ import annotations
+
+from twisted.internet.testing import MemoryReactorClock
+
+from gateway import config
+from gateway.service import build
+
+BASE = """
+[store]
+url = "sqlite:///{db}"
+[[accounts]]
+sid = "AC1"
+auth_token = "one"
+[[numbers]]
+number = "+15005550006"
+account = "AC1"
+[[carriers]]
+name = "a"
+host = "127.0.0.1"
+port = 9
+system_id = "s"
+routes = ["+1"]
+window = 10
+[[carriers]]
+name = "b"
+host = "127.0.0.1"
+port = 9
+system_id = "s"
+routes = ["+44"]
+"""
+
+
+def test_children_in_start_order(tmp_path):
+    tree = build(config.loads(BASE.format(db=tmp_path / "x.db")), MemoryReactorClock(), environ={})
+    names = [child.name for child in tree]
+    assert names[:3] == ["store", "monitor", "api"]
+    assert names.index("carrier:a") < names.index("pipeline") < names.index("callbacks")
+    assert names[-1] == "sd-watchdog"
+
+
+def test_reload_swaps_routes_accounts_numbers_and_warns(tmp_path):
+    tree = build(config.loads(BASE.format(db=tmp_path / "x.db")), MemoryReactorClock(), environ={})
+    dispatcher, api, deliver = tree.parts["dispatcher"], tree.parts["api"], tree.parts["deliver"]
+    assert dispatcher.router.primary("sms", "+447700900123") == "b"
+    new = BASE.format(db=tmp_path / "x.db").replace('routes = ["+44"]', 'routes = ["+44", "+1212"]')
+    new = new.replace("window = 10", "window = 20").replace('number = "+15005550006"', 'number = "+15005550007"')
+    new += '[[accounts]]\nsid = "AC2"\nauth_token = "two"\n'
+    warnings = tree.reload(config.loads(new))
+    assert warnings == ["carrier 'a' connection settings changed: needs a restart"]
+    assert dispatcher.router.primary("sms", "+12125551234") == "b"
+    assert api.accounts.check("AC2", "two") and api.accounts.check("AC1", "one")
+    assert deliver.numbers("+15005550007") is not None and deliver.numbers("+15005550006") is None
