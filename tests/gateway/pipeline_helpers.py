@@ -2,9 +2,12 @@
 the global reactor (its writer thread reports there), services on a Clock."""
 from __future__ import annotations
 
+import contextlib
+import os
 import uuid
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from twisted.internet import defer, reactor
 
 from gateway.smpp.errors import NotSent as CarrierNotSent
@@ -27,8 +30,44 @@ def message_row(**overrides) -> dict:
     return row
 
 
+PG_URL = os.environ.get("GATEWAY_TEST_DATABASE_URL")
+BACKENDS = [
+    "sqlite",
+    pytest.param("postgresql", marks=pytest.mark.skipif(
+        not PG_URL, reason="GATEWAY_TEST_DATABASE_URL is not set: PostgreSQL pipeline tests skipped")),
+]
+
+
+@contextlib.contextmanager
+def database(backend: str, tmp_path):
+    """A SQLite file, or a fresh PostgreSQL schema (migrated), as a URL."""
+    if backend == "sqlite":
+        yield str(tmp_path / "gw.db")
+        return
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from gateway.store import migrate
+
+    schema = f"gw_pipe_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    url = url.render_as_string(hide_password=False)
+    try:
+        migrate.upgrade(url)
+        yield url
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
 async def open_store(path) -> Store:
-    store = Store(f"sqlite:///{path}", reactor)
+    """A started store on a SQLite file path or a database URL."""
+    url = str(path) if "://" in str(path) else f"sqlite:///{path}"
+    store = Store(url, reactor)
     await store.start()
     return store
 

@@ -18,7 +18,7 @@ from gateway.store import schema as s
 from gateway.store.messages import get_message_row, insert_message
 from gateway.submit import References
 
-from .pipeline_helpers import T0, ScriptedCarrier, message_row, open_store, settle
+from .pipeline_helpers import BACKENDS, T0, ScriptedCarrier, database, message_row, open_store, settle
 
 CONF = """
 [[carriers]]
@@ -72,11 +72,12 @@ class Rig:
         await settle(self.store, self.clock)
 
 
-@pytest.fixture
-def store(tmp_path):
-    st = pytest_twisted.blockon(defer.ensureDeferred(open_store(tmp_path / "gw.db")))
-    yield st
-    pytest_twisted.blockon(st.stop())
+@pytest.fixture(params=BACKENDS)
+def store(request, tmp_path):
+    with database(request.param, tmp_path) as url:
+        st = pytest_twisted.blockon(defer.ensureDeferred(open_store(url)))
+        yield st
+        pytest_twisted.blockon(st.stop())
 
 
 @pytest_twisted.ensureDeferred
