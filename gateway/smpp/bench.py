@@ -69,7 +69,7 @@ class _BenchBind(EsmeListener):
 
     def wake_in(self, delay: float) -> None:
         if self._wake is None or not self._wake.active():
-            self._wake = self.runner.clock.callLater(delay, self._woken)
+            self._wake = self.runner.clock.callLater(max(delay, 0.0005), self._woken)
 
     def _woken(self) -> None:
         self._wake = None

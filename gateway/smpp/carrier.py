@@ -39,6 +39,8 @@ log = Logger()
 
 DeliverHandler = Callable[[str, str, Any], Any]
 ESME_RINVBNDSTS = CommandStatus.ESME_RINVBNDSTS
+STALL_RETRY = 0.1  # seconds before trying a bind that refused a request again
+MIN_WAKE = 0.001
 
 
 class _Job:
@@ -124,11 +126,12 @@ class SmppCarrier(MultiService):
         self._dispatching = True
         touched = set()
         wait = None
+        stalled = False
         try:
             now = self.clock.seconds()
             senders = self._senders
             count = len(senders)
-            while queue:
+            while queue and not stalled:
                 for _ in range(count):
                     bind = senders[self._next]
                     self._next = (self._next + 1) % count
@@ -143,9 +146,8 @@ class SmppCarrier(MultiService):
                     try:
                         bind.protocol.request(job.pdu, self._answered, job)
                     except LocalProtocolError as e:
-                        if not self._unsendable(job, e):
-                            break
-                        continue
+                        stalled = not self._unsendable(job, e)
+                        break
                     bind.stats.submits += 1
                     touched.add(bind.protocol)
                     break
@@ -155,19 +157,25 @@ class SmppCarrier(MultiService):
             self._dispatching = False
             for protocol in touched:
                 protocol.flush()
+        if stalled:
+            wait = STALL_RETRY if wait is None else min(wait, STALL_RETRY)
         if queue and wait is not None:
             self._wake_in(wait)
 
     def _unsendable(self, job: _Job, error: LocalProtocolError) -> bool:
         """The session refused the request: True when it was the request's fault."""
         if isinstance(error, WindowFull) or error.status == ESME_RINVBNDSTS:
-            self._queue.appendleft(job)  # the bind's fault: another round
+            log.warn("bind {bind} refused a request: {error}", bind=job.bind.name, error=str(error))
+            self._queue.appendleft(job)  # the bind's fault: try again later
             return False
         job.deferred.errback(errors.SubmitFailed(
             errors.ERROR_UNKNOWN, None, f"invalid submit_sm: {error.message}"))
         return True
 
     def _wake_in(self, delay: float) -> None:
+        # Never less than a millisecond: a wait below the clock's float
+        # resolution would come due at once, forever.
+        delay = max(delay, MIN_WAKE)
         call = self._wake
         if call is not None and call.active():
             if call.getTime() <= self.clock.seconds() + delay:

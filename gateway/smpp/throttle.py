@@ -17,6 +17,11 @@ Nothing here reads a clock: callers pass ``now``.
 from __future__ import annotations
 
 
+# A token refilled over exactly the wait ``delay`` asked for may come out a
+# hair under 1.0 in floating point; counting it whole avoids a wait of 1e-18 s.
+_ONE = 1.0 - 1e-9
+
+
 class TokenBucket:
     __slots__ = ("rate", "burst", "_tokens", "_stamp")
 
@@ -45,8 +50,8 @@ class TokenBucket:
     def delay(self, now: float) -> float:
         """Take one token (return 0.0) or say how many seconds until one exists."""
         self._refill(now)
-        if self._tokens >= 1.0:
-            self._tokens -= 1.0
+        if self._tokens >= _ONE:
+            self._tokens = max(0.0, self._tokens - 1.0)
             return 0.0
         return (1.0 - self._tokens) / self.rate
 

@@ -283,3 +283,38 @@ def test_a_submit_that_cannot_be_encoded_fails_alone():
     assert bad[0].value.error_code == 30008 and "255" in bad[0].value.message
     assert isinstance(good[0], SubmitSmResp)
     rig.stop()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_submit_resolves_exactly_once_against_a_flaky_smsc(seed: int):
+    """Errors, silence, throttling, queue-full and dropped connections, mixed:
+    each submit ends once, as accepted or as a SubmitFailed, none lost."""
+    config = SimConfig(error_ratio=0.05, no_response_ratio=0.03, queue_full_ratio=0.05,
+                       drop_on_submit=0.01, throttle_tps=200.0, seed=seed,
+                       outcomes={"DELIVRD": 8, "UNDELIV": 1, "EXPIRED": 1})
+    rig = Rig(config, window=10, binds=2, response_timeout=2.0, retries=2,
+              qfull_retries=2, qfull_backoff=0.5, reconnect_initial=0.5, reconnect_max=2.0)
+    results = [outcome(rig.carrier.submit(submit_sm(registered_delivery=1))) for _ in range(300)]
+    rig.net.advance(120, step=0.05)
+    assert all(len(r) == 1 for r in results), [len(r) for r in results if len(r) != 1][:5]
+    accepted = [r[0] for r in results if isinstance(r[0], SubmitSmResp)]
+    failed = [r[0].value for r in results if not isinstance(r[0], SubmitSmResp)]
+    assert all(isinstance(f, SubmitFailed) for f in failed)
+    assert {f.error_code for f in failed} <= {30001, 30008, 30090}
+    assert len(accepted) > 200 and rig.carrier.queued == 0
+    assert len({a.message_id for a in accepted}) == len(accepted)
+    rig.stop()
+
+
+def test_receipt_before_response_reaches_the_handler_first():
+    rig = Rig(behaviour("receipt-before-response").config())
+    order: list = []
+    rig.delivered = order
+    result = outcome(rig.carrier.submit(submit_sm(registered_delivery=1)))
+    result_box = result
+    rig.net.flush()
+    assert len(order) == 1 and result_box == []
+    rig.net.advance(0.05)
+    assert isinstance(result_box[0], SubmitSmResp)
+    assert order[0][2].tlv(0x001E) == result_box[0].message_id
+    rig.stop()

@@ -69,3 +69,16 @@ def test_repeated_throttling_grows_the_pause():
     first = rate.throttled(0.0)
     second = rate.throttled(first + 0.001)
     assert second > first
+
+
+def test_waiting_exactly_the_delay_is_enough():
+    # float rounding must not leave the token a hair short (a zero-length wait loop)
+    for rate in (3.0, 7.0, 30.0, 123.0, 999.0):
+        bucket = TokenBucket(rate, burst=1, now=1000.1)
+        now = 1000.1
+        bucket.delay(now)
+        for _ in range(200):
+            wait = bucket.delay(now)
+            assert wait > 0
+            now += wait
+            assert bucket.delay(now) == 0.0
