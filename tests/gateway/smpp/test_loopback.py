@@ -162,9 +162,12 @@ def test_tls_verifies_the_smsc_certificate(tmp_path: Any):
         response = yield within(good.submit(SubmitSm(destination_addr="1", short_message=b"tls")))
         assert response.command_status == 0
         assert good.binds[0].protocol.transport.getTcpNoDelay()  # through the TLS layer
-        yield task.deferLater(reactor, 0.5, lambda: None)
-        assert not bad.is_up and sim.binds == 1
+        for _ in range(100):  # until the bad one has tried (and failed) at least once
+            if bad.binds[0].stats.bind_failures:
+                break
+            yield task.deferLater(reactor, 0.05, lambda: None)
         assert bad.binds[0].stats.bind_failures >= 1
+        assert not bad.is_up and sim.binds == 1
     finally:
         yield gatherResults([good.stopService(), bad.stopService()])
         sim.stop()
