@@ -87,6 +87,8 @@ class Dispatcher(Service):
         if sids:
             log.info("pipeline: {count} messages caught mid-send resolved ({policy})",
                      count=len(sids), policy=self.config.mid_send_policy)
+        if not self.running:  # stopped before the recovery write came back
+            return
         self._loop = LoopingCall(self._tick)
         self._loop.clock = self.clock
         self._loop.start(self.config.poll_interval, now=True)
