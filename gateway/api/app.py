@@ -10,6 +10,7 @@ goes out; ``notify_new_message(row)`` is then called so a dispatcher can wake.
 """
 from __future__ import annotations
 
+import binascii
 import json
 from typing import Any, Callable
 
@@ -111,8 +112,7 @@ class MessagesApi:
         return self._error(request, ApiError(405, 20405, "Method not allowed on this resource"))
 
     def _authorize(self, request, account: str) -> None:
-        user = request.getUser().decode("utf-8", "replace")
-        token = request.getPassword().decode("utf-8", "replace")
+        user, token = basic_credentials(request.getHeader(b"authorization"))
         if not user or not self.accounts.check(user, token):
             raise UNAUTHORIZED
         if user != account:
@@ -165,3 +165,15 @@ def _sized(request, body: bytes) -> bytes:
     # An explicit length: no chunked encoding for answers rendered later.
     request.setHeader(b"content-length", b"%d" % len(body))
     return body
+
+
+def basic_credentials(header: bytes | None) -> tuple[str, str]:
+    """(user, password) from an HTTP Basic Authorization header, or ("", "")."""
+    if not header or header[:6].lower() != b"basic ":
+        return "", ""
+    try:
+        decoded = binascii.a2b_base64(header[6:].strip()).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return "", ""
+    user, _, password = decoded.partition(":")
+    return user, password

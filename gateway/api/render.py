@@ -25,10 +25,12 @@ def show_address(row: Mapping[str, Any], value: str, api: str) -> str:
 def message_resource(row: Mapping[str, Any], api: str) -> dict:
     """The resource as the ``api`` ("messages" | "sms") endpoint shows it."""
     sid = row["sid"]
+    created = rfc2822(row["date_created"])
     return {
         "sid": sid,
-        "date_created": rfc2822(row["date_created"]),
-        "date_updated": rfc2822(row["date_updated"]),
+        "date_created": created,
+        "date_updated": (created if row["date_updated"] == row["date_created"]
+                         else rfc2822(row["date_updated"])),
         "date_sent": rfc2822(row["date_sent"]),
         "account_sid": row["account_sid"],
         "from": show_address(row, row["from_"], api),

@@ -110,3 +110,11 @@ async def test_mounted_resource_is_served(server):
     server.api.mount("health", Health())
     response = await server.client.get(server.base + "/health")
     assert response.code == 200 and await response.content() == b"ok"
+
+
+def test_basic_credentials_parsing():
+    from gateway.api.app import basic_credentials
+    assert basic_credentials(b"Basic QUMxOnM6ZWNyZXQ=") == ("AC1", "s:ecret")  # AC1:s:ecret
+    assert basic_credentials(b"basic QUMxOg==") == ("AC1", "")
+    for bad in (None, b"", b"Bearer abc", b"Basic !!!", b"Basic //4=", b"Basic"):
+        assert basic_credentials(bad) == ("", "")
