@@ -125,8 +125,17 @@ def _insert_segments(conn: Connection, outcomes: list[Mapping[str, Any]], now: d
             accounts.append(outcome["account_sid"])
     if not rows:
         return []
-    ids = conn.execute(insert(s.segments).returning(s.segments.c.id, sort_by_parameter_order=True),
-                       rows).scalars().all()
+    # executemany, then one SELECT for the ids: an INSERT ... RETURNING with
+    # the rows' order kept runs row by row on SQLite.
+    conn.execute(insert(s.segments), rows)
+    found: dict[tuple[str, int], int] = {}
+    sids = list(dict.fromkeys(row["message_sid"] for row in rows))
+    for start in range(0, len(sids), 500):
+        for segment_id, sid, seqno in conn.execute(
+                select(s.segments.c.id, s.segments.c.message_sid, s.segments.c.seqno)
+                .where(s.segments.c.message_sid.in_(sids[start:start + 500]))):
+            found[(sid, seqno)] = max(segment_id, found.get((sid, seqno), 0))  # the newest
+    ids = [found[(row["message_sid"], row["seqno"])] for row in rows]
     keys = [{"key": key, "segment_id": segment_id, "account_sid": account}
             for segment_id, row, account in zip(ids, rows, accounts)
             for key in sorted(match_keys(row["smsc_message_id"] or ""))]
