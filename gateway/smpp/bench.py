@@ -14,6 +14,7 @@ receipt or none came for ``receipt_timeout`` seconds.
 from __future__ import annotations
 
 import re
+import time
 from array import array
 from collections import Counter
 from dataclasses import dataclass
@@ -107,6 +108,8 @@ class BenchRunner:
         self._finished: Deferred = Deferred()
         self._receipt_call: Any = None
         self._started = 0.0
+        self._cpu_started = 0.0
+        self._cpu_used = 0.0
         self._submits_done = False
 
     # ---- connecting ----------------------------------------------------------------
@@ -141,6 +144,7 @@ class BenchRunner:
 
     def _start(self, bound: list) -> None:
         self._started = self.clock.seconds()
+        self._cpu_started = time.process_time()
         for bench, protocol in bound:
             if bench.quota > 0:
                 bench.protocol = protocol
@@ -290,6 +294,7 @@ class BenchRunner:
         if self._receipt_call is not None and self._receipt_call.active():
             self._receipt_call.cancel()
         self._receipt_call = None
+        self._cpu_used = time.process_time() - self._cpu_started
         result = self.result()
         closing = [p.drain_and_unbind(2.0) for p in self.protocols if not p.closed]
         DeferredList(closing).addBoth(lambda _: self._finished.callback(result))
@@ -312,6 +317,9 @@ class BenchRunner:
             "receipts_per_s": (round(self.receipts_received / receipts_elapsed, 1)
                                if receipts_elapsed > 0 else 0.0),
             "elapsed_s": round(elapsed, 3),
+            # CPU this process spent per submit_sm (with its receipt, if any):
+            # unlike the rate, it does not move with the machine's load.
+            "cpu_us_per_submit": round(self._cpu_used / sent * 1e6, 2) if sent else None,
             "window": self.settings.window,
             "binds": [{"name": b.name, "sent": b.sent, "submit_sm_per_s": round(b.rate, 1)}
                       for b in self.senders],
