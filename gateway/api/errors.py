@@ -10,6 +10,7 @@ Codes (README "Messages API errors"):
 21100 400 malformed request or parameter        21623 400 more than 8 media
 21603 400 From required                         21609 400 invalid status callback
 21604 400 To required                           21624 400 invalid ValidityPeriod
+20415 415 multipart/form-data body              20500 500 internal error (retry)
 """
 from __future__ import annotations
 
