@@ -54,6 +54,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add("--id-start", type=int, help="first message id number (e.g. 18446744073709551616)")
     add("--receipt-delay", type=float, help="seconds from submit_sm_resp to receipt")
     add("--receipt-jitter", type=float, help="plus a random 0..JITTER seconds")
+    add("--receipts-any-bind", action="store_true", default=None,
+        help="send receipts to any receiver bind of the account, not the submitting one")
     add("--outcomes", help='receipt outcome weights, e.g. "DELIVRD=90,UNDELIV=5,EXPIRED=3,REJECTD=2"')
     add("--error-ratio", type=_ratio, help="ratio of submit_sm answered with --error-status")
     add("--error-status", type=_status, help="status of injected errors (0x08, ESME_RSUBMITFAIL, ...)")
@@ -74,7 +76,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add("--stats-every", type=float, default=0.0, help="print counters as JSON every SECONDS")
 
 
-_PASSTHROUGH = ("id_format", "id_start", "receipt_delay", "receipt_jitter", "error_ratio",
+_PASSTHROUGH = ("id_format", "id_start", "receipt_delay", "receipt_jitter", "receipts_any_bind",
+                "error_ratio",
                 "error_status", "throttle_tps", "queue_full_ratio", "response_delay",
                 "no_response_ratio", "drop_on_submit", "window", "mo_every", "mo_text",
                 "mo_source", "mo_destination", "seed")

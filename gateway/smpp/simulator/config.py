@@ -43,6 +43,8 @@ class SimConfig:
     outcomes: Mapping[str, float] = field(
         default_factory=lambda: MappingProxyType({"DELIVRD": 1.0}))
     receipt_before_response: bool = False
+    receipts_any_bind: bool = False     # receipts to any receiver bind of the system_id,
+                                        # not the transceiver the submit came on
     # Error injection on submit_sm (applies in this order).
     drop_on_submit: float = 0.0         # ratio of submits that close the connection
     unbind_on_submit: float = 0.0       # ratio of submits answered with an unbind

@@ -250,7 +250,8 @@ class SmscSimulator(Factory):
         self.receipts_sent += 1
         if delay > 0:
             self.later(delay, self._route, system_id, entry)
-        elif protocol.kind == "transceiver" and not protocol.closed:
+        elif (protocol.kind == "transceiver" and not protocol.closed
+              and not config.receipts_any_bind):
             protocol.send_deliver(entry)
         else:
             self._route(system_id, entry)

@@ -204,3 +204,26 @@ def test_cli_rejects_bad_values(capsys: Any):
     args = parser.parse_args(["--behaviour", "nope"])
     assert simcli.run(args) == 2
     assert "unknown SMSC behaviour" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("any_bind", [False, True])
+def test_receipts_go_to_the_submitting_transceiver_or_any_bind(any_bind: bool):
+    from gateway.smpp.carrier import SmppCarrier
+
+    rig = Rig(SimConfig(receipts_any_bind=any_bind))
+    other: list = []
+    receiver = SmppCarrier("acme-rx", rig.net.settings(bind="receiver"), rig.net.reactor,
+                           rig.net.endpoint_factory,
+                           deliver_handler=lambda c, b, pdu: other.append(pdu))
+    receiver.startService()
+    rig.net.flush()
+    for _ in range(8):
+        rig.carrier.submit(submit_sm(registered_delivery=1))
+    rig.net.flush()
+    assert len(rig.delivered) + len(other) == 8
+    if any_bind:
+        assert len(rig.delivered) == len(other) == 4
+    else:
+        assert other == []
+    receiver.stopService()
+    rig.stop()
