@@ -68,6 +68,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add("--window", type=int, help="deliver_sm in flight per bind (default 1000)")
     add("--mo-every", type=float, help="send an MO deliver_sm every SECONDS to receiver binds")
     add("--mo-text", help="text of those MO messages (long text: concatenated parts)")
+    add("--mo-concat", choices=("udh", "sar"), help="long MO parts tied by UDH (default) or SAR TLVs")
     add("--mo-from", dest="mo_source", help="MO source number (default +15550001111)")
     add("--mo-to", dest="mo_destination", help="MO destination number (default +15550002222)")
     add("--seed", type=int, help="random seed: reproducible outcomes and errors")
@@ -79,7 +80,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 _PASSTHROUGH = ("id_format", "id_start", "receipt_delay", "receipt_jitter", "receipts_any_bind",
                 "error_ratio",
                 "error_status", "throttle_tps", "queue_full_ratio", "response_delay",
-                "no_response_ratio", "drop_on_submit", "window", "mo_every", "mo_text",
+                "no_response_ratio", "drop_on_submit", "window", "mo_every", "mo_text", "mo_concat",
                 "mo_source", "mo_destination", "seed")
 
 

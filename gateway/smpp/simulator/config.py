@@ -63,9 +63,12 @@ class SimConfig:
     mo_source: str = "+15550001111"
     mo_destination: str = "+15550002222"
     mo_text: str = "Hello from the SMSC simulator"
+    mo_concat: str = "udh"              # how long MO parts are tied: "udh" or "sar"
     seed: int | None = None
 
     def __post_init__(self) -> None:
+        if self.mo_concat not in ("udh", "sar"):
+            raise ValueError("mo_concat must be udh or sar")
         if self.id_format not in ID_FORMATS:
             raise ValueError(f"id_format must be one of {', '.join(ID_FORMATS)}")
         unknown = sorted(set(self.outcomes) - set(OUTCOME_STATES))

@@ -325,7 +325,7 @@ class SmscSimulator(Factory):
     def _mo_tick(self) -> None:
         self._mo_call = self.clock.callLater(self.config.mo_every, self._mo_tick)
         if any(self._receivers.values()):
-            self.inject_mo(self.config.mo_text)
+            self.inject_mo(self.config.mo_text, mode=self.config.mo_concat)
 
     def buildProtocol(self, addr: Any) -> SmscProtocol:
         return SmscProtocol(self)

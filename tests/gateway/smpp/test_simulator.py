@@ -189,12 +189,12 @@ def test_cli_options_change_the_behaviour():
     args = parser.parse_args(["--behaviour", "ThrottleAboveSMSC", "--throttle-tps", "50",
                               "--outcomes", "DELIVRD=9,REJECTD=1", "--account", "acme:pw",
                               "--id-format", "decimal", "--error-status", "ESME_RSUBMITFAIL",
-                              "--mo-every", "3"])
+                              "--mo-every", "3", "--mo-concat", "sar"])
     config = simcli.config_from(args)
     assert config.throttle_tps == 50.0 and config.id_format == "decimal"
     assert dict(config.outcomes) == {"DELIVRD": 9.0, "REJECTD": 1.0}
     assert dict(config.credentials) == {"acme": "pw"} and config.error_status == 0x45
-    assert config.mo_every == 3.0
+    assert config.mo_every == 3.0 and config.mo_concat == "sar"
     assert "BlackHoleSMSC" in simcli.list_behaviours()
 
 
