@@ -43,7 +43,8 @@ from protocols.smpp.errors import LocalProtocolError
 from protocols.smpp.events import (FailureReason, GenericNackReceived, ProtocolError,
                                    RequestFailed, RequestReceived, ResponseReceived,
                                    UnexpectedResponse)
-from protocols.smpp.pdu import BindReceiver, BindTransceiver, BindTransmitter, EnquireLink, Pdu
+from protocols.smpp.pdu import (BindReceiver, BindTransceiver, BindTransmitter, EnquireLink,
+                                GenericNack, Pdu)
 from protocols.smpp.session import Session
 from protocols.smpp.state import CAN_SUBMIT, Role
 
@@ -51,6 +52,7 @@ log = Logger()
 
 BIND_PDUS = {"transmitter": BindTransmitter, "receiver": BindReceiver,
              "transceiver": BindTransceiver}
+ESME_RUNKNOWNERR = 0xFF
 Callback = Callable[[Any, "Pdu | None", "FailureReason | None", float], None]
 
 
@@ -247,7 +249,8 @@ class EsmeProtocol(InboundRequests, GracefulStop, Protocol):
 
     def _bind_answered(self, d: Deferred, response: Pdu | None,
                        reason: FailureReason | None, latency: float) -> None:
-        if response is not None and response.command_status == ESME_ROK:
+        if (response is not None and response.command_status == ESME_ROK
+                and type(response) is not GenericNack):
             self._rx_at_tick = self._rx
             self._schedule_link_check()
             d.callback(response)
@@ -255,7 +258,7 @@ class EsmeProtocol(InboundRequests, GracefulStop, Protocol):
         if response is None:
             d.errback(BindFailed(None, f"bind {self.kind}: {reason.value}"))
         else:
-            status = response.command_status
+            status = response.command_status or ESME_RUNKNOWNERR  # a generic_nack saying 0
             d.errback(BindFailed(status, f"bind {self.kind} refused: {status_name(status)}"))
 
     # ---- enquire_link -----------------------------------------------------------------

@@ -242,3 +242,15 @@ def test_drain_is_bounded():
     assert type(unbind) is Unbind
     wire.lose()
     assert wire.clock.getDelayedCalls() == []
+
+
+def test_generic_nack_to_a_bind_is_a_refusal_even_with_status_zero():
+    wire = Wire()
+    d = wire.protocol.bind()
+    [bind] = wire.sent()
+    wire.receive(GenericNack(command_status=0), bind.sequence_number)
+    failures: list = []
+    d.addErrback(failures.append)
+    assert failures[0].check(BindFailed) and not wire.protocol.can_submit
+    wire.lose()
+    assert wire.clock.getDelayedCalls() == []
