@@ -155,3 +155,34 @@ async def test_chunked_small_body_is_read(server):
     response, body = await server.call("POST", "/Messages", data=ChunkedBody([payload[:10], payload[10:]]),
                                        headers={"Content-Type": "application/json"})
     assert response.code == 201, body
+
+
+@pytest_twisted.ensureDeferred
+async def test_plain_site_also_caps_bodies_and_parses_forms(tmp_path):
+    """The API behind a plain twisted.web Site (no make_site) behaves the same."""
+    from twisted.internet import reactor
+    from twisted.web.server import Site
+
+    from gateway.api.accounts import Accounts
+    from gateway.api.app import MessagesApi
+    from gateway.store.store import Store
+
+    from .conftest import TOKEN, Server
+
+    store = Store(f"sqlite:///{tmp_path}/plain.db", reactor)
+    await store.start()
+    api = MessagesApi(store, Accounts([(ACCOUNT, TOKEN)]), clock=reactor, max_body=2048)
+    port = reactor.listenTCP(0, Site(api.resource()), interface="127.0.0.1")
+    client = Server(api, port.getHost().port, store, [])
+    try:
+        code, body = await client.json("POST", "/SMS/Messages", data={
+            "From": "+14155550100", "To": "+14155550101", "Body": "plain",
+            "MediaUrl": ["http://example.com/a.jpg", "http://example.com/b.jpg"]})
+        assert code == 201 and body["num_media"] == "2" and body["body"] == "plain"
+        code, body = await client.json("POST", "/Messages", json={
+            "from": SMS_FROM, "to": SMS_TO, "body": "x" * 3000})
+        assert (code, body["code"]) == (413, 20413)
+    finally:
+        await client.pool.closeCachedConnections()
+        await port.stopListening()
+        await store.stop()
