@@ -190,6 +190,8 @@ class Dispatcher(Service):
                        "carrier": name, "parts": result.parts}
             if result.extra:
                 outcome["extra"] = dict(result.extra)
+            if result.num_segments:
+                outcome["num_segments"] = result.num_segments
             self._outcome(outcome)
         elif isinstance(result, NotSent):
             self._requeue(row, f"{name}: {result.reason}")

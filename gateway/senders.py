@@ -28,6 +28,7 @@ ERROR_TOO_LONG = 21617
 class Sent:
     parts: tuple  # ((seqno, total, bind, message_id), ...)
     extra: Mapping[str, Any] | None = None  # message fields to record (e.g. mm7_message_id)
+    num_segments: int | None = None  # billed segments (payload mode sends them in one PDU)
 
 
 @dataclass(frozen=True)
@@ -87,9 +88,13 @@ class SmsSender:
         started = self.clock.seconds()
         attempts = [self._submit_one(pdu, seqno, total, started) for seqno, pdu in enumerate(pdus, 1)]
         if total == 1:
-            return attempts[0].addCallbacks(lambda result: _outcome([(True, result)]),
-                                            lambda failure: _outcome([(False, failure)]))
-        return DeferredList(attempts, consumeErrors=True).addCallback(_outcome)
+            d = attempts[0].addCallbacks(lambda result: _outcome([(True, result)]),
+                                         lambda failure: _outcome([(False, failure)]))
+        else:
+            d = DeferredList(attempts, consumeErrors=True).addCallback(_outcome)
+        if plan.num_segments != total:
+            d.addCallback(_billed, plan.num_segments)
+        return d
 
     def _submit_one(self, pdu, seqno: int, total: int, started: float) -> Deferred:
         def accepted(resp):
@@ -103,6 +108,12 @@ class SmsSender:
         except Exception:
             return _failed_now()
         return d.addCallback(accepted)
+
+
+def _billed(outcome, num_segments: int):
+    if isinstance(outcome, Sent):
+        return Sent(outcome.parts, outcome.extra, num_segments)
+    return outcome
 
 
 def _failed_now() -> Deferred:

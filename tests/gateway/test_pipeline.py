@@ -271,3 +271,18 @@ async def test_batches_respect_max_in_flight(store):
     await settle(store, rig.clock)
     assert rig.dispatcher.stats["sent"] == 5
     rig.dispatcher.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_payload_mode_sends_one_pdu_and_records_billed_segments(store):
+    a = ScriptedCarrier("a")
+    rig = Rig(store, {"a": a, "b": ScriptedCarrier("b")},
+              conf=CONF.replace("registered_delivery = 1\n", 'registered_delivery = 1\nsegment_mode = "payload"\n'))
+    await rig.start()
+    sid = await rig.add(body="y" * 300)
+    await settle(store, rig.clock)
+    row = await rig.row(sid)
+    assert row["status"] == "sent" and row["num_segments"] == 2
+    assert len(a.pdus) == 1 and a.pdus[0].short_message == b""
+    assert len(a.pdus[0].tlv_raw(0x0424)) == 300
+    rig.dispatcher.stopService()
