@@ -38,7 +38,7 @@ MID_SEND_POLICIES = ("at-least-once", "at-most-once")
 class ApiConfig:
     host: str = "127.0.0.1"
     port: int = 8080
-    max_body_bytes: int = 1 << 20
+    max_body_bytes: int = 64 * 1024
     public_url: str | None = None  # how carriers/customers reach us (media, MM7)
 
     @property
@@ -134,7 +134,6 @@ class PipelineConfig:
     batch_size: int = 500
     max_in_flight: int = 5000
     mid_send_policy: str = "at-least-once"
-    default_validity: int = 14400
 
 
 @dataclass(frozen=True)

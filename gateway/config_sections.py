@@ -65,7 +65,7 @@ def _api(t: Table | None) -> c.ApiConfig:
     if t is None:
         return c.ApiConfig()
     host, port = parse_listen(t, "listen", "127.0.0.1:8080")
-    max_body = t.integer("max_body_bytes", 1 << 20, lo=1024, hi=64 << 20)
+    max_body = t.integer("max_body_bytes", c.ApiConfig.max_body_bytes, lo=1024, hi=64 << 20)
     public_url = t.url("public_url", None)
     t.finish()
     return c.ApiConfig(host=host, port=port, max_body_bytes=max_body, public_url=public_url)
@@ -240,7 +240,6 @@ def _pipeline(t: Table | None) -> c.PipelineConfig:
         batch_size=t.integer("batch_size", d.batch_size, lo=1, hi=100000),
         max_in_flight=t.integer("max_in_flight", d.max_in_flight, lo=1),
         mid_send_policy=t.string("mid_send_policy", d.mid_send_policy, choices=c.MID_SEND_POLICIES),
-        default_validity=t.integer("default_validity", d.default_validity, lo=1, hi=172800),
     )
     t.finish()
     return out
