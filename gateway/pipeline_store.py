@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any, Callable, Iterable, Mapping
 
 from sqlalchemy import insert, select
+from twisted.logger import Logger
 from sqlalchemy.engine import Connection
 
 from gateway.batch_lifecycle import transition_many
@@ -28,6 +29,8 @@ from gateway.correlation import match_keys
 from gateway.store import schema as s
 from gateway.store.messages import transition
 from gateway.store.queue import requeue
+
+log = Logger()
 
 AfterSent = Callable[[Connection, list[Mapping[str, Any]], datetime], Any]
 
@@ -45,7 +48,14 @@ def record_outcomes(conn: Connection, outcomes: Iterable[Mapping[str, Any]], now
     else:
         savepoint.commit()
     if after_sent is not None and recorded:
-        after_sent(conn, recorded, now)
+        hook = conn.begin_nested()
+        try:
+            after_sent(conn, recorded, now)
+        except Exception:  # the parts are recorded; waiting receipts get swept later
+            hook.rollback()
+            log.failure("pipeline: applying early receipts failed")
+        else:
+            hook.commit()
     return counts
 
 
