@@ -62,6 +62,31 @@ def start_simulator() -> tuple[subprocess.Popen, int]:
     raise SystemExit("the SMSC simulator did not start")
 
 
+def cpu_seconds(pid: int, tid: int | None = None) -> float:
+    """User + system CPU of a process (or one of its threads) so far (Linux /proc)."""
+    path = f"/proc/{pid}/stat" if tid is None else f"/proc/{pid}/task/{tid}/stat"
+    try:
+        with open(path) as f:
+            fields = f.read().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds so far of this process's threads, by thread name."""
+    import threading
+
+    out: dict[str, float] = {}
+    for thread in threading.enumerate():
+        name = "reactor" if thread is threading.main_thread() else thread.name.split("-")[0:2]
+        if isinstance(name, list):
+            name = "-".join(name)
+        if thread.native_id is not None:
+            out[name] = out.get(name, 0.0) + cpu_seconds(os.getpid(), thread.native_id)
+    return out
+
+
 def database_url(kind: str, workdir: str) -> tuple[str, object]:
     if kind == "sqlite":
         return f"sqlite:///{workdir}/bench.db", None
@@ -136,7 +161,7 @@ registered_delivery = true
 """
 
 
-def run_gateway(url: str, port: int, args) -> dict:
+def run_gateway(url: str, port: int, args, sim_pid: int) -> dict:
     from sqlalchemy import func, select
     from twisted.internet import defer, reactor, task
 
@@ -160,6 +185,7 @@ def run_gateway(url: str, port: int, args) -> dict:
             await task.deferLater(reactor, 0.01, lambda: None)
         started = time.perf_counter()
         cpu_started = time.process_time()
+        threads_started, sim_started = thread_cpu(), cpu_seconds(sim_pid)
         dispatcher = tree.parts["dispatcher"]
         dispatcher.wake()
         sent_at = None
@@ -180,6 +206,9 @@ def run_gateway(url: str, port: int, args) -> dict:
                 break
         elapsed = time.perf_counter() - started
         cpu = time.process_time() - cpu_started
+        threads = {name: round((spent - threads_started.get(name, 0.0)) / args.count * 1e6)
+                   for name, spent in thread_cpu().items()}
+        sim_cpu = cpu_seconds(sim_pid) - sim_started
         if "error" in result:
             await tree.stop()
             return
@@ -189,6 +218,8 @@ def run_gateway(url: str, port: int, args) -> dict:
             messages_per_s_per_bind=round(args.count / elapsed / args.binds),
             all_sent_after_s=round(sent_at or elapsed, 3),
             cpu_seconds=round(cpu, 3), cpu_us_per_message=round(cpu / args.count * 1e6),
+            cpu_us_per_message_by_thread=threads,
+            simulator_cpu_us_per_message=round(sim_cpu / args.count * 1e6),
             load_average=round(os.getloadavg()[0], 2),
             store_transactions=store.stats["transactions"], store_jobs=store.stats["jobs"],
             receipts=dict(tree.parts["deliver"].stats))
@@ -211,7 +242,7 @@ def main(argv=None) -> int:
     sim, port = start_simulator()
     try:
         fill_queue(url, args.count, args.body)
-        result = run_gateway(url, port, args)
+        result = run_gateway(url, port, args, sim.pid)
     finally:
         sim.terminate()
         sim.wait(10)
@@ -228,6 +259,8 @@ def main(argv=None) -> int:
         print(f"  all sent after {result.get('all_sent_after_s')} s, all final after {result.get('seconds')} s")
         print(f"  gateway CPU {result.get('cpu_seconds')} s = {result.get('cpu_us_per_message')} us per message "
               f"(all threads; load average {result.get('load_average')} on {os.cpu_count()} cores)")
+        print(f"  by thread (us per message): {result.get('cpu_us_per_message_by_thread')}; "
+              f"SMSC simulator process {result.get('simulator_cpu_us_per_message')} us per message")
         print(f"  statuses {result.get('statuses')}; store: {result.get('store_transactions')} "
               f"transactions for {result.get('store_jobs')} jobs")
     return 0 if "error" not in result else 1
