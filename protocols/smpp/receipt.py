@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Mapping
 
 from .constants import Tag
+from .tlv import parse_value
 
 ESM_TYPE_MASK = 0x3C  # esm_class bits 2..5: the message type
 
@@ -161,23 +162,57 @@ def normalize_stat(stat: str | None) -> str | None:
     return _STAT_ALIASES.get(upper, upper) or None
 
 
+# The regex matches only these key spellings (lower-cased); each maps to its
+# canonical key.  One dict lookup per key instead of a re.sub.
+_CANONICAL_KEYS = {key: key for key in ("id", "sub", "dlvrd", "stat", "err", "text")}
+for _prefix in ("submit", "done"):
+    for _sep in ("", " ", "_", "-"):
+        _CANONICAL_KEYS[f"{_prefix}{_sep}date"] = f"{_prefix} date"
+
+
+# The layout of SMPP 3.4 appendix B exactly (what most SMSCs send): one
+# anchored match reads it.  Each value is one token without separators, so
+# no key can hide inside one, and a key quoted after ``text:`` is a repeat;
+# the general scan gives the same fields for every text this matches.
+_VALUE = r"([^\s,;]+) "
+_STANDARD_RE = re.compile(
+    r"id:" + _VALUE + "sub:" + _VALUE + "dlvrd:" + _VALUE + "submit date:" + _VALUE
+    + "done date:" + _VALUE + "stat:" + _VALUE + "err:" + _VALUE + "text:(.*)", re.DOTALL)
+_STANDARD_KEYS = ("id", "sub", "dlvrd", "submit date", "done date", "stat", "err")
+
+
 def parse_text(text: str) -> dict[str, str]:
     """The text's fields by canonical key (``submit date`` etc.), raw values."""
-    text = text.replace("\x00", " ")
+    if "\x00" in text:
+        text = text.replace("\x00", " ")
+    standard = _STANDARD_RE.match(text)
+    if standard is not None:
+        fields = dict(zip(_STANDARD_KEYS, standard.groups()))
+        body = standard.group(8).strip()
+        if body:
+            fields["text"] = body
+        return fields
+    return _scan_text(text)
+
+
+def _scan_text(text: str) -> dict[str, str]:
+    """The general, tolerant reading (any order, case, spacing)."""
     found: list[tuple[str, int, int]] = []
     seen: set[str] = set()
     for match in _KEY_RE.finditer(text):
-        key = re.sub(r"[ _-]?date$", " date", match.group(1).lower())
-        if key in seen:
-            continue
-        seen.add(key)
-        found.append((key, match.start(), match.end()))
+        key = _CANONICAL_KEYS[match.group(1).lower()]
+        if key not in seen:
+            seen.add(key)
+            found.append((key, match.start(), match.end()))
     fields: dict[str, str] = {}
+    last = len(found) - 1
     for index, (key, _start, end) in enumerate(found):
-        stop = found[index + 1][1] if index + 1 < len(found) else len(text)
-        value = text[end:stop].strip()
-        if key != "text":
-            value = value.split()[0].rstrip(",;") if value.split() else ""
+        value = text[end:found[index + 1][1] if index < last else len(text)]
+        if key == "text":
+            value = value.strip()
+        else:
+            words = value.split(None, 1)
+            value = words[0].rstrip(",;") if words else ""
         if value:
             fields[key] = value
     return fields
@@ -287,13 +322,19 @@ _RECEIPT_TLVS = {
 }
 
 
+_RECEIPT_TAGS = {int(tag): name for name, tag in _RECEIPT_TLVS.items()}
+
+
 def pdu_tlvs(pdu: Any) -> dict[str, Any]:
-    """The receipt TLVs of a DeliverSm/DataSm, typed, by name (absent: missing)."""
-    values = {}
-    for name, tag in _RECEIPT_TLVS.items():
-        value = pdu.tlv(tag)
-        if value is not None:
-            values[name] = value
+    """The receipt TLVs of a DeliverSm/DataSm, typed, by name (absent: missing).
+
+    The first TLV of each tag counts (as ``pdu.tlv(tag)``); one pass over them.
+    """
+    values: dict[str, Any] = {}
+    for tag, raw in pdu.tlvs:
+        name = _RECEIPT_TAGS.get(tag)
+        if name is not None and name not in values:
+            values[name] = parse_value(tag, raw)
     return values
 
 
