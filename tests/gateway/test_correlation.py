@@ -98,6 +98,14 @@ def test_aggregate_first_failure_decides():
     assert (verdict.status, verdict.error_code, verdict.error_message) == ("failed", 30004, "Message blocked")
 
 
+def test_aggregate_fails_before_the_other_parts_report():
+    states = [PartState(1, None), PartState(2, "undelivered", 30005, "Unknown destination handset"),
+              PartState(3, None)]
+    verdict = aggregate(states, 3)
+    assert (verdict.status, verdict.error_code) == ("undelivered", 30005)
+    assert aggregate([PartState(2, "failed", 30004)], 3).status == "failed"  # parts 1, 3 unknown yet
+
+
 def test_missing_outcome():
     verdict = missing_outcome()
     assert (verdict.status, verdict.error_code, verdict.error_message) == ("undelivered", 30009, "Missing segment")
