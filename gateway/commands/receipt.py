@@ -14,7 +14,8 @@ and writes one JSON object per line::
 
 A bad line gets ``{"error": "...", "line": N}`` and processing goes on.
 With ``--config FILE --carrier NAME`` the carrier's ``[carriers.receipts]``
-override is applied over its profile.
+override is applied over its profile, read (as the daemon reads it) from the
+config's ``[receipts] profiles`` file unless ``--profiles`` names another.
 """
 from __future__ import annotations
 
@@ -78,7 +79,9 @@ def pdu_fields(obj: Any) -> dict[str, Any]:
     if isinstance(tlvs.get("message_payload"), str):
         tlvs["message_payload"] = _encode_text(tlvs["message_payload"], data_coding)
     if "message_state" in tlvs:
-        _field(tlvs, "message_state", int, None)
+        state = _field(tlvs, "message_state", int, None)
+        if state is not None and not 0 <= state <= 0xFF:
+            raise ValueError("message_state must be an octet (0..255)")
     return {"esm_class": esm_class, "data_coding": data_coding, "short_message": short_message, "tlvs": tlvs}
 
 
@@ -113,7 +116,9 @@ def describe(obj: Any, profile) -> dict[str, Any]:
     }
 
 
-def _carrier_override(path: str, name: str) -> dict:
+def _carrier_override(path: str, name: str) -> tuple[dict, str | None]:
+    """The carrier's ``[carriers.receipts]`` table and the config's
+    ``[receipts] profiles`` file (None: the default file)."""
     import tomllib
 
     try:
@@ -123,24 +128,28 @@ def _carrier_override(path: str, name: str) -> dict:
         raise ValueError(f"{path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{path}: {exc}") from None
+    table = data.get("receipts", {})
+    profiles = table.get("profiles") if isinstance(table, dict) else None
+    if profiles is not None and not isinstance(profiles, str):
+        raise ValueError(f"{path}: receipts.profiles must be a file name")
     for carrier in data.get("carriers", []):
         if isinstance(carrier, dict) and carrier.get("name") == name:
             receipts = carrier.get("receipts", {})
             if not isinstance(receipts, dict):
                 raise ValueError(f"{path}: carriers.receipts of {name!r} must be a table")
-            return receipts
+            return receipts, profiles
     raise ValueError(f"{path}: no [[carriers]] named {name!r}")
 
 
 def select_profile(args: argparse.Namespace):
     from gateway.translator import carrier_profile, read_profiles
 
-    profiles = read_profiles(args.profiles)
     if bool(args.config) != bool(args.carrier):
         raise ValueError("--config and --carrier go together")
     if args.config:
-        profile = carrier_profile(profiles, _carrier_override(args.config, args.carrier))
-        return profile
+        override, profiles_file = _carrier_override(args.config, args.carrier)
+        return carrier_profile(read_profiles(args.profiles or profiles_file), override)
+    profiles = read_profiles(args.profiles)
     name = args.profile or "default"
     if name not in profiles:
         raise ValueError(f"receipts profile {name!r} is not defined (known: {sorted(profiles)})")

@@ -79,6 +79,26 @@ FAILED = "undelivered"
     assert (out[1]["status"], out[1]["error_code"]) == ("failed", 30008)
 
 
+def test_config_profiles_file_is_read_like_the_daemon(monkeypatch, capsys, tmp_path):
+    profiles = tmp_path / "profiles.toml"
+    profiles.write_text('[profiles.strict]\n[profiles.strict.stat]\nDELETED = "undelivered"\n')
+    config = tmp_path / "gateway.toml"
+    config.write_text(f"""
+[receipts]
+profiles = "{profiles}"
+[[carriers]]
+name = "acme"
+[carriers.receipts]
+profile = "strict"
+""")
+    lines = [json.dumps({"esm_class": 4, "short_message": "id:1 stat:DELETED err:0"}),
+             json.dumps({"esm_class": 4, "tlvs": {"receipted_message_id": "1", "message_state": 258}})]
+    code, out, _ = run_lines(monkeypatch, capsys, lines, "--config", str(config), "--carrier", "acme")
+    assert code == 0
+    assert (out[0]["status"], out[0]["error_code"], out[0]["profile"]) == ("undelivered", 30008, "strict")
+    assert "message_state" in out[1]["error"] and out[1]["line"] == 2
+
+
 def test_bad_arguments_exit_2(monkeypatch, capsys, tmp_path):
     code, _, err = run_lines(monkeypatch, capsys, [], "--carrier", "acme")
     assert code == 2 and "--config" in err
