@@ -142,6 +142,7 @@ def _carriers(tree, config, reactor, store, monitor, deliver, numbers, endpoint_
 def _mm7(tree, config, reactor, store, monitor, numbers, http_client, senders, mm7_carriers):
     from twisted.internet.threads import deferToThread
 
+    from gateway.mm7.client import make_http_client
     from gateway.mm7.endpoint import Mm7Root
     from gateway.mm7.fetch import FetchPolicy, MediaFetcher
     from gateway.mm7.hooks import StoreHooks
@@ -152,12 +153,13 @@ def _mm7(tree, config, reactor, store, monitor, numbers, http_client, senders, m
     fetcher = MediaFetcher(reactor, FetchPolicy(timeout=media.fetch_timeout, max_bytes=media.max_bytes,
                                                 allow_private=media.allow_private_addresses))
     for c in mm7_carriers:
-        sender = MmsSender(c, http_client, reactor, fetcher, run_blocking=deferToThread)
+        http = make_http_client(reactor, ca_file=c.mm7.ca_file) if c.mm7.ca_file else http_client
+        sender = MmsSender(c, http, reactor, fetcher, run_blocking=deferToThread)
         senders[c.name] = sender
         monitor.add_carrier(c.name, sender, "mm7")
     base_url = config.api.public_url or f"http://{config.api.listen}"
     hooks = tree.parts["mm7_hooks"] = StoreHooks(store, reactor, numbers=numbers, base_url=base_url)
-    credentials = {c.name: (c.mm7.username, c.mm7.password) for c in mm7_carriers if c.mm7.username}
+    credentials = {c.name: c.mm7.inbound_credentials for c in mm7_carriers if c.mm7.inbound_credentials}
     from twisted.internet.task import LoopingCall
 
     loop = LoopingCall(hooks.sweep)

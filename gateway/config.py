@@ -111,6 +111,18 @@ class Mm7Settings:
     retries: int = 2
     # Bytes per sender type; None = the carrier profile's documented default.
     size_limits: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    mm7_namespace: str = ""  # "" = the namespace that goes with mm7_version
+    ca_file: str | None = None  # PEM trust root for the MMSC's HTTPS (default: system store)
+    # Basic auth the MMSC must present on /mm7/{name}; None = same as username/password,
+    # "" = no auth required.
+    inbound_username: str | None = None
+    inbound_password: str = field(default="", repr=False)
+
+    @property
+    def inbound_credentials(self) -> tuple[str, str] | None:
+        if self.inbound_username is None:
+            return (self.username, self.password) if self.username else None
+        return (self.inbound_username, self.inbound_password) if self.inbound_username else None
 
 
 @dataclass(frozen=True)

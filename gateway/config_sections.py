@@ -1,6 +1,7 @@
 """Building :class:`gateway.config.Config` from checked TOML tables."""
 from __future__ import annotations
 
+import os
 import re
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -228,7 +229,18 @@ def _mm7(t: Table) -> c.Mm7Settings:
         timeout=t.number("timeout", 30.0, positive=True),
         retries=t.integer("retries", 2, lo=0, hi=20),
         size_limits=MappingProxyType(limits),
+        mm7_namespace=t.string("mm7_namespace", None, nonempty=True) or "",
+        ca_file=_readable(t, "ca_file"),
+        inbound_username=t.string("inbound_username", None),
+        inbound_password=t.string("inbound_password", ""),
     )
+
+
+def _readable(t: Table, name: str) -> str | None:
+    path = t.string(name, None, nonempty=True)
+    if path is not None and not os.path.isfile(path):
+        raise t.error(name, f"no such file: {path!r}")
+    return path
 
 
 def _pipeline(t: Table | None) -> c.PipelineConfig:
