@@ -50,8 +50,7 @@ class MmsSender:
         self.config = carrier_config
         self.name = carrier_config.name
         self.settings = settings
-        self.dialect = Dialect(settings.mm7_version, getattr(settings, "mm7_namespace", "") or "",
-                               settings.use_prefix)
+        self.dialect = Dialect(settings.mm7_version, settings.mm7_namespace, settings.use_prefix)
         self.client = Mm7Client(http, clock, url=settings.url, username=settings.username,
                                 password=settings.password, timeout=settings.timeout,
                                 retries=settings.retries, backoff=backoff, name=self.name)
@@ -61,29 +60,6 @@ class MmsSender:
         self._profiles = profiles
         self._token = new_token
         self.is_up = True  # HTTP: every send connects afresh; failures are per message
-
-    @classmethod
-    def from_config(cls, carrier_config, reactor, media_config=None, *, ca_file: str | None = None,
-                    **kwargs) -> "MmsSender":
-        """The daemon's way in: an HTTPS-verifying treq client, a guarded media
-        fetcher from the ``[media]`` config, and Pillow work on the reactor's
-        thread pool."""
-        from twisted.internet.threads import deferToThreadPool
-
-        from gateway.mm7.client import make_http_client
-        from gateway.mm7.fetch import FetchPolicy
-
-        policy = FetchPolicy()
-        if media_config is not None:
-            policy = FetchPolicy(timeout=media_config.fetch_timeout, max_bytes=media_config.max_bytes,
-                                 allow_private=media_config.allow_private_addresses)
-
-        def run_blocking(fn, *args):
-            return deferToThreadPool(reactor, reactor.getThreadPool(), fn, *args)
-
-        kwargs.setdefault("run_blocking", run_blocking)
-        return cls(carrier_config, make_http_client(reactor, ca_file=ca_file), reactor,
-                   MediaFetcher(reactor, policy), **kwargs)
 
     def limit_for(self, sender: str) -> int:
         return size_limit(self.name, sender, dict(self.settings.size_limits or {}), self._profiles)

@@ -21,6 +21,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-validate", action="store_true", help="skip the schema check of SubmitReq")
     parser.add_argument("--username", default="", help="require Basic auth with this user")
     parser.add_argument("--password", default="", help="... and this password")
+    parser.add_argument("--gateway-username", default="",
+                        help="Basic auth user sent to the gateway's MM7 endpoint (its inbound_username)")
+    parser.add_argument("--gateway-password", default="", help="... and password")
     parser.add_argument("--mm7-version", default="6.8.0", choices=("5.3.0", "6.8.0"))
     parser.add_argument("--seed", type=int, help="random seed (reproducible status mix and faults)")
 
@@ -32,7 +35,8 @@ def config_from(args: argparse.Namespace):
         report_url=args.report_url, deliver_url=args.deliver_url, report_delay=args.report_delay,
         status_mix=parse_mix(args.status_mix), fault_rate=args.fault_rate, fault_code=args.fault_code,
         slow=args.slow, max_size=args.max_size, validate=not args.no_validate,
-        username=args.username, password=args.password, version=args.mm7_version, seed=args.seed)
+        username=args.username, password=args.password, gateway_username=args.gateway_username,
+        gateway_password=args.gateway_password, version=args.mm7_version, seed=args.seed)
 
 
 def run(args: argparse.Namespace) -> int:

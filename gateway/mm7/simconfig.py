@@ -21,6 +21,8 @@ class MmscConfig:
     validate: bool = True  # check every SubmitReq against the MM7 + SOAP schemas
     username: str = ""  # when set, Basic auth is required on SubmitReq
     password: str = field(default="", repr=False)
+    gateway_username: str = ""  # Basic auth sent with DeliveryReportReq / DeliverReq
+    gateway_password: str = field(default="", repr=False)
     version: str = "6.8.0"
     relay_server_id: str = "mmsc-sim"
     seed: int | None = None

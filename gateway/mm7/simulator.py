@@ -148,8 +148,10 @@ class MmscSimulator:
         if not url:
             return None
         try:
-            response_ = yield self.http.post(url, data=body, headers={"Content-Type": [content_type],
-                                                                      "SOAPAction": ['""']})
+            cfg = self.config
+            auth = (cfg.gateway_username, cfg.gateway_password) if cfg.gateway_username else None
+            response_ = yield self.http.post(url, data=body, auth=auth,
+                                             headers={"Content-Type": [content_type], "SOAPAction": ['""']})
             yield response_.content()
             return response_.code
         except Exception as exc:

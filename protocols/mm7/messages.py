@@ -149,6 +149,7 @@ class SubmitRequestInfo:
     content: Attachment | None
     transaction_id: str | None
     version: str | None
+    namespace: str | None = None
 
 
 def read_submit_request(env: Envelope) -> SubmitRequestInfo:
@@ -165,6 +166,7 @@ def read_submit_request(env: Envelope) -> SubmitRequestInfo:
         content=content_of(env),
         transaction_id=env.transaction_id,
         version=env.version,
+        namespace=env.namespace,
     )
 
 
