@@ -35,6 +35,12 @@ def test_golden_single_septets(code, septet, char):
     assert LANGUAGES[code].single[septet] == char
 
 
+@pytest.mark.parametrize("code", sorted(LANGUAGES))
+def test_every_single_shift_table_has_the_euro_sign_at_0x65(code):
+    # Annex A: the euro sign keeps its extension-table code in every language.
+    assert LANGUAGES[code].single[0x65] == "\u20ac"
+
+
 def test_not_used_unless_enabled():
     assert plan(TURKISH, reference=0).encoding == "UCS-2"
 
