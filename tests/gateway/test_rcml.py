@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from gateway.rcml import MAX_REPLIES, MediaSpec, RcmlError, ReplySpec, _parser, parse_rcml
+from gateway.rcml import MAX_REPLIES, MediaSpec, RcmlError, ReplySpec, parse_rcml
+from protocols.xmlsafe import hardened_parser
 
 SENDER, OURS = "+447700900001", "+15550100"
 
@@ -101,7 +102,7 @@ def test_xxe_and_billion_laughs_refused(secret):
 def test_parser_itself_never_resolves_entities(secret):
     """The second wall: even if a DOCTYPE slipped past the check."""
     doc = f'<!DOCTYPE r [<!ENTITY x SYSTEM "{secret.as_uri()}">]><r>&x;</r>'.encode()
-    root = etree.fromstring(doc, parser=_parser())
+    root = etree.fromstring(doc, parser=hardened_parser())
     assert "TOP-SECRET" not in etree.tostring(root).decode()
 
 
