@@ -8,6 +8,7 @@ that walking the pages is an index seek each time, however deep.
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime, time, timedelta, timezone
 from typing import Mapping, Sequence
 from urllib.parse import urlencode
@@ -39,8 +40,19 @@ def _int(params: Mapping[str, str], name: str, default: int, low: int, high: int
     return value
 
 
+_TIME_PART = re.compile(r"[T ]([0-9:]+)([.,][0-9]+)?(?:[Zz]|[+-][0-9:]+)?$")
+# The span a time written to the hour, minute or second covers, by how many
+# digits it has: an inclusive EndTime reaches the end of that span.
+_SPANS = {2: timedelta(hours=1), 4: timedelta(minutes=1), 6: timedelta(seconds=1)}
+
+
 def parse_time(raw: str, name: str, *, end: bool) -> datetime:
-    """ISO-8601 date or date-time, UTC unless it says otherwise; inclusive."""
+    """ISO-8601 date or date-time, UTC unless it says otherwise; inclusive.
+
+    An inclusive end covers all of what it names: ``EndTime=2026-11-27``
+    the whole day, ``EndTime=2026-11-27T16:48:52Z`` the whole second (dates
+    in resources are shown to the second, the store keeps microseconds).
+    """
     try:
         if len(raw) == 10:
             day = datetime.strptime(raw, "%Y-%m-%d").date()
@@ -52,7 +64,13 @@ def parse_time(raw: str, name: str, *, end: bool) -> datetime:
                         "date-time (2026-11-27T13:45:00Z)") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+    moment = moment.astimezone(timezone.utc)
+    written = _TIME_PART.search(raw)
+    if end and written and not written.group(2):
+        span = _SPANS.get(len(written.group(1).replace(":", "")))
+        if span is not None:
+            moment += span - timedelta(microseconds=1)
+    return moment
 
 
 def _address(raw: str | None, name: str, api: str) -> tuple[str | None, str | None]:

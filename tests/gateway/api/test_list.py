@@ -153,3 +153,26 @@ async def test_unencoded_plus_in_filter_is_understood(server, rows):
     page = await listing(server, "To=sms:+44")
     assert sids(page) == [r["sid"] for r in reversed(rows)
                           if r["channel"] == "sms" and r["to"].startswith("+44")]
+
+
+@pytest_twisted.ensureDeferred
+async def test_end_time_covers_the_whole_second_or_minute_it_names(server):
+    # Resources show dates to the second; the store keeps microseconds.  An
+    # inclusive EndTime written to the second takes all of that second.
+    params = {"from": ["sms:+18005550000"], "to": ["sms:+14155550000"], "body": ["t"]}
+    rows = [new_message(params, account_sid=ACCOUNT, api="messages",
+                        now=T0 + timedelta(seconds=offset)) for offset in (0.25, 1.5, 2.75, 60.5)]
+    for row in rows:
+        await server.store.write(insert_message, row)
+    first, second, third, next_minute = (r["sid"] for r in rows)
+    page = await listing(server, "EndTime=2026-11-01T10:00:01Z")
+    assert sids(page) == [second, first]
+    page = await listing(server, "StartTime=2026-11-01T10:00:01Z&EndTime=2026-11-01T10:00:01Z")
+    assert sids(page) == [second]
+    page = await listing(server, "EndTime=2026-11-01T10:00Z")  # the whole minute
+    assert sids(page) == [third, second, first]
+    page = await listing(server, "EndTime=2026-11-01T12:00:01%2B02:00")  # same second, UTC+2
+    assert sids(page) == [second, first]
+    page = await listing(server, "EndTime=2026-11-01T10:00:01.4Z")  # a fraction is exact
+    assert sids(page) == [first]
+    assert next_minute not in sids(await listing(server, "EndTime=2026-11-01T10:00:59Z"))
