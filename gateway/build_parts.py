@@ -146,15 +146,18 @@ def _mm7(tree, config, reactor, store, monitor, numbers, http_client, senders, m
     from gateway.mm7.endpoint import Mm7Root
     from gateway.mm7.fetch import FetchPolicy, MediaFetcher
     from gateway.mm7.hooks import StoreHooks
+    from gateway.mm7.images import ShrinkPolicy
     from gateway.mm7.sender import MmsSender
     from gateway.service import HookService
 
     media = config.media
     fetcher = MediaFetcher(reactor, FetchPolicy(timeout=media.fetch_timeout, max_bytes=media.max_bytes,
+                                                max_redirects=media.max_redirects,
                                                 allow_private=media.allow_private_addresses))
+    shrink = ShrinkPolicy(min_quality=media.min_image_quality, min_side=media.min_image_side)
     for c in mm7_carriers:
         http = make_http_client(reactor, ca_file=c.mm7.ca_file) if c.mm7.ca_file else http_client
-        sender = MmsSender(c, http, reactor, fetcher, run_blocking=deferToThread)
+        sender = MmsSender(c, http, reactor, fetcher, run_blocking=deferToThread, shrink=shrink)
         senders[c.name] = sender
         monitor.add_carrier(c.name, sender, "mm7")
     base_url = config.api.public_url or f"http://{config.api.listen}"

@@ -163,6 +163,9 @@ class MediaConfig:
     allow_private_addresses: bool = False
     fetch_timeout: float = 20.0
     max_bytes: int = 5 << 20
+    max_redirects: int = 3
+    min_image_quality: int = 40  # downscaling never writes a JPEG below this quality
+    min_image_side: int = 160  # ... nor an image whose long side is under this (pixels)
 
 
 @dataclass(frozen=True)

@@ -283,6 +283,9 @@ def _media(t: Table | None) -> c.MediaConfig:
         allow_private_addresses=t.boolean("allow_private_addresses", False),
         fetch_timeout=t.number("fetch_timeout", d.fetch_timeout, positive=True),
         max_bytes=t.integer("max_bytes", d.max_bytes, lo=1024),
+        max_redirects=t.integer("max_redirects", d.max_redirects, lo=0, hi=20),
+        min_image_quality=t.integer("min_image_quality", d.min_image_quality, lo=1, hi=95),
+        min_image_side=t.integer("min_image_side", d.min_image_side, lo=1, hi=10000),
     )
     t.finish()
     return out
