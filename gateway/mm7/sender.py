@@ -56,7 +56,7 @@ class MmsSender:
                                 retries=settings.retries, backoff=backoff, name=self.name)
         self.fetcher = fetcher
         self._run_blocking = run_blocking
-        self._shrink = shrink
+        self.shrink = shrink
         self._profiles = profiles
         self._token = new_token
         self.is_up = True  # HTTP: every send connects afresh; failures are per message
@@ -76,7 +76,7 @@ class MmsSender:
             return Failed(exc.error_code, exc.message, try_next=False)
         body = row.get("body") or ""
         limit = self.limit_for(row["from_"])
-        fitted = yield self._run_blocking(fit, body, media, limit, self._shrink)
+        fitted = yield self._run_blocking(fit, body, media, limit, self.shrink)
         if not fitted.fits:
             kind = sender_type(row["from_"]).replace("_", " ")
             how = " even after downscaling the images" if fitted.changed else ""

@@ -86,6 +86,9 @@ inbound_password = "in-pw"
 routes = ["+1555"]
 [media]
 allow_private_addresses = true
+max_redirects = 1
+min_image_quality = 50
+min_image_side = 200
 """
     gw = await Gateway(gateway_config(str(tmp_path / "gw.db"), smsc.port, extra=extra, sms_url=sms_url)).start()
     sim.config = replace(sim.config, report_url=f"{gw.base}/mm7/mmsc")
@@ -107,6 +110,9 @@ async def test_config_keys_used_by_the_daemon(tmp_path, web):
     gw, sim, smsc, media_url, stop = await rig(tmp_path, url + "/sms")
     try:
         await eventually(lambda: gw.tree.parts["carriers"]["sim"].is_up, bool)
+        sender = gw.tree.parts["senders"]["mmsc"]
+        assert sender.fetcher.policy.max_redirects == 1
+        assert (sender.shrink.min_quality, sender.shrink.min_side) == (50, 200)
         code, message = await gw.post("/Messages.json", {
             "from": f"mms:{OUR_NUMBER}", "to": "mms:+15551230007", "body": "a picture",
             "media_list": f'[{{"url": "{media_url}", "content_type": "image/png"}}]'})
