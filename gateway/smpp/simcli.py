@@ -51,6 +51,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="accept only these credentials (repeatable; default: any)")
     add("--system-id", dest="smsc_system_id", help="system_id in bind responses")
     add("--id-format", choices=("hex", "decimal", "uuid"), help="message id form (default hex)")
+    add("--receipt-id-format", choices=("same", "hex", "decimal"),
+        help="receipts spell the id as the response does (same, default) or as this "
+             "number form (hex ids answered, decimal in receipts, as many carriers do)")
     add("--id-start", type=int, help="first message id number (e.g. 18446744073709551616)")
     add("--receipt-delay", type=float, help="seconds from submit_sm_resp to receipt")
     add("--receipt-jitter", type=float, help="plus a random 0..JITTER seconds")
@@ -77,7 +80,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add("--stats-every", type=float, default=0.0, help="print counters as JSON every SECONDS")
 
 
-_PASSTHROUGH = ("id_format", "id_start", "receipt_delay", "receipt_jitter", "receipts_any_bind",
+_PASSTHROUGH = ("id_format", "receipt_id_format", "id_start", "receipt_delay", "receipt_jitter", "receipts_any_bind",
                 "error_ratio",
                 "error_status", "throttle_tps", "queue_full_ratio", "response_delay",
                 "no_response_ratio", "drop_on_submit", "window", "mo_every", "mo_text", "mo_concat",

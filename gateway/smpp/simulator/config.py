@@ -25,6 +25,7 @@ OUTCOME_ERRORS = MappingProxyType({
     "REJECTD": (11, 11),   # teleservice not provisioned
 })
 ID_FORMATS = ("hex", "decimal", "uuid")
+RECEIPT_ID_FORMATS = ("same", "hex", "decimal")
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class SimConfig:
     # Message ids and receipts.
     id_format: str = "hex"
     id_start: int = 1
+    receipt_id_format: str = "same"     # or the same number as "hex"/"decimal" in receipts
+                                        # (carriers answer 0x1A2B and report 6699)
     receipt_delay: float = 0.0          # seconds after the submit_sm_resp
     receipt_jitter: float = 0.0         # plus uniform 0..jitter
     outcomes: Mapping[str, float] = field(
@@ -71,6 +74,10 @@ class SimConfig:
             raise ValueError("mo_concat must be udh or sar")
         if self.id_format not in ID_FORMATS:
             raise ValueError(f"id_format must be one of {', '.join(ID_FORMATS)}")
+        if self.receipt_id_format not in RECEIPT_ID_FORMATS:
+            raise ValueError(f"receipt_id_format must be one of {', '.join(RECEIPT_ID_FORMATS)}")
+        if self.receipt_id_format != "same" and self.id_format == "uuid":
+            raise ValueError("receipt_id_format needs numeric ids (id_format hex or decimal)")
         unknown = sorted(set(self.outcomes) - set(OUTCOME_STATES))
         if unknown:
             raise ValueError(f"unknown receipt outcome {', '.join(unknown)}; "

@@ -33,3 +33,17 @@ def id_generator(fmt: str, start: int = 1, seed: int | None = None) -> Callable[
             return str(uuid.UUID(int=rng.getrandbits(128), version=4))
         return next_uuid
     raise ValueError(f"unknown message id format {fmt!r}")
+
+
+def id_translator(fmt: str, receipt_fmt: str) -> Callable[[str], str] | None:
+    """How a receipt spells an id handed out in ``fmt``: None when as is.
+
+    ``id_translator("hex", "decimal")("000000ff") == "255"``: the same number
+    in the other base, as many carriers do.
+    """
+    if receipt_fmt in ("same", fmt):
+        return None
+    base = 16 if fmt == "hex" else 10
+    if receipt_fmt == "decimal":
+        return lambda message_id: str(int(message_id, base))
+    return lambda message_id: f"{int(message_id, base):08x}"

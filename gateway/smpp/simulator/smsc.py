@@ -28,7 +28,7 @@ from twisted.internet.protocol import Factory
 from twisted.logger import Logger
 
 from gateway.smpp.simulator.config import SimConfig
-from gateway.smpp.simulator.ids import id_generator
+from gateway.smpp.simulator.ids import id_generator, id_translator
 from gateway.smpp.simulator.mo import Collector, Tracker, mo_parts
 from gateway.smpp.fastpdu import make_deliver_sm, make_submit_sm_resp
 from gateway.smpp.simulator.receipts import OutcomePicker, receipt_parts
@@ -54,6 +54,7 @@ class SmscSimulator(Factory):
         self.clock = clock
         self.rng = random.Random(config.seed)
         self.next_id = id_generator(config.id_format, config.id_start, config.seed)
+        self._receipt_id = id_translator(config.id_format, config.receipt_id_format)
         self._picker = OutcomePicker(config.outcomes)
         self._single = self._picker.stats[0] if len(self._picker.stats) == 1 else None
         self._injecting = any((config.drop_on_submit, config.unbind_on_submit,
@@ -234,6 +235,8 @@ class SmscSimulator(Factory):
         if self._delay_receipts:
             delay = config.receipt_delay + config.receipt_jitter * self.rng.random()
         now = self.clock.seconds()
+        if self._receipt_id is not None:
+            message_id = self._receipt_id(message_id)
         raw_id = message_id.encode("latin-1")
         text, state, network_error = receipt_parts(raw_id, stat, now, now + delay,
                                                    pdu.short_message)

@@ -94,6 +94,21 @@ def test_message_id_formats(fmt: str, pattern: str | None):
     rig.stop()
 
 
+@pytest.mark.parametrize("fmt,receipt_fmt,sent,reported", [
+    ("hex", "decimal", "000000ff", "255"), ("decimal", "hex", "255", "000000ff"),
+    ("hex", "same", "000000ff", "000000ff")])
+def test_receipt_id_format_respells_the_same_number(fmt, receipt_fmt, sent, reported):
+    rig = Rig(SimConfig(id_format=fmt, receipt_id_format=receipt_fmt, id_start=255))
+    result = outcome(rig.carrier.submit(submit_sm(registered_delivery=1)))
+    rig.net.flush()
+    [(_, _, pdu)] = rig.delivered
+    assert result[0].message_id == sent
+    assert pdu.tlv(0x001E) == reported and pdu.short_message.startswith(b"id:%s " % reported.encode())
+    rig.stop()
+    with pytest.raises(ValueError, match="numeric ids"):
+        SimConfig(id_format="uuid", receipt_id_format="decimal")
+
+
 def test_receipt_delay_and_jitter_on_the_clock():
     rig = Rig(SimConfig(receipt_delay=10.0, receipt_jitter=5.0, seed=2))
     for _ in range(5):
@@ -149,12 +164,12 @@ def test_receipts_wait_for_a_receiver_bind():
 
 
 def test_error_ratio_with_a_seed():
-    rig = Rig(SimConfig(error_ratio=0.5, error_status=0x08, seed=7))
+    rig = Rig(SimConfig(error_ratio=0.5, error_status=0x45, seed=7))
     results = [outcome(rig.carrier.submit(submit_sm())) for _ in range(40)]
     rig.net.flush()
     failed = sum(1 for r in results if not hasattr(r[0], "message_id"))
     assert 10 < failed < 30
-    assert rig.sim.stats["responses"]["ESME_RSYSERR"] == failed
+    assert rig.sim.stats["responses"]["ESME_RSUBMITFAIL"] == failed
     rig.stop()
 
 
@@ -193,12 +208,15 @@ def test_cli_options_change_the_behaviour():
     args = parser.parse_args(["--behaviour", "ThrottleAboveSMSC", "--throttle-tps", "50",
                               "--outcomes", "DELIVRD=9,REJECTD=1", "--account", "acme:pw",
                               "--id-format", "decimal", "--error-status", "ESME_RSUBMITFAIL",
-                              "--mo-every", "3", "--mo-concat", "sar"])
+                              "--mo-every", "3", "--mo-concat", "sar",
+                              "--receipt-id-format", "decimal"])
     config = simcli.config_from(args)
     assert config.throttle_tps == 50.0 and config.id_format == "decimal"
     assert dict(config.outcomes) == {"DELIVRD": 9.0, "REJECTD": 1.0}
     assert dict(config.credentials) == {"acme": "pw"} and config.error_status == 0x45
     assert config.mo_every == 3.0 and config.mo_concat == "sar"
+    assert config.receipt_id_format == "decimal"
+    assert behaviour("DecimalReceiptIdsSMSC").config().receipt_id_format == "decimal"
     assert "BlackHoleSMSC" in simcli.list_behaviours()
 
 
