@@ -241,23 +241,28 @@ class BenchRunner:
         return None
 
     def _reconcile(self) -> None:
-        """Match receipts whose id is spelled differently (hex vs decimal, zeros)."""
+        """Match receipts whose id is spelled differently (hex vs decimal, zeros).
+
+        An all-digit id reads both ways ("10" is ten or sixteen), so a receipt
+        may meet two sent ids; receipts with the fewest candidates pair first,
+        so an ambiguous one never takes the only partner of another.
+        """
         from gateway.correlation import match_keys
 
         if not self.early or not self.ids:
             return
-        index: dict[str, str] = {}
+        by_key: dict[str, list[str]] = {}
         for sent_id in self.ids:
             for k in match_keys(sent_id):
-                index.setdefault(k, sent_id)
-        for receipt_id in list(self.early):
-            for k in match_keys(receipt_id):
-                sent_id = index.get(k)
-                if sent_id is not None and sent_id in self.ids:
-                    self.ids.discard(sent_id)
-                    self.early.discard(receipt_id)
-                    self.receipts_matched += 1
-                    break
+                by_key.setdefault(k, []).append(sent_id)
+        candidates = {receipt_id: {s for k in match_keys(receipt_id) for s in by_key.get(k, ())}
+                      for receipt_id in self.early}
+        for receipt_id in sorted(candidates, key=lambda r: (len(candidates[r]), r)):
+            left = candidates[receipt_id] & self.ids
+            if left:
+                self.ids.discard(min(left, key=lambda s: (len(s), s)))
+                self.early.discard(receipt_id)
+                self.receipts_matched += 1
 
     def _submits_over(self) -> None:
         self._submits_done = True
