@@ -13,14 +13,16 @@ values carrying the API error code:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from twisted.internet.defer import CancelledError, Deferred, inlineCallbacks
 from twisted.internet.protocol import Protocol
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 from twisted.web.client import Agent, BrowserLikeRedirectAgent, HTTPConnectionPool, ResponseDone
 from twisted.web.http import PotentialDataLoss
 
-from gateway.mm7.guard import BlockedAddress, GuardedEndpointFactory
+from gateway.mm7.guard import BlockedAddress, GuardedEndpointFactory, ip_literal, is_public
 from protocols.mm7.content import MediaItem
 
 log = Logger()
@@ -81,12 +83,19 @@ class MediaFetcher:
     def fetch(self, url: str, declared_type: str | None = None) -> Deferred:
         """Deferred[MediaItem]; errbacks with ``MediaError``."""
         d = self._fetch(url, declared_type)
-        timer = self._reactor.callLater(self.policy.timeout, d.cancel)
+        expired = []
+
+        def expire():
+            expired.append(True)
+            d.cancel()
+
+        timer = self._reactor.callLater(self.policy.timeout, expire)
 
         def done(result):
             if timer.active():
                 timer.cancel()
-            if isinstance(getattr(result, "value", None), CancelledError):
+            # Cancelling surfaces as CancelledError, or as a connect error while connecting.
+            if expired and isinstance(result, Failure):
                 raise MediaError(11200, f"fetching media {url} timed out after {self.policy.timeout:g}s")
             return result
 
@@ -96,6 +105,14 @@ class MediaFetcher:
     def _fetch(self, url: str, declared_type: str | None):
         if not url.lower().startswith(("http://", "https://")):
             raise MediaError(21620, f"media URL must be http(s): {url!r}")
+        try:
+            literal = ip_literal(urlsplit(url).hostname or "")
+        except ValueError:
+            raise MediaError(21620, f"invalid media URL {url!r}") from None
+        if literal and not self.policy.allow_private and not is_public(literal):
+            # Refused here already: the guard below also checks, but treq cannot
+            # even build a request for an IPv6 literal.
+            raise MediaError(21620, f"refusing to fetch media from {literal}: not a public address")
         try:
             response = yield self._http.get(url, allow_redirects=False)
         except BlockedAddress as exc:

@@ -28,7 +28,7 @@ def is_public(ip: str) -> bool:
     return addr.is_global and not addr.is_multicast
 
 
-def _literal(host: str) -> str | None:
+def ip_literal(host: str) -> str | None:
     try:
         return str(ipaddress.ip_address(host.strip("[]")))
     except ValueError:
@@ -45,10 +45,12 @@ class GuardedEndpointFactory:
         self._timeout = connect_timeout
 
     def endpointForURI(self, uri):
-        return _GuardedEndpoint(self, uri.scheme, uri.host.decode("idna"), uri.port)
+        raw = uri.host.decode("ascii", "replace")
+        host = raw if ip_literal(raw) is not None else uri.host.decode("idna")
+        return _GuardedEndpoint(self, uri.scheme, host, uri.port)
 
     def _resolve(self, host: str):
-        ip = _literal(host)
+        ip = ip_literal(host)
         if ip is not None:
             return succeed(ip)
         return self._reactor.resolve(host)
@@ -78,6 +80,7 @@ class _GuardedEndpoint:
         kind = TCP6ClientEndpoint if ":" in ip else TCP4ClientEndpoint
         endpoint = kind(owner._reactor, ip, self._port, timeout=owner._timeout)
         if self._scheme == b"https":
-            creator = owner._tls.creatorForNetloc(self._host.encode("idna"), self._port)
+            netloc = self._host.encode("ascii" if ip_literal(self._host) else "idna")
+            creator = owner._tls.creatorForNetloc(netloc, self._port)
             endpoint = wrapClientTLS(creator, endpoint)
         return endpoint.connect(protocol_factory)
