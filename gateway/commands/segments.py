@@ -25,8 +25,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="concatenation reference size in bits (default 8)")
     parser.add_argument("--national", default="",
                         help="enable national language tables, e.g. tr,es,pt")
-    parser.add_argument("--max-length", type=int, default=None,
+    parser.add_argument("--max-length", type=_positive_int, default=None,
                         help="maximum body length in characters (default 1600)")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     options = {
         "concat_ref_bits": args.concat_ref,
         "national": national,
-        "max_length": args.max_length or DEFAULT_MAX_LENGTH,
+        "max_length": DEFAULT_MAX_LENGTH if args.max_length is None else args.max_length,
     }
     if args.json:
         if args.text is not None:
@@ -73,6 +83,8 @@ def _run_json(stdin, stdout, options) -> int:
             }
         except (ValueError, SegmentationError) as exc:   # JSONDecodeError, UnicodeDecodeError too
             obj = {"error": _reason(exc), "line": number}
+        except RecursionError:                          # e.g. [[[[... nested beyond the parser
+            obj = {"error": "not a JSON string: nested too deeply", "line": number}
         stdout.write(json.dumps(obj) + "\n")
         stdout.flush()
     return 0

@@ -1,8 +1,10 @@
 """``carrier-gateway segments``: readable summary and the --json line protocol."""
 import io
 import json
+import os
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -51,6 +53,13 @@ def test_json_bad_lines_get_error_objects_and_processing_continues(monkeypatch, 
     assert out[5]["encoding"] == "UCS-2" and out[5]["parts"] == ["\u00e7"]
 
 
+def test_json_deeply_nested_line_is_an_error_line_too(monkeypatch, capsys):
+    lines = b"[" * 100_000 + b"]" * 100_000 + b"\n" + b'"after"\n'
+    nested, after = run_json(monkeypatch, capsys, lines)
+    assert nested["line"] == 1 and "nested" in nested["error"]
+    assert after["parts"] == ["after"]
+
+
 def test_json_limit_errors_name_the_limit(monkeypatch, capsys):
     [obj] = run_json(monkeypatch, capsys, json.dumps("a" * 1601).encode() + b"\n")
     assert "1600" in obj["error"]
@@ -87,6 +96,15 @@ def test_usage_errors(capsys):
     assert "xx" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["segments", "--concat-ref", "12", "hi"])
+    for bad in ("0", "-5", "x"):
+        with pytest.raises(SystemExit):
+            main(["segments", "--max-length", bad, "hi"])
+    assert "--max-length" in capsys.readouterr().err
+
+
+def test_max_length_option(capsys):
+    assert main(["segments", "--max-length", "3", "abcd"]) == 1
+    assert "limit is 3" in capsys.readouterr().err
 
 
 def test_too_long_text_is_an_error_naming_the_limit(capsys):
@@ -94,10 +112,24 @@ def test_too_long_text_is_an_error_naming_the_limit(capsys):
     assert "1600" in capsys.readouterr().err
 
 
-def test_console_script_streams_lines():
-    proc = subprocess.run(
+def test_console_script_answers_each_line_before_the_next_arrives():
+    proc = subprocess.Popen(
         [sys.executable, "-m", "gateway", "segments", "--json"],
-        input='"hi"\n[1]\n"\u20ac"\n'.encode(), capture_output=True, timeout=60, check=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        # stdout to a pipe is block-buffered unless the command flushes each line
+        env={k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"},
     )
-    out = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    watchdog = threading.Timer(20, proc.kill)      # a hang fails the test, never blocks it
+    watchdog.start()
+    try:
+        out = []
+        for line in ('"hi"', "[1]", '"\u20ac"'):
+            proc.stdin.write(line.encode() + b"\n")
+            proc.stdin.flush()
+            out.append(json.loads(proc.stdout.readline()))
+        proc.stdin.close()
+        assert proc.wait() == 0
+    finally:
+        watchdog.cancel()
+        proc.kill()
     assert out[0]["parts"] == ["hi"] and "error" in out[1] and out[2]["parts"] == ["\u20ac"]
