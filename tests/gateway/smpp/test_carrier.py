@@ -89,7 +89,18 @@ def test_submit_waits_while_no_bind_is_up():
 
 
 def test_bad_password_is_retried_slowly():
-    rig = Rig(SimConfig(credentials={"acme": "other"}), auth_failure_delay=120.0)
+    from twisted.logger import LogLevel, formatEvent, globalLogPublisher
+
+    events: list = []
+    globalLogPublisher.addObserver(events.append)
+    try:
+        rig = Rig(SimConfig(credentials={"acme": "other"}), auth_failure_delay=120.0,
+                  password="hunter2-secret")
+    finally:
+        globalLogPublisher.removeObserver(events.append)
+    [error] = [e for e in events if e["log_level"] == LogLevel.error]
+    assert "ESME_RINVPASWD" in formatEvent(error) and "credentials" in formatEvent(error)
+    assert not any("hunter2" in formatEvent(e) or "hunter2" in repr(e) for e in events)
     assert rig.sim.bind_refusals == 1
     assert rig.carrier.stats["acme-1"]["last_error"].endswith("ESME_RINVPASWD")
     rig.net.advance(100, step=5)
