@@ -2,18 +2,17 @@
 file (or PostgreSQL when GATEWAY_TEST_DATABASE_URL is set) and message rows."""
 from __future__ import annotations
 
-import os
 import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import create_engine, select
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 from gateway.store.engine import make_engine
 from gateway.store.messages import insert_message
 from gateway.store.migrate import upgrade
 from gateway.store.schema import callback_outbox, messages, segments
+from tests.db_backends import BACKENDS, database_url
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -22,31 +21,11 @@ def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
-PG_URL = os.environ.get("GATEWAY_TEST_DATABASE_URL")
-BACKENDS = [
-    "sqlite",
-    pytest.param("postgresql", marks=pytest.mark.skipif(
-        not PG_URL, reason="GATEWAY_TEST_DATABASE_URL is not set: PostgreSQL runs skipped")),
-]
-
-
 @pytest.fixture(params=BACKENDS)
 def db_url(request, tmp_path):
     """A fresh database: a SQLite file, or a PostgreSQL schema of its own."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/gateway.db"
-        return
-    schema = f"gw_rcpt_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
+    with database_url(request.param, tmp_path / "gateway.db", prefix="gw_rcpt") as url:
+        yield url
 
 
 def migrated_engine(url: str):
