@@ -28,13 +28,12 @@ from sqlalchemy.engine import Connection
 
 from gateway.store.messages import address, enqueue_callback, insert_message, transition
 from gateway.store.schema import RECEIVED, media, messages, pending_receipts
+from protocols.mm7.content import extension
 from protocols.mm7.messages import DeliveryReport, InboundMM
 from protocols.mm7.status import report_verdict
 
 MM7_WAITING, UNMATCHED, APPLIED = "mm7_waiting", "unmatched", "applied"
 API_VERSION = "2012-04-24"
-_EXT = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "video/mp4": ".mp4",
-        "audio/amr": ".amr", "text/vcard": ".vcf"}
 
 
 def find_message(conn: Connection, message_id: str, carrier: str | None) -> Mapping[str, Any] | None:
@@ -115,7 +114,8 @@ def store_inbound_mms(conn: Connection, mm: InboundMM, *, carrier: str, number, 
     items = []
     for index, part in enumerate(mm.media, start=1):
         media_sid = new_media_sid()
-        name = part.filename or part.location or f"part{index}{_EXT.get(part.content_type, '')}"
+        ext = extension(part.content_type)
+        name = part.filename or part.location or f"part{index}" + (f".{ext}" if ext else "")
         conn.execute(insert(media).values(
             sid=media_sid, message_sid=sid, account_sid=account, content_type=part.content_type,
             filename=name[:256], data=part.data, created_at=now))

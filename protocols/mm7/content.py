@@ -22,6 +22,11 @@ _EXT = {
 }
 
 
+def extension(content_type: str) -> str | None:
+    """The usual file extension (no dot) for a media type, None when unknown."""
+    return _EXT.get(content_type.split(";", 1)[0].strip().lower())
+
+
 @dataclass(frozen=True)
 class MediaItem:
     content_type: str  # "image/jpeg" (no parameters)
@@ -63,7 +68,7 @@ def mm_parts(body: str, media: list[MediaItem]) -> list[Part]:
     names = []
     media_parts = []
     for index, item in enumerate(media, start=1):
-        name = item.filename or f"media{index}.{_EXT.get(item.content_type, 'bin')}"
+        name = item.filename or f"media{index}.{extension(item.content_type) or 'bin'}"
         names.append((name, item.content_type))
         media_parts.append(Part(item.content_type, item.data, content_id=name, location=name))
     parts = [Part(SMIL_TYPE + '; charset="utf-8"', smil(text_name, names),
