@@ -39,6 +39,11 @@ def test_sar_tlvs():
     assert d.encoding == "Latin-1"
 
 
+def test_udh_concatenation_wins_over_sar_tlvs():
+    d = decode(0x00, UDH8 + b"abc", udhi=True, sar=(7, 5, 5))
+    assert d.concat == Concat(0x2A, 3, 1, 8)
+
+
 @pytest.mark.parametrize("dc", [0x02, 0x04, 0xF4, 0xF5, 0x15])
 def test_binary_keeps_the_bytes(dc):
     d = decode(dc, b"\x00\xff\x10")

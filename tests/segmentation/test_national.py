@@ -112,6 +112,29 @@ def test_hindi_avoids_ucs2():
     assert decode(0, result.parts[0].short_message, udhi=True).text == body
 
 
+def test_ties_prefer_the_single_table_of_the_locking_language():
+    # Any Indic single table holds O, T and P; Hindi's goes with Hindi's locking table.
+    body = "\u0928\u092e\u0938\u094d\u0924\u0947, OTP 4821"
+    result = plan(body, reference=0, national=frozenset({"hi", "bn"}))
+    assert (result.national_locking, result.national_single) == ("hi", "hi")
+
+
+def test_ucs2_forced_lists_only_characters_no_enabled_table_has():
+    result = plan("\u0130stanbul \U0001F600", reference=0, national=frozenset({"tr"}))
+    assert result.encoding == "UCS-2" and result.ucs2_chars == ("\U0001F600",)
+    # Without the Turkish tables, the dotted capital I forces UCS-2 as well.
+    assert plan("\u0130stanbul \U0001F600", reference=0).ucs2_chars == ("\u0130", "\U0001F600")
+
+
+def test_payload_mode_keeps_the_shift_ies():
+    body = "\u0131" * 200
+    result = plan(body, reference=0, national=frozenset({"tr"}), mode="payload")
+    assert result.num_segments == 2 and len(result.parts) == 1
+    part = result.parts[0]
+    assert part.udh == bytes.fromhex("03240101") and part.esm_class_udhi
+    assert decode(part.data_coding, part.short_message, udhi=True).text == body
+
+
 def test_undefined_septets_decode_as_replacement_character():
     d = decode(0x00, bytes.fromhex("0324010B") + b"\x00a", udhi=True)   # Tamil locking
     assert d.text == "\ufffda" and d.national_locking == "ta"
