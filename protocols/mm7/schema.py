@@ -96,8 +96,19 @@ def to_rel6(root: etree._Element) -> etree._Element:
 
 
 def validate(root: etree._Element) -> list[str]:
-    """Schema errors of a SOAP envelope (empty list when valid)."""
+    """Schema errors of a SOAP envelope (empty list when valid).
+
+    Header and Body children are checked by the SOAP schema only ``lax``ly,
+    i.e. not at all when their namespace is unknown: so an element outside
+    MM7 (and SOAP) is reported here instead of passing unchecked."""
+    rel6 = to_rel6(root)
+    errors = []
+    for part in ("Header", "Body"):
+        container = rel6.find(f"{{{SOAP_ENV}}}{part}")
+        for child in container if container is not None else ():
+            if isinstance(child.tag, str) and etree.QName(child).namespace not in (REL6_1_4, SOAP_ENV):
+                errors.append(f"{part}: {child.tag} is not an MM7 element")
     schema = validator()
-    if schema.validate(to_rel6(root)):
-        return []
-    return [f"line {e.line}: {e.message}" for e in schema.error_log]
+    if not schema.validate(rel6):
+        errors += [f"line {e.line}: {e.message}" for e in schema.error_log]
+    return errors

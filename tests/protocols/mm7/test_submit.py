@@ -48,6 +48,8 @@ def test_validator_rejects_what_the_schema_forbids():
     body = root.find(f"{SOAP}Body")[0]
     body.remove(body[2])  # Recipients
     assert schema.validate(root)
+    foreign = submit_envelope(REQ, Dialect("6.8.0", "urn:not-mm7"), "t")  # lax would skip it
+    assert any("not an MM7 element" in e for e in schema.validate(foreign))
 
 
 def test_fields_and_must_understand():
