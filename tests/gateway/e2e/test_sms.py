@@ -3,9 +3,11 @@ API and callbacks; restart and no-bind behaviour."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest_twisted
 import treq
+from twisted.internet import protocol, reactor
 
 from .harness import ACCOUNT, OTHER, OTHER_TOKEN, TOKEN, Gateway, Smsc, eventually, free_port, gateway_config
 
@@ -117,3 +119,37 @@ async def test_no_bind_queued_then_sent_and_queue_survives_restart(tmp_path):
     finally:
         await gw.stop()
         await smsc.stop()
+
+
+class BlackHole(protocol.Protocol):
+    """Accepts the callback request and never answers it."""
+
+    def connectionMade(self):
+        self.factory.opened += 1
+
+    def connectionLost(self, reason=None):
+        self.factory.closed += 1
+
+
+@pytest_twisted.ensureDeferred
+async def test_dead_callback_endpoint_never_holds_up_sending(tmp_path):
+    hole = protocol.Factory.forProtocol(BlackHole)
+    hole.opened = hole.closed = 0
+    listening = reactor.listenTCP(0, hole, interface="127.0.0.1")
+    url = f"http://127.0.0.1:{listening.getHost().port}/status"
+    smsc = Smsc().start()
+    cfg = gateway_config(tmp_path / "gw.db", smsc.port)
+    # Two requests in flight at most, each waiting a minute: the callback
+    # sender is stuck for the whole test.
+    cfg = replace(cfg, callbacks=replace(cfg.callbacks, concurrency=2, timeout=60))
+    gw = await Gateway(cfg).start()
+    try:
+        sids = [(await gw.send(to=f"+1555123200{i}", status_callback=url))["sid"] for i in range(10)]
+        for sid in sids:
+            await gw.wait_status(sid, {"delivered"})
+        assert smsc.sim.stats["submits"] == 10
+        assert (hole.opened, hole.closed) == (2, 0)  # still waiting on the first two
+    finally:
+        await gw.stop()
+        await smsc.stop()
+        await listening.stopListening()
