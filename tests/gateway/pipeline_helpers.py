@@ -3,17 +3,16 @@ the global reactor (its writer thread reports there), services on a Clock."""
 from __future__ import annotations
 
 import contextlib
-import os
 import uuid
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from twisted.internet import defer, reactor
 
 from gateway.smpp.errors import NotSent as CarrierNotSent
 from gateway.smpp.errors import SubmitFailed
 from gateway.store.store import Store
 from protocols.smpp.pdu import SubmitSmResp
+from tests.db_backends import BACKENDS, database_url  # noqa: F401 (BACKENDS: the pipeline tests' params)
 
 T0 = datetime(2026, 11, 27, 12, 0, 0, tzinfo=timezone.utc)
 
@@ -30,38 +29,17 @@ def message_row(**overrides) -> dict:
     return row
 
 
-PG_URL = os.environ.get("GATEWAY_TEST_DATABASE_URL")
-BACKENDS = [
-    "sqlite",
-    pytest.param("postgresql", marks=pytest.mark.skipif(
-        not PG_URL, reason="GATEWAY_TEST_DATABASE_URL is not set: PostgreSQL pipeline tests skipped")),
-]
-
-
 @contextlib.contextmanager
 def database(backend: str, tmp_path):
     """A SQLite file, or a fresh PostgreSQL schema (migrated), as a URL."""
     if backend == "sqlite":
         yield str(tmp_path / "gw.db")
         return
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
-
     from gateway.store import migrate
 
-    schema = f"gw_pipe_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    url = url.render_as_string(hide_password=False)
-    try:
+    with database_url(backend, tmp_path / "gw.db", prefix="gw_pipe") as url:
         migrate.upgrade(url)
         yield url
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
 
 
 async def open_store(path) -> Store:
