@@ -73,6 +73,33 @@ def test_pairs_are_never_split(body, kw):
     check_invariants(body, result)
 
 
+def greedy_parts(body: str, bits: int) -> list[str]:
+    """A character-by-character model of the split: fill each part while the
+    next character (1 or 2 septets / UTF-16 units) still fits."""
+    if DEFAULT.try_encode(body) is not None:
+        cost = {c: 2 if c in DEFAULT.double else 1 for c in body}
+        single, multi = 160, {8: 153, 16: 152}[bits]
+    else:
+        cost = {c: 2 if ord(c) > 0xFFFF else 1 for c in body}
+        single, multi = 70, {8: 67, 16: 66}[bits]
+    if sum(cost[c] for c in body) <= single:
+        return [body]
+    parts, current, used = [], "", 0
+    for c in body:
+        if used + cost[c] > multi:
+            parts.append(current)
+            current, used = "", 0
+        current += c
+        used += cost[c]
+    return parts + [current]
+
+
+@given(st.one_of(escape_heavy, surrogate_heavy, mixed_text), options)
+def test_parts_are_filled_as_far_as_they_go(body, kw):
+    result = plan(body, **kw)
+    assert [p.text for p in result.parts] == greedy_parts(body, kw["concat_ref_bits"])
+
+
 @given(gsm_text, options)
 def test_gsm_text_round_trips_in_gsm7(body, kw):
     result = plan(body, **kw)
