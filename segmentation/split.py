@@ -13,6 +13,8 @@ Python, so the cost is linear in the body with a small per-part constant.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from segmentation.errors import SegmentationError
 
 MAX_PARTS = 255                 # total and seqno are single octets
@@ -29,41 +31,34 @@ def _too_many(units: int, multi: int, what: str) -> SegmentationError:
 
 def gsm7_bounds(septets: bytes, single: int, multi: int) -> list[tuple[int, int]]:
     """Part boundaries in unpacked septets; escapes are never split."""
-    n = len(septets)
+    # Every ESC is a prefix: 0x1B is never itself an escaped septet.
+    return _bounds(len(septets), single, multi, "septets",
+                   lambda last: septets[last] == _ESC)
+
+
+def ucs2_bounds(data: bytes, single: int, multi: int) -> list[tuple[int, int]]:
+    """Part boundaries, in UTF-16 units, of UTF-16-BE ``data``."""
+    return _bounds(len(data) // 2, single, multi, "UTF-16 units",
+                   lambda last: 0xD8 <= data[2 * last] <= 0xDB)    # high surrogate
+
+
+def _bounds(n: int, single: int, multi: int, what: str,
+            opens_pair: Callable[[int], bool]) -> list[tuple[int, int]]:
+    """Boundaries of ``n`` units; a part whose last unit ``opens_pair`` ends one early."""
     if n <= single:
         return [(0, n)]
     if n > MAX_PARTS * multi:
-        raise _too_many(n, multi, "septets")
+        raise _too_many(n, multi, what)
     bounds = []
     start = 0
     while start < n:
         end = start + multi
         if end >= n:
             end = n
-        elif septets[end - 1] == _ESC:     # every ESC is a prefix: 0x1B is
-            end -= 1                        # never itself an escaped septet
-        bounds.append((start, end))
-        start = end
-    if len(bounds) > MAX_PARTS:
-        raise _too_many(n, multi, "septets")
-    return bounds
-
-
-def ucs2_bounds(data: bytes, single: int, multi: int) -> list[tuple[int, int]]:
-    """Part boundaries, in UTF-16 units, of UTF-16-BE ``data``."""
-    n = len(data) // 2
-    if n <= single:
-        return [(0, n)]
-    if n > MAX_PARTS * multi:
-        raise _too_many(n, multi, "UTF-16 units")
-    bounds = []
-    start = 0
-    while start < n:
-        end = min(start + multi, n)
-        if end < n and 0xD8 <= data[2 * end - 2] <= 0xDB:   # high surrogate
+        elif opens_pair(end - 1):
             end -= 1
         bounds.append((start, end))
         start = end
     if len(bounds) > MAX_PARTS:
-        raise _too_many(n, multi, "UTF-16 units")
+        raise _too_many(n, multi, what)
     return bounds
