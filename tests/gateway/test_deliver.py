@@ -8,6 +8,7 @@ import pytest_twisted
 from sqlalchemy import select
 from twisted.internet import reactor
 from twisted.internet.task import Clock
+from twisted.logger import LogLevel, capturedLogs, formatEvent
 
 from gateway.deliver import DeliverHandler, ReceiptSettings, number_directory
 from gateway.config import Number
@@ -75,11 +76,19 @@ def test_data_sm_receipt_before_its_response_is_kept(store):
 
 
 @pytest_twisted.inlineCallbacks
-def test_unreadable_gets_none_and_is_counted(store):
+def test_unreadable_gets_none_and_is_counted_and_logged_with_its_bytes(store):
     h, clock = handler(store)
-    assert h("a", "a-1", DeliverSm(esm_class=0x04, short_message=b"stat:DELIVRD no id here")) is None
-    assert h("a", "a-1", mo(b"\x00\x01\x02", data_coding=0x08)) is None  # odd UCS-2
-    assert h.stats["unreadable"] == 2
+    with capturedLogs() as events:
+        assert h("a", "a-1", DeliverSm(esm_class=0x04, short_message=b"stat:DELIVRD no id here")) is None
+        assert h("a", "a-1", mo(b"\x00\x01\x02", data_coding=0x08)) is None  # odd UCS-2
+        assert h("b", "b-1", mo(b"\x05\x00\x03\x01", esm_class=0x40,  # a cut-off UDH
+                                tlvs=build_tlvs([(Tag.SOURCE_PORT, 9200)]))) is None
+    assert h.stats["unreadable"] == 3
+    lines = [formatEvent(e) for e in events if e.get("log_level") is LogLevel.warn]
+    assert len(lines) == 3
+    assert b"stat:DELIVRD no id here".hex() in lines[0] and "a/a-1" in lines[0]
+    assert "000102" in lines[1] and "data_coding=0x08" in lines[1]
+    assert "05000301" in lines[2] and "esm_class=0x40" in lines[2] and "020a=23f0" in lines[2]
     yield None
 
 
