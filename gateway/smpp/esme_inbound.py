@@ -17,7 +17,6 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
 from gateway.smpp.errors import ESME_RX_T_APPN
-from gateway.smpp.fastpdu import respond_to
 from protocols.smpp.constants import CommandStatus
 from protocols.smpp.errors import LocalProtocolError
 from protocols.smpp.pdu import DataSm, DeliverSm, Pdu, Unbind
@@ -54,28 +53,28 @@ class InboundRequests:
     def _deliver(self, pdu: Pdu) -> None:
         handler = self.deliver_handler
         if handler is None:
-            self._respond(respond_to(pdu))
+            self._respond(pdu.response())
             return
         try:
             result = handler(pdu)
         except Exception:
             log.failure("{bind}: deliver handler failed", bind=self.name)
-            self._respond(respond_to(pdu, ESME_RX_T_APPN))
+            self._respond(pdu.response(command_status=ESME_RX_T_APPN))
             return
         if not isinstance(result, Deferred):
-            self._respond(respond_to(pdu))
+            self._respond(pdu.response())
             return
         result.addCallbacks(self._delivered, self._deliver_failed,
                             callbackArgs=(pdu,), errbackArgs=(pdu,))
 
     def _delivered(self, _: Any, pdu: Pdu) -> None:
-        self._respond(respond_to(pdu))
+        self._respond(pdu.response())
         self.flush()
 
     def _deliver_failed(self, failure: Any, pdu: Pdu) -> None:
         log.failure("{bind}: deliver handler failed; asking the SMSC to retry",
                     failure, bind=self.name)
-        self._respond(respond_to(pdu, ESME_RX_T_APPN))
+        self._respond(pdu.response(command_status=ESME_RX_T_APPN))
         self.flush()
 
     def _respond(self, response: Pdu) -> None:

@@ -29,6 +29,7 @@ from typing import Callable
 
 from .constants import HEADER_LENGTH, CommandStatus
 from .errors import LocalProtocolError, RemoteProtocolError
+from .fast import fast_constructor
 from .pdu import PDU_TYPES, Pdu
 
 _HEADER = Struct(">IIII")
@@ -135,10 +136,11 @@ def _encoder_source(cls: type[Pdu], fields: list[tuple[str, str]]) -> str:
 
 def _compile(cls: type[Pdu]) -> tuple[Callable, Callable]:
     fields = body_fields(cls)
+    make = fast_constructor(cls)
     namespace: dict = {
         "_cls": cls, "_new": object.__new__, "_index": bytes.index,
         "_decode_tlvs": decode_tlvs, "_encode_tlvs": encode_tlvs, "_pack_header": _HEADER.pack,
-        "_make_empty": lambda status, seq: cls(command_status=status, sequence_number=seq),
+        "_make_empty": lambda status, seq: make(command_status=status, sequence_number=seq),
     }
     for name in list(_HEADER_FIELDS) + [name for name, _ in fields]:
         namespace["_set_" + name] = getattr(cls, name).__set__

@@ -21,11 +21,12 @@ Every event is a frozen value. The adapter switches on the type:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Callable
+from typing import Callable
 
 from .constants import CommandStatus
+from .fast import fast_constructor
 from .pdu import GenericNack, Pdu
 from .state import BindState
 
@@ -88,28 +89,5 @@ class BindStateChanged(Event):
     new: BindState
 
 
-def _fast_constructor(cls: type) -> Callable[..., Any]:
-    """Build `cls` (a frozen event) without the dataclass __init__, which sets each
-    field through object.__setattr__; the session's hot path makes one per PDU."""
-    new = object.__new__
-    setters = [getattr(cls, f.name).__set__ for f in fields(cls)]
-    if len(setters) == 1:
-        (first,) = setters
-
-        def make_one(a: Any) -> Any:
-            event = new(cls)
-            first(event, a)
-            return event
-        return make_one
-    first, second = setters
-
-    def make_two(a: Any, b: Any) -> Any:
-        event = new(cls)
-        first(event, a)
-        second(event, b)
-        return event
-    return make_two
-
-
-request_received: Callable[[Pdu], RequestReceived] = _fast_constructor(RequestReceived)
-response_received: Callable[[Pdu, Pdu], ResponseReceived] = _fast_constructor(ResponseReceived)
+request_received: Callable[[Pdu], RequestReceived] = fast_constructor(RequestReceived)
+response_received: Callable[[Pdu, Pdu], ResponseReceived] = fast_constructor(ResponseReceived)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from .constants import INTERFACE_VERSION_34, CommandId
+from .fast import fast_constructor
 from .tlv import find_raw, parse_value
 
 Tlvs = tuple[tuple[int, bytes], ...]
@@ -49,9 +50,10 @@ class Pdu:
         `submit.response(message_id="1a2b")`, `deliver.response()`,
         `submit.response(command_status=CommandStatus.ESME_RTHROTTLED)`.
         """
-        if self.response_type is None:
+        make = _RESPONSE_MAKERS.get(type(self))
+        if make is None:
             raise TypeError("%s has no response" % type(self).__name__)
-        return self.response_type(sequence_number=self.sequence_number, **fields)
+        return make(sequence_number=self.sequence_number, **fields)
 
 
 # ---- header-only PDUs -------------------------------------------------------------
@@ -305,3 +307,8 @@ PDU_TYPES: tuple[type[Pdu], ...] = (
 """Every PDU type the codec knows (submit_multi is answered with generic_nack)."""
 
 PDU_BY_COMMAND_ID: dict[int, type[Pdu]] = {cls.command_id: cls for cls in PDU_TYPES}
+
+# request type -> fast constructor of its response (see fast.py); a deliver_sm_resp
+# per MO or receipt and a submit_sm_resp per submit in the simulator go through here.
+_RESPONSE_MAKERS = {cls: fast_constructor(cls.response_type) for cls in PDU_TYPES
+                    if cls.response_type is not None}

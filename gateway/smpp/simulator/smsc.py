@@ -30,17 +30,20 @@ from twisted.logger import Logger
 from gateway.smpp.simulator.config import SimConfig
 from gateway.smpp.simulator.ids import id_generator, id_translator
 from gateway.smpp.simulator.mo import Collector, Tracker, mo_parts
-from gateway.smpp.fastpdu import make_deliver_sm, make_submit_sm_resp
 from gateway.smpp.simulator.receipts import OutcomePicker, receipt_parts
 from gateway.smpp.simulator.protocol import SmscProtocol
 from gateway.smpp.simulator.timers import TimerHeap
 from gateway.smpp.throttle import TokenBucket
 from protocols.smpp.constants import CommandStatus as St
 from protocols.smpp.constants import Tag
+from protocols.smpp.fast import fast_constructor
+from protocols.smpp.pdu import DeliverSm, SubmitSmResp
 
 log = Logger()
 _STATE_OCTETS = [bytes((n,)) for n in range(256)]
 MAX_WAITING = 100_000  # deliver_sm kept per system_id while no receiver is bound
+make_deliver_sm = fast_constructor(DeliverSm)        # a receipt per submit_sm
+make_submit_sm_resp = fast_constructor(SubmitSmResp)
 
 
 class SmscSimulator(Factory):
