@@ -12,6 +12,12 @@ remaining bound can win.
 
 Ties go to fewer shift tables, then fewer septets, then a single table of the
 same language as the locking table, then language code order.
+
+A usable pair never costs more segments than UCS-2 would: every character in
+the tables is in the BMP and costs at most 2 septets, and even with both
+shift IEs a part holds 72 such characters (145 septets) against UCS-2's 67,
+and a single part 76 against 70.  So GSM-7 is always chosen when some pair
+can encode the body.
 """
 from __future__ import annotations
 
@@ -19,7 +25,7 @@ import functools
 
 from segmentation import split, udh
 from segmentation.errors import SegmentationError
-from segmentation.gsm7 import DEFAULT, Alphabet, alphabet
+from segmentation.gsm7 import Alphabet, alphabet
 from segmentation.national import LANGUAGES
 from segmentation.national_model import UNDEFINED
 from segmentation.tables import DEFAULT_LOCKING, DEFAULT_SINGLE
@@ -59,11 +65,7 @@ def choose(body: str, national: frozenset[str], bits: int) -> tuple[Alphabet, by
         exact = (parts,) + key[1:]
         if best is None or exact < best[0]:
             best = (exact, alpha, septets)
-    if best is None:
-        return None
-    if best[1] is not DEFAULT and best[0][0] > _ucs2_parts(body, bits):
-        return None
-    return best[1], best[2]
+    return None if best is None else (best[1], best[2])
 
 
 @functools.lru_cache(maxsize=4096)
@@ -94,12 +96,6 @@ def gsm7_capacities(bits: int, nationals: int) -> tuple[int, int]:
 def _bound(septets: int, bits: int, nationals: int) -> int:
     single, multi = gsm7_capacities(bits, nationals)
     return 1 if septets <= single else -(-septets // multi)
-
-
-def _ucs2_parts(body: str, bits: int) -> int:
-    units = len(body.encode("utf-16-be", "surrogatepass")) // 2
-    single, multi = udh.ucs2_capacity(0), udh.ucs2_capacity(udh.header_octets(bits, 0))
-    return 1 if units <= single else -(-units // multi)
 
 
 @functools.lru_cache(maxsize=None)

@@ -127,6 +127,13 @@ def test_text_round_trips_with_any_enabled_languages(body, kw, enabled):
     check_invariants(body, result)
     if result.encoding == "GSM-7" and (result.national_locking or result.national_single):
         assert {result.national_locking, result.national_single} - {None} <= enabled
+        assert result.num_segments <= ucs2_segments(body, kw["concat_ref_bits"])
+
+
+def ucs2_segments(body: str, bits: int) -> int:
+    units = len(body.encode("utf-16-be")) // 2
+    multi = {8: 67, 16: 66}[bits]
+    return 1 if units <= 70 else -(-units // multi)
 
 
 @given(gsm_text, options)
