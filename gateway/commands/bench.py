@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any
 
@@ -59,17 +60,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"bench: {problem}", file=sys.stderr)
         return 2
     from twisted.internet import reactor
-    from twisted.logger import (FilteringLogObserver, LogLevel, LogLevelFilterPredicate,
-                                globalLogBeginner, textFileLogObserver)
+    from twisted.logger import globalLogBeginner
 
+    from gateway.logsetup import make_observer
     from gateway.smpp.bench import BenchOptions, BenchRunner
     from gateway.smpp.endpoints import endpoint_factory
     from gateway.smpp.settings import BindSettings
 
-    predicate = LogLevelFilterPredicate(defaultLogLevel=LogLevel.warn)
-    globalLogBeginner.beginLoggingTo(
-        [FilteringLogObserver(textFileLogObserver(sys.stderr), [predicate])],
-        redirectStandardIO=False)
+    globalLogBeginner.beginLoggingTo([make_observer("warn", os.environ, sys.stderr)],
+                                     redirectStandardIO=False)
     settings = BindSettings(
         host=args.host, port=args.port, system_id=args.system_id, password=args.password,
         system_type=args.system_type, window=args.window, response_timeout=args.timeout,

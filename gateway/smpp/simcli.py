@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from types import MappingProxyType
 from typing import Any
@@ -124,15 +125,13 @@ def run(args: argparse.Namespace) -> int:
         return 2
     from twisted.internet import reactor, task
     from twisted.internet.error import CannotListenError
-    from twisted.logger import (FilteringLogObserver, LogLevel, LogLevelFilterPredicate,
-                                globalLogBeginner, textFileLogObserver)
+    from twisted.logger import globalLogBeginner
 
+    from gateway.logsetup import make_observer
     from gateway.smpp.simulator.smsc import SmscSimulator
 
-    predicate = LogLevelFilterPredicate(defaultLogLevel=LogLevel.info)
-    globalLogBeginner.beginLoggingTo(
-        [FilteringLogObserver(textFileLogObserver(sys.stderr), [predicate])],
-        redirectStandardIO=False)
+    globalLogBeginner.beginLoggingTo([make_observer("info", os.environ, sys.stderr)],
+                                     redirectStandardIO=False)
     tls = _tls_options(args.tls_cert, args.tls_key) if args.tls_cert else None
     sim = SmscSimulator(config, clock=reactor)
     try:
