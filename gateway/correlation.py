@@ -11,7 +11,7 @@ ids are the same message when their key sets intersect:
 * ``s:<id>``   the id itself, lower case, without leading zeros;
 * ``n:<hex>``  the id's numeric value (unbounded int) written in hex, for
   each way it can be read: decimal when it is all digits, hex when it is
-  all hex digits (a ``0x`` prefix or UUID hyphens removed).
+  all hex digits (UUID hyphens removed); with a ``0x`` prefix only hex.
 
 So ``"0000000010"`` (decimal 10) meets ``"A"`` (hex 10), and ``"1f"`` meets
 ``"31"``.  Because an all-digit id can be read both ways, one receipt id may
@@ -50,9 +50,10 @@ def match_keys(message_id: str) -> frozenset[str]:
     if not text:
         return frozenset()
     keys = {"s:" + (text.lstrip("0") or "0")}
-    bare = text[2:] if text.startswith("0x") else text
+    prefixed = text.startswith("0x")
+    bare = text[2:] if prefixed else text
     compact = bare.replace("-", "") if _looks_like_uuid(bare) else bare
-    if compact and set(compact) <= _DEC:
+    if compact and set(compact) <= _DEC and not prefixed:
         keys.add("n:" + format(int(compact, 10), "x"))
     if compact and set(compact) <= _HEX:
         keys.add("n:" + format(int(compact, 16), "x"))

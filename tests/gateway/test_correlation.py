@@ -41,6 +41,7 @@ def test_different_ids_do_not_meet():
     assert not same("17", "18")
     assert not same("msg-1", "msg-2")
     assert match_keys("   \x00") == frozenset()
+    assert not same("0x10", "A") and same("0x10", "16")  # 0x says hex: 16, never decimal ten
 
 
 def test_nul_and_space_padding():
