@@ -38,6 +38,8 @@ def plan(body: str, *, reference: int, concat_ref_bits: int = 8,
     The reference is taken modulo 2**concat_ref_bits (2**16 in SAR mode, where
     sar_msg_ref_num is 16 bits).  Raises ``SegmentationError`` naming the limit.
     """
+    if not isinstance(national, frozenset):
+        national = _languages(national)
     _check(body, reference, concat_ref_bits, national, max_length, mode)
     septets = DEFAULT.try_encode(body)
     if septets is not None:
@@ -48,6 +50,13 @@ def plan(body: str, *, reference: int, concat_ref_bits: int = 8,
         if chosen is not None:
             return _gsm7(body, chosen[1], chosen[0], reference, concat_ref_bits, mode)
     return _ucs2(body, reference, concat_ref_bits, mode, national)
+
+
+def _languages(national) -> frozenset[str]:
+    """Any collection of language codes as a frozenset (a str is a mistake, not "t", "r")."""
+    if isinstance(national, str):
+        raise SegmentationError(f"national must be a collection of language codes, not {national!r}")
+    return frozenset(national)
 
 
 def _check(body, reference, bits, national, max_length, mode) -> None:

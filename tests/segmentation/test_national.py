@@ -1,7 +1,7 @@
 """National language shift tables (TS 23.038 annex A) and their selection."""
 import pytest
 
-from segmentation import LANGUAGES, decode, parse_languages, plan
+from segmentation import LANGUAGES, SegmentationError, decode, parse_languages, plan
 from segmentation.gsm7 import alphabet
 
 TURKISH = "\u015e\u015f\u011e\u011f\u0130\u0131\u00e7"   # Ş ş Ğ ğ İ ı ç
@@ -138,6 +138,13 @@ def test_payload_mode_keeps_the_shift_ies():
 def test_undefined_septets_decode_as_replacement_character():
     d = decode(0x00, bytes.fromhex("0324010B") + b"\x00a", udhi=True)   # Tamil locking
     assert d.text == "\ufffda" and d.national_locking == "ta"
+
+
+def test_any_collection_of_codes_enables_tables_but_a_string_is_refused():
+    for national in ({"tr"}, ["tr"], ("tr",)):
+        assert plan("\u0131" * 170, reference=0, national=national).national_locking == "tr"
+    with pytest.raises(SegmentationError, match="collection"):
+        plan("\u0131", reference=0, national="tr")
 
 
 def test_parse_languages():
