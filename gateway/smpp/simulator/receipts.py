@@ -47,33 +47,23 @@ class OutcomePicker:
         return self.stats[min(index, len(self.stats) - 1)]
 
 
-_stamp_cache: dict[int, str] = {}
-
-
-def receipt_date(epoch: float) -> str:
-    """YYMMDDhhmm in UTC (cached per minute: receipts come in floods)."""
-    minute = int(epoch // 60)
-    text = _stamp_cache.get(minute)
-    if text is None:
-        if len(_stamp_cache) > 64:
-            _stamp_cache.clear()
-        text = time.strftime("%y%m%d%H%M", time.gmtime(minute * 60))
-        _stamp_cache[minute] = text
-    return text
-
-
-_bytes_stamp_cache: dict[int, bytes] = {}
+_stamps: dict[int, bytes] = {}
 
 
 def _date_bytes(epoch: float) -> bytes:
+    """YYMMDDhhmm in UTC (cached per minute: receipts come in floods)."""
     minute = int(epoch // 60)
-    stamp = _bytes_stamp_cache.get(minute)
+    stamp = _stamps.get(minute)
     if stamp is None:
-        if len(_bytes_stamp_cache) > 64:
-            _bytes_stamp_cache.clear()
-        stamp = receipt_date(epoch).encode("ascii")
-        _bytes_stamp_cache[minute] = stamp
+        if len(_stamps) > 64:
+            _stamps.clear()
+        stamp = time.strftime("%y%m%d%H%M", time.gmtime(minute * 60)).encode("ascii")
+        _stamps[minute] = stamp
     return stamp
+
+
+def receipt_date(epoch: float) -> str:
+    return _date_bytes(epoch).decode("ascii")
 
 
 # stat -> (dlvrd, " stat:... err:... text:", message_state, network_error_code)
@@ -97,17 +87,7 @@ def receipt_parts(message_id: bytes, stat: str, submitted: float, done: float,
 
 def build_receipt(message_id: str, stat: str, submitted: float, done: float,
                   original: bytes) -> ReceiptContent:
-    err, cause = OUTCOME_ERRORS[stat]
-    delivered = 1 if stat == "DELIVRD" else 0
-    sample = original[:20].decode("latin-1", "replace")
-    text = (f"id:{message_id} sub:001 dlvrd:{delivered:03d} "
-            f"submit date:{receipt_date(submitted)} done date:{receipt_date(done)} "
-            f"stat:{stat} err:{err:03d} text:{sample}")
-    return ReceiptContent(
-        message_id=message_id,
-        stat=stat,
-        err=err,
-        text=text.encode("latin-1", "replace"),
-        message_state=OUTCOME_STATES[stat],
-        network_error_code=struct.pack(">BH", GSM_NETWORK, cause),
-    )
+    text, state, network_error = receipt_parts(message_id.encode("latin-1"), stat,
+                                               submitted, done, original)
+    return ReceiptContent(message_id=message_id, stat=stat, err=OUTCOME_ERRORS[stat][0],
+                          text=text, message_state=state, network_error_code=network_error)
