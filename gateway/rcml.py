@@ -14,7 +14,10 @@ or a bare ``<Message>text</Message>``.  Rules:
 
 * ``to`` defaults to the inbound sender, ``from`` to our number.
 * ``statusCallback`` (else ``action``) becomes the reply's status callback,
-  called with ``method`` (default POST), as RCML documents it.
+  called with ``method`` (default POST), as RCML documents it.  As in the
+  RCML document, verbs after a ``<Message>`` with an ``action`` are
+  unreachable: the session goes on at the action URL, so no later
+  ``<Message>`` of this document is sent.
 * An empty body, ``<Response/>`` or a body that is not XML at all means no
   reply.  Malformed XML raises ``RcmlError`` (the caller logs and ignores).
 * Never resolve entities or load DTDs: the document goes through the shared
@@ -141,5 +144,11 @@ def parse_rcml(document: bytes | str, *, sender: str, our_number: str) -> tuple[
         elements = [child for child in root if _local(child.tag) in ("message", "sms")]
     else:
         raise RcmlError(f"RCML root element <{etree.QName(root.tag).localname}> is not <Response>")
-    replies = [_reply(element, sender, our_number) for element in elements[:MAX_REPLIES]]
-    return tuple(reply for reply in replies if reply.body or reply.media)
+    replies = []
+    for element in elements[:MAX_REPLIES]:
+        reply = _reply(element, sender, our_number)
+        if reply.body or reply.media:
+            replies.append(reply)
+        if reply.action:
+            break  # what follows a Message with an action is unreachable
+    return tuple(replies)

@@ -40,6 +40,12 @@ def test_action_is_the_status_callback_without_status_callback():
     assert (reply.status_callback, reply.action) == ("https://app/a", "https://app/a")
 
 
+def test_verbs_after_a_message_with_an_action_are_unreachable():
+    doc = ('<Response><Message>first</Message><Sms action="https://app/a">second</Sms>'
+           '<Message>never</Message></Response>')
+    assert [r.body for r in replies(doc)] == ["first", "second"]
+
+
 def test_older_sms_form_and_bare_message():
     assert [r.body for r in replies("<Response><Sms>one</Sms><Message>two</Message></Response>")] == ["one", "two"]
     assert replies("<Message>bare</Message>")[0].body == "bare"
