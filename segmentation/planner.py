@@ -60,6 +60,8 @@ def _languages(national) -> frozenset[str]:
 
 
 def _check(body, reference, bits, national, max_length, mode) -> None:
+    if not isinstance(body, str):
+        raise TypeError(f"body must be str, not {type(body).__name__}")
     if mode not in MODES:
         raise SegmentationError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     if bits not in (8, 16):

@@ -147,6 +147,12 @@ def test_bad_arguments(kw):
         plan("a", reference=0, **kw)
 
 
+@pytest.mark.parametrize("body", [b"abc", None, 5])
+def test_a_body_that_is_not_text_is_a_type_error(body):
+    with pytest.raises(TypeError, match="body must be str"):
+        plan(body, reference=0)
+
+
 def test_sar_mode_has_no_udh_and_numbers_the_parts():
     result = plan("a" * 400, reference=0x1234, mode="sar")
     assert result.num_segments == len(result.parts) == 3
