@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from gateway.translator import (
-    DEFAULT_PROFILE, ProfileError, carrier_profile, err_key, load_profiles, profile_from_override,
+    DEFAULT_PROFILE, ERROR_MESSAGES, ProfileError, carrier_profile, err_key, load_profiles, profile_from_override,
     read_profiles, translate,
 )
-from protocols.smpp.receipt import NetworkError, ReceiptKind, parse_receipt
+from protocols.smpp.receipt import NetworkError, ReceiptError, ReceiptKind, parse_receipt
 
 
 def receipt(text=b"", esm_class=0x04, **tlvs):
@@ -162,3 +163,33 @@ def test_the_simulators_receipt_mix(stat, status, code):
     r = parse_pdu(decode(encode(pdu, 1)))
     outcome = translate(r)
     assert (r.message_id, r.stat, outcome.status, outcome.error_code) == ("00a1b2", stat, status, code)
+
+
+_fragments = st.one_of(
+    st.sampled_from(["id:7 ", "stat:", "err:", "text:", "DELIVRD ", "UNDELIV ", "EXPIRED ", "REJECTED ",
+                     "0x1B ", "A02 ", "000 ", "27 ", "\x00"]),
+    st.text(max_size=8))
+_tlvs = st.fixed_dictionaries({}, optional={
+    "message_state": st.integers(0, 255),
+    "network_error_code": st.tuples(st.integers(0, 255), st.integers(0, 65535)).map(lambda t: NetworkError(*t)),
+})
+
+
+@settings(max_examples=200)
+@given(st.lists(_fragments, max_size=12).map("".join), _tlvs, st.sampled_from([0x04, 0x08, 0x20]),
+       st.sampled_from(["default", "map-hex", "swapped"]))
+def test_translate_is_total_and_consistent(text, tlvs, esm_class, profile_name):
+    """Whatever parses translates: a known status, a code exactly for the failures."""
+    try:
+        r = receipt(text.encode("latin-1", "replace"), esm_class=esm_class, **tlvs)
+    except ReceiptError:
+        return
+    outcome = translate(r, PROFILES[profile_name])
+    assert outcome.status in {"sent", "delivered", "undelivered", "failed"}
+    assert (outcome.error_code is not None) == (outcome.status in {"undelivered", "failed"})
+    assert outcome.error_code is None or outcome.error_code in ERROR_MESSAGES
+    if esm_class == 0x20:
+        assert outcome.status == "sent"  # an intermediate notification is never final
+
+
+PROFILES = read_profiles()
