@@ -76,7 +76,8 @@ class EsmeProtocol(InboundRequests, GracefulStop, Protocol):
         self.name = name
         self.listener = listener or EsmeListener()
         self.deliver_handler = deliver_handler
-        self.session = Session(Role.ESME, window=settings.window)
+        self.session = Session(Role.ESME, window=settings.window,
+                               max_command_length=settings.max_command_length)
         self.draining = False
         self.closed = False
         self._close_after_flush = False

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Mapping
 
+from protocols.smpp.constants import DEFAULT_MAX_COMMAND_LENGTH
+
 BIND_TYPES = ("transmitter", "receiver", "transceiver", "transmitter+receiver")
 _BIND_ALIASES = {"tx": "transmitter", "rx": "receiver", "trx": "transceiver",
                  "tx+rx": "transmitter+receiver"}
@@ -25,6 +27,7 @@ class BindSettings:
     bind: str = "transceiver"        # or transmitter, receiver, transmitter+receiver
     binds: int = 1                   # connections (pairs for transmitter+receiver)
     window: int = 10                 # outstanding requests per bind
+    max_command_length: int = DEFAULT_MAX_COMMAND_LENGTH  # longer PDUs: generic_nack, close
     max_tps: float = 0.0             # per bind; 0 = no cap
     registered_delivery: int = 1
     enquire_link_interval: float = 30.0

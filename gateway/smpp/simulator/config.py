@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from protocols.smpp.constants import DEFAULT_MAX_COMMAND_LENGTH
+
 # SMPP 3.4 message_state values of the receipt outcomes the simulator can send
 # (section 5.2.28), and the network error it reports for the failed ones.
 OUTCOME_STATES = MappingProxyType({
@@ -34,6 +36,7 @@ class SimConfig:
     credentials: Mapping[str, str] | None = None
     system_id: str = "SMSCSIM"
     window: int = 1000                  # deliver_sm in flight per bind before queueing
+    max_command_length: int = DEFAULT_MAX_COMMAND_LENGTH  # longer: generic_nack, close
     redeliver_delay: float = 5.0        # a deliver_sm answered with an error is resent after this
     redeliver_attempts: int = 3         # ... this many times at most
     # Message ids and receipts.

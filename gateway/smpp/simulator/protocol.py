@@ -39,6 +39,7 @@ class SmscProtocol(Protocol):
         self.sim = sim
         config = sim.config
         self.session = Session(Role.SMSC, window=max(1, config.window),
+                               max_command_length=config.max_command_length,
                                auto_enquire_link_resp=not (config.silent or
                                                            config.ignore_enquire_link))
         self.system_id: str | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 import struct
 from typing import Any
 
+import pytest
 from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
@@ -14,8 +15,9 @@ from gateway.smpp.settings import BindSettings
 from protocols.smpp.codec import decode, encode
 from protocols.smpp.events import FailureReason
 from protocols.smpp.framer import Framer
-from protocols.smpp.pdu import (BindTransceiverResp, DeliverSm, EnquireLink, EnquireLinkResp,
-                                GenericNack, SubmitSm, SubmitSmResp, Unbind, UnbindResp)
+from protocols.smpp.pdu import (BindTransceiverResp, DeliverSm, DeliverSmResp, EnquireLink,
+                                EnquireLinkResp, GenericNack, SubmitSm, SubmitSmResp, Unbind,
+                                UnbindResp)
 
 
 class Recorder(EsmeListener):
@@ -170,12 +172,16 @@ def test_deliver_handler_exception_answers_a_temporary_error(logged_failures):
     wire.lose()
 
 
-def test_bad_command_length_gets_generic_nack_and_close():
-    wire = Wire()
+@pytest.mark.parametrize("length", [8, 15, 1025])
+def test_bad_command_length_gets_generic_nack_and_close(length: int):
+    wire = Wire(max_command_length=1024)
     wire.bind()
-    wire.protocol.dataReceived(struct.pack(">IIII", 8, 4, 0, 5))
+    wire.receive(DeliverSm(short_message=b"x" * 200), 4)  # under the maximum: fine
+    assert [type(p) for p in wire.sent()] == [DeliverSmResp]
+    wire.protocol.dataReceived(struct.pack(">IIII", length, 4, 0, 5))
     [nack] = wire.sent()
     assert type(nack) is GenericNack and nack.command_status == 0x02  # ESME_RINVCMDLEN
+    assert nack.sequence_number == 5
     assert wire.transport.disconnecting
     wire.protocol.dataReceived(b"more garbage after the error")  # no exception
     wire.lose()

@@ -13,6 +13,7 @@ from gateway.smpp import simcli
 from gateway.smpp.simulator.behaviours import CATALOGUE, behaviour
 from gateway.smpp.simulator.config import SimConfig, parse_outcomes
 from gateway.smpp.simulator.receipts import OutcomePicker
+from protocols.smpp.pdu import SubmitSm
 from protocols.smpp.receipt import parse_pdu
 
 from .memnet import MemNet
@@ -191,6 +192,19 @@ def test_drop_on_submit_ends_in_30090():
     rig.net.advance(5, step=0.25)
     assert result[0].value.error_code == 30090
     assert rig.sim.submits == 2
+    rig.stop()
+
+
+def test_overlong_pdu_gets_generic_nack_and_the_connection_closes():
+    rig = Rig(SimConfig(max_command_length=1024), retries=0)
+    big = SubmitSm(destination_addr="1", tlvs=((0x0424, b"x" * 2000),))  # message_payload
+    result = outcome(rig.carrier.submit(big))
+    rig.net.flush()
+    assert result[0].value.status == 0x02  # ESME_RINVCMDLEN, in a generic_nack
+    assert rig.sim.protocol_errors == 1 and not rig.carrier.is_up
+    ok = outcome(rig.carrier.submit(submit_sm()))
+    rig.net.advance(3, step=0.5)  # rebinds; a PDU that fits goes through
+    assert ok[0].message_id and rig.sim.binds == 2
     rig.stop()
 
 
