@@ -54,6 +54,15 @@ def make_http_client(reactor, *, ca_file: str | None = None):
     return treq.client.HTTPClient(Agent(reactor, contextFactory=policy, pool=pool))
 
 
+def _cancelled(exc: BaseException) -> bool:
+    """A cancellation, bare or wrapped by the HTTP agent."""
+    from twisted.internet.error import ConnectingCancelledError
+
+    if isinstance(exc, (CancelledError, ConnectingCancelledError)):
+        return True
+    return any(r.check(CancelledError, ConnectingCancelledError) for r in getattr(exc, "reasons", None) or ())
+
+
 class Mm7Client:
     def __init__(self, http, clock, *, url: str, username: str = "", password: str = "",
                  timeout: float = 30.0, retries: int = 2, backoff: float = 1.0, name: str = "mm7"):
@@ -105,9 +114,9 @@ class Mm7Client:
                                              timeout=self.timeout, reactor=self._clock,
                                              allow_redirects=False)
             content = yield treq.content(response)
-        except CancelledError:
-            return f"no answer from MMSC within {self.timeout:g}s"
         except Exception as exc:
+            if _cancelled(exc):  # treq's timeout cancels: connecting or waiting
+                return f"no answer from MMSC within {self.timeout:g}s"
             return f"MMSC connection failed: {exc.__class__.__name__}: {exc}"
         ctype = (response.headers.getRawHeaders(b"content-type", [b"text/xml"])[0]).decode("latin-1")
         try:

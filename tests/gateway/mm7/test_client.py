@@ -89,3 +89,12 @@ def test_client_errors_mapped_at_once():
 def test_unreadable_answer_is_a_failure_not_a_crash():
     result = run(Scripted((200, b"<html>hello</html>")), retries=0)
     assert result.verdict is Verdict.FAILED and result.error_code == 30008
+
+
+def test_no_answer_within_the_timeout_is_retried_then_30008():
+    clock = Clock()
+    sim = MmscSimulator(clock, None, MmscConfig(slow=30.0))
+    result = run(sim.resource(), clock, timeout=5.0, retries=1, backoff=1.0)
+    assert (result.verdict, result.error_code, result.attempts) == (Verdict.FAILED, 30008, 2)
+    assert "no answer from MMSC within 5s" in result.error_message
+    assert sim.stats["requests"] == 2
