@@ -98,6 +98,11 @@ class GatewayService(MultiService):
     def __init__(self, config: Config):
         super().__init__()
         self.config = config
+        # The carriers as built: a reload compares with what runs, not with
+        # the last file read (a change needing a restart is reported until
+        # the restart).
+        self.built = config
+        self.running_carriers = {c.name: c for c in config.carriers}
         self.parts: dict[str, Any] = {}  # store, api, dispatcher, carriers, ... by name
 
     async def start(self) -> None:
@@ -134,13 +139,16 @@ class GatewayService(MultiService):
         from gateway.routing import Router
 
         warnings = []
-        old = {c.name: c for c in self.config.carriers}
+        old = self.running_carriers
         new = {c.name: c for c in config.carriers}
         for name in sorted(set(old) | set(new)):
             if name not in old or name not in new:
                 warnings.append(f"carrier {name!r} added or removed: needs a restart")
             elif _connection_settings(old[name]) != _connection_settings(new[name]):
                 warnings.append(f"carrier {name!r} connection settings changed: needs a restart")
+        for attribute, section in RESTART_SECTIONS:
+            if getattr(self.built, attribute) != getattr(config, attribute):
+                warnings.append(f"{section} changed: needs a restart")
         self.parts["api"].set_accounts(Accounts.from_config(config.accounts))
         numbers = number_directory(config.numbers)
         if "deliver" in self.parts:
@@ -150,6 +158,12 @@ class GatewayService(MultiService):
         self.parts["dispatcher"].set_router(Router(config.carriers))
         self.config = config
         return warnings
+
+
+# What a reload does not apply: (Config attribute, as the file names it).
+RESTART_SECTIONS = (("api", "[api]"), ("store", "[store]"), ("pipeline", "[pipeline]"),
+                    ("callbacks", "[callbacks]"), ("media", "[media]"), ("receipts", "[receipts]"),
+                    ("log_level", "[log] level"))
 
 
 def _connection_settings(carrier) -> tuple:

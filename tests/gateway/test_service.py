@@ -52,3 +52,17 @@ def test_reload_swaps_routes_accounts_numbers_and_warns(tmp_path):
     assert dispatcher.router.primary("sms", "+12125551234") == "b"
     assert api.accounts.check("AC2", "two") and api.accounts.check("AC1", "one")
     assert deliver.numbers("+15005550007") is not None and deliver.numbers("+15005550006") is None
+    # The carrier still runs with window 10: a second reload says so again,
+    # and a file back at the running settings has nothing to report.
+    assert tree.reload(config.loads(new)) == warnings
+    assert tree.reload(config.loads(BASE.format(db=tmp_path / "x.db"))) == []
+
+
+def test_reload_reports_sections_that_need_a_restart(tmp_path):
+    text = BASE.format(db=tmp_path / "x.db")
+    tree = build(config.loads(text), MemoryReactorClock(), environ={})
+    changed = text.replace("[store]", '[api]\nlisten = "127.0.0.1:9999"\n[callbacks]\ntimeout = 3\n'
+                                      '[log]\nlevel = "debug"\n[store]')
+    assert tree.reload(config.loads(changed)) == ["[api] changed: needs a restart",
+                                                  "[callbacks] changed: needs a restart",
+                                                  "[log] level changed: needs a restart"]
