@@ -30,13 +30,15 @@ log = Logger()
 class Daemon:
     def __init__(self, reactor: Any, environ: Mapping[str, str], *, config: Config | None,
                  config_path: str | None, demo_dir: str = "var",
-                 demo_listen: tuple[str, int] = ("127.0.0.1", 8080)):
+                 demo_listen: tuple[str, int] = ("127.0.0.1", 8080),
+                 listen_override: tuple[str, int] | None = None):
         self.reactor = reactor
         self.environ = dict(environ)
         self.config = config
         self.config_path = config_path
         self.demo_dir = demo_dir
         self.demo_listen = demo_listen
+        self.listen_override = listen_override  # run --listen: applies to reloads too
         self.notifier = Notifier(self.environ)
         self.tree = None
         self.exit_code = 0
@@ -91,9 +93,12 @@ class Daemon:
         else:
             from dataclasses import replace
 
-            new = replace(new, api=self.config.api)  # the listening socket stays
+            if self.listen_override is not None:
+                host, port = self.listen_override
+                new = replace(new, api=replace(new.api, host=host, port=port))
             for warning in self.tree.reload(new):
                 log.warn("SIGHUP: {warning}", warning=warning)
+            new = replace(new, api=self.config.api)  # the listening socket stays
             self.config = new
             log.info("SIGHUP: reloaded {accounts} accounts, {numbers} numbers and routes",
                      accounts=len(new.accounts), numbers=len(new.numbers))

@@ -71,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
 
     start_logging(level, os.environ)
     daemon = Daemon(reactor, os.environ, config=cfg, config_path=args.config,
-                    demo_dir=args.data_dir, demo_listen=listen or ("127.0.0.1", 8080))
+                    demo_dir=args.data_dir, demo_listen=listen or ("127.0.0.1", 8080),
+                    listen_override=listen if cfg is not None else None)
     return daemon.run()
 
 
