@@ -102,6 +102,7 @@ def test_bad_password_is_retried_slowly():
     assert "ESME_RINVPASWD" in formatEvent(error) and "credentials" in formatEvent(error)
     assert not any("hunter2" in formatEvent(e) or "hunter2" in repr(e) for e in events)
     assert rig.sim.bind_refusals == 1
+    assert rig.sim.connections == []  # the refused connection is closed, not left open
     assert rig.carrier.stats["acme-1"]["last_error"].endswith("ESME_RINVPASWD")
     rig.net.advance(100, step=5)
     assert rig.sim.bind_refusals == 1  # no hammering of the SMSC
