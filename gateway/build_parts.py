@@ -172,6 +172,7 @@ def _mm7(tree, config, reactor, store, monitor, numbers, http_client, senders, m
         loop.start(30.0, now=False)
 
     def stop_sweeps():
+        hooks.stop()
         if loop.running:
             loop.stop()
 
