@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest_twisted
 from sqlalchemy import select
 from twisted.internet import reactor
+from twisted.internet.task import Clock
 from twisted.web.resource import Resource
 from twisted.web.server import Site
 
@@ -17,6 +18,7 @@ from gateway.mm7.simulator import MmscSimulator, sample_png
 from gateway.store.messages import insert_message
 from gateway.store.schema import callback_outbox, media, messages
 from gateway.store.store import Store
+from protocols.mm7.messages import DeliveryReport
 
 from ..receipts_fixtures import T0
 from .loopback import http_client
@@ -65,4 +67,27 @@ def test_store_hooks_over_loopback(tmp_path):
     finally:
         sim.stop()
         yield port.stopListening()
+        yield store.stop()
+
+
+@pytest_twisted.inlineCallbacks
+def test_report_before_its_message_id_is_recorded_applies_soon(tmp_path):
+    store = Store(f"sqlite:///{tmp_path}/gw.db", reactor)
+    yield store.start()
+    clock = Clock()
+    hooks = StoreHooks(store, clock, numbers=lambda number: None, base_url="http://gw.test", early_retry=0.5)
+    report = DeliveryReport("mmsc-77", "Retrieved", "+15552223333", "+15550100", None, None, None, "t", "6.8.0")
+    status = lambda conn: conn.execute(select(messages.c.status)).scalar()  # noqa: E731
+    try:
+        assert (yield hooks.on_delivery_report("mmsc-a", report)) == "waiting"
+        assert (yield hooks.on_delivery_report("mmsc-a", report)) == "waiting"
+        assert len(clock.getDelayedCalls()) == 1  # one sweep scheduled, not one per report
+        yield store.write(_seed)  # the SubmitRsp's MessageID is recorded
+        clock.advance(0.5)
+        yield store.write(lambda conn: None)  # the writer runs jobs in order: the sweep is done
+        assert (yield store.read(status)) == "delivered"
+        assert not clock.getDelayedCalls()
+        assert (yield hooks.on_delivery_report("mmsc-a", report)) == "refused"
+        hooks.stop()
+    finally:
         yield store.stop()
