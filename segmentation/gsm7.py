@@ -11,7 +11,8 @@ character maps to the marker octet ``0x80 | septet``; markers are then
 expanded to ESC + septet with ``bytes.replace``.  Pure-ASCII text (most SMS)
 takes a faster route: ``str.encode("ascii")`` and one ``bytes.translate``.
 A character outside the alphabet makes ``encode`` fail, so there is no
-separate per-character check.
+separate per-character check, except for U+FFFE: it fills the undefined slots
+of the codec table, so ``charmap_build`` would map it to an octet.
 
 ESC (U+001B) and NUL are never GSM text: 0x1B is the escape septet, and no
 table maps NUL, so a body holding either is not encodable in GSM-7.
@@ -28,7 +29,7 @@ from segmentation.national_model import UNDEFINED
 from segmentation.tables import DEFAULT_LOCKING, DEFAULT_SINGLE, ESC
 
 _MARKER = 0x80                  # marker octet = 0x80 | single-shift septet
-_NO_CHAR = "\ufffe"             # "undefined" for codecs.charmap_build
+_NO_CHAR = "\ufffe"             # "undefined" slot for codecs.charmap_build; never encodable
 _SEPTET_VALUES = bytes(range(128))
 _ASCII = bytes(range(128))
 
@@ -54,6 +55,8 @@ class Alphabet:
                 return None
             raw = raw.translate(self._ascii_table)
         else:
+            if _NO_CHAR in text:     # charmap_build maps the placeholder itself
+                return None
             try:
                 raw = codecs.charmap_encode(text, "strict", self._charmap)[0]
             except UnicodeEncodeError:

@@ -37,12 +37,18 @@ def test_every_extension_character_costs_two_septets(char):
     assert DEFAULT.decode(septets) == char
 
 
-@pytest.mark.parametrize("char", ["\x1b", "\x00", "\u00e7", "\t", "`", "\u00e1"])
+@pytest.mark.parametrize("char", ["\x1b", "\x00", "\u00e7", "\t", "`", "\u00e1", "\ufffe", "\ufffd"])
 def test_characters_outside_gsm(char):
     assert char not in DEFAULT.chars
     with pytest.raises(ValueError):
         DEFAULT.encode("x" + char)
     assert DEFAULT.try_encode(char + "y") is None
+
+
+@pytest.mark.parametrize("pair", [(None, None), ("tr", "tr"), ("pt", "es"), ("hi", "hi")])
+def test_noncharacter_ufffe_is_in_no_table(pair):
+    # U+FFFE stands for "no character" in the encoder's table; it must not encode.
+    assert alphabet(*pair).try_encode("a\ufffe") is None
 
 
 def test_every_default_character_round_trips():

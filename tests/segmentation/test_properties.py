@@ -16,7 +16,8 @@ ALL_NATIONAL = sorted(
     | {c for lang in LANGUAGES.values() for c in (lang.single or {}).values()}
     - {"\x1b", UNDEFINED}
 )
-OTHER = ["\U0001F600", "\U0001F44D", "\U0001F3FD", "\u0416", "\u4e2d", "\x00", "\x1b", "\u00e7"]
+OTHER = ["\U0001F600", "\U0001F44D", "\U0001F3FD", "\u0416", "\u4e2d", "\x00", "\x1b", "\u00e7",
+         "\ufffe", "\ufffd"]
 
 gsm_text = st.text(alphabet=st.sampled_from(GSM_CHARS), max_size=700)
 mixed_text = st.text(
