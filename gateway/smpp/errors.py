@@ -12,18 +12,20 @@ ESME_RTHROTTLED is never a failure: the client slows down and resends.
 """
 from __future__ import annotations
 
+from protocols.smpp.constants import CommandStatus
+
 ERROR_NO_RESPONSE = 30090
 ERROR_QUEUE_OVERFLOW = 30001
 ERROR_UNKNOWN = 30008
 
-# SMPP 3.4 command_status values this package acts on.
-ESME_ROK = 0x00000000
-ESME_RMSGQFUL = 0x00000014
-ESME_RINVPASWD = 0x0000000E
-ESME_RINVSYSID = 0x0000000F
-ESME_RBINDFAIL = 0x0000000D
-ESME_RTHROTTLED = 0x00000058
-ESME_RX_T_APPN = 0x00000064
+# SMPP 3.4 command_status values this package acts on (names as in the core).
+ESME_ROK = int(CommandStatus.ESME_ROK)
+ESME_RMSGQFUL = int(CommandStatus.ESME_RMSGQFUL)
+ESME_RINVPASWD = int(CommandStatus.ESME_RINVPASWD)
+ESME_RINVSYSID = int(CommandStatus.ESME_RINVSYSID)
+ESME_RBINDFAIL = int(CommandStatus.ESME_RBINDFAIL)
+ESME_RTHROTTLED = int(CommandStatus.ESME_RTHROTTLED)
+ESME_RX_T_APPN = int(CommandStatus.ESME_RX_T_APPN)
 
 # Statuses after which retrying with the same credentials is pointless until
 # an operator acts: the bind is retried slowly and logged clearly.
