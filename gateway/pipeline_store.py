@@ -24,11 +24,10 @@ from sqlalchemy import insert, select
 from twisted.logger import Logger
 from sqlalchemy.engine import Connection
 
-from gateway.batch_lifecycle import transition_many
 from gateway.correlation import match_keys
 from gateway.store import schema as s
-from gateway.store.messages import transition
-from gateway.store.queue import requeue
+from gateway.store.messages import transition, transition_many
+from gateway.store.queue import claim_queued, requeue
 
 log = Logger()
 
@@ -178,44 +177,4 @@ def early_receipts(profiles: Mapping[str, Any] | None = None) -> AfterSent:
     return after_sent
 
 
-def claim_batch(conn: Connection, now: datetime, limit: int) -> list[Mapping[str, Any]]:
-    """``gateway.store.queue.claim_queued`` for the dispatcher's hot path.
-
-    Same effects (queued -> sending, ``attempts`` + 1, a ``status_events``
-    row, the ``sending`` callback on the first claim), but the due rows are
-    taken in ``(status, next_attempt_at)`` index order -- oldest due first,
-    insertion order among equals -- so no sort of the whole queue runs per
-    batch (that sort made each claim O(queue) at a million queued rows).
-    """
-    from sqlalchemy import or_, update
-
-    from gateway.batch_lifecycle import CHUNK
-    from gateway.store.messages import wants_callback
-
-    m = s.messages
-    sids = conn.execute(
-        select(m.c.sid).where(m.c.status == s.QUEUED, m.c.next_attempt_at <= now,
-                              or_(m.c.expires_at.is_(None), m.c.expires_at > now))
-        .order_by(m.c.next_attempt_at).limit(limit)).scalars().all()
-    rows: list[Mapping[str, Any]] = []
-    for start in range(0, len(sids), CHUNK):
-        chunk = sids[start:start + CHUNK]
-        conn.execute(update(m).where(m.c.sid.in_(chunk), m.c.status == s.QUEUED)
-                     .values(status=s.SENDING, date_updated=now, attempts=m.c.attempts + 1))
-        rows.extend(conn.execute(select(m).where(m.c.sid.in_(chunk), m.c.status == s.SENDING)).mappings())
-    if not rows:
-        return []
-    conn.execute(insert(s.status_events), [
-        {"message_sid": row["sid"], "status": s.SENDING, "error_code": None, "detail": None,
-         "created_at": now} for row in rows])
-    callbacks = [_sending_callback(row, now) for row in rows
-                 if row["attempts"] == 1 and wants_callback(row, s.SENDING)]
-    if callbacks:
-        conn.execute(insert(s.callback_outbox), callbacks)
-    return rows
-
-
-def _sending_callback(row: Mapping[str, Any], now: datetime) -> dict:
-    from gateway.batch_lifecycle import _callback_row
-
-    return _callback_row(row, now)
+claim_batch = claim_queued  # the dispatcher's name for it

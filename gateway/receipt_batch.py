@@ -27,7 +27,7 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
 from gateway import correlation, receipts_store
-from gateway.batch_lifecycle import load_rows, transition_many
+from gateway.store.messages import load_rows, transition_many
 from gateway.store import schema as s
 from gateway.store.timeutil import from_timestamp
 from gateway.translator import DEFAULT_PROFILE, ERROR_MESSAGES, translate

@@ -20,9 +20,9 @@ transaction (``Store.write``); none of them commits.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
 from . import schema as s
@@ -47,10 +47,6 @@ def can_transition(old: str, new: str) -> bool:
     return _RANK[new] > _RANK[old]
 
 
-def _sources(new: str) -> list[str]:
-    return [old for old in _RANK if can_transition(old, new)]
-
-
 _INSERT_MESSAGE = insert(s.messages)
 
 
@@ -68,37 +64,115 @@ def insert_message(conn: Connection, row: dict) -> None:
 
 
 def get_message_row(conn: Connection, sid: str) -> Mapping[str, Any] | None:
-    return conn.execute(select(s.messages).where(s.messages.c.sid == sid)).mappings().first()
+    return conn.execute(_ROW_BY_SID, {"sid": sid}).mappings().first()
 
 
 def transition(conn: Connection, sid: str, status: str, *, now: datetime,
                error_code: int | None = None, error_message: str | None = None,
                **fields: Any) -> bool:
-    """Move message ``sid`` to ``status``; False when the table refuses."""
-    unknown = set(fields) - (_COLUMNS - _GUARDED)
-    if unknown:
-        raise ValueError(f"transition: unknown message fields {sorted(unknown)}")
-    now = utc(now)
-    values: dict[str, Any] = dict(fields, status=status, date_updated=now)
+    """Move message ``sid`` to ``status``; False when the table refuses.
+
+    ``transition_many`` with one change: one implementation of the rules."""
+    change: dict[str, Any] = dict(fields, sid=sid, status=status)
     if error_code is not None or error_message is not None:
-        values["error_code"] = error_code
-        values["error_message"] = error_message
-    if status in (s.SENT, s.DELIVERED, s.UNDELIVERED) and "date_sent" not in fields:
-        row = get_message_row(conn, sid)
-        if row is not None and row["date_sent"] is None:
+        change["error_code"] = error_code
+        change["error_message"] = error_message
+    return bool(transition_many(conn, [change], now=now))
+
+
+# -- the lifecycle, batched --------------------------------------------------
+# One SELECT of what the rules need, one executemany UPDATE per shape of
+# change (the UPDATE still checks the old status, so a row that moved in
+# between is never moved backwards), one executemany INSERT of
+# ``status_events`` and one of ``callback_outbox``.  The statements are built
+# once (``IN`` lists as expanding parameters), so a batch pays SQLAlchemy's
+# compile cache lookup, not a rebuild.
+CHUNK = 500  # rows per IN (...) query
+_SENT_LIKE = frozenset({s.SENT, s.DELIVERED, s.UNDELIVERED})
+_CHANGE_KEYS = (_COLUMNS - _GUARDED) | {"sid", "status", "error_code", "error_message"}
+# What a transition needs to decide; the full row only when a callback is due.
+_BRIEF = ("sid", "status", "date_sent", "status_callback", "api", "direction", "num_segments")
+_ROW_BY_SID = select(s.messages).where(s.messages.c.sid == bindparam("sid"))
+_ROWS_BY_SID = select(s.messages).where(s.messages.c.sid.in_(bindparam("sids", expanding=True)))
+_BRIEF_BY_SID = (select(*[s.messages.c[name] for name in _BRIEF])
+                 .where(s.messages.c.sid.in_(bindparam("sids", expanding=True))))
+_INSERT_EVENTS = insert(s.status_events)
+_INSERT_CALLBACKS = insert(s.callback_outbox)
+_UPDATES: dict[tuple[str, ...], Any] = {}
+
+
+def load_rows(conn: Connection, sids: Iterable[str], *,
+              brief: bool = False) -> dict[str, Mapping[str, Any]]:
+    """Message rows by sid (``brief``: only what ``transition_many`` needs)."""
+    sids = list(dict.fromkeys(sids))
+    statement = _BRIEF_BY_SID if brief else _ROWS_BY_SID
+    out: dict[str, Mapping[str, Any]] = {}
+    for start in range(0, len(sids), CHUNK):
+        for row in conn.execute(statement, {"sids": sids[start:start + CHUNK]}).mappings():
+            out[row["sid"]] = row
+    return out
+
+
+def _update_for(shape: tuple[str, ...]):
+    statement = _UPDATES.get(shape)
+    if statement is None:
+        m = s.messages
+        statement = (update(m).where(m.c.sid == bindparam("b_sid"), m.c.status == bindparam("b_old"))
+                     .values({name: bindparam(name) for name in shape}))
+        _UPDATES[shape] = statement
+    return statement
+
+
+def transition_many(conn: Connection, changes: Iterable[Mapping[str, Any]], *, now: datetime,
+                    rows: Mapping[str, Mapping[str, Any]] | None = None) -> list[str]:
+    """Apply ``changes`` ({"sid", "status", "error_code"?, "error_message"?,
+    **message fields}) in order; return the sids that moved (the table
+    refused the others).  ``rows``: current brief rows the caller already has."""
+    changes = list(changes)
+    if not changes:
+        return []
+    now = utc(now)
+    rows = dict(rows) if rows is not None else load_rows(conn, (c["sid"] for c in changes), brief=True)
+    shapes: dict[tuple[str, ...], list[dict]] = {}
+    events, callbacks, moved = [], [], []
+    for change in changes:
+        sid, status = change["sid"], change["status"]
+        if not _CHANGE_KEYS.issuperset(change):
+            raise ValueError(f"transition: unknown message fields {sorted(set(change) - _CHANGE_KEYS)}")
+        row = rows.get(sid)
+        if row is None or not can_transition(row["status"], status):
+            continue
+        values = {k: v for k, v in change.items() if k != "sid"}
+        values["date_updated"] = now
+        if "error_code" in values or "error_message" in values:
+            values.setdefault("error_code", None)
+            values.setdefault("error_message", None)
+        if status in _SENT_LIKE and row["date_sent"] is None and "date_sent" not in values:
             values["date_sent"] = now
-    result = conn.execute(
-        update(s.messages)
-        .where(s.messages.c.sid == sid, s.messages.c.status.in_(_sources(status)))
-        .values(**values))
-    if result.rowcount != 1:
-        return False
-    conn.execute(insert(s.status_events), {
-        "message_sid": sid, "status": status, "error_code": error_code,
-        "detail": error_message, "created_at": now})
-    row = get_message_row(conn, sid)
-    maybe_enqueue_status_callback(conn, row, now=now)
-    return True
+        shapes.setdefault(tuple(sorted(values)), []).append(dict(values, b_sid=sid, b_old=row["status"]))
+        new_row = dict(row, **values)
+        rows[sid] = new_row
+        moved.append(sid)
+        events.append({"message_sid": sid, "status": status, "error_code": values.get("error_code"),
+                       "detail": values.get("error_message"), "created_at": now})
+        if wants_callback(new_row, status):
+            callbacks.append(sid)
+    for shape, params in shapes.items():
+        conn.execute(_update_for(shape), params)
+    if events:
+        conn.execute(_INSERT_EVENTS, events)
+    if callbacks:
+        full = load_rows(conn, callbacks)  # after the UPDATEs: the current rows
+        conn.execute(_INSERT_CALLBACKS, [callback_row(full[sid], now) for sid in callbacks])
+    return moved
+
+
+def callback_row(row: Mapping[str, Any], now: datetime) -> dict:
+    """The ``callback_outbox`` row of a status callback for ``row`` as it is."""
+    return {"message_sid": row["sid"], "kind": "status", "url": row["status_callback"],
+            "method": (row["status_callback_method"] or "POST").upper(),
+            "params": [list(pair) for pair in status_callback_params(row)], "state": "pending",
+            "attempts": 0, "next_attempt_at": now, "created_at": now}
 
 
 def wants_callback(row: Mapping[str, Any], status: str) -> bool:
@@ -110,9 +184,7 @@ def maybe_enqueue_status_callback(conn: Connection, row: Mapping[str, Any], *,
                                   now: datetime) -> bool:
     if not wants_callback(row, row["status"]):
         return False
-    enqueue_callback(conn, message_sid=row["sid"], kind="status", url=row["status_callback"],
-                     method=row["status_callback_method"] or "POST",
-                     params=status_callback_params(row), now=now)
+    conn.execute(_INSERT_CALLBACKS, callback_row(row, utc(now)))
     return True
 
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from gateway import receipts_store
-from gateway.batch_lifecycle import transition_many
+from gateway.store.messages import transition_many
 from gateway.pipeline_store import early_receipts, record_outcomes
 from gateway.receipt_batch import apply_receipts
 from gateway.store import migrate
