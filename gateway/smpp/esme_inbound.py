@@ -19,9 +19,17 @@ from twisted.logger import Logger
 from gateway.smpp.errors import ESME_RX_T_APPN
 from protocols.smpp.constants import CommandStatus
 from protocols.smpp.errors import LocalProtocolError
-from protocols.smpp.pdu import DataSm, DeliverSm, Pdu, Unbind
+from protocols.smpp.fast import fast_constructor
+from protocols.smpp.pdu import DataSm, DataSmResp, DeliverSm, DeliverSmResp, Pdu, Unbind
 
 log = Logger()
+# One answer per MO or receipt: built through the slots, without keyword packing.
+_ANSWERS = {DeliverSm: fast_constructor(DeliverSmResp), DataSm: fast_constructor(DataSmResp)}
+
+
+def _answer(pdu: Pdu, command_status: int = 0) -> Pdu:
+    return _ANSWERS[type(pdu)](command_status=command_status,
+                               sequence_number=pdu.sequence_number)
 
 
 class InboundRequests:
@@ -53,28 +61,28 @@ class InboundRequests:
     def _deliver(self, pdu: Pdu) -> None:
         handler = self.deliver_handler
         if handler is None:
-            self._respond(pdu.response())
+            self._respond(_answer(pdu))
             return
         try:
             result = handler(pdu)
         except Exception:
             log.failure("{bind}: deliver handler failed", bind=self.name)
-            self._respond(pdu.response(command_status=ESME_RX_T_APPN))
+            self._respond(_answer(pdu, ESME_RX_T_APPN))
             return
         if not isinstance(result, Deferred):
-            self._respond(pdu.response())
+            self._respond(_answer(pdu))
             return
         result.addCallbacks(self._delivered, self._deliver_failed,
                             callbackArgs=(pdu,), errbackArgs=(pdu,))
 
     def _delivered(self, _: Any, pdu: Pdu) -> None:
-        self._respond(pdu.response())
+        self._respond(_answer(pdu))
         self.flush()
 
     def _deliver_failed(self, failure: Any, pdu: Pdu) -> None:
         log.failure("{bind}: deliver handler failed; asking the SMSC to retry",
                     failure, bind=self.name)
-        self._respond(pdu.response(command_status=ESME_RX_T_APPN))
+        self._respond(_answer(pdu, ESME_RX_T_APPN))
         self.flush()
 
     def _respond(self, response: Pdu) -> None:
