@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 import pytest_twisted
-from twisted.internet import reactor, task
+from twisted.internet import reactor
 from twisted.internet.defer import Deferred, gatherResults
 from twisted.internet.threads import deferToThread
+from twisted.logger import globalLogPublisher
 
 from gateway.smpp.bench import BenchOptions, BenchRunner
 from gateway.smpp.carrier import SmppCarrier
@@ -156,19 +157,25 @@ def test_tls_verifies_the_smsc_certificate(tmp_path: Any):
                        reactor, endpoint_factory(reactor))
     bad = SmppCarrier("bad", settings(number, tls=True, tls_ca=ca_file, tls_hostname="other.test"),
                       reactor, endpoint_factory(reactor))
+    bind_failure_logged: Deferred = Deferred()
+
+    def watch(event: dict) -> None:
+        if event.get("bind") == "bad-1" and "failed" in event.get("log_format", ""):
+            if not bind_failure_logged.called:
+                bind_failure_logged.callback(None)
+    globalLogPublisher.addObserver(watch)
     good.startService()
     bad.startService()
     try:
         response = yield within(good.submit(SubmitSm(destination_addr="1", short_message=b"tls")))
         assert response.command_status == 0
         assert good.binds[0].protocol.transport.getTcpNoDelay()  # through the TLS layer
-        for _ in range(100):  # until the bad one has tried (and failed) at least once
-            if bad.binds[0].stats.bind_failures:
-                break
-            yield task.deferLater(reactor, 0.05, lambda: None)
+        if not bad.binds[0].stats.bind_failures:  # wait for its failed attempt's log event
+            yield within(bind_failure_logged)
         assert bad.binds[0].stats.bind_failures >= 1
         assert not bad.is_up and sim.binds == 1
     finally:
+        globalLogPublisher.removeObserver(watch)
         yield gatherResults([good.stopService(), bad.stopService()])
         sim.stop()
         yield port.stopListening()
