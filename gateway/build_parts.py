@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from twisted.web.resource import Resource
-from twisted.web.server import Site
 
+from gateway.api.requests import make_site
 from gateway.config import Config
 from gateway.health import HealthResource, Monitor
 from gateway.metrics import MetricsResource
@@ -69,7 +69,8 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     # The API listens before the carriers bind: messages queue while binds come up.
     endpoint_type = TCP6ServerEndpoint if ":" in config.api.host else TCP4ServerEndpoint
     parts["listen"] = ListenService(
-        endpoint_type(reactor, config.api.port, interface=config.api.host), Site(api.resource()),
+        endpoint_type(reactor, config.api.port, interface=config.api.host),
+        make_site(api.resource(), max_body=_site_body_cap(config)),
         on_listening=lambda port: _listening(parts, config, port))
     parts["listen"].setServiceParent(tree)
     if http_client is None:
@@ -98,6 +99,17 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     HookService("receipt-sweeps", deliver.start, deliver.stop).setServiceParent(tree)
     notifier = parts["notifier"] = Notifier(environ)
     WatchdogService(notifier, reactor).setServiceParent(tree)
+
+
+def _site_body_cap(config: Config) -> int:
+    """The largest request body the site buffers: the API's cap, or the MM7
+    endpoint's when an MMSC delivers to us (the API checks its own cap on
+    top, so an API request over it is still a 413)."""
+    if any(c.protocol == "mm7" for c in config.carriers):
+        from gateway.mm7.endpoint import MAX_BODY
+
+        return max(config.api.max_body_bytes, MAX_BODY)
+    return config.api.max_body_bytes
 
 
 def _listening(parts: dict, config: Config, port: int) -> None:

@@ -66,3 +66,19 @@ def test_reload_reports_sections_that_need_a_restart(tmp_path):
     assert tree.reload(config.loads(changed)) == ["[api] changed: needs a restart",
                                                   "[callbacks] changed: needs a restart",
                                                   "[log] level changed: needs a restart"]
+
+
+def test_site_caps_request_bodies_while_they_arrive(tmp_path):
+    from gateway.api.requests import CappedRequest
+    from gateway.mm7.endpoint import MAX_BODY
+
+    text = BASE.format(db=tmp_path / "x.db")
+    site = build(config.loads(text), MemoryReactorClock(), environ={}).parts["listen"].factory
+    assert issubclass(site.requestFactory, CappedRequest)
+    assert site.requestFactory.max_body == 64 * 1024  # [api] max_body_bytes
+    assert not site.access_log  # no line per request in the journal
+    # An MMSC posts MM7 deliveries (media inside) to the same site.
+    mm7 = ('[[carriers]]\nname = "m"\nprotocol = "mm7"\nurl = "http://127.0.0.1:9/mm7"\n'
+           'vasp_id = "v"\nvas_id = "v"\nservice_code = "1"\nroutes = ["+1"]\n')
+    site = build(config.loads(text + mm7), MemoryReactorClock(), environ={}).parts["listen"].factory
+    assert site.requestFactory.max_body == MAX_BODY
