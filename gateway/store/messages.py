@@ -26,6 +26,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
 from . import schema as s
+from .prepared import Prepared
 from .timeutil import utc
 
 _RANK = {s.QUEUED: 0, s.SENDING: 1, s.SENT: 2, s.DELIVERED: 3, s.UNDELIVERED: 3,
@@ -96,7 +97,8 @@ _ROW_BY_SID = select(s.messages).where(s.messages.c.sid == bindparam("sid"))
 _ROWS_BY_SID = select(s.messages).where(s.messages.c.sid.in_(bindparam("sids", expanding=True)))
 _BRIEF_BY_SID = (select(*[s.messages.c[name] for name in _BRIEF])
                  .where(s.messages.c.sid.in_(bindparam("sids", expanding=True))))
-_INSERT_EVENTS = insert(s.status_events)
+_EVENT_KEYS = ("message_sid", "status", "error_code", "detail", "created_at")
+INSERT_EVENTS = Prepared(insert(s.status_events), _EVENT_KEYS)
 _INSERT_CALLBACKS = insert(s.callback_outbox)
 _UPDATES: dict[tuple[str, ...], Any] = {}
 
@@ -113,12 +115,14 @@ def load_rows(conn: Connection, sids: Iterable[str], *,
     return out
 
 
-def _update_for(shape: tuple[str, ...]):
+def _update_for(shape: tuple[str, ...]) -> Prepared:
     statement = _UPDATES.get(shape)
     if statement is None:
         m = s.messages
-        statement = (update(m).where(m.c.sid == bindparam("b_sid"), m.c.status == bindparam("b_old"))
-                     .values({name: bindparam(name) for name in shape}))
+        statement = Prepared(
+            update(m).where(m.c.sid == bindparam("b_sid"), m.c.status == bindparam("b_old"))
+            .values({name: bindparam(name, type_=m.c[name].type) for name in shape}),
+            shape + ("b_sid", "b_old"))
         _UPDATES[shape] = statement
     return statement
 
@@ -158,9 +162,8 @@ def transition_many(conn: Connection, changes: Iterable[Mapping[str, Any]], *, n
         if wants_callback(new_row, status):
             callbacks.append(sid)
     for shape, params in shapes.items():
-        conn.execute(_update_for(shape), params)
-    if events:
-        conn.execute(_INSERT_EVENTS, events)
+        _update_for(shape).run(conn, params)
+    INSERT_EVENTS.run(conn, events)
     if callbacks:
         full = load_rows(conn, callbacks)  # after the UPDATEs: the current rows
         conn.execute(_INSERT_CALLBACKS, [callback_row(full[sid], now) for sid in callbacks])

@@ -23,7 +23,7 @@ from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from . import schema as s
-from .messages import callback_row, transition_many, wants_callback
+from .messages import INSERT_EVENTS, callback_row, transition_many, wants_callback
 from .timeutil import utc
 
 EXPIRED_CODE = 30001
@@ -61,7 +61,7 @@ def claim_queued(conn: Connection, now: datetime, limit: int) -> list[Mapping[st
     rows = sorted(conn.execute(_CLAIM, {"now": now, "limit": limit}).mappings().all(), key=_oldest_first)
     if not rows:
         return []
-    conn.execute(insert(s.status_events), [
+    INSERT_EVENTS.run(conn, [
         {"message_sid": row["sid"], "status": s.SENDING, "error_code": None, "detail": None,
          "created_at": now} for row in rows])
     callbacks = [callback_row(row, now) for row in rows
