@@ -20,13 +20,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable, Iterable, Mapping
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from twisted.logger import Logger
 from sqlalchemy.engine import Connection
 
 from gateway.correlation import match_keys
 from gateway.store import schema as s
-from gateway.store.messages import transition, transition_many
+from gateway.store.messages import CHUNK, transition, transition_many
+from gateway.store.prepared import Prepared
 from gateway.store.queue import claim_queued, requeue
 
 log = Logger()
@@ -124,6 +125,13 @@ def _record_one(conn: Connection, outcome: Mapping[str, Any], now: datetime,
     return ok
 
 
+_INSERT_SEGMENTS = Prepared(insert(s.segments), ("message_sid", "seqno", "total", "carrier", "bind",
+                                                "smsc_message_id", "submitted_at"))
+_INSERT_KEYS = Prepared(insert(s.segment_ids), ("key", "segment_id", "account_sid"))
+_SEGMENT_IDS = (select(s.segments.c.id, s.segments.c.message_sid, s.segments.c.seqno)
+                .where(s.segments.c.message_sid.in_(bindparam("sids", expanding=True))))
+
+
 def _insert_segments(conn: Connection, outcomes: list[Mapping[str, Any]], now: datetime):
     rows, accounts = [], []
     for outcome in outcomes:
@@ -136,20 +144,17 @@ def _insert_segments(conn: Connection, outcomes: list[Mapping[str, Any]], now: d
         return []
     # executemany, then one SELECT for the ids: an INSERT ... RETURNING with
     # the rows' order kept runs row by row on SQLite.
-    conn.execute(insert(s.segments), rows)
+    _INSERT_SEGMENTS.run(conn, rows)
     found: dict[tuple[str, int], int] = {}
     sids = list(dict.fromkeys(row["message_sid"] for row in rows))
-    for start in range(0, len(sids), 500):
-        for segment_id, sid, seqno in conn.execute(
-                select(s.segments.c.id, s.segments.c.message_sid, s.segments.c.seqno)
-                .where(s.segments.c.message_sid.in_(sids[start:start + 500]))):
+    for start in range(0, len(sids), CHUNK):
+        for segment_id, sid, seqno in conn.execute(_SEGMENT_IDS, {"sids": sids[start:start + CHUNK]}):
             found[(sid, seqno)] = max(segment_id, found.get((sid, seqno), 0))  # the newest
     ids = [found[(row["message_sid"], row["seqno"])] for row in rows]
     keys = [{"key": key, "segment_id": segment_id, "account_sid": account}
             for segment_id, row, account in zip(ids, rows, accounts)
             for key in sorted(match_keys(row["smsc_message_id"] or ""))]
-    if keys:
-        conn.execute(insert(s.segment_ids), keys)
+    _INSERT_KEYS.run(conn, keys)
     return [dict(row, id=segment_id, account_sid=account)
             for segment_id, row, account in zip(ids, rows, accounts)]
 

@@ -29,6 +29,7 @@ from twisted.logger import Logger
 from gateway import correlation, receipts_store
 from gateway.store.messages import load_rows, transition_many
 from gateway.store import schema as s
+from gateway.store.prepared import Prepared
 from gateway.store.timeutil import from_timestamp
 from gateway.translator import DEFAULT_PROFILE, ERROR_MESSAGES, translate
 from protocols.smpp.receipt import ReceiptError, parse_pdu
@@ -38,15 +39,19 @@ _PART_FINAL = frozenset({s.DELIVERED, s.UNDELIVERED, s.FAILED})
 KEY_CHUNK = 900
 
 
+# What the fast path and ``_best`` read of a candidate part (no timestamps).
+_CANDIDATES = (
+    select(s.segments.c.id, s.segments.c.message_sid, s.segments.c.total, s.segments.c.status,
+           s.segments.c.error_code, s.segments.c.carrier, s.segment_ids.c.key)
+    .join(s.segment_ids, s.segment_ids.c.segment_id == s.segments.c.id)
+    .where(s.segment_ids.c.key.in_(bindparam("keys", expanding=True))))
+
+
 def _candidates(conn: Connection, keys: set[str]) -> dict[str, list]:
     by_key: dict[str, list] = {}
     keys = sorted(keys)
     for start in range(0, len(keys), KEY_CHUNK):
-        rows = conn.execute(
-            select(s.segments, s.segment_ids.c.key)
-            .join(s.segment_ids, s.segment_ids.c.segment_id == s.segments.c.id)
-            .where(s.segment_ids.c.key.in_(keys[start:start + KEY_CHUNK]))).mappings()
-        for row in rows:
+        for row in conn.execute(_CANDIDATES, {"keys": keys[start:start + KEY_CHUNK]}).mappings():
             by_key.setdefault(row["key"], []).append(row)
     return by_key
 
@@ -93,6 +98,21 @@ def apply_receipts(conn: Connection, items: list[tuple[str, str, Any]], *, now: 
     return results
 
 
+_seg, _msg = s.segments, s.messages
+_UPDATE_PARTS = Prepared(
+    update(_seg).where(_seg.c.id == bindparam("b_id")).values(
+        receipt_at=bindparam("receipt_at", type_=_seg.c.receipt_at.type),
+        stat=bindparam("stat", type_=_seg.c.stat.type), err=bindparam("err", type_=_seg.c.err.type),
+        status=bindparam("status", type_=_seg.c.status.type),
+        error_code=bindparam("error_code", type_=_seg.c.error_code.type)),
+    ("b_id", "receipt_at", "stat", "err", "status", "error_code"))
+_NOTE_MESSAGES = Prepared(
+    update(_msg).where(_msg.c.sid == bindparam("b_sid")).values(
+        carrier_stat=bindparam("carrier_stat", type_=_msg.c.carrier_stat.type),
+        carrier_err=bindparam("carrier_err", type_=_msg.c.carrier_err.type)),
+    ("b_sid", "carrier_stat", "carrier_err"))
+
+
 def _apply_fast(conn: Connection, chosen: list[tuple], messages, now: datetime) -> None:
     if not chosen:
         return
@@ -110,14 +130,8 @@ def _apply_fast(conn: Connection, chosen: list[tuple], messages, now: datetime) 
             notes.append({"b_sid": segment["message_sid"], "carrier_stat": outcome.stat,
                           "carrier_err": outcome.err})
         parts.append(values)
-    seg = s.segments
-    conn.execute(update(seg).where(seg.c.id == bindparam("b_id")).values(
-        receipt_at=bindparam("receipt_at"), stat=bindparam("stat"), err=bindparam("err"),
-        status=bindparam("status"), error_code=bindparam("error_code")), parts)
-    if notes:
-        m = s.messages
-        conn.execute(update(m).where(m.c.sid == bindparam("b_sid")).values(
-            carrier_stat=bindparam("carrier_stat"), carrier_err=bindparam("carrier_err")), notes)
+    _UPDATE_PARTS.run(conn, parts)
+    _NOTE_MESSAGES.run(conn, notes)
     transition_many(conn, changes, now=now, rows=messages)
 
 
