@@ -18,6 +18,7 @@ from sqlalchemy import select
 from gateway.smpp.simulator import smsc as simulator_module
 from gateway.smpp.simulator.behaviours import behaviour
 from gateway.store.schema import segments
+from segmentation import plan
 
 from .harness import OUR_NUMBER, Gateway, Smsc, eventually, gateway_config
 
@@ -148,6 +149,31 @@ async def test_inbound_callback_is_retried_then_its_rcml_reply_sent(tmp_path, we
 
         sent = await eventually(replies, lambda r: r and r[0]["status"] == "delivered")
         assert len(sent) == 1 and sent[0]["body"] == "pong"
+    finally:
+        await gw.stop()
+        await smsc.stop()
+
+
+@pytest.mark.parametrize("mode", ["udh", "sar"])
+@pytest_twisted.ensureDeferred
+async def test_inbound_parts_over_two_binds_become_one_message(tmp_path, web, mode):
+    recorder, url = web
+    smsc = Smsc().start()
+    cfg = gateway_config(tmp_path / "gw.db", smsc.port, sms_url=url + "/sms", extra="binds = 2\n")
+    gw = await Gateway(cfg).start()
+    try:
+        await eventually(lambda: gw.tree.parts["carriers"]["sim"].bound_count, lambda n: n == 2)
+        text = "Grüße – " + "a handset message long enough for several parts; " * 6  # UCS-2
+        parts = plan(text, reference=0, mode=mode).num_segments
+        assert parts > 2
+        statuses = await smsc.sim.inject_mo(text, source="+15551237777", destination=OUR_NUMBER, mode=mode)
+        assert statuses == [0] * parts  # the simulator hands the parts to the two binds in turn
+        await recorder.wait(1)
+        assert len(recorder.requests) == 1
+        call = recorder.requests[0]["args"]
+        assert (call["Body"], call["From"], call["To"]) == ([text], ["sms:+15551237777"], [f"sms:{OUR_NUMBER}"])
+        inbound = await gw.status(call["MessageSid"][0])
+        assert (inbound["direction"], inbound["status"], int(inbound["num_segments"])) == ("inbound", "received", parts)
     finally:
         await gw.stop()
         await smsc.stop()
