@@ -7,7 +7,8 @@ its pure ``receipt_parts`` records (SMSC message id, stat, time of sending)
 for each receipt, and the expected outcome of each stat is the issue's
 table, written out here rather than taken from the translator.
 
-Also: the inbound ``sms_url`` request is retried like a status callback.
+Also, inbound: the ``sms_url`` request is retried like a status callback,
+and a long message whose parts come over two binds arrives whole, once.
 """
 from __future__ import annotations
 
