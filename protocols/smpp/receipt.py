@@ -145,9 +145,12 @@ def decode_text(data: bytes, data_coding: int) -> str:
     """Receipt text: UCS-2 for data_coding 8, else ASCII-compatible octets.
 
     Receipt keywords are the same octets in GSM-7 (unpacked), ASCII and
-    Latin-1, so Latin-1 reads all three without ever failing.
+    Latin-1, so Latin-1 reads all three without ever failing.  Some SMSCs
+    copy the original message's data_coding 8 onto a receipt written in
+    ASCII: text with no NUL octet before its padding cannot hold a UCS-2
+    keyword (``i`` is 00 69), so it is read as octets too.
     """
-    if data_coding & 0xEF == 0x08 and len(data) % 2 == 0:
+    if data_coding & 0xEF == 0x08 and len(data) % 2 == 0 and b"\x00" in data.rstrip(b"\x00"):
         try:
             return data.decode("utf-16-be")
         except UnicodeDecodeError:

@@ -68,6 +68,15 @@ def test_ucs2_receipt_text():
     assert (r.message_id, r.stat, r.text) == ("abc", "DELIVRD", "Привет")
 
 
+@pytest.mark.parametrize("padding", [b"", b"\x00\x00"])
+def test_ascii_receipt_labelled_ucs2(padding):
+    """An SMSC that copies the message's data_coding 8 onto an ASCII receipt."""
+    text = b"id:0A1B sub:001 dlvrd:001 stat:DELIVRD err:000 text:hi" + padding
+    assert len(text) % 2 == 0
+    r = parse_receipt(esm_class=0x04, data_coding=0x08, short_message=text)
+    assert (r.message_id, r.stat, r.err) == ("0A1B", "DELIVRD", "000")
+
+
 def test_latin1_receipt_text():
     r = parse_receipt(esm_class=0x04, data_coding=0x03, short_message="id:1 stat:DELIVRD text:Grüße".encode("latin-1"))
     assert r.text == "Grüße"
