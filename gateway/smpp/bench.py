@@ -24,6 +24,7 @@ from twisted.internet.defer import Deferred, DeferredList, FirstError, gatherRes
 from twisted.internet.protocol import Factory
 from twisted.logger import Logger
 
+from gateway.correlation import match_keys
 from gateway.smpp.esme import EsmeListener, EsmeProtocol
 from gateway.smpp.throttle import TokenBucket
 from protocols.smpp.constants import Tag, status_name
@@ -111,6 +112,7 @@ class BenchRunner:
         self._cpu_started = 0.0
         self._cpu_used = 0.0
         self._submits_done = False
+        self._by_key: dict[str, list[str]] = {}  # match key -> sent ids (see _reconcile)
 
     # ---- connecting ----------------------------------------------------------------
     def run(self) -> Deferred:
@@ -234,27 +236,36 @@ class BenchRunner:
         if key in self.ids:
             self.ids.discard(key)
             self.receipts_matched += 1
-        else:
-            self.early.add(key)  # before its response, or another spelling of an id
+        elif not (self._submits_done and self._match_respelled(key)):
+            self.early.add(key)  # before its response, another spelling, or not ours
         if self._submits_done:
             self._check_receipts()
         return None
+
+    def _match_respelled(self, receipt_id: str) -> bool:
+        """After the submits: one receipt against the index of ids still waiting."""
+        for k in match_keys(receipt_id):
+            for sent_id in self._by_key.get(k, ()):
+                if sent_id in self.ids:
+                    self.ids.discard(sent_id)
+                    self.receipts_matched += 1
+                    return True
+        return False
 
     def _reconcile(self) -> None:
         """Match receipts whose id is spelled differently (hex vs decimal, zeros).
 
         An all-digit id reads both ways ("10" is ten or sixteen), so a receipt
         may meet two sent ids; receipts with the fewest candidates pair first,
-        so an ambiguous one never takes the only partner of another.
+        so an ambiguous one never takes the only partner of another.  Runs
+        once when the submits are over (later receipts use the index it
+        leaves) and once at the end.
         """
-        from gateway.correlation import match_keys
-
-        if not self.early or not self.ids:
-            return
         by_key: dict[str, list[str]] = {}
         for sent_id in self.ids:
             for k in match_keys(sent_id):
                 by_key.setdefault(k, []).append(sent_id)
+        self._by_key = by_key
         candidates = {receipt_id: {s for k in match_keys(receipt_id) for s in by_key.get(k, ())}
                       for receipt_id in self.early}
         for receipt_id in sorted(candidates, key=lambda r: (len(candidates[r]), r)):
@@ -269,11 +280,10 @@ class BenchRunner:
         if not self.options.receipts:
             self._finish()
             return
+        self._reconcile()
         self._check_receipts()
 
     def _check_receipts(self) -> None:
-        if self.ids and len(self.early) >= len(self.ids):
-            self._reconcile()
         if not self.ids:
             self._finish()
             return
