@@ -14,8 +14,8 @@ import sys
 from typing import Any
 
 _BINDS = {"trx": "transceiver", "tx": "transmitter", "tx+rx": "transmitter+receiver",
-          "transceiver": "transceiver", "transmitter": "transmitter",
-          "transmitter+receiver": "transmitter+receiver"}
+          "rx": "receiver", "transceiver": "transceiver", "transmitter": "transmitter",
+          "transmitter+receiver": "transmitter+receiver", "receiver": "receiver"}
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -26,7 +26,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add("--password", default="", help="bind password")
     add("--system-type", default="", help="bind system_type")
     add("--bind", default="trx", choices=sorted(_BINDS),
-        help="bind type: trx (default), tx, or tx+rx (a pair per bind)")
+        help="bind type: trx (default), tx, or tx+rx (a pair per bind: submits on the "
+             "transmitter, receipts on the receiver); rx alone cannot submit")
     add("--binds", type=int, default=1, help="binds (connections) in parallel (default 1)")
     add("--window", type=int, default=100, help="outstanding submit_sm per bind (default 100)")
     add("--count", type=int, default=100000, help="submit_sm to send in total (default 100000)")
@@ -49,6 +50,9 @@ def _check(args: argparse.Namespace) -> str | None:
         return "--binds, --window and --count must be at least 1"
     if args.rate < 0:
         return "--rate must not be negative"
+    if _BINDS[args.bind] == "receiver":
+        return ("--bind rx cannot send submit_sm; use tx+rx to submit on a transmitter "
+                "and take receipts on a receiver")
     if args.receipts and _BINDS[args.bind] == "transmitter":
         return "--receipts needs a bind that receives: --bind trx or tx+rx"
     return None
