@@ -22,7 +22,7 @@ from protocols.smpp.pdu import DataSm, DeliverSm
 from protocols.smpp.tlv import build_tlvs
 from segmentation import plan
 
-from .receipts_fixtures import db_url, callbacks, message, outbound  # noqa: F401 (db_url is a fixture)
+from .receipts_fixtures import T0, db_url, callbacks, message, outbound  # noqa: F401 (db_url is a fixture)
 
 EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc).timestamp()
 NUMBERS = [Number(number="+15550100", account="AC1", sms_url="http://app.example/sms", sms_method="POST")]
@@ -131,6 +131,26 @@ def test_looping_sweep_on_the_injected_clock_stops_cleanly(store):
     assert h.stats["receipts_unmatched"] == 1
     h.stop()
     assert clock.getDelayedCalls() == []
+
+
+@pytest_twisted.inlineCallbacks
+def test_sweep_gives_missing_segment_after_its_own_timeout(store):
+    h, clock = handler(store, settings=ReceiptSettings(missing_segment_timeout=3600, early_window=10 ** 6,
+                                                       reassembly_timeout=10 ** 6))
+    sid = yield store.write(lambda conn: outbound(conn, num_segments=2))
+    for seqno in (1, 2):
+        yield store.write(lambda conn, n=seqno: add_segment(
+            conn, message_sid=sid, seqno=n, total=2, carrier="a", bind="a-1",
+            smsc_message_id=f"7{n}", now=T0))
+    yield h("a", "a-2", DeliverSm(esm_class=0x04, short_message=b"id:71 stat:DELIVRD err:0"))
+    clock.advance(T0.timestamp() + 3599 - clock.seconds())
+    yield h.sweep()
+    assert (yield store.read(lambda conn: message(conn, sid)))["status"] == "sent"
+    clock.advance(1)
+    yield h.sweep()
+    row = yield store.read(lambda conn: message(conn, sid))
+    assert (row["status"], row["error_code"]) == ("undelivered", 30009)
+    assert h.stats["missing_segment"] == 1
 
 
 def test_settings_from_config_table():
