@@ -29,7 +29,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE", help="gateway config (TOML) holding the carrier")
     parser.add_argument("--carrier", metavar="NAME", help="carrier whose receipts override to apply")
     parser.add_argument("--profiles", metavar="FILE",
-                        help="receipt profiles file (default: conf/receipts/default.toml)")
+                        help="receipt profiles file (default: the config's [receipts] profiles, "
+                             "else conf/receipts/default.toml)")
     parser.add_argument("--profile", metavar="NAME", help="use this profile (without --config)")
 
 
@@ -146,6 +147,8 @@ def select_profile(args: argparse.Namespace):
 
     if bool(args.config) != bool(args.carrier):
         raise ValueError("--config and --carrier go together")
+    if args.config and args.profile:
+        raise ValueError("--profile goes without --config (the carrier names its profile)")
     if args.config:
         override, profiles_file = _carrier_override(args.config, args.carrier)
         return carrier_profile(read_profiles(args.profiles or profiles_file), override)

@@ -108,6 +108,9 @@ def test_bad_arguments_exit_2(monkeypatch, capsys, tmp_path):
     assert code == 2 and "great" in err
     code, _, err = run_lines(monkeypatch, capsys, [], "--config", str(config), "--carrier", "nope")
     assert code == 2 and "nope" in err
+    code, _, err = run_lines(monkeypatch, capsys, [], "--config", str(config), "--carrier", "x",
+                             "--profile", "swapped")
+    assert code == 2 and "--profile" in err
 
 
 def test_console_script_end_to_end():
