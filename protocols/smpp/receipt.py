@@ -128,13 +128,20 @@ class Receipt:
         return cls(**fields)
 
 
-def receipt_kind(esm_class: int) -> ReceiptKind | None:
-    """The receipt type named by esm_class bits 2-5, or None."""
-    bits = esm_class & ESM_TYPE_MASK
+def _kind_of_bits(bits: int) -> ReceiptKind | None:
     for kind in ReceiptKind:  # several bits set (malformed): the lowest wins
         if bits & kind.value:
             return kind
     return None
+
+
+# Every value of the message-type bits, looked up instead of iterating the Enum.
+_KIND_BY_BITS = {bits: _kind_of_bits(bits) for bits in range(0, ESM_TYPE_MASK + 1, 4)}
+
+
+def receipt_kind(esm_class: int) -> ReceiptKind | None:
+    """The receipt type named by esm_class bits 2-5, or None."""
+    return _KIND_BY_BITS[esm_class & ESM_TYPE_MASK]
 
 
 def is_receipt(esm_class: int, tlvs: Mapping[str, Any]) -> bool:
@@ -283,9 +290,11 @@ def parse_receipt(
     when ``short_message`` is empty).
     """
     tlvs = tlvs or {}
-    if not is_receipt(esm_class, tlvs):
-        return None
-    kind = receipt_kind(esm_class) or ReceiptKind.SMSC
+    kind = receipt_kind(esm_class)
+    if kind is None:
+        if tlvs.get("receipted_message_id") is None:
+            return None  # not a receipt (``is_receipt``)
+        kind = ReceiptKind.SMSC
     payload = short_message or tlvs.get("message_payload") or b""
     if isinstance(payload, str):
         text = payload
