@@ -40,6 +40,7 @@ def _int(params: Mapping[str, str], name: str, default: int, low: int, high: int
     return value
 
 
+_UNENCODED_PLUS = re.compile(r"^(.*[T ][0-9:.,]+) ([0-9]{2}(?::?[0-9]{2})?)$")
 _TIME_PART = re.compile(r"[T ]([0-9:]+)([.,][0-9]+)?(?:[Zz]|[+-][0-9:]+)?$")
 # The span a time written to the hour, minute or second covers, by how many
 # digits it has: an inclusive EndTime reaches the end of that span.
@@ -53,6 +54,7 @@ def parse_time(raw: str, name: str, *, end: bool) -> datetime:
     the whole day, ``EndTime=2026-11-27T16:48:52Z`` the whole second (dates
     in resources are shown to the second, the store keeps microseconds).
     """
+    raw = _UNENCODED_PLUS.sub(r"\1+\2", raw)  # "...:00 02:00": a '+' sent unencoded
     try:
         if len(raw) == 10:
             day = datetime.strptime(raw, "%Y-%m-%d").date()

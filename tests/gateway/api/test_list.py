@@ -173,6 +173,8 @@ async def test_end_time_covers_the_whole_second_or_minute_it_names(server):
     assert sids(page) == [third, second, first]
     page = await listing(server, "EndTime=2026-11-01T12:00:01%2B02:00")  # same second, UTC+2
     assert sids(page) == [second, first]
+    page = await listing(server, "EndTime=2026-11-01T12:00:01+02:00")  # '+' not encoded
+    assert sids(page) == [second, first]
     page = await listing(server, "EndTime=2026-11-01T10:00:01.4Z")  # a fraction is exact
     assert sids(page) == [first]
     assert next_minute not in sids(await listing(server, "EndTime=2026-11-01T10:00:59Z"))
