@@ -14,7 +14,9 @@ SQL functions on a Connection, run by ``store.write``.  Rules:
   timeout with what arrived, marked ``incomplete``.
 * ``apply_rcml_reply`` is the hook the callback sender calls with the body
   of a 200 answer to an inbound callback: each RCML ``<Message>`` becomes a
-  queued outbound message (direction ``outbound-reply``).
+  queued outbound message (direction ``outbound-reply``).  Its ``to`` and
+  ``from`` are checked as the API checks them; a reply with an address the
+  API would refuse is logged and skipped, the others are sent.
 """
 from __future__ import annotations
 
@@ -25,14 +27,17 @@ from typing import Any, Callable, Mapping
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Connection
+from twisted.logger import Logger
 
 from gateway import reassembly
+from gateway.api.addresses import ApiError, check_sender, parse_pair
 from gateway.rcml import ReplySpec, parse_rcml
 from gateway.store.messages import address, enqueue_callback, get_message_row, insert_message
 from gateway.store.schema import QUEUED, RECEIVED, inbound_parts
 
 INBOUND = "inbound"
 REPLY_DIRECTION = "outbound-reply"
+log = Logger()
 
 
 def new_message_sid() -> str:
@@ -159,13 +164,6 @@ def waiting_parts(conn: Connection) -> int:
     return conn.execute(select(func.count()).select_from(inbound_parts)).scalar_one()
 
 
-def _bare(value: str) -> str:
-    for prefix in ("sms:", "mms:"):
-        if value.lower().startswith(prefix):
-            return value[len(prefix):]
-    return value
-
-
 def _num_segments(body: str) -> int:
     try:
         from segmentation import plan
@@ -181,14 +179,21 @@ def reply_rows(replies: tuple[ReplySpec, ...], inbound: Mapping[str, Any], *, no
     rows = []
     for reply in replies:
         media = [{"url": m.url, "content_type": m.content_type} for m in reply.media]
+        try:
+            _channel, sender, recipient = parse_pair(reply.from_, reply.to, uris=False)
+            if media:
+                check_sender(sender, "mms")
+        except ApiError as e:
+            log.warn("RCML reply to {sid} skipped: {error}", sid=inbound["sid"], error=e.message)
+            continue
         rows.append({
             "sid": new_sid(),
             "account_sid": inbound["account_sid"],
             "api": inbound["api"],
             "direction": REPLY_DIRECTION,
             "channel": "mms" if media else "sms",
-            "from_": _bare(reply.from_),
-            "to": _bare(reply.to),
+            "from_": sender,
+            "to": recipient,
             "body": reply.body,
             "status": QUEUED,
             "num_segments": _num_segments(reply.body),

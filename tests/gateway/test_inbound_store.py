@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from twisted.logger import capturedLogs, formatEvent
 
 from gateway.inbound_store import (
     InboundSms, NumberRoute, apply_rcml_reply, receive, sweep_reassembly, waiting_parts,
@@ -141,6 +142,23 @@ def test_rcml_reply_becomes_queued_outbound_messages(engine):
         ("http://app.example/status", "GET", "AC1")
     assert (second["to"], second["channel"], second["num_media"]) == ("+15557777", "mms", 1)
     assert second["media_list"] == [{"url": "http://m.example/a.png", "content_type": "image/png"}]
+
+
+def test_rcml_reply_with_an_address_the_api_refuses_is_skipped(engine):
+    inbound = write(engine, receive, InboundSms("a", "+447700900001", NUMBER.number, "hi"),
+                    number=NUMBER, now=at(0))
+    doc = (b'<Response><Message to="not a number">a</Message><Message from="+0">b</Message>'
+           b'<Message from="Shop"><Body>d</Body><Media>http://m.example/a.png</Media></Message>'
+           b'<Message to="sms:+15557777" from="Shop">c</Message></Response>')
+    with capturedLogs() as events:
+        new = write(engine, apply_rcml_reply, inbound.sid, doc, now=at(5))
+    (sid,) = new
+    with engine.begin() as conn:
+        row = message(conn, sid)
+    assert (row["to"], row["from_"], row["body"]) == ("+15557777", "Shop", "c")
+    skipped = [formatEvent(e) for e in events if "skipped" in formatEvent(e)]
+    assert len(skipped) == 3 and "'not a number'" in skipped[0] and "'+0'" in skipped[1]
+    assert "MMS cannot be sent from an alphanumeric sender" in skipped[2]
 
 
 @pytest.mark.parametrize("answer", [b"", b"OK", b"<Response/>", b"  <Response>\n</Response>"])
