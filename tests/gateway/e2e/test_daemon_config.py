@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -46,7 +47,8 @@ class Process:
                 match = re.search(pattern, line)
                 if match:
                     return match
-            assert self.proc.poll() is None or self.lines, "process ended"
+            if self.proc.poll() is not None and not self.reader.is_alive():
+                break  # ended, and every line is read
             time.sleep(0.05)
         raise AssertionError(f"{pattern!r} not seen in:\n{''.join(self.lines)}")
 
