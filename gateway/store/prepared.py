@@ -15,6 +15,7 @@ is passed as SQL NULL).
 """
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any, Iterable, Mapping, Sequence
 
 from sqlalchemy.engine import Connection
@@ -40,48 +41,40 @@ class Prepared:
                 process = bind.type.dialect_impl(dialect).bind_processor(dialect)
                 if process is not None:
                     processors[name] = process
-            if dialect.positional:
-                order = tuple(compiled.positiontup)
-                unknown = set(order) - set(self.names)
-                if unknown:
-                    raise ValueError(f"statement has parameters {sorted(unknown)} not in names")
-            else:
-                order = None
+            unknown = set(binds) - set(self.names)
+            if unknown:
+                raise ValueError(f"statement has parameters {sorted(unknown)} not in names")
+            order = tuple(compiled.positiontup) if dialect.positional else None
             found = (str(compiled), order, processors)
             self._by_dialect[key] = found
         return found
 
     def run(self, conn: Connection, rows: Iterable[Mapping[str, Any]]) -> int:
         """Execute for every row (a mapping with every name); rows affected."""
-        sql, order, processors = self._compiled(conn)
         rows = list(rows)
         if not rows:
             return 0
-        params: list
-        if processors:
-            # All rows of a batch usually share their datetime objects (`now`):
-            # convert each distinct value once.
-            converted: dict[tuple[str, int], Any] = {}
-            rows = [_convert(row, processors, converted) for row in rows]
-        if order is not None:
-            params = [tuple([row[name] for name in order]) for row in rows]
-        else:
-            params = [{name: row[name] for name in self.names} for row in rows]
+        sql, order, processors = self._compiled(conn)
+        names = order if order is not None else self.names
+        get = itemgetter(*names)
+        single = len(names) == 1
+        converting = [(index, processors[name]) for index, name in enumerate(names) if name in processors]
+        # The rows of a batch usually share their datetime objects (`now`):
+        # each distinct value is converted once.
+        caches: list[dict[int, tuple[Any, Any]]] = [{} for _ in converting]
+        params = []
+        for row in rows:
+            values = (get(row),) if single else get(row)
+            if converting:
+                values = list(values)
+                for (index, process), done in zip(converting, caches):
+                    value = values[index]
+                    if value is None:  # NULL as is (no JSON columns: see the module notes)
+                        continue
+                    hit = done.get(id(value))
+                    if hit is None or hit[0] is not value:
+                        hit = done[id(value)] = (value, process(value))
+                    values[index] = hit[1]
+            params.append(tuple(values) if order is not None else dict(zip(names, values)))
         result = conn.exec_driver_sql(sql, params if len(params) > 1 else params[0])
         return result.rowcount
-
-
-def _convert(row: Mapping[str, Any], processors: Mapping[str, Any],
-             converted: dict[tuple[str, int], Any]) -> dict[str, Any]:
-    out = dict(row)
-    for name, process in processors.items():
-        value = out[name]
-        if value is None:  # NULL as is (no JSON columns here: see the module notes)
-            continue
-        key = (name, id(value))
-        done = converted.get(key)
-        if done is None or done[0] is not value:
-            done = (value, process(value))
-            converted[key] = done
-        out[name] = done[1]
-    return out
