@@ -43,12 +43,13 @@ class Process:
     def wait_for(self, pattern: str, timeout: float = 20.0, start: int = 0) -> re.Match:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            ended = self.proc.poll() is not None and not self.reader.is_alive()
             for line in self.lines[start:]:
                 match = re.search(pattern, line)
                 if match:
                     return match
-            if self.proc.poll() is not None and not self.reader.is_alive():
-                break  # ended, and every line is read
+            if ended:  # and every line was read before this scan
+                break
             time.sleep(0.05)
         raise AssertionError(f"{pattern!r} not seen in:\n{''.join(self.lines)}")
 
