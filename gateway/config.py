@@ -30,6 +30,8 @@ __all__ = [
 
 BIND_TYPES = ("transmitter", "receiver", "transceiver", "transmitter+receiver")
 SEGMENT_MODES = ("udh", "sar", "payload")
+# How an SMSC means data_coding 0 ("SMSC default alphabet") on inbound text.
+DEFAULT_ALPHABETS = ("gsm7", "latin1", "ascii")
 MM7_VERSIONS = ("5.3.0", "6.8.0")
 MID_SEND_POLICIES = ("at-least-once", "at-most-once")
 
@@ -95,6 +97,7 @@ class SmppSettings:
     concat_ref_bits: int = 8
     segment_mode: str = "udh"
     max_length: int = 1600
+    default_alphabet: str = "gsm7"  # one of DEFAULT_ALPHABETS
 
 
 @dataclass(frozen=True)

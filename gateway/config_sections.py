@@ -199,6 +199,7 @@ def _smpp(t: Table) -> c.SmppSettings:
         concat_ref_bits=_ref_bits(t),
         segment_mode=t.string("segment_mode", d.segment_mode, choices=c.SEGMENT_MODES),
         max_length=t.integer("max_length", d.max_length, lo=1, hi=65535),
+        default_alphabet=t.string("default_alphabet", d.default_alphabet, choices=c.DEFAULT_ALPHABETS),
     )
 
 

@@ -79,6 +79,8 @@ def test_listen_ipv6_and_registered_delivery_int():
     (SMPP.replace('"pw"', '"123456789"'), "carriers[0] 'a'.password", "at most 8"),
     (SMPP + "concat_ref_bits = 12", "carriers[0] 'a'.concat_ref_bits", "8 or 16"),
     (SMPP + 'national = ["xx"]', "carriers[0] 'a'.national", "unknown language"),
+    (SMPP + 'default_alphabet = "utf8"', "carriers[0] 'a'.default_alphabet", "'gsm7', 'latin1', 'ascii'"),
+    (SMPP + "default_alphabet = 1", "carriers[0] 'a'.default_alphabet", "must be a string"),
     (SMPP + "registered_delivery = 300", "carriers[0] 'a'.registered_delivery", "0..255"),
     (SMPP + "widnow = 3", "carriers[0] 'a'.widnow", "unknown key"),
     ('[[carriers]]\nname = "m"\nprotocol = "mm7"\nurl = "ftp://x"', "carriers[0] 'm'.url", "http"),
@@ -102,6 +104,12 @@ def test_errors_name_file_key_and_problem(text, key, problem):
     message = str(info.value)
     assert message.startswith(f"/etc/gw.toml: {key}: "), message
     assert problem in message
+
+
+@pytest.mark.parametrize("line, alphabet", [("", "gsm7"), ('default_alphabet = "latin1"', "latin1"),
+                                            ('default_alphabet = "ascii"', "ascii")])
+def test_default_alphabet_per_carrier(line, alphabet):
+    assert config.loads(SMPP + line).carriers[0].smpp.default_alphabet == alphabet
 
 
 def test_toml_syntax_and_missing_file(tmp_path):
