@@ -48,6 +48,9 @@ def can_transition(old: str, new: str) -> bool:
     return _RANK[new] > _RANK[old]
 
 
+_ALLOWED = frozenset((old, new) for old in _RANK for new in _RANK if can_transition(old, new))
+
+
 _INSERT_MESSAGE = insert(s.messages)
 
 
@@ -136,37 +139,50 @@ def transition_many(conn: Connection, changes: Iterable[Mapping[str, Any]], *, n
     if not changes:
         return []
     now = utc(now)
-    rows = dict(rows) if rows is not None else load_rows(conn, (c["sid"] for c in changes), brief=True)
+    rows = rows if rows is not None else load_rows(conn, (c["sid"] for c in changes), brief=True)
+    pending: dict[str, tuple] = {}  # sid -> (row, values) of its last move in this batch
+    applied_by_sid: dict[str, dict] = {}  # sid -> every value this batch set on it so far
     shapes: dict[tuple[str, ...], list[dict]] = {}
     events, callbacks, moved = [], [], []
     for change in changes:
         sid, status = change["sid"], change["status"]
         if not _CHANGE_KEYS.issuperset(change):
             raise ValueError(f"transition: unknown message fields {sorted(set(change) - _CHANGE_KEYS)}")
-        row = rows.get(sid)
-        if row is None or not can_transition(row["status"], status):
+        before = pending.get(sid)
+        row = rows.get(sid) if before is None else dict(before[0], **before[1])
+        if row is None or (row["status"], status) not in _ALLOWED:
             continue
-        values = {k: v for k, v in change.items() if k != "sid"}
+        values = dict(change)
+        del values["sid"]
         values["date_updated"] = now
         if "error_code" in values or "error_message" in values:
             values.setdefault("error_code", None)
             values.setdefault("error_message", None)
-        if status in _SENT_LIKE and row["date_sent"] is None and "date_sent" not in values:
+        if status in _SENT_LIKE and "date_sent" not in values and row["date_sent"] is None:
             values["date_sent"] = now
-        shapes.setdefault(tuple(sorted(values)), []).append(dict(values, b_sid=sid, b_old=row["status"]))
-        new_row = dict(row, **values)
-        rows[sid] = new_row
+        params = dict(values, b_sid=sid, b_old=row["status"])
+        shape = tuple(sorted(values))
+        if shape in shapes:
+            shapes[shape].append(params)
+        else:
+            shapes[shape] = [params]
+        pending[sid] = (row, values)
+        applied = values if before is None else dict(applied_by_sid[sid], **values)
+        applied_by_sid[sid] = applied
         moved.append(sid)
         events.append({"message_sid": sid, "status": status, "error_code": values.get("error_code"),
                        "detail": values.get("error_message"), "created_at": now})
-        if wants_callback(new_row, status):
-            callbacks.append(sid)
+        if (row["status_callback"] or "status_callback" in values) and wants_callback(dict(row, **values), status):
+            callbacks.append((sid, applied))
+    # Each callback reports the row as of its own change: the row before the
+    # batch plus the changes up to that one (a batch may move a message twice).
+    before_batch = load_rows(conn, [sid for sid, _ in callbacks]) if callbacks else {}
     for shape, params in shapes.items():
         _update_for(shape).run(conn, params)
     INSERT_EVENTS.run(conn, events)
     if callbacks:
-        full = load_rows(conn, callbacks)  # after the UPDATEs: the current rows
-        conn.execute(_INSERT_CALLBACKS, [callback_row(full[sid], now) for sid in callbacks])
+        conn.execute(_INSERT_CALLBACKS, [callback_row(dict(before_batch[sid], **applied), now)
+                                         for sid, applied in callbacks])
     return moved
 
 

@@ -127,3 +127,24 @@ def test_enqueue_callback_keeps_repeated_params(conn):
     (cb,) = callbacks(conn)
     assert cb["method"] == "GET" and cb["state"] == "pending"
     assert cb["params"] == [["MediaUrl", "a"], ["MediaUrl", "b"]]
+
+
+def test_transition_many_same_message_twice_in_one_batch(conn):
+    from gateway.store.messages import transition_many
+
+    row = message_row(status="sending")
+    insert_message(conn, row)
+    moved = transition_many(conn, [{"sid": row["sid"], "status": "sent", "carrier": "a"},
+                                   {"sid": row["sid"], "status": "delivered"},
+                                   {"sid": row["sid"], "status": "sent"}], now=T0)
+    assert moved == [row["sid"], row["sid"]]
+    stored = get_message_row(conn, row["sid"])
+    assert (stored["status"], stored["carrier"]) == ("delivered", "a")
+    assert stored["date_sent"].replace(tzinfo=None) == T0.replace(tzinfo=None)
+    events = conn.execute(select(s.status_events.c.status).where(s.status_events.c.message_sid == row["sid"])
+                          .order_by(s.status_events.c.id)).scalars().all()
+    assert events == ["sent", "delivered"]
+    statuses = [dict(map(tuple, r))["MessageStatus"] for r in conn.execute(
+        select(s.callback_outbox.c.params).where(s.callback_outbox.c.message_sid == row["sid"])
+        .order_by(s.callback_outbox.c.id)).scalars()]
+    assert statuses == ["sent", "delivered"]
