@@ -18,19 +18,24 @@ others of the batch.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping
 
 from sqlalchemy import bindparam, insert, select
 from twisted.logger import Logger
 from sqlalchemy.engine import Connection
 
-from gateway.correlation import match_keys
+from gateway import correlation
 from gateway.store import schema as s
 from gateway.store.messages import CHUNK, transition, transition_many
 from gateway.store.prepared import Prepared
 from gateway.store.queue import claim_queued, requeue
 
 log = Logger()
+
+# The parts' ids are indexed when recorded and looked up again when their
+# receipts come, seconds later: one cache serves both (match_keys is pure).
+match_keys = lru_cache(maxsize=1 << 15)(correlation.match_keys)
 
 AfterSent = Callable[[Connection, list[Mapping[str, Any]], datetime], Any]
 

@@ -27,6 +27,7 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
 from gateway import correlation, receipts_store
+from gateway.pipeline_store import match_keys
 from gateway.store.messages import load_rows, transition_many
 from gateway.store import schema as s
 from gateway.store.prepared import Prepared
@@ -72,7 +73,7 @@ def apply_receipts(conn: Connection, items: list[tuple[str, str, Any]], *, now: 
                    profiles: Mapping[str, Any] | None = None) -> list[str]:
     """Apply (carrier, bind, receipt) items; return "applied" | "waiting" for each."""
     profiles = profiles or {}
-    keys = [correlation.match_keys(r.message_id or "") for _, _, r in items]
+    keys = [match_keys(r.message_id or "") for _, _, r in items]
     by_key = _candidates(conn, set().union(*keys)) if items else {}
     chosen: dict[int, tuple] = {}
     used: set[int] = set()
