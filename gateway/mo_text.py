@@ -1,0 +1,75 @@
+"""Reading the text of an inbound (mobile-originated) short message (pure).
+
+Rules:
+
+* ``segmentation.decode`` reads the UDH / SAR and the text; this module
+  only chooses which data_coding it is asked to read, and what to do when
+  it raises ``DecodeError``.  It never raises itself: every octet string
+  gives an ``MoText``.
+* data_coding 0 is "the SMSC default alphabet", which each carrier names
+  in its ``default_alphabet`` setting: "gsm7" (read as GSM-7), "latin1"
+  (read as data_coding 3, ISO-8859-1) or "ascii" (data_coding 1, IA5).
+* A data_coding 0 message holding octets above 0x7F cannot be GSM-7 or
+  ASCII: it is read as Latin-1 and flagged ``fallback``, so the caller
+  can say the carrier probably needs ``default_alphabet = "latin1"``.
+* A UCS-2 part that starts or ends with half of a surrogate pair (the
+  other half is in the next part) reads, the half escaped
+  (``gateway.reassembly.escape_surrogates``).
+* Anything else that is not text -- 8-bit binary data, codings we do not
+  interpret, malformed text, a malformed UDH -- gives ``text = None`` and
+  ``why``; the caller keeps the octets (it must not lose the message).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.reassembly import escape_surrogates
+from segmentation import DecodeError, decode
+from segmentation.decode import UCS2, alphabet_of
+
+SMSC_DEFAULT = 0x00  # data_coding 0: "SMSC default alphabet" (SMPP 3.4 5.2.19)
+IA5, LATIN1, OCTETS = 0x01, 0x03, 0x04  # data_coding values decode() reads as such
+# default_alphabet -> the data_coding that decode() reads that way
+ALPHABETS = {"gsm7": SMSC_DEFAULT, "latin1": LATIN1, "ascii": IA5}
+HIGHEST_SEPTET = 0x7F  # GSM-7 (unpacked) and ASCII never use the top bit
+
+
+@dataclass(frozen=True)
+class MoText:
+    text: str | None  # None: not text, see ``why``
+    concat: tuple[int, int, int, int] | None  # reference, total, seqno, bits
+    encoding: str  # what the text was read as: GSM-7, Latin-1, IA5, UCS-2, binary, ...
+    fallback: bool = False  # data_coding 0 read as Latin-1 against the carrier's setting
+    why: str | None = None  # why the text is None (or needed the fallback)
+
+
+def read_mo(data_coding: int, data: bytes, *, udhi: bool = False,
+            sar: tuple[int, int, int] | None = None, default_alphabet: str = "gsm7") -> MoText:
+    """The text of one MO short message (or message_payload); never raises."""
+    if default_alphabet not in ALPHABETS:
+        raise ValueError(f"default_alphabet must be one of {', '.join(ALPHABETS)}, not {default_alphabet!r}")
+    coding = ALPHABETS[default_alphabet] if data_coding == SMSC_DEFAULT else data_coding
+    try:
+        decoded = decode(coding, data, udhi=udhi, sar=sar)
+    except DecodeError as exc:
+        return _undecodable(data_coding, coding, data, udhi, sar, str(exc))
+    concat = tuple(decoded.concat) if decoded.concat else None
+    if decoded.text is None:
+        why = f"{decoded.encoding} data (data_coding {data_coding:#04x}) is not text"
+        return MoText(None, concat, decoded.encoding, why=why)
+    return MoText(decoded.text, concat, decoded.encoding)
+
+
+def _undecodable(data_coding: int, coding: int, data: bytes, udhi: bool, sar, why: str) -> MoText:
+    try:
+        frame = decode(OCTETS, data, udhi=udhi, sar=sar)  # the UDH/SAR alone, text left alone
+    except DecodeError as exc:
+        return MoText(None, None, "unreadable", why=str(exc))
+    concat = tuple(frame.concat) if frame.concat else None
+    payload = frame.payload
+    if data_coding == SMSC_DEFAULT and coding != LATIN1 and max(payload, default=0) > HIGHEST_SEPTET:
+        return MoText(payload.decode("latin-1"), concat, "Latin-1", fallback=True, why=why)
+    if alphabet_of(coding) == UCS2 and len(payload) % 2 == 0:
+        text = payload.decode("utf-16-be", "surrogatepass")  # only a lone surrogate failed
+        return MoText(escape_surrogates(text), concat, UCS2)
+    return MoText(None, concat, alphabet_of(coding), why=why)
