@@ -10,6 +10,15 @@ SQL functions on a Connection, run by ``store.write``.  Rules:
 * A part of a concatenated MO waits in ``inbound_parts`` (a restart loses
   nothing); a repeated part is ignored; when the last part lands the parts
   are assembled (``gateway.reassembly``), deleted, and the message created.
+* An MO whose text could not be read (``InboundSms.undecoded`` set: binary
+  data, an unsupported or malformed coding) is stored the same way, with an
+  empty body, and the sms_url is called with ``Body`` empty.  Its octets
+  (hex), data_coding, esm_class and the reason are kept for support in a
+  ``status_events`` row (status ``received``, ``detail``) written with the
+  message.  Why not in ``body``: the body is what the customer's app reads
+  and answers (RCML replies), and hex there would pass for text the
+  handset typed; ``messages`` has no column for raw octets.  Such a part is
+  stored on its own, never held for reassembly.
 * ``sweep_reassembly`` delivers groups whose first part is older than the
   timeout with what arrived, marked ``incomplete``.
 * ``apply_rcml_reply`` is the hook the callback sender calls with the body
@@ -33,7 +42,7 @@ from gateway import reassembly
 from gateway.api.addresses import ApiError, check_sender, parse_pair
 from gateway.rcml import ReplySpec, parse_rcml
 from gateway.store.messages import address, enqueue_callback, get_message_row, insert_message
-from gateway.store.schema import QUEUED, RECEIVED, inbound_parts
+from gateway.store.schema import QUEUED, RECEIVED, inbound_parts, status_events
 
 INBOUND = "inbound"
 REPLY_DIRECTION = "outbound-reply"
@@ -63,6 +72,8 @@ class InboundSms:
     text: str
     concat: tuple[int, int, int, int] | None = None  # reference, total, seqno, bits
     bind: str | None = None
+    # Not text: why, with the octets in hex, for support (``text`` is then "").
+    undecoded: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,9 +94,10 @@ def inbound_params(row: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def create_inbound(conn: Connection, *, source: str, destination: str, body: str,
                    number: NumberRoute | None, carrier: str, now: datetime,
-                   num_segments: int = 1, incomplete: bool = False,
+                   num_segments: int = 1, incomplete: bool = False, detail: str | None = None,
                    new_sid: Callable[[], str] = new_message_sid) -> str:
-    """Store a received message and enqueue its sms_url callback."""
+    """Store a received message and enqueue its sms_url callback; ``detail``
+    (kept in a ``status_events`` row) is what support needs to know of it."""
     row = {
         "sid": new_sid(),
         "account_sid": number.account if number else "",
@@ -105,6 +117,9 @@ def create_inbound(conn: Connection, *, source: str, destination: str, body: str
         "next_attempt_at": None,
     }
     insert_message(conn, row)
+    if detail is not None:
+        conn.execute(status_events.insert().values(
+            message_sid=row["sid"], status=RECEIVED, error_code=None, detail=detail, created_at=now))
     if number is not None and number.sms_url:
         enqueue_callback(conn, message_sid=row["sid"], kind=INBOUND, url=number.sms_url,
                          method=number.sms_method or "POST", params=inbound_params(row), now=now)
@@ -115,10 +130,10 @@ def receive(conn: Connection, sms: InboundSms, *, number: NumberRoute | None, no
             new_sid: Callable[[], str] = new_message_sid) -> Received:
     """Store one MO deliver_sm (a whole message or one part of it)."""
     concat = sms.concat
-    if concat is None or not reassembly.valid_concat(concat[1], concat[2]):
+    if sms.undecoded is not None or concat is None or not reassembly.valid_concat(concat[1], concat[2]):
         sid = create_inbound(conn, source=sms.source, destination=sms.destination,
-                             body=reassembly.mend(sms.text),
-                             number=number, carrier=sms.carrier, now=now, new_sid=new_sid)
+                             body=reassembly.mend(sms.text), number=number, carrier=sms.carrier,
+                             now=now, detail=sms.undecoded, new_sid=new_sid)
         return Received("stored", sid)
     reference, total, seqno, bits = concat
     key = reassembly.group_key(sms.source, sms.destination, reference, total, bits)

@@ -12,7 +12,7 @@ from gateway.inbound_store import (
     InboundSms, NumberRoute, apply_rcml_reply, receive, sweep_reassembly, waiting_parts,
 )
 from gateway.rcml import RcmlError
-from gateway.store.schema import messages
+from gateway.store.schema import messages, status_events
 
 from .receipts_fixtures import db_url, at, callbacks, message, migrated_engine  # noqa: F401 (db_url is a fixture)
 
@@ -113,6 +113,30 @@ def test_timeout_delivers_what_arrived_marked_incomplete(engine):
         assert (row["body"], row["incomplete"], row["status"]) == ("start end", True, "received")
         assert waiting_parts(conn) == 0
         assert callbacks(conn, sid)[0]["kind"] == "inbound"
+
+
+def test_undecoded_part_is_stored_alone_with_empty_body_and_its_octets_for_support(engine):
+    detail = "undecoded: binary data (data_coding 0x04) is not text; data_coding=0x04 octets=050003070301c0"
+    write(engine, receive, part(1, "text part "), number=NUMBER, now=at(0))
+    sms = InboundSms("a", "+447700900001", NUMBER.number, "", (7, 3, 3, 8), "bind-2", undecoded=detail)
+    result = write(engine, receive, sms, number=NUMBER, now=at(1), new_sid=sids())
+    assert result.state == "stored"
+    with engine.begin() as conn:
+        row = message(conn, result.sid)
+        assert (row["body"], row["status"], row["direction"], row["num_segments"]) == ("", "received", "inbound", 1)
+        assert row["error_message"] is None
+        events = conn.execute(select(status_events.c.status, status_events.c.detail)
+                              .where(status_events.c.message_sid == result.sid)).all()
+        assert [tuple(e) for e in events] == [("received", detail)]
+        (cb,) = callbacks(conn, result.sid)
+        assert waiting_parts(conn) == 1  # the text part still waits for its group
+    assert dict(tuple(p) for p in cb["params"])["Body"] == ""
+
+
+def test_text_message_gets_no_support_event(engine):
+    result = write(engine, receive, InboundSms("a", "+447700900001", NUMBER.number, "hi"), number=NUMBER, now=at(0))
+    with engine.begin() as conn:
+        assert conn.execute(select(status_events).where(status_events.c.message_sid == result.sid)).all() == []
 
 
 def test_unknown_number_is_kept_without_callback(engine):
