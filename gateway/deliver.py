@@ -6,14 +6,25 @@ The pipeline plugs a ``DeliverHandler`` into each SMPP carrier as its
 * A receipt (``protocols.smpp.receipt.parse_pdu``) is applied with
   ``gateway.receipts_store.apply_receipt``; anything else is an MO message,
   decoded with ``segmentation.decode`` (UDH or SAR concatenation) and stored
-  with ``gateway.inbound_store.receive``.
+  with ``gateway.inbound_store.receive``.  data_coding 0 is read in the
+  carrier's ``default_alphabet`` (``alphabets``, by carrier name; see
+  ``gateway.mo_text``), falling back to Latin-1 (logged, counted in
+  ``stats["mo_latin1_fallback"]``) when the octets cannot be GSM-7/ASCII.
+* An MO whose text cannot be read (8-bit binary data, a coding we do not
+  interpret, malformed text or UDH) is stored all the same, as a received
+  message with an empty body; its octets, in hex, with data_coding,
+  esm_class and the reason, are kept for support in the ``status_events``
+  row of the message (``InboundSms.undecoded``), and the sms_url is called
+  with ``Body`` empty.  Such a part is stored alone, not reassembled.
+  Counted in ``stats["mo_undecoded"]``.
 * The returned Deferred fires only after the store's durable write, so the
   SMPP layer sends deliver_sm_resp ESME_ROK only then; if the write fails
   the Deferred fails and the SMPP layer answers with a temporary error, so
   the SMSC redelivers.  Nothing accepted is lost.
-* A PDU that cannot be read as a receipt or a message gets ``None`` (answer
-  ESME_ROK at once: redelivery would not help), is logged with its bytes and
-  counted in ``stats["unreadable"]``.
+* Only a PDU that cannot be read as a receipt or a message at all (a
+  receipt without an id, a PDU object we do not understand) gets ``None``
+  (answer ESME_ROK at once: redelivery would not help), is logged with its
+  bytes and counted in ``stats["unreadable"]``.
 * ``sweep()`` runs the periodic jobs (early-receipt window, missing
   segments, inbound reassembly timeout); ``start()``/``stop()`` run it every
   ``settings.sweep_interval`` seconds on the injected clock.
@@ -34,12 +45,9 @@ from gateway.store.timeutil import from_timestamp
 from gateway.translator import Profile
 from protocols.smpp.constants import Tag
 from protocols.smpp.receipt import ReceiptError, parse_pdu
-from gateway.reassembly import escape_surrogates
-from segmentation import DecodeError, decode
-from segmentation.decode import alphabet_of
+from gateway.mo_text import MoText, read_mo
 
 UDHI = 0x40
-BINARY_CODING = 0x04  # 8-bit data: decode() reads the UDH and leaves the text alone
 INTERNATIONAL_TON = 1
 
 
@@ -99,21 +107,10 @@ def _sar(pdu: Any) -> tuple[int, int, int] | None:
     return values if None not in values else None
 
 
-def _decode_mo(pdu: Any, data: bytes) -> tuple[str | None, tuple | None]:
-    """(text, concat) of an MO; a UCS-2 part ending or starting with half of
-    a surrogate pair (the other half is in the next part) still reads."""
-    udhi, sar = bool(pdu.esm_class & UDHI), _sar(pdu)
-    try:
-        decoded = decode(pdu.data_coding, data, udhi=udhi, sar=sar)
-    except DecodeError:
-        if alphabet_of(pdu.data_coding) != "UCS-2":
-            raise
-        decoded = decode(BINARY_CODING, data, udhi=udhi, sar=sar)  # the UDH alone
-        if len(decoded.payload) % 2:
-            raise
-        text = decoded.payload.decode("utf-16-be", "surrogatepass")
-        return escape_surrogates(text), tuple(decoded.concat) if decoded.concat else None
-    return decoded.text, tuple(decoded.concat) if decoded.concat else None
+def undecoded_detail(pdu: Any, data: bytes, why: str | None) -> str:
+    """What support needs of an MO whose text could not be read."""
+    return (f"undecoded: {why}; data_coding={pdu.data_coding:#04x} esm_class={pdu.esm_class:#04x} "
+            f"octets={bytes(data).hex()}")
 
 
 class DeliverHandler:
@@ -121,14 +118,17 @@ class DeliverHandler:
 
     def __init__(self, store: Any, numbers: Callable[[str], NumberRoute | None], clock: Any, *,
                  profiles: Mapping[str, Profile] | None = None,
-                 settings: ReceiptSettings = ReceiptSettings()) -> None:
+                 settings: ReceiptSettings = ReceiptSettings(),
+                 alphabets: Mapping[str, str] | None = None) -> None:
         self.store = store
         self.numbers = numbers
         self.clock = clock
         self.profiles = dict(profiles or {})
         self.settings = settings
+        self.alphabets = dict(alphabets or {})  # carrier -> default_alphabet ("gsm7" if absent)
         self.stats = {"receipts": 0, "receipts_applied": 0, "receipts_waiting": 0,
                       "receipts_unmatched": 0, "mo": 0, "mo_parts_waiting": 0,
+                      "mo_undecoded": 0, "mo_latin1_fallback": 0,
                       "unreadable": 0, "missing_segment": 0, "incomplete_inbound": 0}
         self._loop: LoopingCall | None = None
 
@@ -147,7 +147,13 @@ class DeliverHandler:
             d = self.store.write(receipts_store.apply_receipt, receipt, carrier=carrier_name,
                                  bind=bind_name, now=self._now(), profiles=self.profiles)
             return d.addCallback(self._receipt_done, carrier_name, receipt.message_id)
-        return self._mo(carrier_name, bind_name, pdu)
+        try:
+            sms, number = self._read_mo(carrier_name, bind_name, pdu)
+        except Exception as exc:  # addresses or TLVs we cannot read: not a message
+            return self._unreadable(carrier_name, bind_name, pdu, repr(exc))
+        self.stats["mo"] += 1
+        d = self.store.write(inbound_store.receive, sms, number=number, now=self._now())
+        return d.addCallback(self._mo_done)
 
     def _receipt_done(self, applied: receipts_store.Applied, carrier: str, message_id: str) -> None:
         if applied.state == receipts_store.APPLIED:
@@ -157,14 +163,11 @@ class DeliverHandler:
             self.log.info("receipt {message_id} from {carrier} matches no part yet; kept",
                           message_id=message_id, carrier=carrier)
 
-    def _mo(self, carrier: str, bind: str, pdu: Any) -> Deferred | None:
+    def _read_mo(self, carrier: str, bind: str, pdu: Any) -> tuple[InboundSms, NumberRoute | None]:
         data = getattr(pdu, "short_message", b"") or pdu.tlv(Tag.MESSAGE_PAYLOAD) or b""
-        try:
-            text, concat = _decode_mo(pdu, data)
-        except (DecodeError, ValueError) as exc:
-            return self._unreadable(carrier, bind, pdu, str(exc))
-        if text is None:
-            return self._unreadable(carrier, bind, pdu, "binary data is not text")
+        alphabet = self.alphabets.get(carrier, "gsm7")
+        read = read_mo(pdu.data_coding, data, udhi=bool(pdu.esm_class & UDHI), sar=_sar(pdu),
+                       default_alphabet=alphabet)
         source = international(pdu.source_addr, pdu.source_addr_ton)
         number = self.numbers(pdu.destination_addr) or self.numbers(
             international(pdu.destination_addr, pdu.dest_addr_ton))
@@ -172,10 +175,24 @@ class DeliverHandler:
         if number is None:
             self.log.warn("inbound message to unknown number {number} from {carrier}; kept without callback",
                           number=destination, carrier=carrier)
-        sms = InboundSms(carrier, source, destination, text, concat, bind)
-        self.stats["mo"] += 1
-        d = self.store.write(inbound_store.receive, sms, number=number, now=self._now())
-        return d.addCallback(self._mo_done)
+        return self._inbound(carrier, bind, pdu, data, read, source, destination, alphabet), number
+
+    def _inbound(self, carrier: str, bind: str, pdu: Any, data: bytes, read: MoText,
+                 source: str, destination: str, alphabet: str) -> InboundSms:
+        if read.fallback:
+            self.stats["mo_latin1_fallback"] += 1
+            self.log.warn(
+                "inbound message from {carrier}/{bind} has octets above 0x7F in data_coding 0, "
+                "impossible in {alphabet} ({why}): read as Latin-1; the carrier probably needs "
+                'default_alphabet = "latin1"', carrier=carrier, bind=bind, alphabet=alphabet, why=read.why)
+        if read.text is not None:
+            return InboundSms(carrier, source, destination, read.text, read.concat, bind)
+        self.stats["mo_undecoded"] += 1
+        detail = undecoded_detail(pdu, data, read.why)
+        self.log.warn("inbound message from {carrier}/{bind} to {number} is not text; stored with an "
+                      "empty body, its octets kept: {detail}",
+                      carrier=carrier, bind=bind, number=destination, detail=detail)
+        return InboundSms(carrier, source, destination, "", None, bind, undecoded=detail)
 
     def _mo_done(self, received: inbound_store.Received) -> None:
         if received.state == "waiting":

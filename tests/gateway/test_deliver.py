@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from types import SimpleNamespace
 
 import pytest
 import pytest_twisted
@@ -13,7 +14,7 @@ from twisted.logger import LogLevel, capturedLogs, formatEvent
 from gateway.deliver import DeliverHandler, ReceiptSettings, number_directory
 from gateway.config import Number
 from gateway.receipts_store import add_segment, count_pending
-from gateway.store.schema import messages
+from gateway.store.schema import messages, status_events
 from gateway.store.migrate import upgrade
 from gateway.store.store import Store
 from gateway.inbound_store import waiting_parts
@@ -78,18 +79,102 @@ def test_data_sm_receipt_before_its_response_is_kept(store):
 @pytest_twisted.inlineCallbacks
 def test_unreadable_gets_none_and_is_counted_and_logged_with_its_bytes(store):
     h, clock = handler(store)
+    # Not a message: a deliver_sm-like object without any address.
+    no_addresses = SimpleNamespace(esm_class=0, data_coding=0, short_message=b"hi",
+                                   tlvs=build_tlvs([(Tag.SOURCE_PORT, 9200)]), tlv=lambda tag: None)
     with capturedLogs() as events:
         assert h("a", "a-1", DeliverSm(esm_class=0x04, short_message=b"stat:DELIVRD no id here")) is None
-        assert h("a", "a-1", mo(b"\x00\x01\x02", data_coding=0x08)) is None  # odd UCS-2
-        assert h("b", "b-1", mo(b"\x05\x00\x03\x01", esm_class=0x40,  # a cut-off UDH
-                                tlvs=build_tlvs([(Tag.SOURCE_PORT, 9200)]))) is None
-    assert h.stats["unreadable"] == 3
+        assert h("b", "b-1", no_addresses) is None
+    assert h.stats["unreadable"] == 2 and h.stats["mo"] == 0
     lines = [formatEvent(e) for e in events if e.get("log_level") is LogLevel.warn]
-    assert len(lines) == 3
+    assert len(lines) == 2
     assert b"stat:DELIVRD no id here".hex() in lines[0] and "a/a-1" in lines[0]
-    assert "000102" in lines[1] and "data_coding=0x08" in lines[1]
-    assert "05000301" in lines[2] and "esm_class=0x40" in lines[2] and "020a=23f0" in lines[2]
-    yield None
+    assert "6869" in lines[1] and "b/b-1" in lines[1] and "020a=23f0" in lines[1]
+    assert (yield store.read(inbound_rows)) == []
+
+
+def inbound_rows(conn):
+    return [dict(r) for r in conn.execute(
+        select(messages).where(messages.c.direction == "inbound").order_by(messages.c.date_created,
+                                                                          messages.c.body)).mappings()]
+
+
+def events_of(conn, sid):
+    return [dict(r) for r in conn.execute(
+        select(status_events).where(status_events.c.message_sid == sid)).mappings()]
+
+
+@pytest.mark.parametrize("pdu, octets, why", [
+    (mo(b"\x00\x01\x02", data_coding=0x08), "000102", "odd length"),  # cut-off UCS-2
+    (mo(b"\x05\x00\x03\x01", esm_class=0x40), "05000301", ""),  # a cut-off UDH
+    (mo(bytes([6, 5, 4, 0x0b, 0x84, 0x23, 0xf0, 0xde, 0xad]), esm_class=0x40, data_coding=0x04),
+     "0605040b8423f0dead", "binary"),  # WAP push: 8-bit data with a port UDH
+    (mo(b"\x01\x02\xff", data_coding=0xF6), "0102ff", "binary"),  # GSM DCS, 8-bit, class 2
+    (mo(b"\x1b$B$3\x1b(B", data_coding=0x05), "1b244224331b2842", "unsupported"),  # JIS X 0208
+])
+@pytest_twisted.inlineCallbacks
+def test_mo_that_is_not_text_is_stored_with_empty_body_and_its_octets_kept(store, pdu, octets, why):
+    h, clock = handler(store)
+    with capturedLogs() as events:
+        d = h("a", "a-1", pdu)
+        assert d is not None  # answered only after the durable write
+        yield d
+    assert (h.stats["unreadable"], h.stats["mo"], h.stats["mo_undecoded"]) == (0, 1, 1)
+    (row,) = yield store.read(inbound_rows)
+    assert (row["body"], row["status"], row["from_"], row["to"]) == ("", "received", "+447700900001", "+15550100")
+    (event,) = yield store.read(lambda conn: events_of(conn, row["sid"]))
+    assert event["status"] == "received" and f"octets={octets}" in event["detail"]
+    assert f"data_coding={pdu.data_coding:#04x}" in event["detail"] and why in event["detail"]
+    (cb,) = yield store.read(lambda conn: callbacks(conn, row["sid"]))
+    assert dict(tuple(p) for p in cb["params"])["Body"] == ""
+    (line,) = [formatEvent(e) for e in events if e.get("log_level") is LogLevel.warn]
+    assert octets in line and "a/a-1" in line
+
+
+@pytest_twisted.inlineCallbacks
+def test_binary_parts_are_each_kept_not_held_for_reassembly(store):
+    h, clock = handler(store)
+    for seqno in (2, 1):
+        yield h("a", "a-1", mo(bytes([5, 0, 3, 0x44, 2, seqno, 0xC0 + seqno]), esm_class=0x40, data_coding=0x04))
+    assert (yield store.read(waiting_parts)) == 0
+    rows = yield store.read(inbound_rows)
+    details = []
+    for row in rows:
+        details += [e["detail"] for e in (yield store.read(lambda conn, sid=row["sid"]: events_of(conn, sid)))]
+    assert [r["body"] for r in rows] == ["", ""]
+    assert sorted(d.split("octets=")[1] for d in details) == ["050003440201c1", "050003440202c2"]
+
+
+@pytest.mark.parametrize("alphabet, octets, body, fallback", [
+    ("latin1", b"Caf\xe9 \xa3 a@b", "Café £ a@b", 0),
+    ("ascii", b"a@b_", "a@b_", 0),
+    ("gsm7", b"a\x00b\x11", "a@b_", 0),  # GSM-7: 0x00 is "@", 0x11 is "_"
+    ("gsm7", b"Caf\xe9 \xa3", "Café £", 1),  # impossible in GSM-7: read as Latin-1
+    ("ascii", b"Caf\xe9", "Café", 1),
+])
+@pytest_twisted.inlineCallbacks
+def test_data_coding_0_is_read_in_the_carriers_default_alphabet(store, alphabet, octets, body, fallback):
+    h, clock = handler(store, alphabets={"a": alphabet, "other": "gsm7"})
+    with capturedLogs() as events:
+        yield h("a", "a-1", mo(octets))
+    (row,) = yield store.read(inbound_rows)
+    assert row["body"] == body
+    assert (h.stats["mo_latin1_fallback"], h.stats["mo_undecoded"]) == (fallback, 0)
+    warnings = [formatEvent(e) for e in events if e.get("log_level") is LogLevel.warn]
+    assert len(warnings) == fallback
+    if fallback:
+        assert 'default_alphabet = "latin1"' in warnings[0] and "a/a-1" in warnings[0]
+
+
+@pytest_twisted.inlineCallbacks
+def test_default_alphabet_is_per_carrier_and_concatenated_latin1_reassembles(store):
+    h, clock = handler(store, alphabets={"latin": "latin1"})
+    yield h("gsm", "g-1", mo(b"x\x00y"))  # no entry: GSM-7
+    for seqno, text in ((2, b" d\xe9j\xe0"), (1, b"D\xe9j\xe0 vu,")):
+        yield h("latin", "l-1", mo(bytes([5, 0, 3, 9, 2, seqno]) + text, esm_class=0x40))
+    bodies = sorted(r["body"] for r in (yield store.read(inbound_rows)))
+    assert bodies == ["Déjà vu, déjà", "x@y"]
+    assert h.stats["mo_latin1_fallback"] == 0
 
 
 @pytest_twisted.inlineCallbacks
