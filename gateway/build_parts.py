@@ -55,8 +55,9 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
 
     profiles = receipt_profiles(config)
     numbers = number_directory(config.numbers)
+    alphabets = {c.name: c.smpp.default_alphabet for c in config.carriers if c.smpp is not None}
     deliver = parts["deliver"] = DeliverHandler(store, numbers, reactor, profiles=profiles,
-                                                settings=receipt_settings(config))
+                                                settings=receipt_settings(config), alphabets=alphabets)
     monitor.sources["receipts"] = lambda: deliver.stats
     from gateway.receipt_batch import BatchingDeliverHandler
 
