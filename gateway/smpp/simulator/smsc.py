@@ -317,6 +317,12 @@ class SmscSimulator(Factory):
             reference = self._mo_ref
         pdus = mo_parts(text, source or self.config.mo_source,
                         destination or self.config.mo_destination, reference, mode)
+        return self.inject_deliver(pdus, system_id=system_id)
+
+    def inject_deliver(self, pdus: list[DeliverSm], *, system_id: str | None = None) -> Deferred:
+        """Send ready-made deliver_sm (raw octets, any data_coding: what a real
+        SMSC may send), routed and redelivered like ``inject_mo``'s; fires
+        with the command_status of each one's deliver_sm_resp, in order."""
         done: Deferred = Deferred()
         results: list[int | None] = [None] * len(pdus)
         if system_id is None:
@@ -326,6 +332,8 @@ class SmscSimulator(Factory):
             self.mo_sent += 1
             self._route(system_id, (deliver, tracker))
         self.flush_dirty()
+        if not pdus:
+            done.callback([])
         return done
 
     def _mo_tick(self) -> None:
