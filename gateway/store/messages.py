@@ -14,6 +14,10 @@ Which statuses are reported (``CALLBACK_STATUSES``):
   delivered | undelivered | failed.
 * SMS API (``api='sms'``): sent | failed, then the delivery status.
 
+One implementation of these rules: ``transition_many`` (a few statements
+for a whole batch; the pipeline, the batched receipts, expiry and recovery
+use it) and ``transition``, which is ``transition_many`` with one change.
+
 All functions take a SQLAlchemy ``Connection`` and run inside the caller's
 transaction (``Store.write``); none of them commits.
 """
