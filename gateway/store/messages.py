@@ -134,26 +134,52 @@ def _update_for(shape: tuple[str, ...]) -> Prepared:
     return statement
 
 
+class StaleRows(RuntimeError):
+    """The rows given to ``transition_many`` were not the current ones (an
+    UPDATE guarded by the old status matched fewer rows than it moved)."""
+
+
 def transition_many(conn: Connection, changes: Iterable[Mapping[str, Any]], *, now: datetime,
                     rows: Mapping[str, Mapping[str, Any]] | None = None) -> list[str]:
     """Apply ``changes`` ({"sid", "status", "error_code"?, "error_message"?,
     **message fields}) in order; return the sids that moved (the table
-    refused the others).  ``rows``: current brief rows the caller already has."""
+    refused the others).
+
+    ``rows``: the brief rows (``load_rows(..., brief=True)``) the caller
+    already has.  Every UPDATE still checks the old status; if one matches
+    fewer rows than it should, the rows were stale and ``StaleRows`` is
+    raised (roll back and retry without ``rows``).  A message changed twice
+    in one call is moved in rounds, each change seeing the one before."""
     changes = list(changes)
     if not changes:
         return []
     now = utc(now)
     rows = rows if rows is not None else load_rows(conn, (c["sid"] for c in changes), brief=True)
-    pending: dict[str, tuple] = {}  # sid -> (row, values) of its last move in this batch
-    applied_by_sid: dict[str, dict] = {}  # sid -> every value this batch set on it so far
+    this_round: list[Mapping[str, Any]] = []
+    later: list[Mapping[str, Any]] = []
+    seen: set[str] = set()
+    for change in changes:
+        if not _CHANGE_KEYS.issuperset(change):
+            raise ValueError(f"transition: unknown message fields {sorted(set(change) - _CHANGE_KEYS)}")
+        if later or change["sid"] in seen:
+            later.append(change)  # keeps the order: everything after a repeat waits
+        else:
+            seen.add(change["sid"])
+            this_round.append(change)
+    moved = _transition_round(conn, this_round, rows, now)
+    if later:
+        moved += transition_many(conn, later, now=now)
+    return moved
+
+
+def _transition_round(conn: Connection, changes: list[Mapping[str, Any]],
+                      rows: Mapping[str, Mapping[str, Any]], now: datetime) -> list[str]:
+    """``transition_many`` for changes of distinct messages."""
     shapes: dict[tuple[str, ...], list[dict]] = {}
     events, callbacks, moved = [], [], []
     for change in changes:
         sid, status = change["sid"], change["status"]
-        if not _CHANGE_KEYS.issuperset(change):
-            raise ValueError(f"transition: unknown message fields {sorted(set(change) - _CHANGE_KEYS)}")
-        before = pending.get(sid)
-        row = rows.get(sid) if before is None else dict(before[0], **before[1])
+        row = rows.get(sid)
         if row is None or (row["status"], status) not in _ALLOWED:
             continue
         values = dict(change)
@@ -170,23 +196,18 @@ def transition_many(conn: Connection, changes: Iterable[Mapping[str, Any]], *, n
             shapes[shape].append(params)
         else:
             shapes[shape] = [params]
-        pending[sid] = (row, values)
-        applied = values if before is None else dict(applied_by_sid[sid], **values)
-        applied_by_sid[sid] = applied
         moved.append(sid)
         events.append({"message_sid": sid, "status": status, "error_code": values.get("error_code"),
                        "detail": values.get("error_message"), "created_at": now})
         if (row["status_callback"] or "status_callback" in values) and wants_callback(dict(row, **values), status):
-            callbacks.append((sid, applied))
-    # Each callback reports the row as of its own change: the row before the
-    # batch plus the changes up to that one (a batch may move a message twice).
-    before_batch = load_rows(conn, [sid for sid, _ in callbacks]) if callbacks else {}
-    for shape, params in shapes.items():
-        _update_for(shape).run(conn, params)
+            callbacks.append((sid, values))
+    updated = sum(_update_for(shape).run(conn, params) for shape, params in shapes.items())
+    if updated != len(moved):
+        raise StaleRows(f"transition: {len(moved)} rows to move, {updated} matched their old status")
     INSERT_EVENTS.run(conn, events)
     if callbacks:
-        conn.execute(_INSERT_CALLBACKS, [callback_row(dict(before_batch[sid], **applied), now)
-                                         for sid, applied in callbacks])
+        full = load_rows(conn, [sid for sid, _ in callbacks])  # after the UPDATEs: the current rows
+        conn.execute(_INSERT_CALLBACKS, [callback_row(full[sid], now) for sid, _ in callbacks])
     return moved
 
 

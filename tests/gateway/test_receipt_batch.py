@@ -105,3 +105,35 @@ def test_transition_many_never_moves_backwards(conn):
     assert get_message_row(conn, row["sid"])["status"] == "delivered"
     stored = get_message_row(conn, fresh["sid"])
     assert stored["status"] == "sent" and stored["carrier"] == "a" and stored["date_sent"] is not None
+
+
+def test_transition_many_repeats_in_a_reused_shape_move_in_order(conn):
+    first, other = message_row(status="sending"), message_row(status="sent", date_sent=T0)
+    insert_message(conn, first)
+    insert_message(conn, other)
+    # `other` -> delivered and `first`'s second change share a shape (status,
+    # date_updated); `first`'s first change has its own.  Each change must
+    # see the one before it.
+    moved = transition_many(conn, [{"sid": other["sid"], "status": "delivered"},
+                                   {"sid": first["sid"], "status": "sent", "carrier": "a"},
+                                   {"sid": first["sid"], "status": "delivered"}], now=NOW)
+    assert moved == [other["sid"], first["sid"], first["sid"]]
+    assert get_message_row(conn, first["sid"])["status"] == "delivered"
+    assert get_message_row(conn, other["sid"])["status"] == "delivered"
+
+
+def test_stale_rows_are_detected_and_a_stale_outcome_is_refused(conn):
+    from gateway.store.messages import StaleRows, load_rows
+
+    row = message_row(status="sending")
+    insert_message(conn, row)
+    claimed = load_rows(conn, [row["sid"]], brief=True)
+    assert transition_many(conn, [{"sid": row["sid"], "status": "failed", "error_code": 30001}], now=NOW)
+    with pytest.raises(StaleRows):  # the caller's row still says `sending`
+        transition_many(conn, [{"sid": row["sid"], "status": "sent"}], now=NOW, rows=claimed)
+    counts = record_outcomes(conn, [{"kind": "sent", "sid": row["sid"], "account_sid": row["account_sid"],
+                                     "carrier": "a", "parts": [(1, 1, "a-1", "77")],
+                                     "row": claimed[row["sid"]]}], NOW)
+    assert (counts["sent"], counts["refused"]) == (0, 1)
+    assert get_message_row(conn, row["sid"])["status"] == "failed"
+    assert conn.execute(select(s.segments)).first() is None
