@@ -13,7 +13,8 @@ Theory of operation:
   the first candidate carrier that is up; a failed submit moves on to the
   fallback when nothing was accepted yet.  No candidate up -> requeued.
 * Outcomes are buffered and written in one store job per reactor turn
-  (``record_outcomes``, a few executemany statements), queued at once so
+  (``record_outcomes``, a few executemany statements; each carries the row
+  as claimed, so the job need not read it again), queued at once so
   a receipt that arrives right behind its submit_sm_resp finds the part
   already recorded (the store's writer is FIFO).
 * ``stopService`` stops claiming, waits (bounded) for submits in flight and
@@ -169,7 +170,7 @@ class Dispatcher(Service):
                   failed: Failed | None = None) -> None:
         if not candidates:
             self._outcome({"kind": "failed", "sid": row["sid"], "error_code": ERROR_NO_ROUTE,
-                           "error_message": NO_ROUTE_MESSAGE, "carrier": None})
+                           "error_message": NO_ROUTE_MESSAGE, "carrier": None, "row": row})
             return
         for index in range(start, len(candidates)):
             sender = self.senders.get(candidates[index])
@@ -187,7 +188,7 @@ class Dispatcher(Service):
         name = candidates[index]
         if isinstance(result, Sent):
             outcome = {"kind": "sent", "sid": row["sid"], "account_sid": row["account_sid"],
-                       "carrier": name, "parts": result.parts}
+                       "carrier": name, "parts": result.parts, "row": row}
             if result.extra:
                 outcome["extra"] = dict(result.extra)
             if result.num_segments:
@@ -206,12 +207,12 @@ class Dispatcher(Service):
     def _failed(self, row, name: str, result: Failed) -> None:
         self._outcome({"kind": "failed", "sid": row["sid"], "account_sid": row["account_sid"],
                        "carrier": name, "error_code": result.error_code,
-                       "error_message": result.error_message, "parts": result.parts})
+                       "error_message": result.error_message, "parts": result.parts, "row": row})
 
     def _send_crashed(self, failure, row, name) -> None:
         log.failure("pipeline: sending {sid} on {carrier} crashed", failure, sid=row["sid"], carrier=name)
         self._outcome({"kind": "failed", "sid": row["sid"], "carrier": name, "error_code": 30008,
-                       "error_message": "internal error while sending"})
+                       "error_message": "internal error while sending", "row": row})
 
     def _requeue(self, row, detail: str) -> None:
         due = self._now() + timedelta(seconds=self.retry_delay)

@@ -12,6 +12,8 @@ Each outcome is a plain dict built on the reactor thread:
   -> ``failed`` (parts the SMSC did accept are still recorded, for support).
 * ``{"kind": "requeue", "sid", "next_attempt_at", "detail"}`` -> back to queued.
 
+A sent/failed outcome may carry ``"row"``: the message as claimed.
+
 Every outcome runs inside its own SAVEPOINT, so one bad row cannot fail the
 others of the batch.
 """
@@ -90,7 +92,11 @@ def _record_batch(conn: Connection, outcomes: list[Mapping[str, Any]], now: date
             ok = requeue(conn, outcome["sid"], now=now, next_attempt_at=outcome["next_attempt_at"],
                          detail=outcome.get("detail"))
             counts["requeue" if ok else "refused"] += 1
-    moved = set(transition_many(conn, [_change(o) for o in final], now=now))
+    # The rows as claimed (status `sending`) spare a read; if one moved since,
+    # transition_many raises StaleRows and the batch is recorded one by one.
+    claimed = {o["sid"]: o["row"] for o in final if o.get("row") is not None}
+    rows = claimed if len(claimed) == len(final) else None
+    moved = set(transition_many(conn, [_change(o) for o in final], now=now, rows=rows))
     with_parts = []
     for outcome in final:
         if outcome["sid"] in moved:
