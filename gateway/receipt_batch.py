@@ -61,9 +61,16 @@ def _best(rows, receipt_id: str, carrier: str):
     if not rows:
         return None
     exact = correlation.exact_key(receipt_id)
-    best = min(rows, key=lambda r: correlation.rank_key(
-        same_carrier=r["carrier"] == carrier, exact=r["key"] == exact,
-        waiting=r["status"] not in _PART_FINAL, segment_id=r["id"]))
+    first = rows[0]
+    if all(r["id"] == first["id"] for r in rows):
+        # One part found under several of its keys (the common case): they
+        # rank alike but for the spelling, so the exact key's row wins, else
+        # the first -- what the full ranking below picks too.
+        best = next((r for r in rows if r["key"] == exact), first)
+    else:
+        best = min(rows, key=lambda r: correlation.rank_key(
+            same_carrier=r["carrier"] == carrier, exact=r["key"] == exact,
+            waiting=r["status"] not in _PART_FINAL, segment_id=r["id"]))
     if best["key"] != exact and best["status"] in _PART_FINAL:
         return None
     return best
