@@ -138,9 +138,28 @@ def _record_one(conn: Connection, outcome: Mapping[str, Any], now: datetime,
 
 _INSERT_SEGMENTS = Prepared(insert(s.segments), ("message_sid", "seqno", "total", "carrier", "bind",
                                                 "smsc_message_id", "submitted_at"))
+_INSERT_SEGMENTS_RETURNING = insert(s.segments).returning(s.segments.c.id, sort_by_parameter_order=True)
 _INSERT_KEYS = Prepared(insert(s.segment_ids), ("key", "segment_id", "account_sid"))
 _SEGMENT_IDS = (select(s.segments.c.id, s.segments.c.message_sid, s.segments.c.seqno)
                 .where(s.segments.c.message_sid.in_(bindparam("sids", expanding=True))))
+
+
+def _insert_returning_ids(conn: Connection, rows: list[dict]) -> list[int]:
+    """Insert the parts; their ids in the rows' order."""
+    if conn.dialect.name != "sqlite":
+        # PostgreSQL: multi-row INSERT ... RETURNING in parameter order (a
+        # few statements per batch), no read-back whose plan depends on
+        # how fresh the table's statistics are.
+        return list(conn.execute(_INSERT_SEGMENTS_RETURNING, rows).scalars())
+    # SQLite: executemany, then one SELECT for the ids (an INSERT ... RETURNING
+    # with the rows' order kept runs row by row there).
+    _INSERT_SEGMENTS.run(conn, rows)
+    found: dict[tuple[str, int], int] = {}
+    sids = list(dict.fromkeys(row["message_sid"] for row in rows))
+    for start in range(0, len(sids), CHUNK):
+        for segment_id, sid, seqno in conn.execute(_SEGMENT_IDS, {"sids": sids[start:start + CHUNK]}):
+            found[(sid, seqno)] = max(segment_id, found.get((sid, seqno), 0))  # the newest
+    return [found[(row["message_sid"], row["seqno"])] for row in rows]
 
 
 def _insert_segments(conn: Connection, outcomes: list[Mapping[str, Any]], now: datetime):
@@ -153,15 +172,7 @@ def _insert_segments(conn: Connection, outcomes: list[Mapping[str, Any]], now: d
             accounts.append(outcome["account_sid"])
     if not rows:
         return []
-    # executemany, then one SELECT for the ids: an INSERT ... RETURNING with
-    # the rows' order kept runs row by row on SQLite.
-    _INSERT_SEGMENTS.run(conn, rows)
-    found: dict[tuple[str, int], int] = {}
-    sids = list(dict.fromkeys(row["message_sid"] for row in rows))
-    for start in range(0, len(sids), CHUNK):
-        for segment_id, sid, seqno in conn.execute(_SEGMENT_IDS, {"sids": sids[start:start + CHUNK]}):
-            found[(sid, seqno)] = max(segment_id, found.get((sid, seqno), 0))  # the newest
-    ids = [found[(row["message_sid"], row["seqno"])] for row in rows]
+    ids = _insert_returning_ids(conn, rows)
     keys = [{"key": key, "segment_id": segment_id, "account_sid": account}
             for segment_id, row, account in zip(ids, rows, accounts)
             for key in sorted(match_keys(row["smsc_message_id"] or ""))]
