@@ -58,23 +58,25 @@ class Prepared:
         names = order if order is not None else self.names
         get = itemgetter(*names)
         single = len(names) == 1
-        converting = [(index, processors[name]) for index, name in enumerate(names) if name in processors]
-        # The rows of a batch usually share their datetime objects (`now`):
-        # each distinct value is converted once.
-        caches: list[dict[int, tuple[Any, Any]]] = [{} for _ in converting]
+        # [index, process, last value, its conversion]: the rows of a batch
+        # usually share their datetime objects (`now`), converted once.
+        converting = [[index, processors[name], None, None]
+                      for index, name in enumerate(names) if name in processors]
+        positional = order is not None
         params = []
         for row in rows:
-            values = (get(row),) if single else get(row)
+            values = get(row)
             if converting:
-                values = list(values)
-                for (index, process), done in zip(converting, caches):
-                    value = values[index]
+                values = [values] if single else list(values)
+                for slot in converting:
+                    value = values[slot[0]]
                     if value is None:  # NULL as is (no JSON columns: see the module notes)
                         continue
-                    hit = done.get(id(value))
-                    if hit is None or hit[0] is not value:
-                        hit = done[id(value)] = (value, process(value))
-                    values[index] = hit[1]
-            params.append(tuple(values) if order is not None else dict(zip(names, values)))
+                    if value is not slot[2]:
+                        slot[2], slot[3] = value, slot[1](value)
+                    values[slot[0]] = slot[3]
+            elif single:
+                values = (values,)
+            params.append(tuple(values) if positional else dict(zip(names, values)))
         result = conn.exec_driver_sql(sql, params if len(params) > 1 else params[0])
         return result.rowcount
