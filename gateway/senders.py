@@ -17,6 +17,8 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.python.failure import Failure
 
 from gateway.config import CarrierConfig
+from gateway.smpp.errors import NotSent as CarrierNotSent
+from gateway.smpp.errors import SubmitFailed
 from gateway.submit import References, build_submits, validity_left
 
 ERROR_UNKNOWN = 30008
@@ -124,9 +126,6 @@ def _failed_now() -> Deferred:
 
 def _outcome(results) -> Sent | Failed | NotSent:
     """Sent when every part went; else why not (the first failure decides)."""
-    from gateway.smpp.errors import NotSent as CarrierNotSent
-    from gateway.smpp.errors import SubmitFailed
-
     parts, failure = [], None
     for ok, value in results:
         if ok:

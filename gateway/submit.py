@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import struct
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Mapping
 
 from protocols.smpp.constants import Tag
@@ -38,14 +39,18 @@ def address(value: str) -> tuple[int, int, str]:
     return TON_ALPHANUMERIC, NPI_UNKNOWN, value
 
 
-def relative_validity(seconds: float) -> str:
-    """SMPP 3.4 relative time (section 7.1.1) for *seconds* from now."""
-    left = max(1, int(seconds))
+@lru_cache(maxsize=256)  # messages sent together have the same seconds left
+def _relative(left: int) -> str:
     days, left = divmod(left, 86400)
     days = min(days, MAX_RELATIVE_DAYS)
     hours, left = divmod(left, 3600)
     minutes, secs = divmod(left, 60)
     return f"0000{days:02d}{hours:02d}{minutes:02d}{secs:02d}000R"
+
+
+def relative_validity(seconds: float) -> str:
+    """SMPP 3.4 relative time (section 7.1.1) for *seconds* from now."""
+    return _relative(max(1, int(seconds)))
 
 
 def validity_left(row: Mapping[str, Any], now: datetime) -> float | None:
