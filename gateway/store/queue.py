@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Mapping
 
-from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy import bindparam, delete, insert, literal_column, or_, select, update
 from sqlalchemy.engine import Connection
 
 from . import schema as s
@@ -33,9 +33,14 @@ INTERRUPTED_MESSAGE = "sending was interrupted by a restart (at-most-once policy
 
 m = s.messages
 
+# The status that the partial index ix_messages_status_next holds, written
+# into the SQL as a literal: against a bound parameter the planner cannot
+# tell that the index covers the query.
+_QUEUED = literal_column(f"'{s.QUEUED}'")
+
 
 _DUE = (select(m.c.sid)
-        .where(m.c.status == s.QUEUED, m.c.next_attempt_at <= bindparam("now"),
+        .where(m.c.status == _QUEUED, m.c.next_attempt_at <= bindparam("now"),
                or_(m.c.expires_at.is_(None), m.c.expires_at > bindparam("now")))
         .order_by(m.c.next_attempt_at).limit(bindparam("limit")))
 _CLAIM = (update(m).where(m.c.sid.in_(_DUE.scalar_subquery()), m.c.status == s.QUEUED)
@@ -119,7 +124,7 @@ def expire_unsent(conn: Connection, now: datetime) -> list[str]:
     """Fail queued messages whose validity period has ended; returns sids."""
     now = utc(now)
     sids = list(conn.execute(
-        select(m.c.sid).where(m.c.status == s.QUEUED, m.c.expires_at.is_not(None),
+        select(m.c.sid).where(m.c.status == _QUEUED, m.c.expires_at.is_not(None),
                               m.c.expires_at <= now)).scalars())
     return transition_many(conn, [{"sid": sid, "status": s.FAILED, "error_code": EXPIRED_CODE,
                                    "error_message": EXPIRED_MESSAGE} for sid in sids], now=now)

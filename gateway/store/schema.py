@@ -109,8 +109,15 @@ messages = Table(
     Index("ix_messages_account_from", "account_sid", "from_", "date_created", "sid", "channel"),
     Index("ix_messages_account_direction", "account_sid", "direction", "date_created", "sid"),
     # The dispatcher's queue scan (next_attempt_at is set on insert); the
-    # validity-period sweep uses it too (status = 'queued').
-    Index("ix_messages_status_next", "status", "next_attempt_at"),
+    # validity-period sweep uses it too.  Partial: only queued messages are
+    # in it, so a message's later transitions (sending, sent, delivered...)
+    # do not move an entry in it; the restart sweep (status = 'sending',
+    # once at start) reads ix_messages_account_status instead.  A query
+    # must spell the status as a literal (not a bound parameter) for the
+    # planner to know that the index covers it.
+    Index("ix_messages_status_next", "status", "next_attempt_at",
+          sqlite_where=text("status = 'queued'"),
+          postgresql_where=text("status = 'queued'")),
     # MM7 delivery reports: only MMS rows carry an MMSC id.
     Index("ix_messages_mm7_id", "mm7_message_id",
           sqlite_where=text("mm7_message_id IS NOT NULL"),
