@@ -177,9 +177,10 @@ def run_gateway(url: str, port: int, args, sim_pid: int) -> dict:
         return dict(rows.all())
 
     def unfinished(conn):
-        # Progress probe: a (status, next_attempt_at) index range that shrinks
-        # as messages finish, so the probe itself costs the gateway little.
+        # Progress probe: (account_sid, status) index ranges that shrink as
+        # messages finish, so the probe itself costs the gateway little.
         return conn.execute(select(func.count()).select_from(s.messages).where(
+            s.messages.c.account_sid == ACCOUNT,
             s.messages.c.status.in_([s.QUEUED, s.SENDING, s.SENT]))).scalar_one()
 
     async def main():
