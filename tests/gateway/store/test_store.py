@@ -113,3 +113,21 @@ def test_start_refuses_an_unmigrated_database(db_url):
         yield store.start()
     with pytest.raises(StoreClosed):
         yield store.write(insert_message, message_row())
+
+
+@pytest_twisted.inlineCallbacks
+def test_checkpoint_copies_the_wal_into_the_database(db_url):
+    if not db_url.startswith("sqlite"):
+        pytest.skip("WAL checkpoints are SQLite's")
+    store = Store(db_url, reactor, migrate=True, checkpoint_interval=3600)
+    yield store.start()
+    try:
+        assert store._checkpoints is not None and store._checkpoints.running
+        yield defer.gatherResults([store.write(insert_message, message_row()) for _ in range(50)])
+        busy, frames, copied = yield store.checkpoint()
+        assert busy == 0 and frames > 0 and copied == frames
+    finally:
+        yield store.stop()
+    assert store._checkpoints is not None and not store._checkpoints.running
+    with pytest.raises(StoreClosed):
+        yield store.checkpoint()
