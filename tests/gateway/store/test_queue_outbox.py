@@ -32,6 +32,17 @@ def test_claim_queued_oldest_first_limit_and_due_time(conn):
     assert [r["sid"] for r in claim_queued(conn, T0 + timedelta(minutes=5), 10)] == [later["sid"]]
 
 
+def test_claimed_rows_carry_media_lists_as_stored(conn):
+    media = [{"url": "https://example.com/a.png", "content_type": "image/png"}]
+    sms = message_row(date_created=T0)
+    mms = message_row(date_created=T0 + timedelta(seconds=1), channel="mms", media_list=media)
+    insert_message(conn, sms)
+    insert_message(conn, mms)
+    claimed = claim_queued(conn, T0 + timedelta(seconds=10), 10)
+    assert [(r["sid"], r["media_list"]) for r in claimed] == [(sms["sid"], []), (mms["sid"], media)]
+    assert claimed[0]["media_list"] is not claimed[1]["media_list"]
+
+
 def test_claim_skips_expired_and_expire_unsent_fails_them(conn):
     row = message_row(expires_at=T0 + timedelta(seconds=60))
     insert_message(conn, row)
