@@ -21,6 +21,7 @@ import json
 import os
 import subprocess
 import sys
+import shutil
 import tempfile
 import time
 import uuid
@@ -257,6 +258,7 @@ def main(argv=None) -> int:
         sim.wait(10)
         if drop is not None:
             drop()
+        shutil.rmtree(workdir, ignore_errors=True)
     result["database"] = "sqlite" if url.startswith("sqlite") else "postgresql"
     if args.json:
         print(json.dumps(result, sort_keys=True))
