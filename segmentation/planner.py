@@ -28,6 +28,8 @@ from segmentation.national_model import UNDEFINED
 
 MODES = ("udh", "sar", "payload")
 DEFAULT_MAX_LENGTH = 1600
+# Built once: ``set - LANGUAGES.keys()`` copied the whole table on every plan.
+_KNOWN_LANGUAGES = frozenset(LANGUAGES)
 
 
 def plan(body: str, *, reference: int, concat_ref_bits: int = 8,
@@ -68,8 +70,8 @@ def _check(body, reference, bits, national, max_length, mode) -> None:
         raise SegmentationError(f"concat_ref_bits must be 8 or 16, not {bits!r}")
     if not isinstance(reference, int) or reference < 0:
         raise SegmentationError(f"reference must be a non-negative integer, not {reference!r}")
-    unknown = sorted(set(national) - LANGUAGES.keys())
-    if unknown:
+    if not _KNOWN_LANGUAGES.issuperset(national):
+        unknown = sorted(set(national) - _KNOWN_LANGUAGES)
         raise SegmentationError(f"unknown national language(s): {', '.join(unknown)}")
     if len(body) > max_length:
         raise SegmentationError(
