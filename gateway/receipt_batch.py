@@ -28,7 +28,7 @@ from twisted.logger import Logger
 
 from gateway import correlation, receipts_store
 from gateway.pipeline_store import match_keys
-from gateway.store.messages import load_rows, transition_many
+from gateway.store.messages import transition_many
 from gateway.store import schema as s
 from gateway.store.prepared import Prepared
 from gateway.store.timeutil import from_timestamp
@@ -40,12 +40,26 @@ _PART_FINAL = frozenset({s.DELIVERED, s.UNDELIVERED, s.FAILED})
 KEY_CHUNK = 900
 
 
-# What the fast path and ``_best`` read of a candidate part (no timestamps).
+# What the fast path and ``_best`` read of a candidate part (no timestamps),
+# with its message's brief row (what ``transition_many`` needs), so the
+# batch reads no message rows by sid afterwards.
+_M = s.messages
 _CANDIDATES = (
     select(s.segments.c.id, s.segments.c.message_sid, s.segments.c.total, s.segments.c.status,
-           s.segments.c.error_code, s.segments.c.carrier, s.segment_ids.c.key)
+           s.segments.c.error_code, s.segments.c.carrier, s.segment_ids.c.key,
+           _M.c.status.label("m_status"), _M.c.date_sent, _M.c.status_callback, _M.c.api,
+           _M.c.direction, _M.c.num_segments)
     .join(s.segment_ids, s.segment_ids.c.segment_id == s.segments.c.id)
+    .join(_M, _M.c.sid == s.segments.c.message_sid)
     .where(s.segment_ids.c.key.in_(bindparam("keys", expanding=True))))
+
+
+def _brief(candidate) -> dict:
+    """The message's brief row (``load_rows(..., brief=True)``'s shape) from a candidate."""
+    return {"sid": candidate["message_sid"], "status": candidate["m_status"],
+            "date_sent": candidate["date_sent"], "status_callback": candidate["status_callback"],
+            "api": candidate["api"], "direction": candidate["direction"],
+            "num_segments": candidate["num_segments"]}
 
 
 def _candidates(conn: Connection, keys: set[str]) -> dict[str, list]:
@@ -91,7 +105,7 @@ def apply_receipts(conn: Connection, items: list[tuple[str, str, Any]], *, now: 
                 and segment["status"] not in _PART_FINAL):
             used.add(segment["id"])
             chosen[index] = (segment, translate(receipt, profiles.get(carrier, DEFAULT_PROFILE)))
-    messages = load_rows(conn, (segment["message_sid"] for segment, _ in chosen.values()), brief=True)
+    messages = {segment["message_sid"]: _brief(segment) for segment, _ in chosen.values()}
     fast = {i: v for i, v in chosen.items()
             if (messages.get(v[0]["message_sid"]) or {}).get("num_segments", 2) <= 1}
     _apply_fast(conn, list(fast.values()), messages, now)
