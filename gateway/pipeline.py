@@ -6,7 +6,7 @@ Theory of operation:
   periodic poll) schedules one pump on the next reactor turn; many wakes in
   one turn cost one pump.
 * A pump claims up to ``batch_size`` due messages in ONE store write
-  (``claim_batch``: queued -> sending), never more than ``max_in_flight``
+  (``claim_queued``: queued -> sending), never more than ``max_in_flight``
   in the air.  When no carrier is up at all it claims nothing: messages
   wait in the queue, never failed, never lost.
 * Each claimed message is routed (longest prefix, by channel) and handed to
@@ -34,7 +34,8 @@ from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 
 from gateway.config import PipelineConfig
-from gateway.pipeline_store import AfterSent, claim_batch, record_outcomes
+from gateway.pipeline_store import AfterSent, record_outcomes
+from gateway.store.queue import claim_queued
 from gateway.routing import Router
 from gateway.senders import Failed, NotSent, Sent
 from gateway.store import queue as q
@@ -146,7 +147,7 @@ class Dispatcher(Service):
         limit = min(self.config.batch_size, room)
         self._claiming = True
         self.stats["pumps"] += 1
-        d = self.store.write(claim_batch, self._now(), limit)
+        d = self.store.write(claim_queued, self._now(), limit)
         d.addCallback(self._claimed, limit)
         d.addErrback(self._claim_failed)
 

@@ -31,7 +31,7 @@ from gateway import correlation
 from gateway.store import schema as s
 from gateway.store.messages import CHUNK, transition, transition_many
 from gateway.store.prepared import Prepared
-from gateway.store.queue import claim_queued, requeue
+from gateway.store.queue import requeue
 
 log = Logger()
 
@@ -214,5 +214,3 @@ def early_receipts(profiles: Mapping[str, Any] | None = None) -> AfterSent:
 
     return after_sent
 
-
-claim_batch = claim_queued  # the dispatcher's name for it

@@ -281,4 +281,3 @@ def sweep_missing_segments(conn: Connection, *, now: datetime, timeout: timedelt
     return settled
 
 
-_apply_waiting = apply_waiting  # the name the pipeline's after-sent hook used first
