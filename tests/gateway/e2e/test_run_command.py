@@ -11,11 +11,10 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from .processes import ROOT, CallbackServer, Process
 
 
 def run(*args, **kw):
@@ -48,40 +47,34 @@ def test_demo_sends_a_message_to_delivered_and_stops_cleanly(tmp_path):
     notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     notify.bind(str(tmp_path / "notify"))
     notify.settimeout(20)
-    env = dict(os.environ, NOTIFY_SOCKET=str(tmp_path / "notify"), PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen([sys.executable, "-m", "gateway", "run", "--listen", "127.0.0.1:0",
-                             "--data-dir", str(tmp_path / "var")], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    callbacks = CallbackServer()
+    proc = Process("run", "--listen", "127.0.0.1:0", "--data-dir", str(tmp_path / "var"),
+                   env=dict(os.environ, NOTIFY_SOCKET=str(tmp_path / "notify")))
     try:
         assert notify.recv(4096).decode().startswith("READY=1")
-        lines = []
-        while not any("Stop with Ctrl-C" in line for line in lines):
-            line = proc.stdout.readline()
-            assert line, "".join(lines)
-            lines.append(line)
-        banner = "".join(lines)
+        banner = proc.banner()
         sid = re.search(r"AccountSid (AC[0-9a-f]{32})", banner).group(1)
         token = re.search(r"AuthToken  ([0-9a-f]{32})", banner).group(1)
         api = re.search(r"'(http://127\.0\.0\.1:\d+/api/2012-04-24/Accounts/AC[0-9a-f]+)/Messages\.json'",
                         banner).group(1)
         assert "--data-urlencode 'from=sms:+15005550006'" in banner
-        assert token not in "".join(l for l in lines if " INFO " in l)  # never in a log line
+        assert token not in "".join(l for l in banner.splitlines() if " INFO " in l)  # never logged
         message = _request(api + "/Messages.json", f"{sid}:{token}",
-                           {"from": "sms:+15005550006", "to": "sms:+15005551234", "body": "hi"})
-        deadline = time.monotonic() + 15
-        while message["status"] != "delivered":
-            assert time.monotonic() < deadline, message
-            time.sleep(0.1)
-            message = _request(f"{api}/Messages/{message['sid']}.json", f"{sid}:{token}")
-        proc.send_signal(signal.SIGTERM)
+                           {"from": "sms:+15005550006", "to": "sms:+15005551234", "body": "hi",
+                            "status_callback": callbacks.url})
+        callbacks.wait_status(message["sid"], ("delivered", "undelivered", "failed"))
+        message = _request(f"{api}/Messages/{message['sid']}.json", f"{sid}:{token}")
+        assert message["status"] == "delivered", message
+        mark = len(proc.lines)
+        proc.proc.send_signal(signal.SIGTERM)
         assert notify.recv(4096).decode() == "STOPPING=1"
-        assert proc.wait(timeout=30) == 0
-        rest = proc.stdout.read()
+        assert proc.proc.wait(timeout=30) == 0
+        proc.reader.join(5)
+        rest = "".join(proc.lines[mark:])
         assert "carrier-gateway stopped" in rest and "Traceback" not in rest
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        proc.stop()
+        callbacks.close()
         notify.close()
 
 

@@ -6,12 +6,10 @@ from __future__ import annotations
 import base64
 import json
 import re
-import subprocess
-import sys
-import time
 import urllib.request
 
-from ..e2e.test_run_command import ROOT, _request
+from ..e2e.processes import CallbackServer, Process
+from ..e2e.test_run_command import _request
 
 
 def _get(url, auth=None):
@@ -22,27 +20,11 @@ def _get(url, auth=None):
         return response.headers.get("content-type"), response.read()
 
 
-def _until(fetch, ok, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fetch()
-        if ok(value):
-            return value
-        assert time.monotonic() < deadline, value
-        time.sleep(0.1)
-
-
 def test_demo_mms_both_ways(tmp_path):
-    proc = subprocess.Popen([sys.executable, "-m", "gateway", "run", "--listen", "127.0.0.1:0",
-                             "--data-dir", str(tmp_path / "var")], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    callbacks = CallbackServer()
+    proc = Process("run", "--listen", "127.0.0.1:0", "--data-dir", str(tmp_path / "var"))
     try:
-        lines = []
-        while not any("Stop with Ctrl-C" in line for line in lines):
-            line = proc.stdout.readline()
-            assert line, "".join(lines)
-            lines.append(line)
-        banner = "".join(lines)
+        banner = proc.banner()
         auth = re.search(r"-u '(AC[0-9a-f]{32}:[0-9a-f]{32})'", banner).group(1)
         api = re.search(r"'(http://127\.0\.0\.1:\d+/api/2012-04-24/Accounts/AC[0-9a-f]+)/Messages\.json'",
                         banner).group(1)
@@ -50,9 +32,9 @@ def test_demo_mms_both_ways(tmp_path):
         media_list = re.search(r"--data-urlencode 'media_list=(\[.*\])'", banner).group(1)
         message = _request(api + "/Messages.json", auth, {
             "from": "mms:+15005550006", "to": "mms:+15005551234", "body": "A picture",
-            "media_list": media_list})
-        done = _until(lambda: _request(f"{api}/Messages/{message['sid']}.json", auth),
-                      lambda m: m["status"] in ("delivered", "undelivered", "failed"))
+            "media_list": media_list, "status_callback": callbacks.url})
+        callbacks.wait_status(message["sid"], ("delivered", "undelivered", "failed"))
+        done = _request(f"{api}/Messages/{message['sid']}.json", auth)
         assert done["status"] == "delivered", done
 
         with urllib.request.urlopen(urllib.request.Request(
@@ -65,5 +47,7 @@ def test_demo_mms_both_ways(tmp_path):
         ctype, data = _get(inbound["media_list"][0]["url"], auth)
         assert ctype == "image/png" and data.startswith(b"\x89PNG")
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        proc.proc.terminate()
+        proc.proc.wait(timeout=30)
+        proc.stop()
+        callbacks.close()
