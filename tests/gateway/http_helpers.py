@@ -6,6 +6,30 @@ from twisted.internet import defer, reactor
 from twisted.web import resource, server
 
 
+class Changes:
+    """Something observable happened (a callback request arrived, the gateway
+    committed a write, a bind went up or down): waiters re-check their
+    condition on it instead of polling on a timer."""
+
+    def __init__(self):
+        self._waiters: list[defer.Deferred] = []
+
+    def next(self) -> defer.Deferred:
+        d = defer.Deferred()
+        self._waiters.append(d)
+        return d
+
+    def fire(self, result=None):
+        waiters, self._waiters = self._waiters, []
+        for d in waiters:
+            if not d.called:
+                d.callback(None)
+        return result
+
+
+CHANGES = Changes()
+
+
 class Recorder(resource.Resource):
     isLeaf = True
 
@@ -25,6 +49,7 @@ class Recorder(resource.Resource):
         if body.startswith(b"<"):
             request.setHeader(b"content-type", b"application/xml")
         self._notify()
+        CHANGES.fire()
         return body
 
     def _notify(self):

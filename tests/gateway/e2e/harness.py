@@ -3,15 +3,15 @@ SQLite file, the SMSC simulator, and a real HTTP server for callbacks."""
 from __future__ import annotations
 
 import json
-import time
 
 import treq
-from twisted.internet import defer, reactor, task
+from twisted.internet import defer, reactor
 
 from gateway import config
 from gateway.service import build
 from gateway.smpp.simulator.config import SimConfig
 from gateway.smpp.simulator.smsc import SmscSimulator
+from tests.gateway.http_helpers import CHANGES
 
 ACCOUNT, TOKEN = "AC" + "a" * 32, "token-a"
 OTHER, OTHER_TOKEN = "AC" + "b" * 32, "token-b"
@@ -88,6 +88,7 @@ class Gateway:
     def __init__(self, cfg: config.Config):
         self.cfg = cfg
         self.tree = build(cfg, reactor, environ={}, reference_start=1)
+        _signal_changes(self.tree.parts)
 
     async def start(self):
         await self.tree.start()
@@ -124,13 +125,32 @@ class Gateway:
         return await eventually(lambda: self.status(sid), lambda m: m["status"] in wanted, timeout)
 
 
-async def eventually(fetch, ok, timeout=10.0, interval=0.05):
-    """Poll *fetch* until *ok* holds (real loopback work takes real time)."""
-    deadline = time.monotonic() + timeout
+def _signal_changes(parts: dict) -> None:
+    """Fire CHANGES after every committed store write and every bind going up
+    or down; the wrappers only observe and pass results through."""
+    store = parts["store"]
+    write = store.write
+    store.write = lambda *a, **kw: write(*a, **kw).addBoth(CHANGES.fire)
+    for carrier in parts.get("carriers", {}).values():
+        for name in ("bind_up", "bind_down"):
+            method = getattr(carrier, name, None)
+            if method is not None:
+                setattr(carrier, name, lambda bind, _m=method: CHANGES.fire(_m(bind)))
+
+
+async def eventually(fetch, ok, timeout=10.0):
+    """Re-check *fetch* each time something changes (CHANGES) until *ok* holds;
+    *timeout* only bounds a test that has already failed."""
+    deadline = reactor.seconds() + timeout
     while True:
+        changed = CHANGES.next()  # taken before the fetch, so no change is missed
         value = await defer.maybeDeferred(fetch)
         if ok(value):
             return value
-        if time.monotonic() > deadline:
+        remaining = deadline - reactor.seconds()
+        if remaining <= 0:
             raise AssertionError(f"timed out; last value: {value!r}")
-        await task.deferLater(reactor, interval, lambda: None)
+        try:
+            await changed.addTimeout(remaining, reactor)
+        except defer.TimeoutError:
+            pass  # one last look, then the deadline check fails
