@@ -27,12 +27,12 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
-from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 
 from gateway.config import CallbacksConfig
 from gateway.store import outbox
 from gateway.store.timeutil import from_timestamp, utc
+from gateway.wakeup import Wakeup
 
 log = Logger()
 
@@ -69,34 +69,26 @@ class CallbackSender(Service):
         self.in_flight = 0
         self.stats = {"sent": 0, "retried": 0, "dead": 0}
         self._fetching = False
-        self._wake_call = None
-        self._loop: LoopingCall | None = None
+        self._wakeup = Wakeup(clock, self._fetch)
         self._requests: set[Deferred] = set()
 
     def startService(self):
         super().startService()
-        self._loop = LoopingCall(self.wake)
-        self._loop.clock = self.clock
-        self._loop.start(self.config.poll_interval, now=True)
+        self._wakeup.start(self.config.poll_interval)
 
     def stopService(self):
         super().stopService()
-        if self._loop is not None and self._loop.running:
-            self._loop.stop()
-        if self._wake_call is not None and self._wake_call.active():
-            self._wake_call.cancel()
-        self._wake_call = None
+        self._wakeup.stop()
         # Requests in flight are cancelled: their rows stay pending (leased)
         # and go out again after the lease, from this or the next process.
         for d in list(self._requests):
             d.cancel()
 
     def wake(self, *_ignored) -> None:
-        if self.running and self._wake_call is None:
-            self._wake_call = self.clock.callLater(0, self._fetch)
+        if self.running:
+            self._wakeup.wake()
 
     def _fetch(self) -> None:
-        self._wake_call = None
         room = self.config.concurrency - self.in_flight
         if not self.running or self._fetching or room <= 0:
             return

@@ -30,7 +30,6 @@ from typing import Any, Callable, Mapping
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IReactorTime
-from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 
 from gateway.config import PipelineConfig
@@ -40,6 +39,7 @@ from gateway.routing import Router
 from gateway.senders import Failed, NotSent, Sent
 from gateway.store import queue as q
 from gateway.store.timeutil import from_timestamp
+from gateway.wakeup import Wakeup
 
 log = Logger()
 
@@ -66,12 +66,11 @@ class Dispatcher(Service):
         self.on_outcome = on_outcome
         self.in_flight = 0
         self.stats = {"claimed": 0, "sent": 0, "failed": 0, "requeued": 0, "pumps": 0}
-        self._wake_call = None
+        self._wakeup = Wakeup(clock, self._pump, self._tick)
         self._claiming = False
         self._outcomes: list[dict] = []
         self._flush_call = None
         self._writing = 0  # outcome writes queued in the store
-        self._loop: LoopingCall | None = None
         self._last_expire = 0.0
         self._idle: list[Deferred] = []
         self._ready: Deferred | None = None
@@ -91,17 +90,11 @@ class Dispatcher(Service):
                      count=len(sids), policy=self.config.mid_send_policy)
         if not self.running:  # stopped before the recovery write came back
             return
-        self._loop = LoopingCall(self._tick)
-        self._loop.clock = self.clock
-        self._loop.start(self.config.poll_interval, now=True)
+        self._wakeup.start(self.config.poll_interval)
 
     def stopService(self):
         super().stopService()
-        if self._loop is not None and self._loop.running:
-            self._loop.stop()
-        if self._wake_call is not None and self._wake_call.active():
-            self._wake_call.cancel()
-        self._wake_call = None
+        self._wakeup.stop()
         done = self._when_idle()
         timeout = self.clock.callLater(self.stop_timeout, done.cancel)
 
@@ -121,8 +114,8 @@ class Dispatcher(Service):
 
     # -- waking and claiming ------------------------------------------------
     def wake(self, *_ignored) -> None:
-        if self.running and self._wake_call is None:
-            self._wake_call = self.clock.callLater(0, self._pump)
+        if self.running:
+            self._wakeup.wake()
 
     def _tick(self) -> None:
         now = self.clock.seconds()
@@ -138,7 +131,6 @@ class Dispatcher(Service):
             self.stats["failed"] += len(sids)
 
     def _pump(self) -> None:
-        self._wake_call = None
         if not self.running or self._claiming:
             return
         room = self.config.max_in_flight - self.in_flight
