@@ -21,6 +21,7 @@ from typing import Any, Mapping
 from twisted.internet.defer import Deferred, ensureDeferred
 from twisted.logger import Logger
 
+from gateway import gctune
 from gateway.config import Config
 from gateway.sdnotify import Notifier
 
@@ -62,6 +63,7 @@ class Daemon:
         self.tree = build(cfg, self.reactor, environ=self.environ)
         self.tree.parts["notifier"] = self.notifier
         await self.tree.start()
+        gctune.settle()  # everything built so far lives as long as the daemon
         port = self.tree.parts["listen"].port
         log.info("API listening on {host}:{port}", host=cfg.api.host, port=port)
         await self._demo_started()
