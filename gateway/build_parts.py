@@ -48,7 +48,7 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     from gateway.store.store import Store
 
     parts = tree.parts
-    store = parts["store"] = Store(config.store.url, reactor)
+    store = parts["store"] = Store(config.store.url, reactor, writer=config.store.writer)
     StoreService(store).setServiceParent(tree)
     monitor = parts["monitor"] = Monitor(store, reactor)
     monitor.setServiceParent(tree)

@@ -48,9 +48,15 @@ class ApiConfig:
         return f"{self.host}:{self.port}"
 
 
+STORE_WRITERS = ("process", "thread")  # gateway.store.store.WRITER_MODES
+
+
 @dataclass(frozen=True)
 class StoreConfig:
     url: str = "sqlite:///var/gateway.db"
+    # "process": SQL runs in the store's writer process (see
+    # gateway.store.writerproc); "thread": on a thread of the daemon.
+    writer: str = "process"
 
 
 @dataclass(frozen=True)

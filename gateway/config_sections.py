@@ -78,8 +78,9 @@ def _store(t: Table | None) -> c.StoreConfig:
     url = t.string("url", c.StoreConfig.url, nonempty=True)
     if not (url.startswith("sqlite") or url.startswith("postgresql")):
         raise t.error("url", f"must be a sqlite:/// or postgresql+psycopg:// URL, got {url.split(':')[0]!r}")
+    writer = t.string("writer", c.StoreConfig.writer, choices=c.STORE_WRITERS)
     t.finish()
-    return c.StoreConfig(url=url)
+    return c.StoreConfig(url=url, writer=writer)
 
 
 def _accounts(top: Table, source: str) -> tuple[c.Account, ...]:

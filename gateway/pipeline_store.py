@@ -192,15 +192,21 @@ def _insert_segments(conn: Connection, outcomes: list[Mapping[str, Any]], now: d
             for segment_id, row, account in zip(ids, rows, accounts)]
 
 
-def early_receipts(profiles: Mapping[str, Any] | None = None) -> AfterSent:
+class early_receipts:
     """The after-sent hook: apply receipts that arrived before their
     submit_sm_resp was recorded (kept waiting by the receipts store).
 
     One cheap probe per batch; the matching runs only when something waits.
+    A plain object rather than a closure, so that it travels with its job
+    to the store's writer process.
     """
-    from gateway import receipts_store
 
-    def after_sent(conn: Connection, recorded: list[Mapping[str, Any]], now: datetime) -> None:
+    def __init__(self, profiles: Mapping[str, Any] | None = None) -> None:
+        self.profiles = profiles
+
+    def __call__(self, conn: Connection, recorded: list[Mapping[str, Any]], now: datetime) -> None:
+        from gateway import receipts_store
+
         waiting = conn.execute(select(s.pending_receipts.c.id)
                                .where(s.pending_receipts.c.state == receipts_store.WAITING)
                                .limit(1)).first()
@@ -210,7 +216,5 @@ def early_receipts(profiles: Mapping[str, Any] | None = None) -> AfterSent:
         for row in recorded:
             keys |= match_keys(row["smsc_message_id"] or "")
         if keys:
-            receipts_store.apply_waiting(conn, keys, now=now, profiles=profiles)
-
-    return after_sent
+            receipts_store.apply_waiting(conn, keys, now=now, profiles=self.profiles)
 

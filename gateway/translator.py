@@ -101,6 +101,15 @@ class Profile:
     err: Mapping[str, int] = field(default_factory=lambda: MappingProxyType(dict(DEFAULT_ERR)))
     failed_undelivered_swap: bool = False
 
+    def __reduce__(self):
+        # Read-only mapping proxies do not pickle; a profile travels with
+        # receipt jobs to the store's writer process.
+        return _profile, (self.name, dict(self.stat), dict(self.err), self.failed_undelivered_swap)
+
+
+def _profile(name: str, stat: dict, err: dict, swap: bool) -> Profile:
+    return Profile(name, MappingProxyType(stat), MappingProxyType(err), swap)
+
 
 DEFAULT_PROFILE = Profile()
 

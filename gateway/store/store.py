@@ -14,7 +14,16 @@ Theory of operation:
   ``callFromThread`` per batch).  So a Deferred that fires with a result
   means the write is durable; at thousands of writes per second the store
   pays one commit (one WAL sync) per batch, not per message.
-* If the COMMIT itself fails, every job of the batch fails.
+* If the COMMIT itself fails, every job of the batch fails.  (The rules
+  live in ``gateway.store.group``.)
+* ``writer="process"`` (the daemon's default, ``[store] writer``): the
+  writer thread hands each batch to a writer *process*
+  (``gateway.store.writerproc``) that runs it with the same rules and
+  answers after the COMMIT, so SQL and job logic run on another core
+  instead of taking turns with the reactor for the interpreter lock.  Jobs
+  then travel by pickle: a module-level function and plain-data arguments
+  and results.  ``writer="thread"`` runs the batch on the writer thread
+  itself (and takes any callable).
 * ``read(fn, ...)`` runs on a reader thread with its own connection (WAL lets
   readers run beside the writer).  Blocking SQL never runs on the reactor.
 * SQLite checkpoints: every ``checkpoint_interval`` seconds a reader thread
@@ -25,7 +34,7 @@ Theory of operation:
   little is left to copy.  What is durable when does not change: a commit
   is durable once it is in the WAL.
 * ``start()`` migrates SQLite databases to the head revision on the writer
-  thread before any queued write runs (PostgreSQL ones must already be at
+  (thread or process) before any queued write runs (PostgreSQL ones must already be at
   the head: ``carrier-gateway db upgrade``; start fails clearly otherwise); ``stop()`` lets every write already
   queued finish, then closes.  Writes after ``stop()`` fail with StoreClosed.
 """
@@ -33,6 +42,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from functools import partial
 from typing import Any, Callable
 
 from twisted.internet.defer import Deferred, fail, succeed
@@ -43,17 +53,34 @@ from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 
 from .engine import is_sqlite, make_engine
+from .group import commit_group
+from .writerproc import WriterLost, WriterProcess
 
 _STOP = object()
 WRITER_CACHE_KIB = 64 * 1024  # SQLite page cache of the writer connection
 WRITER_MMAP_BYTES = 256 * 1024 * 1024
+WRITER_MODES = ("thread", "process")
 CHECKPOINT_INTERVAL = 0.25  # seconds between background WAL checkpoints (SQLite)
 
 
-class _JobFailed(Exception):
-    def __init__(self, failure: Failure) -> None:
-        super().__init__()
-        self.failure = failure
+def connect_writer(engine, url: str):
+    """The writer's connection.  On SQLite it gets a page cache big enough
+    for the hot part of the database (the default 2 MB makes every batch
+    re-read index pages the previous batch just wrote) and memory-mapped
+    reads; neither changes what is durable when."""
+    conn = engine.connect()
+    if is_sqlite(url):
+        conn.exec_driver_sql(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
+        conn.exec_driver_sql(f"PRAGMA mmap_size={WRITER_MMAP_BYTES}")
+        conn.commit()
+    return conn
+
+
+def in_memory(url: str) -> bool:
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    return is_sqlite(url) and (not database or database == ":memory:" or "mode=memory" in url)
 
 
 class StoreClosed(RuntimeError):
@@ -65,8 +92,14 @@ class Store:
 
     def __init__(self, url: str, reactor, *, readers: int = 4, max_batch: int = 1000,
                  durability: str = "normal", migrate: bool | None = None,
-                 checkpoint_interval: float | None = CHECKPOINT_INTERVAL) -> None:
+                 checkpoint_interval: float | None = CHECKPOINT_INTERVAL,
+                 writer: str = "thread") -> None:
+        if writer not in WRITER_MODES:
+            raise ValueError(f"writer must be one of {WRITER_MODES}, got {writer!r}")
         self.url = url
+        # An in-memory SQLite database exists only in this process.
+        self._process = writer == "process" and not in_memory(url)
+        self.writer_pid: int | None = None
         self._reactor = reactor
         self._readers = readers
         self._max_batch = max_batch
@@ -174,13 +207,21 @@ class Store:
 
     # -- the writer thread -------------------------------------------------
     def _writer_main(self, started: Deferred) -> None:
+        remote = None
         try:
-            from . import migrate
-            with self._write_engine.begin() as conn:
-                if self._migrate:
-                    migrate.upgrade_connection(conn)
-                else:
-                    migrate.check_at_head(conn)
+            if self._process:
+                from .writerproc import Pipeline
+
+                remote = Pipeline(self._spawn_writer)
+                remote.start()
+                self.writer_pid = remote.pid
+            else:
+                from . import migrate
+                with self._write_engine.begin() as conn:
+                    if self._migrate:
+                        migrate.upgrade_connection(conn)
+                    else:
+                        migrate.check_at_head(conn)
         except BaseException:
             self._reactor.callFromThread(self._start_failed, started, Failure())
             return
@@ -188,6 +229,8 @@ class Store:
         conn = None
         running = True
         while running:
+            if remote is not None:
+                remote.wait_for_room()  # jobs keep gathering into this batch meanwhile
             batch = [self._queue.get()]
             if batch[0] is _STOP:
                 break
@@ -200,68 +243,35 @@ class Store:
                     running = False
                     break
                 batch.append(job)
+            jobs = [(fn, args, kwargs) for fn, args, kwargs, _d in batch]
+            if remote is not None:
+                remote.submit(jobs, partial(self._answered, batch))
+                continue
             if conn is None:
-                conn = self._connect_writer()
-            outcomes, conn = self._commit(conn, batch)
-            self._reactor.callFromThread(self._deliver, outcomes)
+                conn = connect_writer(self._write_engine, self.url)
+            outcomes, conn = commit_group(conn, jobs)
+            self._answered(batch, outcomes)
         if conn is not None:
             conn.close()
+        if remote is not None:
+            remote.close()
         self._reactor.callFromThread(self._stopped.callback, None)
 
-    def _connect_writer(self):
-        """The writer's connection.  On SQLite it gets a page cache big enough
-        for the hot part of the database (the default 2 MB makes every batch
-        re-read index pages the previous batch just wrote) and memory-mapped
-        reads; neither changes what is durable when."""
-        conn = self._write_engine.connect()
-        if is_sqlite(self.url):
-            conn.exec_driver_sql(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
-            conn.exec_driver_sql(f"PRAGMA mmap_size={WRITER_MMAP_BYTES}")
-            conn.commit()
-        return conn
+    def _answered(self, batch, outcomes) -> None:
+        for (_fn, _a, _kw, _d), (ok, value) in zip(batch, outcomes):
+            if not ok and isinstance(value.value, WriterLost):
+                self.log.failure("store: writer process lost with {n} jobs in flight", value, n=len(batch))
+                break
+        self._reactor.callFromThread(
+            self._deliver, [(d, ok, value) for (_fn, _a, _kw, d), (ok, value) in zip(batch, outcomes)])
 
-    def _commit(self, conn, batch):
-        try:
-            try:
-                outcomes = self._run_batch(conn, batch, savepoints=False)
-            except _JobFailed as failed:
-                if len(batch) == 1:
-                    outcomes = [(batch[0][3], False, failed.failure)]
-                else:
-                    outcomes = self._run_batch(conn, batch, savepoints=True)
-        except Exception:
-            failure = Failure()
-            self.log.failure("store: group commit of {n} jobs failed", failure, n=len(batch))
-            outcomes = [(d, False, failure) for _fn, _a, _kw, d in batch]
-            try:
-                conn.invalidate()
-                conn.close()
-            except Exception:
-                pass
-            conn = None
-        return outcomes, conn
-
-    @staticmethod
-    def _run_batch(conn, batch, *, savepoints: bool):
-        outcomes = []
-        with conn.begin():
-            for fn, args, kwargs, d in batch:
-                if not savepoints:
-                    try:
-                        outcomes.append((d, True, fn(conn, *args, **kwargs)))
-                    except Exception:
-                        raise _JobFailed(Failure()) from None
-                    continue
-                savepoint = conn.begin_nested()
-                try:
-                    result = fn(conn, *args, **kwargs)
-                except Exception:
-                    savepoint.rollback()
-                    outcomes.append((d, False, Failure()))
-                else:
-                    savepoint.commit()
-                    outcomes.append((d, True, result))
-        return outcomes
+    def _spawn_writer(self, first: bool):
+        """A writer process; the first one migrates (SQLite) or checks the
+        schema, a replacement only connects."""
+        remote = WriterProcess(self.url, durability=self._durability, migrate=self._migrate and first)
+        remote.start()
+        self.writer_pid = remote.pid
+        return remote
 
     def _deliver(self, outcomes) -> None:
         self.stats["transactions"] += 1

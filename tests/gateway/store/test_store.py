@@ -1,4 +1,7 @@
-"""The Store over the real reactor: group commit, savepoints, drain on stop."""
+"""The Store over the real reactor: group commit, savepoints, drain on stop.
+
+Every test runs with the writer as a thread and as a process (the daemon's
+default): the rules must not depend on where the SQL runs."""
 import pytest
 import pytest_twisted
 from sqlalchemy import func, insert, select
@@ -11,13 +14,18 @@ from gateway.store.store import Store, StoreClosed
 from .factories import message_row
 
 
+@pytest.fixture(params=["thread", "process"])
+def writer(request):
+    return request.param
+
+
 def count_messages(conn):
     return conn.execute(select(func.count()).select_from(s.messages)).scalar_one()
 
 
 @pytest_twisted.inlineCallbacks
-def test_concurrent_writes_are_group_committed(db_url):
-    store = Store(db_url, reactor, migrate=True)
+def test_concurrent_writes_are_group_committed(db_url, writer):
+    store = Store(db_url, reactor, migrate=True, writer=writer)
     yield store.start()
     try:
         rows = [message_row() for _ in range(300)]
@@ -37,8 +45,8 @@ def failing_job(conn, row):
 
 
 @pytest_twisted.inlineCallbacks
-def test_failing_job_fails_only_itself(db_url):
-    store = Store(db_url, reactor, migrate=True)
+def test_failing_job_fails_only_itself(db_url, writer):
+    store = Store(db_url, reactor, migrate=True, writer=writer)
     yield store.start()
     try:
         good1, bad, good2 = message_row(), message_row(), message_row()
@@ -58,8 +66,8 @@ def test_failing_job_fails_only_itself(db_url):
 
 
 @pytest_twisted.inlineCallbacks
-def test_duplicate_key_fails_only_its_job(db_url):
-    store = Store(db_url, reactor, migrate=True)
+def test_duplicate_key_fails_only_its_job(db_url, writer):
+    store = Store(db_url, reactor, migrate=True, writer=writer)
     yield store.start()
     try:
         row = message_row()
@@ -73,15 +81,15 @@ def test_duplicate_key_fails_only_its_job(db_url):
 
 
 @pytest_twisted.inlineCallbacks
-def test_stop_drains_queued_writes_then_refuses(db_url):
-    store = Store(db_url, reactor, migrate=True)
+def test_stop_drains_queued_writes_then_refuses(db_url, writer):
+    store = Store(db_url, reactor, migrate=True, writer=writer)
     yield store.start()
     pending = [store.write(insert_message, message_row()) for _ in range(50)]
     yield store.stop()
     assert all(d.called for d in pending)
     with pytest.raises(StoreClosed):
         yield store.write(insert_message, message_row())
-    again = Store(db_url, reactor)
+    again = Store(db_url, reactor, writer=writer)
     yield again.start()
     try:
         assert (yield again.read(count_messages)) == 50
@@ -89,14 +97,16 @@ def test_stop_drains_queued_writes_then_refuses(db_url):
         yield again.stop()
 
 
+def add_segment(conn, sid):
+    return conn.execute(insert(s.segments).values(message_sid=sid, seqno=1, total=1)
+                        ).inserted_primary_key[0]
+
+
 @pytest_twisted.inlineCallbacks
-def test_write_results_come_back(db_url):
-    store = Store(db_url, reactor, migrate=True)
+def test_write_results_come_back(db_url, writer):
+    store = Store(db_url, reactor, migrate=True, writer=writer)
     yield store.start()
     try:
-        def add_segment(conn, sid):
-            return conn.execute(insert(s.segments).values(message_sid=sid, seqno=1, total=1)
-                                ).inserted_primary_key[0]
         row = message_row()
         yield store.write(insert_message, row)
         seg_id = yield store.write(add_segment, row["sid"])
@@ -106,9 +116,9 @@ def test_write_results_come_back(db_url):
 
 
 @pytest_twisted.inlineCallbacks
-def test_start_refuses_an_unmigrated_database(db_url):
+def test_start_refuses_an_unmigrated_database(db_url, writer):
     from gateway.store.migrate import SchemaNotCurrent
-    store = Store(db_url, reactor, migrate=False)
+    store = Store(db_url, reactor, migrate=False, writer=writer)
     with pytest.raises(SchemaNotCurrent, match="db upgrade"):
         yield store.start()
     with pytest.raises(StoreClosed):
@@ -116,10 +126,10 @@ def test_start_refuses_an_unmigrated_database(db_url):
 
 
 @pytest_twisted.inlineCallbacks
-def test_checkpoint_copies_the_wal_into_the_database(db_url):
+def test_checkpoint_copies_the_wal_into_the_database(db_url, writer):
     if not db_url.startswith("sqlite"):
         pytest.skip("WAL checkpoints are SQLite's")
-    store = Store(db_url, reactor, migrate=True, checkpoint_interval=3600)
+    store = Store(db_url, reactor, migrate=True, checkpoint_interval=3600, writer=writer)
     yield store.start()
     try:
         assert store._checkpoints is not None and store._checkpoints.running

@@ -1,0 +1,87 @@
+"""One group commit: a batch of write jobs in ONE transaction.
+
+Shared by the store's writer thread and its writer process
+(``gateway.store.writerproc``), so both keep exactly the same rules:
+
+* The batch first runs straight through, without savepoints.  If a job
+  raises, the transaction is rolled back and the batch runs again with each
+  job inside its own SAVEPOINT, so the failing job rolls back alone and
+  fails only itself.  Hence a job must act only through the connection it
+  is given (it may run twice).
+* ``finish`` (optional) is applied to each job's result inside the
+  transaction; if it raises, the job fails like any other (the writer
+  process pickles results there, so a result that cannot travel back rolls
+  its job back instead of being committed and then lost).
+* If the COMMIT itself fails, every job of the batch fails and the
+  connection is dropped (the caller opens a new one).
+
+A job is ``(fn, args, kwargs)``; an outcome is ``(ok, value)`` where value
+is the job's result or, when ``ok`` is false, a Failure.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+log = Logger()
+
+Job = tuple[Callable[..., Any], tuple, dict]
+Outcome = tuple[bool, Any]
+
+
+class _JobFailed(Exception):
+    def __init__(self, failure: Failure) -> None:
+        super().__init__()
+        self.failure = failure
+
+
+def commit_group(conn, jobs: Sequence[Job],
+                 finish: Callable[[Any], Any] | None = None) -> tuple[list[Outcome], Any]:
+    """Run ``jobs`` in one transaction on ``conn``.  Returns the outcomes
+    and the connection to use next (None when it had to be dropped)."""
+    try:
+        try:
+            outcomes = _run(conn, jobs, finish, savepoints=False)
+        except _JobFailed as failed:
+            if len(jobs) == 1:
+                outcomes = [(False, failed.failure)]
+            else:
+                outcomes = _run(conn, jobs, finish, savepoints=True)
+    except Exception:
+        failure = Failure()
+        log.failure("store: group commit of {n} jobs failed", failure, n=len(jobs))
+        outcomes = [(False, failure) for _ in jobs]
+        try:
+            conn.invalidate()
+            conn.close()
+        except Exception:
+            pass
+        conn = None
+    return outcomes, conn
+
+
+def _run(conn, jobs: Sequence[Job], finish, *, savepoints: bool) -> list[Outcome]:
+    outcomes: list[Outcome] = []
+    with conn.begin():
+        for fn, args, kwargs in jobs:
+            if not savepoints:
+                try:
+                    result = fn(conn, *args, **kwargs)
+                    outcomes.append((True, result if finish is None else finish(result)))
+                except Exception:
+                    raise _JobFailed(Failure()) from None
+                continue
+            savepoint = conn.begin_nested()
+            try:
+                result = fn(conn, *args, **kwargs)
+                if finish is not None:
+                    result = finish(result)
+            except Exception:
+                savepoint.rollback()
+                outcomes.append((False, Failure()))
+            else:
+                savepoint.commit()
+                outcomes.append((True, result))
+    return outcomes
