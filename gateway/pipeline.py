@@ -34,6 +34,7 @@ from twisted.logger import Logger
 
 from gateway.config import PipelineConfig
 from gateway.pipeline_store import AfterSent, record_outcomes
+from gateway.store.messages import BRIEF_COLUMNS
 from gateway.store.queue import claim_queued
 from gateway.routing import Router
 from gateway.senders import Failed, NotSent, Sent
@@ -213,6 +214,9 @@ class Dispatcher(Service):
 
     # -- recording outcomes -------------------------------------------------
     def _outcome(self, outcome: dict) -> None:
+        row = outcome.get("row")
+        if row is not None:  # what transition_many needs of it: less to carry to the writer
+            outcome["row"] = {name: row[name] for name in BRIEF_COLUMNS}
         self._outcomes.append(outcome)
         if self._flush_call is None:
             self._flush_call = self.clock.callLater(0, self._flush)

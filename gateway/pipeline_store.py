@@ -12,7 +12,8 @@ Each outcome is a plain dict built on the reactor thread:
   -> ``failed`` (parts the SMSC did accept are still recorded, for support).
 * ``{"kind": "requeue", "sid", "next_attempt_at", "detail"}`` -> back to queued.
 
-A sent/failed outcome may carry ``"row"``: the message as claimed.
+A sent/failed outcome may carry ``"row"``: the message as claimed (at least
+its ``messages.BRIEF_COLUMNS``).
 
 Every outcome runs inside its own SAVEPOINT, so one bad row cannot fail the
 others of the batch.

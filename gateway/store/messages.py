@@ -100,6 +100,7 @@ _SENT_LIKE = frozenset({s.SENT, s.DELIVERED, s.UNDELIVERED})
 _CHANGE_KEYS = (_COLUMNS - _GUARDED) | {"sid", "status", "error_code", "error_message"}
 # What a transition needs to decide; the full row only when a callback is due.
 _BRIEF = ("sid", "status", "date_sent", "status_callback", "api", "direction", "num_segments")
+BRIEF_COLUMNS = _BRIEF
 _ROW_BY_SID = select(s.messages).where(s.messages.c.sid == bindparam("sid"))
 _ROWS_BY_SID = select(s.messages).where(s.messages.c.sid.in_(bindparam("sids", expanding=True)))
 _BRIEF_BY_SID = (select(*[s.messages.c[name] for name in _BRIEF])
