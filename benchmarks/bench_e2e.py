@@ -112,27 +112,33 @@ def database_url(kind: str, workdir: str) -> tuple[str, object]:
 def fill_queue(url: str, count: int, body: str) -> None:
     from sqlalchemy import insert
 
+    from gateway.sids import new_sid  # the API's sids
     from gateway.store import migrate
     from gateway.store import schema as s
     from gateway.store.engine import make_engine
 
     migrate.upgrade(url)
     engine = make_engine(url, writer=True)
-    now = datetime.now(timezone.utc)
-    rows = [{
-        "sid": "SM" + uuid.uuid4().hex, "account_sid": ACCOUNT, "api": "messages",
-        "direction": "outbound-api", "channel": "sms", "from_": "+15005550006",
-        "to": f"+1555{i:07d}", "body": body, "status": "queued", "num_segments": 1,
-        "num_media": 0, "media_list": [], "date_created": now, "date_updated": now,
-        "next_attempt_at": now, "expires_at": now + timedelta(hours=4), "attempts": 0,
-        "incomplete": False,
-    } for i in range(count)]
+    rows = []
+    for i in range(count):
+        # Stamped one by one, as the API stamps each message it accepts (its
+        # sid carries the same creation time).
+        now = datetime.now(timezone.utc)
+        rows.append({
+            "sid": new_sid("SM", now), "account_sid": ACCOUNT, "api": "messages",
+            "direction": "outbound-api", "channel": "sms", "from_": "+15005550006",
+            "to": f"+1555{i:07d}", "body": body, "status": "queued", "num_segments": 1,
+            "num_media": 0, "media_list": [], "date_created": now, "date_updated": now,
+            "next_attempt_at": now, "expires_at": now + timedelta(hours=4), "attempts": 0,
+            "incomplete": False,
+        })
     with engine.begin() as conn:
         for start in range(0, count, 5000):
             chunk = rows[start:start + 5000]
             conn.execute(insert(s.messages), chunk)
             conn.execute(insert(s.status_events), [
-                {"message_sid": r["sid"], "status": "queued", "created_at": now} for r in chunk])
+                {"message_sid": r["sid"], "status": "queued", "created_at": r["date_created"]}
+                for r in chunk])
     engine.dispose()
 
 

@@ -29,7 +29,6 @@ SQL functions on a Connection, run by ``store.write``.  Rules:
 """
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping
@@ -42,6 +41,7 @@ from gateway import reassembly
 from gateway.api.addresses import ApiError, check_sender, parse_pair
 from gateway.rcml import ReplySpec, parse_rcml
 from gateway.store.messages import address, enqueue_callback, get_message_row, insert_message
+from gateway.sids import new_sid
 from gateway.store.schema import QUEUED, RECEIVED, inbound_parts, status_events
 
 INBOUND = "inbound"
@@ -50,7 +50,7 @@ log = Logger()
 
 
 def new_message_sid() -> str:
-    return "SM" + uuid.uuid4().hex
+    return new_sid("SM")
 
 
 @dataclass(frozen=True)

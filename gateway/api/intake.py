@@ -9,13 +9,12 @@ both APIs use (``status_callback`` / ``StatusCallback``, ``ValidityPeriod`` /
 from __future__ import annotations
 
 import json
-import os
-import random
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
+from gateway.sids import new_sid
 from segmentation import SegmentationError, plan
 
 from .addresses import check_sender, parse_pair
@@ -28,16 +27,6 @@ VALIDITY_DEFAULT = 14400  # 4 hours
 VALIDITY_MAX = 172800  # 48 hours
 
 Params = Mapping[str, list[Any]]
-
-# Message sids are 128 random bits.  They need to be unique, not secret (every
-# access is checked against the account), so a generator seeded once from the
-# OS is used instead of an os.urandom call per message.
-_sid_bits = random.Random(os.urandom(32)).getrandbits
-
-
-def new_sid(prefix: str = "SM") -> str:
-    return f"{prefix}{_sid_bits(128):032x}"
-
 
 def _get(params: Params, *names: str) -> Any:
     for name in names:
@@ -167,7 +156,7 @@ def new_message(params: Params, *, account_sid: str, api: str, now: datetime) ->
     validity = _validity(params)
     url, method = _callback(params, "GET" if uris else "POST")
     return {
-        "sid": new_sid(), "account_sid": account_sid, "api": api,
+        "sid": new_sid("SM", now), "account_sid": account_sid, "api": api,
         "direction": "outbound-api", "channel": channel, "from_": sender, "to": recipient,
         "body": body, "status": "queued", "num_segments": _segments(body, channel),
         "num_media": len(media), "media_list": media, "status_callback": url,

@@ -18,14 +18,15 @@ transaction; statuses move only through ``gateway.store.messages.transition``
 """
 from __future__ import annotations
 
-import uuid
 from dataclasses import asdict
+from functools import partial
 from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping
 
 from sqlalchemy import case, insert, select, update
 from sqlalchemy.engine import Connection
 
+from gateway.sids import new_sid as make_sid
 from gateway.store.messages import address, enqueue_callback, insert_message, transition
 from gateway.store.schema import RECEIVED, media, messages, pending_receipts
 from protocols.mm7.content import extension
@@ -105,8 +106,8 @@ def media_url(base_url: str, account_sid: str, media_sid: str) -> str:
 
 
 def store_inbound_mms(conn: Connection, mm: InboundMM, *, carrier: str, number, now: datetime,
-                      base_url: str, new_sid: Callable[[], str] = lambda: "MM" + uuid.uuid4().hex,
-                      new_media_sid: Callable[[], str] = lambda: "ME" + uuid.uuid4().hex) -> str:
+                      base_url: str, new_sid: Callable[[], str] = partial(make_sid, "MM"),
+                      new_media_sid: Callable[[], str] = partial(make_sid, "ME")) -> str:
     """Store an inbound MMS; ``number`` is a ``gateway.inbound_store.NumberRoute``
     (or None for a number we do not know: stored, no callback)."""
     sid = new_sid()
