@@ -34,17 +34,19 @@ AUTH = base64.b64encode(f"{ACCOUNT}:{TOKEN}".encode()).decode()
 
 
 # -- the server process ------------------------------------------------------
-def serve(url: str) -> None:
+def serve(url: str, writer: str) -> None:
     from twisted.internet import reactor
 
     from gateway.api.accounts import Accounts
     from gateway.api.app import MessagesApi
+    from gateway import gctune
     from gateway.api.requests import make_site
     from gateway.store.store import Store
 
-    store = Store(url, reactor)
+    store = Store(url, reactor, writer=writer)
 
     def started(_):
+        gctune.settle()  # as the daemon does once it is up
         api = MessagesApi(store, Accounts([(ACCOUNT, TOKEN)]), clock=reactor)
         port = reactor.listenTCP(0, make_site(api.resource()), interface="127.0.0.1",
                                  backlog=512)
@@ -66,8 +68,9 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_server(url: str) -> tuple[subprocess.Popen, int]:
-    proc = subprocess.Popen([sys.executable, __file__, "--serve", url], stdout=subprocess.PIPE)
+def start_server(url: str, writer: str) -> tuple[subprocess.Popen, int]:
+    proc = subprocess.Popen([sys.executable, __file__, "--serve", url, "--writer", writer],
+                            stdout=subprocess.PIPE)
     line = proc.stdout.readline()
     if not line:
         raise SystemExit("the API server did not start")
@@ -198,7 +201,7 @@ async def listing(port: int, rows: int) -> None:
 
 
 def run_intake(url: str, label: str, args) -> None:
-    proc, port = start_server(url)
+    proc, port = start_server(url, args.writer)
     try:
         asyncio.run(intake(port, 1000, args.connections))  # warm up
         cpu0, client0 = cpu_seconds(proc.pid), time.process_time()
@@ -243,6 +246,8 @@ def postgresql_schema(url: str):
 
 
 def main() -> int:
+    from gateway.config import StoreConfig
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--serve", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--postgresql", metavar="URL",
@@ -252,9 +257,11 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--skip-list", action="store_true")
     parser.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(), "gateway-bench"))
+    parser.add_argument("--writer", choices=("process", "thread"), default=StoreConfig.writer,
+                        help="the store's writer ([store] writer; default: the daemon's)")
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve)
+        serve(args.serve, args.writer)
         return 0
     os.makedirs(args.workdir, exist_ok=True)
     intake_db = os.path.join(args.workdir, "intake.db")
@@ -272,7 +279,7 @@ def main() -> int:
         t = time.perf_counter()
         build_table(list_db, args.rows)
         print(f"(built {args.rows:,}-row table in {time.perf_counter() - t:.0f}s: {list_db})")
-    proc, port = start_server(f"sqlite:///{list_db}")
+    proc, port = start_server(f"sqlite:///{list_db}", args.writer)
     try:
         asyncio.run(listing(port, args.rows))
     finally:
