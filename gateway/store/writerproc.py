@@ -173,9 +173,12 @@ class Pipeline:
 
     With one batch at a time the child idles while the daemon takes its
     answer, delivers it and sends the next batch (measured: 10-20 ms per
-    round, a fifth of the child's time at full load).  With two, the next
-    batch is already waiting in the socket when a COMMIT ends.  Each batch
-    is still one transaction, and answers come back in the order sent.
+    round, a fifth of the child's time at full load): the daemon's threads
+    wait for the interpreter lock behind a busy reactor.  With batches
+    queued in the socket, the next one is there when a COMMIT ends.  Each
+    batch is still one transaction, and answers come back in the order
+    sent.  Depth 3: in alternating bench_e2e.py runs, 3 gave 3-23% more
+    messages per second than 2 (median +12%); 4 gave nothing more.
 
     ``wait_for_room`` blocks the store's writer thread until a slot is
     free, *before* it drains its queue, so jobs keep gathering into the
@@ -185,7 +188,7 @@ class Pipeline:
     be failed and starts a new child.
     """
 
-    def __init__(self, make: Callable[[bool], WriterProcess], *, depth: int = 2) -> None:
+    def __init__(self, make: Callable[[bool], WriterProcess], *, depth: int = 3) -> None:
         self._make = make
         self._depth = depth
         self._cond = threading.Condition()
