@@ -5,7 +5,6 @@ process exit (pidfd) or on the writes' own Deferreds, never sleeps."""
 from __future__ import annotations
 
 import os
-import select
 import signal
 import subprocess
 import sys
@@ -13,13 +12,15 @@ import textwrap
 
 import pytest
 import pytest_twisted
-from sqlalchemy import func, select as sql_select
+from sqlalchemy import func, select
 from twisted.internet import defer, reactor
 
 from gateway.store import schema as s
 from gateway.store.messages import get_message_row, insert_message
 from gateway.store.store import Store
 from gateway.store.writerproc import RemoteJobError, WriterLost, WriterProcess
+
+from tests.pids import wait_exit
 
 from .factories import message_row
 
@@ -29,7 +30,7 @@ def writer_pid(conn):
 
 
 def count_messages(conn):
-    return conn.execute(sql_select(func.count()).select_from(s.messages)).scalar_one()
+    return conn.execute(select(func.count()).select_from(s.messages)).scalar_one()
 
 
 class Unpicklable:
@@ -63,19 +64,6 @@ class Opaque(Exception):
 
 def raise_opaque(conn):
     raise Opaque()
-
-
-def wait_exit(pid: int, timeout: float = 30.0) -> bool:
-    """True once process ``pid`` has exited (woken by its pidfd, no polling)."""
-    try:
-        fd = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return True
-    try:
-        readable, _, _ = select.select([fd], [], [], timeout)
-        return bool(readable)
-    finally:
-        os.close(fd)
 
 
 @pytest.fixture
