@@ -82,24 +82,28 @@ def international(address: str, ton: int) -> str:
     return address
 
 
-def number_directory(numbers: Iterable[Any]) -> Callable[[str], NumberRoute | None]:
-    """A lookup over config ``[[numbers]]`` (``api`` defaults to "messages")."""
-    table: dict[str, NumberRoute] = {}
-    for number in numbers:
-        route = NumberRoute(
-            number=number.number,
-            account=number.account,
-            sms_url=getattr(number, "sms_url", None),
-            sms_method=getattr(number, "sms_method", "POST") or "POST",
-            api=getattr(number, "api", "messages") or "messages",
-        )
-        table[number.number] = route
-        table[number.number.lstrip("+")] = route
+class number_directory:
+    """A lookup over config ``[[numbers]]`` (``api`` defaults to "messages"):
+    ``directory(address) -> NumberRoute | None``.  A plain object rather
+    than a closure: the reassembly sweep hands it to the store's writer
+    process."""
 
-    def lookup(address: str) -> NumberRoute | None:
-        return table.get(address) or table.get(address.lstrip("+"))
+    def __init__(self, numbers: Iterable[Any]) -> None:
+        table: dict[str, NumberRoute] = {}
+        for number in numbers:
+            route = NumberRoute(
+                number=number.number,
+                account=number.account,
+                sms_url=getattr(number, "sms_url", None),
+                sms_method=getattr(number, "sms_method", "POST") or "POST",
+                api=getattr(number, "api", "messages") or "messages",
+            )
+            table[number.number] = route
+            table[number.number.lstrip("+")] = route
+        self.table = table
 
-    return lookup
+    def __call__(self, address: str) -> NumberRoute | None:
+        return self.table.get(address) or self.table.get(address.lstrip("+"))
 
 
 def _sar(pdu: Any) -> tuple[int, int, int] | None:

@@ -29,13 +29,19 @@ EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc).timestamp()
 NUMBERS = [Number(number="+15550100", account="AC1", sms_url="http://app.example/sms", sms_method="POST")]
 
 
-@pytest.fixture
-def store(db_url):
+@pytest.fixture(params=["thread", "process"])
+def store(db_url, request):
+    """Both writers: the handler's jobs (the sweeps' included) must also travel
+    to the store's writer process."""
     upgrade(db_url)  # PostgreSQL is not migrated by Store.start()
-    store = Store(db_url, reactor)
+    store = Store(db_url, reactor, writer=request.param)
     pytest_twisted.blockon(store.start())
     yield store
     pytest_twisted.blockon(store.stop())
+
+
+def nothing(conn):
+    return None
 
 
 def handler(store, **kw):
@@ -52,9 +58,9 @@ def mo(short_message, *, esm_class=0, data_coding=0, tlvs=(), source="4477009000
 @pytest_twisted.inlineCallbacks
 def test_receipt_applied_after_durable_write(store):
     h, clock = handler(store)
-    sid = yield store.write(lambda conn: outbound(conn))
-    yield store.write(lambda conn: add_segment(conn, message_sid=sid, seqno=1, total=1, carrier="a",
-                                               bind="a-1", smsc_message_id="2a", now=datetime.now(timezone.utc)))
+    sid = yield store.write(outbound)
+    yield store.write(add_segment, message_sid=sid, seqno=1, total=1, carrier="a",
+                      bind="a-1", smsc_message_id="2a", now=datetime.now(timezone.utc))
     pdu = DeliverSm(esm_class=0x04, short_message=b"id:42 sub:001 dlvrd:001 submit date:2601011200 "
                     b"done date:2601011201 stat:DELIVRD err:000 text:hi\x00")
     d = h("b", "b-2", pdu)  # another carrier and bind than the one that sent it
@@ -212,7 +218,7 @@ def test_looping_sweep_on_the_injected_clock_stops_cleanly(store):
     yield h("a", "a-1", DeliverSm(esm_class=0x04, short_message=b"id:1234 stat:DELIVRD"))
     h.start()
     clock.advance(5)
-    yield store.write(lambda conn: None)  # writes run in order: the sweep's are done
+    yield store.write(nothing)  # writes run in order: the sweep's are done
     assert h.stats["receipts_unmatched"] == 1
     h.stop()
     assert clock.getDelayedCalls() == []
@@ -222,11 +228,10 @@ def test_looping_sweep_on_the_injected_clock_stops_cleanly(store):
 def test_sweep_gives_missing_segment_after_its_own_timeout(store):
     h, clock = handler(store, settings=ReceiptSettings(missing_segment_timeout=3600, early_window=10 ** 6,
                                                        reassembly_timeout=10 ** 6))
-    sid = yield store.write(lambda conn: outbound(conn, num_segments=2))
+    sid = yield store.write(outbound, num_segments=2)
     for seqno in (1, 2):
-        yield store.write(lambda conn, n=seqno: add_segment(
-            conn, message_sid=sid, seqno=n, total=2, carrier="a", bind="a-1",
-            smsc_message_id=f"7{n}", now=T0))
+        yield store.write(add_segment, message_sid=sid, seqno=seqno, total=2, carrier="a", bind="a-1",
+                          smsc_message_id=f"7{seqno}", now=T0)
     yield h("a", "a-2", DeliverSm(esm_class=0x04, short_message=b"id:71 stat:DELIVRD err:0"))
     clock.advance(T0.timestamp() + 3599 - clock.seconds())
     yield h.sweep()

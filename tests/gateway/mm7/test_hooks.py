@@ -3,6 +3,7 @@ simulator's delivery report and inbound MMS land in SQLite before the MMSC
 gets its 1000."""
 from __future__ import annotations
 
+import pytest
 import pytest_twisted
 from sqlalchemy import select
 from twisted.internet import reactor
@@ -40,9 +41,14 @@ def _read(conn):
         conn.execute(select(callback_outbox.c.kind)).scalars().all()
 
 
+def nothing(conn):
+    return None
+
+
+@pytest.mark.parametrize("writer", ["thread", "process"])
 @pytest_twisted.inlineCallbacks
-def test_store_hooks_over_loopback(tmp_path):
-    store = Store(f"sqlite:///{tmp_path}/gw.db", reactor)
+def test_store_hooks_over_loopback(tmp_path, writer):
+    store = Store(f"sqlite:///{tmp_path}/gw.db", reactor, writer=writer)
     yield store.start()
     hooks = StoreHooks(store, reactor, numbers={NUMBER.number: NUMBER}.get, base_url="http://gw.test")
     top = Resource()
@@ -70,9 +76,10 @@ def test_store_hooks_over_loopback(tmp_path):
         yield store.stop()
 
 
+@pytest.mark.parametrize("writer", ["thread", "process"])
 @pytest_twisted.inlineCallbacks
-def test_report_before_its_message_id_is_recorded_applies_soon(tmp_path):
-    store = Store(f"sqlite:///{tmp_path}/gw.db", reactor)
+def test_report_before_its_message_id_is_recorded_applies_soon(tmp_path, writer):
+    store = Store(f"sqlite:///{tmp_path}/gw.db", reactor, writer=writer)
     yield store.start()
     clock = Clock()
     hooks = StoreHooks(store, clock, numbers=lambda number: None, base_url="http://gw.test", early_retry=0.5)
@@ -84,7 +91,7 @@ def test_report_before_its_message_id_is_recorded_applies_soon(tmp_path):
         assert len(clock.getDelayedCalls()) == 1  # one sweep scheduled, not one per report
         yield store.write(_seed)  # the SubmitRsp's MessageID is recorded
         clock.advance(0.5)
-        yield store.write(lambda conn: None)  # the writer runs jobs in order: the sweep is done
+        yield store.write(nothing)  # the writer runs jobs in order: the sweep is done
         assert (yield store.read(status)) == "delivered"
         assert not clock.getDelayedCalls()
         assert (yield hooks.on_delivery_report("mmsc-a", report)) == "refused"
