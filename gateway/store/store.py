@@ -34,9 +34,10 @@ Theory of operation:
   little is left to copy.  What is durable when does not change: a commit
   is durable once it is in the WAL.
 * ``start()`` migrates SQLite databases to the head revision on the writer
-  (thread or process) before any queued write runs (PostgreSQL ones must already be at
-  the head: ``carrier-gateway db upgrade``; start fails clearly otherwise); ``stop()`` lets every write already
-  queued finish, then closes.  Writes after ``stop()`` fail with StoreClosed.
+  (thread or process) before any queued write runs (PostgreSQL ones must
+  already be at the head: ``carrier-gateway db upgrade``; start fails
+  clearly otherwise); ``stop()`` lets every write already queued finish,
+  then closes.  Writes after ``stop()`` fail with StoreClosed.
 """
 from __future__ import annotations
 
@@ -54,7 +55,7 @@ from twisted.python.threadpool import ThreadPool
 
 from .engine import is_sqlite, make_engine
 from .group import commit_group
-from .writerproc import WriterLost, WriterProcess
+from .writerproc import Pipeline, WriterLost, WriterProcess
 
 _STOP = object()
 WRITER_CACHE_KIB = 64 * 1024  # SQLite page cache of the writer connection
@@ -119,7 +120,8 @@ class Store:
     # -- lifecycle -------------------------------------------------------
     def start(self) -> Deferred:
         """Open engines, migrate (SQLite by default), start the threads."""
-        self._write_engine = make_engine(self.url, writer=True, durability=self._durability)
+        if not self._process:  # else the writer process has its own
+            self._write_engine = make_engine(self.url, writer=True, durability=self._durability)
         self._read_engine = make_engine(self.url, durability=self._durability,
                                         pool_size=self._readers)
         self._pool = ThreadPool(minthreads=0, maxthreads=self._readers, name="store-reader")
@@ -147,7 +149,8 @@ class Store:
         def closed(result):
             self._pool.stop()
             self._read_engine.dispose()
-            self._write_engine.dispose()
+            if self._write_engine is not None:
+                self._write_engine.dispose()
             return result
 
         return stopped.addBoth(closed)
@@ -210,11 +213,8 @@ class Store:
         remote = None
         try:
             if self._process:
-                from .writerproc import Pipeline
-
                 remote = Pipeline(self._spawn_writer)
                 remote.start()
-                self.writer_pid = remote.pid
             else:
                 from . import migrate
                 with self._write_engine.begin() as conn:
@@ -300,6 +300,7 @@ class Store:
                 job[3].errback(failure)
         self._pool.stop()
         self._read_engine.dispose()
-        self._write_engine.dispose()
+        if self._write_engine is not None:
+            self._write_engine.dispose()
         started.errback(failure)
         self._stopped.callback(None)
