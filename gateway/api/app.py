@@ -69,20 +69,17 @@ class MessagesApi:
     def set_accounts(self, accounts: Accounts) -> None:
         self.accounts = accounts
 
-    def _routes(self) -> list[tuple[Any, frozenset, Any]]:
-        """(pattern, methods, handler) in matching order."""
+    def _routes(self) -> list[tuple[Any, dict[bytes, Any]]]:
+        """(pattern, {method: handler}) in matching order."""
         acct = re.escape(BASE) + "/(?P<account>[^/]+)"
         routes = []
         for api, collection in (("messages", "/Messages"), ("sms", "/SMS/Messages")):
             base = acct + re.escape(collection)
-            routes.append((re.compile(base + r"(?:\.json)?"), frozenset({b"POST"}),
-                           self._handler(self._create, api)))
-            routes.append((re.compile(base + r"(?:\.json)?"), frozenset({b"GET"}),
-                           self._handler(self._list, api)))
-            routes.append((re.compile(base + "/(?P<sid>[^/]+)"), frozenset({b"GET"}),
-                           self._handler(self._get, api)))
+            routes.append((re.compile(base + r"(?:\.json)?"),
+                           {b"POST": self._handler(self._create, api), b"GET": self._handler(self._list, api)}))
+            routes.append((re.compile(base + "/(?P<sid>[^/]+)"), {b"GET": self._handler(self._get, api)}))
         routes.append((re.compile(acct + "/MediaAttachments/(?P<media_sid>[^/]+)"),
-                       frozenset({b"GET"}), self._handler(self._media, None)))
+                       {b"GET": self._handler(self._media, None)}))
         return routes
 
     # -- plumbing --------------------------------------------------------
@@ -202,16 +199,14 @@ class _Routes(Resource):
         except UnicodeDecodeError:
             return self._api._error(request, ApiError(400, 20400, "the URL path is not valid UTF-8"))
         method = b"GET" if request.method == b"HEAD" else request.method
-        other_method = False
-        for pattern, methods, handler in self._table:
+        for pattern, handlers in self._table:
             match = pattern.fullmatch(path)
-            if match is None:
-                continue
-            if method not in methods:
-                other_method = True
-                continue
-            return _respond(request, Deferred.fromCoroutine(handler(request, **match.groupdict())))
-        return self._api.not_allowed(request) if other_method else self._api.not_found(request)
+            if match is not None:
+                handler = handlers.get(method)
+                if handler is None:
+                    return self._api.not_allowed(request)
+                return _respond(request, Deferred.fromCoroutine(handler(request, **match.groupdict())))
+        return self._api.not_found(request)
 
 
 def _respond(request, d: Deferred):
