@@ -15,7 +15,9 @@ store's writer transaction (``store.write(fn, ...)``).  Rules:
 * A part's final status is set once; the message's status follows from all
   its parts (``gateway.correlation.aggregate``) and moves only through
   ``gateway.store.messages.transition`` (never backwards; it enqueues the
-  status callbacks).  The raw stat/err go on the part and on the message.
+  status callbacks).  "All its parts" are the PDUs actually sent (each
+  part row's ``total``), not the billed ``num_segments``: payload mode
+  sends a 3-segment body as one PDU with one receipt.  The raw stat/err go on the part and on the message.
 * ``sweep_missing_segments`` turns a multi-part message, some of whose parts
   reported while others stayed silent past the timeout, into undelivered
   30009.
@@ -156,7 +158,7 @@ def _settle_message(conn: Connection, sid: str, outcome: Outcome, now: datetime)
         .where(segments.c.message_sid == sid)
         .order_by(segments.c.receipt_at, segments.c.id)
     ).all()
-    total = max([message.num_segments or 1] + [p.total or 1 for p in parts])
+    total = sent_parts(parts, message.num_segments)
     states = [correlation.PartState(p.seqno, p.status, p.error_code, _message_of(p.error_code)) for p in parts]
     verdict = correlation.aggregate(states, total)
     if verdict is None:
@@ -171,6 +173,16 @@ def _settle_message(conn: Connection, sid: str, outcome: Outcome, now: datetime)
         carrier_err=deciding.err if deciding else outcome.err,
     )
     return verdict.status
+
+
+def sent_parts(parts, num_segments: int | None) -> int:
+    """How many PDUs the message went out in: what its receipts add up over.
+
+    The parts record it (``total``); ``num_segments`` is what the carrier
+    bills, which is more in ``segment_mode = "payload"`` (one PDU).
+    """
+    totals = [p.total for p in parts if p.total]
+    return max(totals) if totals else (num_segments or 1)
 
 
 def _message_of(code: int | None) -> str | None:
