@@ -30,6 +30,7 @@ __all__ = [
 
 BIND_TYPES = ("transmitter", "receiver", "transceiver", "transmitter+receiver")
 SEGMENT_MODES = ("udh", "sar", "payload")
+VALIDITY_FORMATS = ("relative", "absolute")  # SMPP 3.4 section 7.1.1
 # How an SMSC means data_coding 0 ("SMSC default alphabet") on inbound text.
 DEFAULT_ALPHABETS = ("gsm7", "latin1", "ascii")
 MM7_VERSIONS = ("5.3.0", "6.8.0")
@@ -104,6 +105,7 @@ class SmppSettings:
     segment_mode: str = "udh"
     max_length: int = 1600
     default_alphabet: str = "gsm7"  # one of DEFAULT_ALPHABETS
+    validity_format: str = "relative"  # one of VALIDITY_FORMATS
 
 
 @dataclass(frozen=True)

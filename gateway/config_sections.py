@@ -201,6 +201,7 @@ def _smpp(t: Table) -> c.SmppSettings:
         segment_mode=t.string("segment_mode", d.segment_mode, choices=c.SEGMENT_MODES),
         max_length=t.integer("max_length", d.max_length, lo=1, hi=65535),
         default_alphabet=t.string("default_alphabet", d.default_alphabet, choices=c.DEFAULT_ALPHABETS),
+        validity_format=t.string("validity_format", d.validity_format, choices=c.VALIDITY_FORMATS),
     )
 
 

@@ -85,7 +85,8 @@ class SmsSender:
         except ValueError as e:
             return succeed(Failed(ERROR_TOO_LONG, str(e), try_next=False))
         pdus = build_submits(row, plan, registered_delivery=settings.registered_delivery,
-                             mode=settings.segment_mode, validity=left)
+                             mode=settings.segment_mode, validity=left,
+                             validity_format=settings.validity_format, now=now)
         total = len(pdus)
         started = self.clock.seconds()
         attempts = [self._submit_one(pdu, seqno, total, started) for seqno, pdu in enumerate(pdus, 1)]

@@ -8,14 +8,18 @@ Rules:
 * ``esm_class`` gets UDHI (0x40) on parts that carry a UDH; SAR parts carry
   the three ``sar_*`` TLVs instead; ``payload`` mode sends the whole body in
   one ``message_payload`` TLV with an empty ``short_message``.
-* ``validity_period`` is the SMPP relative form ``YYMMDDhhmmss000R`` of the
-  time left before the message's ``expires_at`` (so a message that waited in
-  the queue gets only what remains of its validity).
+* ``validity_period`` says when the message's ``expires_at`` comes, in the
+  carrier's ``validity_format``: ``"relative"`` (the default) is the SMPP
+  relative form ``YYMMDDhhmmss000R`` of the time left (so a message that
+  waited in the queue gets only what remains of its validity);
+  ``"absolute"`` is the absolute form ``YYMMDDhhmmsstnnp`` of that moment
+  in UTC (``tnn+`` = tenths of a second, 00 quarter hours ahead of UTC),
+  for SMSCs that refuse or warn about the relative form.
 """
 from __future__ import annotations
 
 import struct
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any, Mapping
 
@@ -53,6 +57,23 @@ def relative_validity(seconds: float) -> str:
     return _relative(max(1, int(seconds)))
 
 
+def absolute_validity(moment: datetime) -> str:
+    """SMPP 3.4 absolute time (section 7.1.1) of *moment*, written in UTC."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc)
+    tenths = moment.microsecond // 100_000
+    return f"{moment:%y%m%d%H%M%S}{tenths}00+"
+
+
+def validity_field(seconds: float | None, now: datetime, validity_format: str = "relative") -> str:
+    """The validity_period for *seconds* of validity left at *now* ("" = none)."""
+    if seconds is None:
+        return ""
+    if validity_format == "absolute":
+        return absolute_validity(now + timedelta(seconds=max(1.0, seconds)))
+    return relative_validity(seconds)
+
+
 def validity_left(row: Mapping[str, Any], now: datetime) -> float | None:
     """Seconds of validity left (None: the message has no expiry)."""
     expires = row.get("expires_at")
@@ -64,15 +85,22 @@ def validity_left(row: Mapping[str, Any], now: datetime) -> float | None:
 
 
 def build_submits(row: Mapping[str, Any], plan: Any, *, registered_delivery: int,
-                  mode: str = "udh", validity: float | None = None) -> list[SubmitSm]:
-    """One SubmitSm per part of *plan* for the message *row*."""
+                  mode: str = "udh", validity: float | None = None,
+                  validity_format: str = "relative", now: datetime | None = None) -> list[SubmitSm]:
+    """One SubmitSm per part of *plan* for the message *row*.
+
+    *validity* is the seconds of validity left at *now* (which the absolute
+    format needs).
+    """
+    if validity is not None and validity_format == "absolute" and now is None:
+        raise ValueError("an absolute validity_period needs now")
     src_ton, src_npi, src = address(row["from_"])
     dst_ton, dst_npi, dst = address(row["to"])
     common = dict(
         source_addr_ton=src_ton, source_addr_npi=src_npi, source_addr=src,
         dest_addr_ton=dst_ton, dest_addr_npi=dst_npi, destination_addr=dst,
         registered_delivery=registered_delivery, data_coding=plan.data_coding,
-        validity_period="" if validity is None else relative_validity(validity),
+        validity_period=validity_field(validity, now, validity_format),
     )
     if mode == "payload":
         payload = b"".join(part.payload for part in plan.parts)
