@@ -106,6 +106,12 @@ class SmppSettings:
     max_length: int = 1600
     default_alphabet: str = "gsm7"  # one of DEFAULT_ALPHABETS
     validity_format: str = "relative"  # one of VALIDITY_FORMATS
+    # Retry budgets from a message's first refusal, then 30001 (gateway.smpp.refusals);
+    # 0 retries = no count limit.  Same defaults as gateway.smpp.settings.BindSettings.
+    queue_full_retry_for: float = 120.0   # ESME_RMSGQFUL (0x14), seconds
+    queue_full_max_retries: int = 0
+    throttle_retry_for: float = 300.0     # ESME_RTHROTTLED (0x58), seconds
+    throttle_max_retries: int = 0
 
 
 @dataclass(frozen=True)

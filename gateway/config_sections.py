@@ -202,6 +202,10 @@ def _smpp(t: Table) -> c.SmppSettings:
         max_length=t.integer("max_length", d.max_length, lo=1, hi=65535),
         default_alphabet=t.string("default_alphabet", d.default_alphabet, choices=c.DEFAULT_ALPHABETS),
         validity_format=t.string("validity_format", d.validity_format, choices=c.VALIDITY_FORMATS),
+        queue_full_retry_for=t.number("queue_full_retry_for", d.queue_full_retry_for, positive=True),
+        queue_full_max_retries=t.integer("queue_full_max_retries", d.queue_full_max_retries, lo=0),
+        throttle_retry_for=t.number("throttle_retry_for", d.throttle_retry_for, positive=True),
+        throttle_max_retries=t.integer("throttle_max_retries", d.throttle_max_retries, lo=0),
     )
 
 

@@ -7,9 +7,10 @@ Rules:
   and its pacing allows (``max_tps``, adaptive slow-down after throttling).
   Binds are used round-robin.
 * Answers:  ESME_ROK fires the Deferred with the submit_sm_resp.
-  ESME_RTHROTTLED slows that bind down and resends (never a failure).
-  ESME_RMSGQFUL waits ``qfull_backoff`` (doubling) and resends; after
-  ``qfull_retries`` resends it fails with 30001.  No answer in
+  ESME_RTHROTTLED slows that bind down and resends; ESME_RMSGQFUL slows it
+  down too and resends after a back-off; each within its per-carrier retry
+  budget, then 30001 (``refusals.Refusals``, which also logs each episode's
+  start and end).  No answer in
   ``response_timeout`` (or the connection lost with the request in flight)
   resends up to ``retries`` times, then fails with 30090.  Any other status
   or a generic_nack fails with 30008 carrying the status.
@@ -29,6 +30,7 @@ from twisted.logger import Logger
 from gateway.smpp import errors
 from gateway.smpp.bind import SmppBind
 from gateway.smpp.errors import NotSent
+from gateway.smpp.refusals import RefusalBudget, Refusals
 from gateway.smpp.settings import coerce
 from protocols.smpp.constants import CommandStatus, status_name
 from protocols.smpp.errors import LocalProtocolError, WindowFull
@@ -44,13 +46,13 @@ MIN_WAKE = 0.001
 
 
 class _Job:
-    __slots__ = ("pdu", "deferred", "attempts", "qfull", "bind")
+    __slots__ = ("pdu", "deferred", "attempts", "refusals", "bind")
 
     def __init__(self, pdu: Any) -> None:
         self.pdu = pdu
         self.deferred: Deferred = Deferred()
         self.attempts = 0   # sends that got no answer (timeout or connection lost)
-        self.qfull = 0
+        self.refusals: RefusalBudget | None = None  # once the SMSC refused it
         self.bind: SmppBind | None = None
 
 
@@ -80,6 +82,7 @@ class SmppCarrier(MultiService):
         self._wake: Any = None
         self._backoffs: dict[_Job, Any] = {}
         self._accepting = True
+        self.refusals = Refusals(name, settings)
 
     # ---- health ------------------------------------------------------------------------
     @property
@@ -206,16 +209,17 @@ class SmppCarrier(MultiService):
         if status == errors.ESME_ROK and type(response) is not GenericNack:
             stats.accepted += 1
             stats.latency.observe(latency)
-            bind.rate.accepted(self.clock.seconds())
+            now = self.clock.seconds()
+            bind.rate.accepted(now)
+            if self.refusals.active:
+                self.refusals.accepted(now)
             job.deferred.callback(response)
-        elif status == errors.ESME_RTHROTTLED:
-            stats.throttled += 1
-            pause = bind.rate.throttled(self.clock.seconds())
-            self._retry(job)
-            self._wake_in(pause)
-        elif status == errors.ESME_RMSGQFUL:
-            stats.queue_full += 1
-            self._queue_full(job)
+        elif status == errors.ESME_RTHROTTLED or status == errors.ESME_RMSGQFUL:
+            if status == errors.ESME_RTHROTTLED:
+                stats.throttled += 1
+            else:
+                stats.queue_full += 1
+            self._refused(job, bind, status)
         else:
             stats.rejected += 1
             job.deferred.errback(errors.rejected(status, status_name(status)))
@@ -226,13 +230,20 @@ class SmppCarrier(MultiService):
         else:
             job.deferred.errback(NotSent(f"carrier {self.name} stopped before an answer"))
 
-    def _queue_full(self, job: _Job) -> None:
-        job.qfull += 1
-        if job.qfull > self.settings.qfull_retries:
-            job.deferred.errback(errors.queue_overflow())
-            return
-        delay = self.settings.qfull_backoff * (2 ** (job.qfull - 1))
-        self._backoffs[job] = self.clock.callLater(delay, self._backoff_over, job)
+    def _refused(self, job: _Job, bind: SmppBind, status: int) -> None:
+        """ESME_RTHROTTLED or ESME_RMSGQFUL: slow the bind down; resend or give up."""
+        now = self.clock.seconds()
+        pause = bind.rate.throttled(now)
+        if job.refusals is None:
+            job.refusals = RefusalBudget()
+        failure, delay = self.refusals.refused(job.refusals, status, now)
+        if failure is not None:
+            job.deferred.errback(failure)
+        elif delay > 0:
+            self._backoffs[job] = self.clock.callLater(delay, self._backoff_over, job)
+        else:
+            self._retry(job)
+            self._wake_in(pause)
 
     def _backoff_over(self, job: _Job) -> None:
         del self._backoffs[job]

@@ -43,8 +43,13 @@ class BindSettings:
     addr_ton: int = 0
     addr_npi: int = 0
     address_range: str = ""
-    qfull_retries: int = 5           # resends after ESME_RMSGQFUL before 30001
+    # Retry budgets from a message's first refusal (then 30001); 0 retries = no count limit.
+    queue_full_retry_for: float = 120.0   # ESME_RMSGQFUL
+    queue_full_max_retries: int = 0
+    throttle_retry_for: float = 300.0     # ESME_RTHROTTLED
+    throttle_max_retries: int = 0
     qfull_backoff: float = 1.0       # first wait after ESME_RMSGQFUL, doubling
+    qfull_backoff_max: float = 10.0  # ... up to this
     reconnect_initial: float = 1.0
     reconnect_max: float = 60.0
     auth_failure_delay: float = 120.0

@@ -65,6 +65,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add("--error-status", type=_status, help="status of injected errors (0x08, ESME_RSUBMITFAIL, ...)")
     add("--throttle-tps", type=float, help="answer ESME_RTHROTTLED above this rate per bind")
     add("--queue-full-ratio", type=_ratio, help="ratio of submit_sm answered ESME_RMSGQFUL")
+    add("--throttle-ratio", type=_ratio,
+        help="ratio of submit_sm answered ESME_RTHROTTLED, whatever the rate")
+    add("--queue-full-after", type=int,
+        help="start a queue-full episode after this many submit_sm (with --queue-full-for)")
+    add("--queue-full-for", type=float,
+        help="answer every submit_sm ESME_RMSGQFUL for this many seconds, once")
     add("--response-delay", type=float, help="seconds before each submit_sm_resp")
     add("--no-response-ratio", type=_ratio, help="ratio of submit_sm never answered")
     add("--drop-ratio", type=_ratio, dest="drop_on_submit",
@@ -84,6 +90,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 _PASSTHROUGH = ("id_format", "receipt_id_format", "id_start", "receipt_delay", "receipt_jitter", "receipts_any_bind",
                 "error_ratio",
                 "error_status", "throttle_tps", "queue_full_ratio", "response_delay",
+                "throttle_ratio", "queue_full_after", "queue_full_for",
                 "no_response_ratio", "drop_on_submit", "window", "mo_every", "mo_text", "mo_concat",
                 "mo_source", "mo_destination", "seed")
 

@@ -44,6 +44,13 @@ CATALOGUE: Mapping[str, Behaviour] = MappingProxyType({b.name: b for b in (
        throttle_tps=100.0),
     _b("queue-full", "QueueFullSMSC", "answers every submit_sm ESME_RMSGQFUL",
        queue_full_ratio=1.0),
+    _b("throttle-share", "ThrottleShareSMSC",
+       "ESME_RTHROTTLED to half of all submit_sm, whatever the rate (change with "
+       "throttle_ratio)", throttle_ratio=0.5),
+    _b("queue-full-episode", "QueueFullEpisodeSMSC",
+       "after 100 submit_sm, ESME_RMSGQFUL to every one for 60 s (as SMPPSim when its "
+       "queue fills; change with queue_full_after, queue_full_for)",
+       queue_full_after=100, queue_full_for=60.0),
     _b("error-on-submit", "ErrorOnSubmitSMSC",
        "answers every submit_sm with error_status (ESME_RSYSERR)", error_ratio=1.0),
     _b("flaky", "FlakySMSC",

@@ -59,6 +59,9 @@ class SimConfig:
     error_status: int = 0x08            # ESME_RSYSERR
     throttle_tps: float = 0.0           # ESME_RTHROTTLED above this rate per bind; 0 = off
     queue_full_ratio: float = 0.0       # ratio answered ESME_RMSGQFUL
+    throttle_ratio: float = 0.0         # ratio answered ESME_RTHROTTLED, whatever the rate
+    queue_full_after: int = 0           # a queue-full episode: after this many submit_sm,
+    queue_full_for: float = 0.0         #   every one answered ESME_RMSGQFUL for this long (s)
     response_delay: float = 0.0         # seconds before each submit_sm_resp
     # Whole-session misbehaviour.
     silent: bool = False                # after the bind, answer nothing at all
@@ -88,7 +91,7 @@ class SimConfig:
         if self.outcomes and sum(self.outcomes.values()) <= 0:
             raise ValueError("outcome weights must add up to more than 0")
         for name in ("drop_on_submit", "unbind_on_submit", "no_response_ratio",
-                     "error_ratio", "queue_full_ratio"):
+                     "error_ratio", "queue_full_ratio", "throttle_ratio"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, not {value}")

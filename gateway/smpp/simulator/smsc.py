@@ -63,6 +63,7 @@ class SmscSimulator(Factory):
         self._injecting = any((config.drop_on_submit, config.unbind_on_submit,
                                config.no_response_ratio, config.error_ratio,
                                config.queue_full_ratio, config.throttle_tps,
+                               config.throttle_ratio, config.queue_full_for,
                                config.response_delay, config.silent,
                                config.receipt_before_response))
         self._delay_receipts = config.receipt_delay > 0 or config.receipt_jitter > 0
@@ -81,6 +82,7 @@ class SmscSimulator(Factory):
         self.responses: dict[int, int] = defaultdict(int)
         self.receipts_sent = self.mo_sent = self.delivers_acked = self.deliver_errors = 0
         self.delivers_dropped = 0
+        self.queue_full_since: float | None = None  # when the queue-full episode began
         self.received: deque = deque(maxlen=10000)  # recent submit_sm, for tests and demos
 
     # ---- lifecycle ----------------------------------------------------------------------
@@ -195,6 +197,10 @@ class SmscSimulator(Factory):
         bucket = self._buckets.get(protocol)
         if bucket is not None and bucket.delay(self.clock.seconds()) > 0:
             status = St.ESME_RTHROTTLED
+        elif config.throttle_ratio and rng.random() < config.throttle_ratio:
+            status = St.ESME_RTHROTTLED
+        elif config.queue_full_for and self._queue_full_episode():
+            status = St.ESME_RMSGQFUL
         elif config.queue_full_ratio and rng.random() < config.queue_full_ratio:
             status = St.ESME_RMSGQFUL
         elif config.error_ratio and rng.random() < config.error_ratio:
@@ -215,6 +221,15 @@ class SmscSimulator(Factory):
         if pdu.registered_delivery & 0x03:
             self._receipt(protocol, pdu, message_id)
         return True
+
+    def _queue_full_episode(self) -> bool:
+        """True while the configured queue-full episode lasts (it comes once)."""
+        if self.submits <= self.config.queue_full_after:
+            return False
+        now = self.clock.seconds()
+        if self.queue_full_since is None:
+            self.queue_full_since = now
+        return now - self.queue_full_since < self.config.queue_full_for
 
     def _answer(self, protocol: SmscProtocol, response: Any) -> None:
         delay = self.config.response_delay

@@ -166,7 +166,7 @@ def test_throttled_is_slowed_down_never_failed():
 
 
 def test_queue_full_backs_off_then_fails_with_30001():
-    rig = Rig(behaviour("queue-full").config(), qfull_retries=2, qfull_backoff=1.0)
+    rig = Rig(behaviour("queue-full").config(), queue_full_max_retries=2, qfull_backoff=1.0)
     result = outcome(rig.carrier.submit(submit_sm()))
     rig.net.advance(0.5)
     assert result == [] and rig.sim.submits == 1
@@ -305,7 +305,7 @@ def test_every_submit_resolves_exactly_once_against_a_flaky_smsc(seed: int):
                        drop_on_submit=0.01, throttle_tps=200.0, seed=seed,
                        outcomes={"DELIVRD": 8, "UNDELIV": 1, "EXPIRED": 1})
     rig = Rig(config, window=10, binds=2, response_timeout=2.0, retries=2,
-              qfull_retries=2, qfull_backoff=0.5, reconnect_initial=0.5, reconnect_max=2.0)
+              queue_full_max_retries=2, qfull_backoff=0.5, reconnect_initial=0.5, reconnect_max=2.0)
     results = [outcome(rig.carrier.submit(submit_sm(registered_delivery=1))) for _ in range(300)]
     rig.net.advance(120, step=0.05)
     assert all(len(r) == 1 for r in results), [len(r) for r in results if len(r) != 1][:5]

@@ -15,8 +15,26 @@ def test_coerce_takes_the_daemon_config_as_is():
     settings = coerce(daemon)
     assert (settings.host, settings.port, settings.binds, settings.window) == ("smsc.example", 2776, 3, 50)
     assert settings.connection_kinds == ("transmitter", "receiver")
-    assert settings.max_tps == 200.0 and settings.qfull_retries == 5  # ours keep their defaults
+    assert settings.max_tps == 200.0 and settings.queue_full_retry_for == 120.0  # ours keep their defaults
     assert "pw" not in repr(settings)
+
+
+def test_daemon_config_and_bind_settings_share_the_retry_budget_defaults():
+    from gateway import config
+
+    daemon = config.loads('[[carriers]]\nname = "a"\nhost = "h"\nport = 1\nsystem_id = "s"\n'
+                          ).carriers[0].smpp
+    ours = BindSettings()
+    for name in ("queue_full_retry_for", "queue_full_max_retries", "throttle_retry_for",
+                 "throttle_max_retries"):
+        assert getattr(daemon, name) == getattr(ours, name), name
+        assert getattr(coerce(daemon), name) == getattr(ours, name)
+    tuned = config.loads('[[carriers]]\nname = "a"\nhost = "h"\nport = 1\nsystem_id = "s"\n'
+                         'queue_full_retry_for = 600\nthrottle_max_retries = 50\n').carriers[0].smpp
+    assert (coerce(tuned).queue_full_retry_for, coerce(tuned).throttle_max_retries) == (600.0, 50)
+    with pytest.raises(config.ConfigError, match="queue_full_retry_for"):
+        config.loads('[[carriers]]\nname = "a"\nhost = "h"\nport = 1\nsystem_id = "s"\n'
+                     'queue_full_retry_for = 0\n')
 
 
 def test_coerce_mapping_and_short_bind_names():
