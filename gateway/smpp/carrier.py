@@ -233,7 +233,10 @@ class SmppCarrier(MultiService):
     def _refused(self, job: _Job, bind: SmppBind, status: int) -> None:
         """ESME_RTHROTTLED or ESME_RMSGQFUL: slow the bind down; resend or give up."""
         now = self.clock.seconds()
-        pause = bind.rate.throttled(now)
+        if status == errors.ESME_RTHROTTLED:
+            pause = bind.rate.throttled(now)
+        else:
+            pause = bind.rate.refused(now)
         if job.refusals is None:
             job.refusals = RefusalBudget()
         failure, delay = self.refusals.refused(job.refusals, status, now)

@@ -5,10 +5,12 @@ A submit either fires with the ``submit_sm_resp`` or fails with
 pipeline stores on the message as is:
 
 * 30090 "No Response received for SMPP Request": every attempt timed out;
-* 30001 "Queue overflow": the SMSC kept answering ESME_RMSGQFUL;
+* 30001 "Queue overflow": the SMSC kept answering ESME_RMSGQFUL or
+  ESME_RTHROTTLED past the carrier's retry budget (``status`` says which);
 * 30008 "Unknown error": any other error status (``status`` says which).
 
-ESME_RTHROTTLED is never a failure: the client slows down and resends.
+ESME_RTHROTTLED and ESME_RMSGQFUL are not failures at once: the client
+slows down and resends within the budget (``refusals.py``).
 """
 from __future__ import annotations
 

@@ -149,8 +149,12 @@ class AdaptiveRate:
         self._maybe_adjust(now)
 
     def throttled(self, now: float) -> float:
-        """ESME_RTHROTTLED (or ESME_RMSGQFUL) arrived; return the pause in force."""
+        """ESME_RTHROTTLED arrived; return the pause in force."""
         self.throttled_events += 1
+        return self.refused(now)
+
+    def refused(self, now: float) -> float:
+        """A refusal (ESME_RTHROTTLED, ESME_RMSGQFUL) arrived; return the pause in force."""
         self._refused += 1
         refused = self._refused
         if (refused >= self.burst_refusals and refused > _BURST * (refused + self._accepted)

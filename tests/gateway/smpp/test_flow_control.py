@@ -51,6 +51,7 @@ def test_a_minute_of_queue_full_is_ridden_out_with_two_log_lines(lines):
     refused = rig.sim.responses[QFULL]
     assert 0 < refused < 1300  # the bind slowed down: not every message hammered it
     assert rig.carrier.stats["acme-1"]["queue_full"] == refused
+    assert rig.carrier.stats["acme-1"]["throttling_events"] == 0  # the metric counts 0x58 only
     starts, ends = episode_lines(lines, "queue full")
     assert len(starts) == 1 and len(ends) == 1
     assert ends[0]["refusals"] == refused and ends[0]["failed"] == 0
