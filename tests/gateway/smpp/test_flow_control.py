@@ -93,3 +93,17 @@ def test_episode_ends_on_an_accepted_answer_after_a_quiet_second():
     summary = episode.accepted(11.6)
     assert (summary.refusals, summary.failed) == (2, 1) and summary.seconds == pytest.approx(1.6)
     assert not episode.active and episode.accepted(12.0) is None
+
+
+def test_simulate_smsc_options_for_the_flow_behaviours():
+    import argparse
+
+    from gateway.smpp import simcli
+
+    parser = argparse.ArgumentParser()
+    simcli.configure(parser)
+    config = simcli.config_from(parser.parse_args(
+        ["--behaviour", "QueueFullEpisodeSMSC", "--queue-full-for", "30", "--throttle-ratio", "0.2"]))
+    assert (config.queue_full_after, config.queue_full_for, config.throttle_ratio) == (100, 30.0, 0.2)
+    with pytest.raises(ValueError, match="throttle_ratio"):
+        behaviour("throttle-share").config(throttle_ratio=1.5)
