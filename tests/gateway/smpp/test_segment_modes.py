@@ -38,3 +38,39 @@ async def test_multi_segment_message_is_delivered(tmp_path, mode, pdus):
     finally:
         await gw.stop()
         await smsc.stop()
+
+
+# ---- the same rule in the store, on every backend ---------------------------------------
+from gateway.receipts_store import add_segment, apply_receipt, sent_parts  # noqa: E402
+from protocols.smpp.receipt import Receipt  # noqa: E402
+from tests.gateway.receipts_fixtures import (  # noqa: E402,F401 (db_url is a fixture)
+    at, db_url, message, migrated_engine, outbound)
+
+
+@pytest.fixture
+def conn(db_url):
+    engine = migrated_engine(db_url)
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        yield connection
+        transaction.rollback()
+    engine.dispose()
+
+
+def test_one_payload_pdu_settles_a_three_segment_message(conn):
+    sid = outbound(conn, num_segments=3)
+    add_segment(conn, message_sid=sid, seqno=1, total=1, carrier="a", bind="a-1",
+                smsc_message_id="5A", now=at(1))
+    receipt = Receipt(message_id="5A", stat="DELIVRD", stat_raw="DELIVRD", err="000")
+    assert apply_receipt(conn, receipt, carrier="a", now=at(2)).status == "delivered"
+    row = message(conn, sid)
+    assert (row["status"], row["num_segments"]) == ("delivered", 3)
+
+
+def test_sent_parts_counts_pdus_not_billed_segments():
+    class Part:
+        def __init__(self, total):
+            self.total = total
+    assert sent_parts([Part(1)], 3) == 1
+    assert sent_parts([Part(3), Part(3)], 3) == 3
+    assert sent_parts([], 2) == 2 and sent_parts([Part(None)], None) == 1
