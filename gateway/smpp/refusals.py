@@ -48,6 +48,7 @@ class Refusals:
         self.carrier = carrier
         self.settings = settings
         self.episodes = {status: Episode() for status in _KINDS}
+        self.active = False  # an episode is open (the carrier tells ``accepted`` only then)
 
     def refused(self, budget: RefusalBudget, status: int, now: float
                 ) -> tuple[errors.SubmitFailed | None, float]:
@@ -56,6 +57,7 @@ class Refusals:
         retry_for = getattr(self.settings, f"{prefix}_retry_for")
         max_retries = getattr(self.settings, f"{prefix}_max_retries")
         episode = self.episodes[status]
+        self.active = True
         if episode.refused(now):
             log.warn("carrier {carrier}: SMSC {what} ({status}): slowing down and resending "
                      "each message for up to {retry_for:.0f}s", carrier=self.carrier,
@@ -70,11 +72,6 @@ class Refusals:
         s = self.settings
         return None, min(s.qfull_backoff * 2 ** min(count - 1, 30), s.qfull_backoff_max)
 
-    @property
-    def active(self) -> bool:
-        """An episode is open (the carrier tells ``accepted`` only then)."""
-        return any(e.active for e in self.episodes.values())
-
     def accepted(self, now: float) -> None:
         for status, episode in self.episodes.items():
             if not episode.active:
@@ -86,3 +83,4 @@ class Refusals:
                          "{refusals} {status} answers, {failed} messages failed (30001)",
                          carrier=self.carrier, what=what, seconds=summary.seconds,
                          refusals=summary.refusals, status=name, failed=summary.failed)
+        self.active = any(e.active for e in self.episodes.values())
