@@ -146,7 +146,8 @@ class AdaptiveRate:
         """An answer other than a refusal arrived."""
         self._accepted += 1
         self._pause = self.pause_initial
-        self._maybe_adjust(now)
+        if now - self._start >= self.period:
+            self._maybe_adjust(now)
 
     def throttled(self, now: float) -> float:
         """ESME_RTHROTTLED arrived; return the pause in force."""
