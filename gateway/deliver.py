@@ -24,7 +24,9 @@ The pipeline plugs a ``DeliverHandler`` into each SMPP carrier as its
 * Only a PDU that cannot be read as a receipt or a message at all (a
   receipt without an id, a PDU object we do not understand) gets ``None``
   (answer ESME_ROK at once: redelivery would not help), is logged with its
-  bytes and counted in ``stats["unreadable"]``.
+  bytes and counted in ``stats["unreadable"]``.  A receipt with a
+  malformed optional TLV is read without it (``Receipt.ignored``): counted
+  in ``stats["receipt_tlvs_ignored"]``, logged once per carrier and TLV.
 * ``sweep()`` runs the periodic jobs (early-receipt window, missing
   segments, inbound reassembly timeout); ``start()``/``stop()`` run it every
   ``settings.sweep_interval`` seconds on the injected clock.
@@ -133,8 +135,10 @@ class DeliverHandler:
         self.stats = {"receipts": 0, "receipts_applied": 0, "receipts_waiting": 0,
                       "receipts_unmatched": 0, "mo": 0, "mo_parts_waiting": 0,
                       "mo_undecoded": 0, "mo_latin1_fallback": 0,
-                      "unreadable": 0, "missing_segment": 0, "incomplete_inbound": 0}
+                      "unreadable": 0, "missing_segment": 0, "incomplete_inbound": 0,
+                      "receipt_tlvs_ignored": 0}
         self._loop: LoopingCall | None = None
+        self._ignored_logged: set[tuple[str, str]] = set()  # (carrier, TLV) already logged
 
     def _now(self):
         return from_timestamp(self.clock.seconds())
@@ -148,6 +152,8 @@ class DeliverHandler:
             return self._unreadable(carrier_name, bind_name, pdu, repr(exc))
         if receipt is not None:
             self.stats["receipts"] += 1
+            if receipt.ignored:
+                self.note_ignored(carrier_name, bind_name, receipt)
             d = self.store.write(receipts_store.apply_receipt, receipt, carrier=carrier_name,
                                  bind=bind_name, now=self._now(), profiles=self.profiles)
             return d.addCallback(self._receipt_done, carrier_name, receipt.message_id)
@@ -158,6 +164,20 @@ class DeliverHandler:
         self.stats["mo"] += 1
         d = self.store.write(inbound_store.receive, sms, number=number, now=self._now())
         return d.addCallback(self._mo_done)
+
+    def note_ignored(self, carrier: str, bind: str, receipt: Any) -> None:
+        """Count a receipt's malformed optional TLVs; log each kind once per carrier."""
+        self.stats["receipt_tlvs_ignored"] += len(receipt.ignored)
+        for why in receipt.ignored:
+            tlv = why.split(":", 1)[0]
+            if (carrier, tlv) in self._ignored_logged:
+                continue
+            self._ignored_logged.add((carrier, tlv))
+            self.log.warn(
+                "receipt {message_id} from {carrier}/{bind}: malformed TLV ignored ({why}); read "
+                "from its other TLVs and its text.  Logged once per carrier and TLV, counted in "
+                "receipt_tlvs_ignored", message_id=receipt.message_id, carrier=carrier, bind=bind,
+                why=why, tlv=tlv)
 
     def _receipt_done(self, applied: receipts_store.Applied, carrier: str, message_id: str) -> None:
         if applied.state == receipts_store.APPLIED:

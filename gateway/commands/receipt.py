@@ -5,12 +5,20 @@ A carrier-onboarding tool.  Reads one JSON object per line on stdin::
     {"short_message": "<text>", "short_message_hex": "<hex, optional, wins>",
      "data_coding": 0, "esm_class": 4,
      "tlvs": {"receipted_message_id": "...", "message_state": 2,
-              "network_error_code": "<hex>", "message_payload": "<text>"}}
+              "network_error_code": "<hex>" | [type, code], "message_payload": "<text>"},
+     "tlvs_hex": {"<name or hex tag, e.g. 0423>": "<the raw value in hex>"}}
+
+or ``{"pdu_hex": "<a whole deliver_sm or data_sm, header included>"}``
+(what a trace shows; it wins over every other key).  Either way the line
+becomes a PDU that ``protocols.smpp.receipt.parse_pdu`` reads, the one
+reading the daemon gives what arrives on its binds: a malformed optional
+TLV is ignored (and named in ``ignored_tlvs``), not an error.
 
 and writes one JSON object per line::
 
     {"is_receipt": true, "message_id": "...", "stat": "...", "err": "...",
-     "status": "delivered|undelivered|failed|sent|null", "error_code": 30003 | null, ...}
+     "status": "delivered|undelivered|failed|sent|null", "error_code": 30003 | null,
+     "ignored_tlvs": ["network_error_code: must be 3 octets, got 1"], ...}
 
 A bad line gets ``{"error": "...", "line": N}`` and processing goes on.
 With ``--config FILE --carrier NAME`` the carrier's ``[carriers.receipts]``
@@ -56,41 +64,106 @@ def _field(obj: dict, name: str, kind: type, default: Any) -> Any:
     return value
 
 
-def pdu_fields(obj: Any) -> dict[str, Any]:
-    """``parse_receipt`` keyword arguments from one input object."""
+_TLV_TAGS = {"receipted_message_id": 0x001E, "message_state": 0x0427,
+             "network_error_code": 0x0423, "message_payload": 0x0424}
+
+
+def _hex(value: Any, name: str) -> bytes:
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a hex string")
+    try:
+        return bytes.fromhex(value)
+    except ValueError:
+        raise ValueError(f"{name} is not hex") from None
+
+
+def _raw_tlv(name: str, value: Any, data_coding: int) -> bytes:
+    """A TLV of the input's ``tlvs`` object as the octets an SMSC would send."""
+    if name == "receipted_message_id":
+        return _encode_text(_field({name: value}, name, str, ""), 0) + b"\x00"
+    if name == "message_state":
+        state = _field({name: value}, name, int, 0)
+        if not 0 <= state <= 0xFF:
+            raise ValueError("message_state must be an octet (0..255)")
+        return bytes((state,))
+    if name == "network_error_code":
+        if isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) for v in value):
+            if not (0 <= value[0] <= 0xFF and 0 <= value[1] <= 0xFFFF):
+                raise ValueError("network_error_code [type, code] out of range")
+            return bytes((value[0],)) + value[1].to_bytes(2, "big")
+        return _hex(value, name)  # as carried: a wrong length is the parser's to judge
+    return _encode_text(_field({name: value}, name, str, ""), data_coding)
+
+
+def _raw_tlvs(obj: dict, data_coding: int) -> tuple[tuple[int, bytes], ...]:
+    tlvs = _field(obj, "tlvs", dict, {})
+    unknown = set(tlvs) - set(_TLV_TAGS)
+    if unknown:
+        raise ValueError(f"unknown tlvs: {', '.join(sorted(unknown))}")
+    raw = [(_TLV_TAGS[name], _raw_tlv(name, value, data_coding))
+           for name, value in tlvs.items() if value is not None]
+    for key, value in _field(obj, "tlvs_hex", dict, {}).items():
+        tag = _TLV_TAGS.get(key)
+        if tag is None:
+            try:
+                tag = int(key, 16)
+            except ValueError:
+                tag = -1
+            if not 0 <= tag <= 0xFFFF:
+                raise ValueError(f"tlvs_hex: {key!r} is neither a TLV name nor a hex tag")
+        raw.append((tag, _hex(value, f"tlvs_hex.{key}")))
+    return tuple(raw)
+
+
+def _pdu_from_hex(value: Any):
+    from protocols.smpp.codec import decode
+    from protocols.smpp.errors import RemoteProtocolError
+    from protocols.smpp.pdu import DataSm, DeliverSm
+
+    try:
+        pdu = decode(_hex(value, "pdu_hex"))
+    except RemoteProtocolError as exc:
+        raise ValueError(f"pdu_hex is not one SMPP PDU: {exc}") from None
+    if not isinstance(pdu, (DeliverSm, DataSm)):
+        raise ValueError(f"pdu_hex is a {type(pdu).__name__}, not a deliver_sm or data_sm")
+    return pdu
+
+
+def pdu_of(obj: Any):
+    """The deliver_sm (or data_sm, from ``pdu_hex``) one input line stands for.
+
+    The command reads it with ``protocols.smpp.receipt.parse_pdu``, exactly
+    as the daemon reads what arrives on a bind.
+    """
+    from protocols.smpp.pdu import DeliverSm
+
     if not isinstance(obj, dict):
         raise ValueError("each line must be a JSON object")
+    if obj.get("pdu_hex") is not None:
+        return _pdu_from_hex(obj["pdu_hex"])
     data_coding = _field(obj, "data_coding", int, 0)
     esm_class = _field(obj, "esm_class", int, 0)
     if not 0 <= data_coding <= 0xFF or not 0 <= esm_class <= 0xFF:
         raise ValueError("data_coding and esm_class must be octets (0..255)")
     hex_text = _field(obj, "short_message_hex", str, None)
     if hex_text is not None:
-        try:
-            short_message = bytes.fromhex(hex_text)
-        except ValueError:
-            raise ValueError("short_message_hex is not hex") from None
+        short_message = _hex(hex_text, "short_message_hex")
     else:
         short_message = _encode_text(_field(obj, "short_message", str, ""), data_coding)
-    tlvs = dict(_field(obj, "tlvs", dict, {}))
-    known = {"receipted_message_id", "message_state", "network_error_code", "message_payload"}
-    unknown = set(tlvs) - known
-    if unknown:
-        raise ValueError(f"unknown tlvs: {', '.join(sorted(unknown))}")
-    if isinstance(tlvs.get("message_payload"), str):
-        tlvs["message_payload"] = _encode_text(tlvs["message_payload"], data_coding)
-    if "message_state" in tlvs:
-        state = _field(tlvs, "message_state", int, None)
-        if state is not None and not 0 <= state <= 0xFF:
-            raise ValueError("message_state must be an octet (0..255)")
-    return {"esm_class": esm_class, "data_coding": data_coding, "short_message": short_message, "tlvs": tlvs}
+    return DeliverSm(esm_class=esm_class, data_coding=data_coding, short_message=short_message,
+                     tlvs=_raw_tlvs(obj, data_coding))
 
 
 def describe(obj: Any, profile) -> dict[str, Any]:
-    from gateway.translator import translate
-    from protocols.smpp.receipt import parse_receipt
+    return describe_pdu(pdu_of(obj), profile)
 
-    receipt = parse_receipt(**pdu_fields(obj))
+
+def describe_pdu(pdu: Any, profile) -> dict[str, Any]:
+    """What the gateway makes of one deliver_sm/data_sm (the command's output)."""
+    from gateway.translator import translate
+    from protocols.smpp.receipt import parse_pdu
+
+    receipt = parse_pdu(pdu)
     if receipt is None:
         return {"is_receipt": False, "message_id": None, "stat": None, "err": None,
                 "status": None, "error_code": None}
@@ -113,6 +186,7 @@ def describe(obj: Any, profile) -> dict[str, Any]:
         "submit_date": receipt.submit_date,
         "done_date": receipt.done_date,
         "text": receipt.text,
+        "ignored_tlvs": list(receipt.ignored),
         "profile": profile.name,
     }
 
