@@ -23,7 +23,8 @@ and writes one JSON object per line::
 A bad line gets ``{"error": "...", "line": N}`` and processing goes on.
 With ``--config FILE --carrier NAME`` the carrier's ``[carriers.receipts]``
 override is applied over its profile, read (as the daemon reads it) from the
-config's ``[receipts] profiles`` file unless ``--profiles`` names another.
+shipped profiles and the config's ``[receipts] profiles`` unless
+``--profiles`` names other ones; ``--profile NAME`` picks one directly.
 """
 from __future__ import annotations
 
@@ -36,10 +37,12 @@ from typing import Any
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE", help="gateway config (TOML) holding the carrier")
     parser.add_argument("--carrier", metavar="NAME", help="carrier whose receipts override to apply")
-    parser.add_argument("--profiles", metavar="FILE",
-                        help="receipt profiles file (default: the config's [receipts] profiles, "
-                             "else conf/receipts/default.toml)")
-    parser.add_argument("--profile", metavar="NAME", help="use this profile (without --config)")
+    parser.add_argument("--profiles", metavar="PATH",
+                        help="more receipt profiles: a directory of NAME.toml or a [profiles.NAME] "
+                             "file, over the shipped ones (default: the config's [receipts] profiles)")
+    parser.add_argument("--profile", metavar="NAME",
+                        help="use this profile (without --config): default, restcomm, smppsim, jasmin, "
+                             "kannel, npm-smpp, map-hex, swapped, or one of --profiles")
 
 
 def _encode_text(text: str, data_coding: int) -> bytes:
