@@ -10,6 +10,10 @@ The pipeline plugs a ``DeliverHandler`` into each SMPP carrier as its
   carrier's ``default_alphabet`` (``alphabets``, by carrier name; see
   ``gateway.mo_text``), falling back to Latin-1 (logged, counted in
   ``stats["mo_latin1_fallback"]``) when the octets cannot be GSM-7/ASCII.
+  Read as GSM-7, octets that look like ASCII text with ``@ $ _`` in it
+  (``MoText.ascii_hint``) are counted in ``stats["mo_ascii_hint"]``, and
+  the first per carrier is logged: ``default_alphabet`` is probably
+  "ascii" or "latin1".
 * An MO whose text cannot be read (8-bit binary data, a coding we do not
   interpret, malformed text or UDH) is stored all the same, as a received
   message with an empty body; its octets, in hex, with data_coding,
@@ -136,9 +140,10 @@ class DeliverHandler:
                       "receipts_unmatched": 0, "mo": 0, "mo_parts_waiting": 0,
                       "mo_undecoded": 0, "mo_latin1_fallback": 0,
                       "unreadable": 0, "missing_segment": 0, "incomplete_inbound": 0,
-                      "receipt_tlvs_ignored": 0}
+                      "receipt_tlvs_ignored": 0, "mo_ascii_hint": 0}
         self._loop: LoopingCall | None = None
         self._ignored_logged: set[tuple[str, str]] = set()  # (carrier, TLV) already logged
+        self._hinted: set[str] = set()  # carriers told their default_alphabet looks wrong
 
     def _now(self):
         return from_timestamp(self.clock.seconds())
@@ -209,6 +214,8 @@ class DeliverHandler:
                 "inbound message from {carrier}/{bind} has octets above 0x7F in data_coding 0, "
                 "impossible in {alphabet} ({why}): read as Latin-1; the carrier probably needs "
                 'default_alphabet = "latin1"', carrier=carrier, bind=bind, alphabet=alphabet, why=read.why)
+        if read.ascii_hint:
+            self._ascii_hint(carrier, bind, read)
         if read.text is not None:
             return InboundSms(carrier, source, destination, read.text, read.concat, bind)
         self.stats["mo_undecoded"] += 1
@@ -217,6 +224,17 @@ class DeliverHandler:
                       "empty body, its octets kept: {detail}",
                       carrier=carrier, bind=bind, number=destination, detail=detail)
         return InboundSms(carrier, source, destination, "", None, bind, undecoded=detail)
+
+    def _ascii_hint(self, carrier: str, bind: str, read: MoText) -> None:
+        self.stats["mo_ascii_hint"] += 1
+        if carrier in self._hinted:
+            return
+        self._hinted.add(carrier)
+        self.log.warn(
+            "inbound message from {carrier}/{bind} in data_coding 0 is all printable ASCII with "
+            "@, $ or _ in it, which GSM-7 reads as \u00a1 \u00a4 \u00a7 ({text!r}): the carrier "
+            'probably needs default_alphabet = "ascii" (or "latin1").  Logged once per carrier, '
+            "counted in mo_ascii_hint", carrier=carrier, bind=bind, text=read.text)
 
     def _mo_done(self, received: inbound_store.Received) -> None:
         if received.state == "waiting":

@@ -314,3 +314,21 @@ def test_malformed_optional_tlv_is_ignored_logged_once_and_counted(store, batchi
         row = yield store.read(lambda conn, sid=sid: message(conn, sid))
         # read from the text: UNDELIV, err 004 (not a MAP cause padded out of the one octet)
         assert (row["status"], row["error_code"], row["carrier_err"]) == ("undelivered", 30008, "004")
+
+
+@pytest_twisted.inlineCallbacks
+def test_ascii_mo_read_as_gsm7_says_once_per_carrier_default_alphabet_is_probably_ascii(store):
+    h, clock = handler(store, alphabets={"smppsim": "gsm7", "fixed": "ascii"})
+    text = b"user@example.com under_score $100"
+    with capturedLogs() as events:
+        yield h("smppsim", "s-1", mo(text))
+        yield h("smppsim", "s-1", mo(text))
+        yield h("fixed", "f-1", mo(text))
+        yield h("smppsim", "s-1", mo(b"plain words"))
+    warnings = [formatEvent(e) for e in events if e.get("log_level") is LogLevel.warn]
+    assert len(warnings) == 1
+    assert 'default_alphabet = "ascii"' in warnings[0] and "smppsim/s-1" in warnings[0]
+    assert h.stats["mo_ascii_hint"] == 2
+    bodies = sorted(r["body"] for r in (yield store.read(inbound_rows)))
+    assert "user@example.com under_score $100" in bodies  # the carrier set to ascii
+    assert "user\u00a1example.com under\u00a7score \u00a4100" in bodies  # gsm7 as configured
