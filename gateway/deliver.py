@@ -129,13 +129,14 @@ class DeliverHandler:
     def __init__(self, store: Any, numbers: Callable[[str], NumberRoute | None], clock: Any, *,
                  profiles: Mapping[str, Profile] | None = None,
                  settings: ReceiptSettings = ReceiptSettings(),
-                 alphabets: Mapping[str, str] | None = None) -> None:
+                 alphabets: Mapping[str, str] | None = None, asked_first: Iterable[str] = ()) -> None:
         self.store = store
         self.numbers = numbers
         self.clock = clock
         self.profiles = dict(profiles or {})
         self.settings = settings
         self.alphabets = dict(alphabets or {})  # carrier -> default_alphabet ("gsm7" if absent)
+        self.asked_first = frozenset(asked_first)  # carriers asked with query_sm before 30009
         self.stats = {"receipts": 0, "receipts_applied": 0, "receipts_waiting": 0,
                       "receipts_unmatched": 0, "mo": 0, "mo_parts_waiting": 0,
                       "mo_undecoded": 0, "mo_latin1_fallback": 0,
@@ -258,7 +259,8 @@ class DeliverHandler:
         pending = self.store.write(receipts_store.sweep_pending, now=now,
                                    window=timedelta(seconds=s.early_window), profiles=self.profiles)
         missing = self.store.write(receipts_store.sweep_missing_segments, now=now,
-                                   timeout=timedelta(seconds=s.missing_segment_timeout))
+                                   timeout=timedelta(seconds=s.missing_segment_timeout),
+                                   asked_first=self.asked_first)
         inbound = self.store.write(inbound_store.sweep_reassembly, now=now,
                                    timeout=timedelta(seconds=s.reassembly_timeout), lookup=self.numbers)
         pending.addCallback(self._count, "receipts_unmatched", lambda n: n)

@@ -254,8 +254,14 @@ def resolve_profiles(tables: Mapping[str, Mapping[str, Any]]) -> dict[str, Profi
 
 
 def carrier_profile(profiles: Mapping[str, Profile], override: Mapping[str, Any] | None) -> Profile:
-    """The profile of a carrier from its ``[carriers.receipts]`` table."""
+    """The profile of a carrier from its ``[carriers.receipts]`` table.
+
+    The table's ``receipt_timeout`` (seconds, >= 0; ``gateway.receipt_query``)
+    is checked here and is not part of the profile."""
     override = dict(override or {})
+    timeout = override.pop("receipt_timeout", 0)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0:
+        raise ProfileError(f"receipt_timeout must be a number of seconds >= 0 (0: off), not {timeout!r}")
     name = override.get("profile", "default")
     if name not in profiles:
         raise ProfileError(f"receipts profile {name!r} is not defined (known: {sorted(profiles)})")
