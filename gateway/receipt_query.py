@@ -170,6 +170,11 @@ class ReceiptQuery:
                     level=LogLevel.warn)
 
     def start(self) -> None:
+        for carrier, timeout in sorted(self.timeouts.items()):
+            if timeout >= self.horizon:
+                log.warn("carrier {carrier}: receipt_timeout {timeout:g} s is not shorter than "
+                         "[receipts] missing_segment_timeout {horizon:g} s, so its parts are never "
+                         "asked with query_sm", carrier=carrier, timeout=timeout, horizon=self.horizon)
         if self._loop is None and self.timeouts:
             self._loop = LoopingCall(self.sweep)
             self._loop.clock = self.clock

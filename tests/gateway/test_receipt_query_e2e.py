@@ -75,3 +75,27 @@ def test_dropped_receipts_are_settled_by_query_sm(tmp_path):
         yield port.stopListening()
         yield store.stop()
     assert clock.getDelayedCalls() == []
+
+
+@pytest_twisted.inlineCallbacks
+def test_no_bind_up_means_not_asked_yet(tmp_path):
+    url = f"sqlite:///{tmp_path}/gateway.db"
+    upgrade(url)
+    store = Store(url, reactor, writer="thread")
+    yield store.start()
+    carrier = SmppCarrier("acme", settings(1), reactor, endpoint_factory(reactor))  # never started
+    clock = Clock()
+    clock.advance(datetime.now(timezone.utc).timestamp())
+    query = ReceiptQuery(store, {"acme": carrier}, {"acme": TIMEOUT}, clock)
+    try:
+        sid = yield store.write(outbound)
+        yield store.write(add_segment, message_sid=sid, seqno=1, total=1, carrier="acme", bind=None,
+                          smsc_message_id="1f", now=datetime.fromtimestamp(clock.seconds(), timezone.utc))
+        clock.advance(TIMEOUT)
+        for _ in range(2):  # each sweep finds it again: it was never asked
+            yield query.sweep()
+        assert (query.stats["query_unsent"], query.stats["queries"]) == (2, 0)
+        row = yield store.read(lambda conn: message(conn, sid))
+        assert row["status"] == "sent"
+    finally:
+        yield store.stop()

@@ -142,3 +142,21 @@ password = "y"
 def test_answer_receipt_is_a_receipt():
     assert answer_receipt("9", answer(2)) == Receipt(message_id="9", stat="DELIVRD", message_state=2)
     assert answer_receipt("9", answer(3, 27)).err == "27"
+
+
+def test_a_timeout_past_the_horizon_is_reported_at_start():
+    from twisted.internet.task import Clock
+    from twisted.logger import LogLevel, capturedLogs, formatEvent
+
+    from gateway.receipt_query import ReceiptQuery
+
+    clock = Clock()
+    query = ReceiptQuery(None, {"a": object(), "b": object()}, {"a": 600.0, "b": 7200.0}, clock,
+                         horizon=3600.0)
+    with capturedLogs() as events:
+        query.start()
+    warnings = [formatEvent(e) for e in events if e.get("log_level") is LogLevel.warn]
+    assert len(warnings) == 1 and "carrier b" in warnings[0] and "never" in warnings[0]
+    assert len(clock.getDelayedCalls()) == 1
+    assert query.stop() is None
+    assert clock.getDelayedCalls() == []
