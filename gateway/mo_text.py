@@ -18,6 +18,9 @@ Rules:
   is flagged ``ascii_hint``: the SMSC most likely sends ASCII (or Latin-1),
   so the caller can say the carrier probably needs ``default_alphabet =
   "ascii"``.  The text is still read as configured.
+* ``gsm7_of_octets`` re-reads text taken one octet per character (how a
+  receipt's text is read) as GSM-7, for showing a data_coding 0 receipt's
+  ``text:`` in a carrier's ``default_alphabet``.
 * A UCS-2 part that starts or ends with half of a surrogate pair (the
   other half is in the next part) reads, the half escaped
   (``gateway.reassembly.escape_surrogates``).
@@ -32,6 +35,7 @@ from dataclasses import dataclass
 from gateway.reassembly import escape_surrogates
 from segmentation import DecodeError, decode
 from segmentation.decode import UCS2, alphabet_of
+from segmentation.tables import DEFAULT_LOCKING, DEFAULT_SINGLE, ESC
 
 SMSC_DEFAULT = 0x00  # data_coding 0: "SMSC default alphabet" (SMPP 3.4 5.2.19)
 IA5, LATIN1, OCTETS = 0x01, 0x03, 0x04  # data_coding values decode() reads as such
@@ -92,3 +96,22 @@ def _undecodable(data_coding: int, coding: int, data: bytes, udhi: bool, sar, wh
         text = payload.decode("utf-16-be", "surrogatepass")  # only a lone surrogate failed
         return MoText(escape_surrogates(text), concat, UCS2)
     return MoText(None, concat, alphabet_of(coding), why=why)
+
+
+# Octet (as a Latin-1 character) -> its GSM-7 character, for 0x00-0x7F.
+_GSM7_OF_OCTET = str.maketrans({chr(i): ch for i, ch in enumerate(DEFAULT_LOCKING)
+                                if i != ESC and chr(i) != ch})
+
+
+def gsm7_of_octets(text: str) -> str:
+    """Text read one octet per character (Latin-1) re-read as unpacked
+    GSM-7: letters and digits stay, ``@`` (0x40) becomes ``¡``, ``ESC (``
+    becomes ``{`` (an unknown escape shows the base character, as TS 23.038
+    says); characters above 0x7F stay."""
+    first, *escaped = text.split(chr(ESC))
+    out = [first.translate(_GSM7_OF_OCTET)]
+    for part in escaped:
+        if part:
+            out.append(DEFAULT_SINGLE.get(ord(part[0])) or part[0].translate(_GSM7_OF_OCTET))
+            out.append(part[1:].translate(_GSM7_OF_OCTET))
+    return "".join(out)

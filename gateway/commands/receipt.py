@@ -40,6 +40,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profiles", metavar="PATH",
                         help="more receipt profiles: a directory of NAME.toml or a [profiles.NAME] "
                              "file, over the shipped ones (default: the config's [receipts] profiles)")
+    parser.add_argument("--default-alphabet", choices=("gsm7", "latin1", "ascii"),
+                        help="how a data_coding 0 receipt's text: is shown (default: the carrier's "
+                             "default_alphabet with --config, else gsm7)")
     parser.add_argument("--profile", metavar="NAME",
                         help="use this profile (without --config): default, restcomm, smppsim, jasmin, "
                              "kannel, npm-smpp, map-hex, swapped, or one of --profiles")
@@ -157,12 +160,16 @@ def pdu_of(obj: Any):
                      tlvs=_raw_tlvs(obj, data_coding))
 
 
-def describe(obj: Any, profile) -> dict[str, Any]:
-    return describe_pdu(pdu_of(obj), profile)
+def describe(obj: Any, profile, alphabet: str = "latin1") -> dict[str, Any]:
+    return describe_pdu(pdu_of(obj), profile, alphabet)
 
 
-def describe_pdu(pdu: Any, profile) -> dict[str, Any]:
-    """What the gateway makes of one deliver_sm/data_sm (the command's output)."""
+def describe_pdu(pdu: Any, profile, alphabet: str = "latin1") -> dict[str, Any]:
+    """What the gateway makes of one deliver_sm/data_sm (the command's output).
+
+    ``alphabet`` (a carrier's ``default_alphabet``) only changes how the
+    ``text`` of a data_coding 0 receipt is shown: the keywords read the same
+    in all of them, and the daemon makes no use of a receipt's text."""
     from gateway.translator import translate
     from protocols.smpp.receipt import parse_pdu
 
@@ -188,15 +195,24 @@ def describe_pdu(pdu: Any, profile) -> dict[str, Any]:
         "dlvrd": receipt.dlvrd,
         "submit_date": receipt.submit_date,
         "done_date": receipt.done_date,
-        "text": receipt.text,
+        "text": _shown_text(receipt.text, pdu.data_coding, alphabet),
         "ignored_tlvs": list(receipt.ignored),
         "profile": profile.name,
     }
 
 
-def _carrier_override(path: str, name: str) -> tuple[dict, str | None]:
-    """The carrier's ``[carriers.receipts]`` table and the config's
-    ``[receipts] profiles`` file (None: the default file)."""
+def _shown_text(text: str | None, data_coding: int, alphabet: str) -> str | None:
+    if text is None or data_coding != 0 or alphabet != "gsm7":
+        return text
+    from gateway.mo_text import gsm7_of_octets
+
+    return gsm7_of_octets(text)
+
+
+def _carrier_override(path: str, name: str) -> tuple[dict, str | None, str]:
+    """The carrier's ``[carriers.receipts]`` table, the config's
+    ``[receipts] profiles`` (None: only the shipped ones) and the carrier's
+    ``default_alphabet``."""
     import tomllib
 
     try:
@@ -215,30 +231,33 @@ def _carrier_override(path: str, name: str) -> tuple[dict, str | None]:
             receipts = carrier.get("receipts", {})
             if not isinstance(receipts, dict):
                 raise ValueError(f"{path}: carriers.receipts of {name!r} must be a table")
-            return receipts, profiles
+            return receipts, profiles, str(carrier.get("default_alphabet", "gsm7"))
     raise ValueError(f"{path}: no [[carriers]] named {name!r}")
 
 
 def select_profile(args: argparse.Namespace):
+    """(the profile, the default_alphabet) the arguments ask for."""
     from gateway.translator import carrier_profile, read_profiles
 
     if bool(args.config) != bool(args.carrier):
         raise ValueError("--config and --carrier go together")
     if args.config and args.profile:
         raise ValueError("--profile goes without --config (the carrier names its profile)")
+    alphabet = getattr(args, "default_alphabet", None)
     if args.config:
-        override, profiles_file = _carrier_override(args.config, args.carrier)
-        return carrier_profile(read_profiles(args.profiles or profiles_file), override)
+        override, profiles_file, carrier_alphabet = _carrier_override(args.config, args.carrier)
+        profile = carrier_profile(read_profiles(args.profiles or profiles_file), override)
+        return profile, alphabet or carrier_alphabet
     profiles = read_profiles(args.profiles)
     name = args.profile or "default"
     if name not in profiles:
         raise ValueError(f"receipts profile {name!r} is not defined (known: {sorted(profiles)})")
-    return profiles[name]
+    return profiles[name], alphabet or "gsm7"
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        profile = select_profile(args)
+        profile, alphabet = select_profile(args)
     except ValueError as exc:
         print(f"carrier-gateway receipt: {exc}", file=sys.stderr)
         return 2
@@ -246,7 +265,7 @@ def run(args: argparse.Namespace) -> int:
         if not line.strip():
             continue
         try:
-            result = describe(json.loads(line), profile)
+            result = describe(json.loads(line), profile, alphabet)
         except (ValueError, TypeError) as exc:  # JSONDecodeError and ReceiptError are ValueErrors
             result = {"error": str(exc), "line": number}
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")

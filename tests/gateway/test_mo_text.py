@@ -84,3 +84,11 @@ def test_ascii_hint_only_when_data_coding_0_is_read_as_gsm7():
     assert not read_mo(0xF0, b"a@b").ascii_hint  # GSM-7 by its own data_coding
     udh = bytes([5, 0, 3, 1, 2, 1])
     assert read_mo(0, udh + b"x_y", udhi=True).ascii_hint  # the UDH octets do not count
+
+
+def test_gsm7_of_octets_rereads_latin1_read_text():
+    from gateway.mo_text import gsm7_of_octets
+
+    assert gsm7_of_octets("user@example.com $5 a_b") == "user\u00a1example.com \u00a45 a\u00a7b"
+    assert gsm7_of_octets("\x1b(x\x1b)\x1beZ\x1b") == "{x}\u20acZ"  # escapes; a dangling one goes
+    assert gsm7_of_octets("Caf\xe9 12") == "Caf\xe9 12"  # above 0x7F: kept
