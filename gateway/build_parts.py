@@ -43,6 +43,7 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     from gateway.inbound_store import apply_rcml_reply
     from gateway.pipeline import Dispatcher
     from gateway.pipeline_store import early_receipts
+    from gateway.receipt_query import ReceiptQuery, receipt_timeouts
     from gateway.routing import Router
     from gateway.service import HookService, ListenService, StoreService
     from gateway.store.store import Store
@@ -56,8 +57,10 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     profiles = receipt_profiles(config)
     numbers = number_directory(config.numbers)
     alphabets = {c.name: c.smpp.default_alphabet for c in config.carriers if c.smpp is not None}
+    timeouts = receipt_timeouts(config.carriers)
     deliver = parts["deliver"] = DeliverHandler(store, numbers, reactor, profiles=profiles,
-                                                settings=receipt_settings(config), alphabets=alphabets)
+                                                settings=receipt_settings(config), alphabets=alphabets,
+                                                asked_first=timeouts)
     monitor.sources["receipts"] = lambda: deliver.stats
     from gateway.receipt_batch import BatchingDeliverHandler
 
@@ -98,6 +101,11 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     dispatcher.on_outcome = lambda _kind: callbacks.wake()
 
     HookService("receipt-sweeps", deliver.start, deliver.stop).setServiceParent(tree)
+    query = parts["receipt_query"] = ReceiptQuery(
+        store, parts["carriers"], timeouts, reactor, profiles=profiles,
+        interval=deliver.settings.sweep_interval, horizon=deliver.settings.missing_segment_timeout)
+    monitor.sources["receipt_query"] = lambda: query.stats
+    HookService("receipt-query", query.start, query.stop).setServiceParent(tree)
     notifier = parts["notifier"] = Notifier(environ)
     WatchdogService(notifier, reactor).setServiceParent(tree)
 

@@ -10,6 +10,10 @@ The pipeline plugs a ``DeliverHandler`` into each SMPP carrier as its
   carrier's ``default_alphabet`` (``alphabets``, by carrier name; see
   ``gateway.mo_text``), falling back to Latin-1 (logged, counted in
   ``stats["mo_latin1_fallback"]``) when the octets cannot be GSM-7/ASCII.
+  Read as GSM-7, octets that look like ASCII text with ``@ $ _`` in it
+  (``MoText.ascii_hint``) are counted in ``stats["mo_ascii_hint"]``, and
+  the first per carrier is logged: ``default_alphabet`` is probably
+  "ascii" or "latin1".
 * An MO whose text cannot be read (8-bit binary data, a coding we do not
   interpret, malformed text or UDH) is stored all the same, as a received
   message with an empty body; its octets, in hex, with data_coding,
@@ -24,7 +28,9 @@ The pipeline plugs a ``DeliverHandler`` into each SMPP carrier as its
 * Only a PDU that cannot be read as a receipt or a message at all (a
   receipt without an id, a PDU object we do not understand) gets ``None``
   (answer ESME_ROK at once: redelivery would not help), is logged with its
-  bytes and counted in ``stats["unreadable"]``.
+  bytes and counted in ``stats["unreadable"]``.  A receipt with a
+  malformed optional TLV is read without it (``Receipt.ignored``): counted
+  in ``stats["receipt_tlvs_ignored"]``, logged once per carrier and TLV.
 * ``sweep()`` runs the periodic jobs (early-receipt window, missing
   segments, inbound reassembly timeout); ``start()``/``stop()`` run it every
   ``settings.sweep_interval`` seconds on the injected clock.
@@ -123,18 +129,22 @@ class DeliverHandler:
     def __init__(self, store: Any, numbers: Callable[[str], NumberRoute | None], clock: Any, *,
                  profiles: Mapping[str, Profile] | None = None,
                  settings: ReceiptSettings = ReceiptSettings(),
-                 alphabets: Mapping[str, str] | None = None) -> None:
+                 alphabets: Mapping[str, str] | None = None, asked_first: Iterable[str] = ()) -> None:
         self.store = store
         self.numbers = numbers
         self.clock = clock
         self.profiles = dict(profiles or {})
         self.settings = settings
         self.alphabets = dict(alphabets or {})  # carrier -> default_alphabet ("gsm7" if absent)
+        self.asked_first = frozenset(asked_first)  # carriers asked with query_sm before 30009
         self.stats = {"receipts": 0, "receipts_applied": 0, "receipts_waiting": 0,
                       "receipts_unmatched": 0, "mo": 0, "mo_parts_waiting": 0,
                       "mo_undecoded": 0, "mo_latin1_fallback": 0,
-                      "unreadable": 0, "missing_segment": 0, "incomplete_inbound": 0}
+                      "unreadable": 0, "missing_segment": 0, "incomplete_inbound": 0,
+                      "receipt_tlvs_ignored": 0, "mo_ascii_hint": 0}
         self._loop: LoopingCall | None = None
+        self._ignored_logged: set[tuple[str, str]] = set()  # (carrier, TLV) already logged
+        self._hinted: set[str] = set()  # carriers told their default_alphabet looks wrong
 
     def _now(self):
         return from_timestamp(self.clock.seconds())
@@ -148,6 +158,8 @@ class DeliverHandler:
             return self._unreadable(carrier_name, bind_name, pdu, repr(exc))
         if receipt is not None:
             self.stats["receipts"] += 1
+            if receipt.ignored:
+                self.note_ignored(carrier_name, bind_name, receipt)
             d = self.store.write(receipts_store.apply_receipt, receipt, carrier=carrier_name,
                                  bind=bind_name, now=self._now(), profiles=self.profiles)
             return d.addCallback(self._receipt_done, carrier_name, receipt.message_id)
@@ -158,6 +170,20 @@ class DeliverHandler:
         self.stats["mo"] += 1
         d = self.store.write(inbound_store.receive, sms, number=number, now=self._now())
         return d.addCallback(self._mo_done)
+
+    def note_ignored(self, carrier: str, bind: str, receipt: Any) -> None:
+        """Count a receipt's malformed optional TLVs; log each kind once per carrier."""
+        self.stats["receipt_tlvs_ignored"] += len(receipt.ignored)
+        for why in receipt.ignored:
+            tlv = why.split(":", 1)[0]
+            if (carrier, tlv) in self._ignored_logged:
+                continue
+            self._ignored_logged.add((carrier, tlv))
+            self.log.warn(
+                "receipt {message_id} from {carrier}/{bind}: malformed TLV ignored ({why}); read "
+                "from its other TLVs and its text.  Logged once per carrier and TLV, counted in "
+                "receipt_tlvs_ignored", message_id=receipt.message_id, carrier=carrier, bind=bind,
+                why=why, tlv=tlv)
 
     def _receipt_done(self, applied: receipts_store.Applied, carrier: str, message_id: str) -> None:
         if applied.state == receipts_store.APPLIED:
@@ -189,6 +215,8 @@ class DeliverHandler:
                 "inbound message from {carrier}/{bind} has octets above 0x7F in data_coding 0, "
                 "impossible in {alphabet} ({why}): read as Latin-1; the carrier probably needs "
                 'default_alphabet = "latin1"', carrier=carrier, bind=bind, alphabet=alphabet, why=read.why)
+        if read.ascii_hint:
+            self._ascii_hint(carrier, bind, read)
         if read.text is not None:
             return InboundSms(carrier, source, destination, read.text, read.concat, bind)
         self.stats["mo_undecoded"] += 1
@@ -197,6 +225,17 @@ class DeliverHandler:
                       "empty body, its octets kept: {detail}",
                       carrier=carrier, bind=bind, number=destination, detail=detail)
         return InboundSms(carrier, source, destination, "", None, bind, undecoded=detail)
+
+    def _ascii_hint(self, carrier: str, bind: str, read: MoText) -> None:
+        self.stats["mo_ascii_hint"] += 1
+        if carrier in self._hinted:
+            return
+        self._hinted.add(carrier)
+        self.log.warn(
+            "inbound message from {carrier}/{bind} in data_coding 0 is all printable ASCII with "
+            "@, $ or _ in it, which GSM-7 reads as \u00a1 \u00a4 \u00a7 ({text!r}): the carrier "
+            'probably needs default_alphabet = "ascii" (or "latin1").  Logged once per carrier, '
+            "counted in mo_ascii_hint", carrier=carrier, bind=bind, text=read.text)
 
     def _mo_done(self, received: inbound_store.Received) -> None:
         if received.state == "waiting":
@@ -220,7 +259,8 @@ class DeliverHandler:
         pending = self.store.write(receipts_store.sweep_pending, now=now,
                                    window=timedelta(seconds=s.early_window), profiles=self.profiles)
         missing = self.store.write(receipts_store.sweep_missing_segments, now=now,
-                                   timeout=timedelta(seconds=s.missing_segment_timeout))
+                                   timeout=timedelta(seconds=s.missing_segment_timeout),
+                                   asked_first=self.asked_first)
         inbound = self.store.write(inbound_store.sweep_reassembly, now=now,
                                    timeout=timedelta(seconds=s.reassembly_timeout), lookup=self.numbers)
         pending.addCallback(self._count, "receipts_unmatched", lambda n: n)

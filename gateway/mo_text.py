@@ -12,6 +12,15 @@ Rules:
 * A data_coding 0 message holding octets above 0x7F cannot be GSM-7 or
   ASCII: it is read as Latin-1 and flagged ``fallback``, so the caller
   can say the carrier probably needs ``default_alphabet = "latin1"``.
+* A data_coding 0 message read as GSM-7 whose octets are all printable
+  ASCII and include one of the octets that ASCII and GSM-7 read
+  differently in text (``@`` ``$`` ``_``, which GSM-7 reads as ``¡ ¤ §``)
+  is flagged ``ascii_hint``: the SMSC most likely sends ASCII (or Latin-1),
+  so the caller can say the carrier probably needs ``default_alphabet =
+  "ascii"``.  The text is still read as configured.
+* ``gsm7_of_octets`` re-reads text taken one octet per character (how a
+  receipt's text is read) as GSM-7, for showing a data_coding 0 receipt's
+  ``text:`` in a carrier's ``default_alphabet``.
 * A UCS-2 part that starts or ends with half of a surrogate pair (the
   other half is in the next part) reads, the half escaped
   (``gateway.reassembly.escape_surrogates``).
@@ -26,12 +35,18 @@ from dataclasses import dataclass
 from gateway.reassembly import escape_surrogates
 from segmentation import DecodeError, decode
 from segmentation.decode import UCS2, alphabet_of
+from segmentation.tables import DEFAULT_LOCKING, DEFAULT_SINGLE, ESC
 
 SMSC_DEFAULT = 0x00  # data_coding 0: "SMSC default alphabet" (SMPP 3.4 5.2.19)
 IA5, LATIN1, OCTETS = 0x01, 0x03, 0x04  # data_coding values decode() reads as such
 # default_alphabet -> the data_coding that decode() reads that way
 ALPHABETS = {"gsm7": SMSC_DEFAULT, "latin1": LATIN1, "ascii": IA5}
 HIGHEST_SEPTET = 0x7F  # GSM-7 (unpacked) and ASCII never use the top bit
+# Printable ASCII (and CR/LF): what an ASCII SMSC sends for text.
+PRINTABLE_ASCII = frozenset(range(0x20, 0x7F)) | {0x0A, 0x0D}
+# "@", "$", "_" in ASCII; GSM-7 reads these octets as "¡", "¤", "§" (and
+# spells @ $ _ as 0x00, 0x02, 0x11, which are not printable ASCII).
+TELLTALE_OCTETS = frozenset(b"@$_")
 
 
 @dataclass(frozen=True)
@@ -40,6 +55,7 @@ class MoText:
     concat: tuple[int, int, int, int] | None  # reference, total, seqno, bits
     encoding: str  # what the text was read as: GSM-7, Latin-1, IA5, UCS-2, binary, ...
     fallback: bool = False  # data_coding 0 read as Latin-1 against the carrier's setting
+    ascii_hint: bool = False  # read as GSM-7, but the octets look like ASCII (see the rules)
     why: str | None = None  # why the text is None (or needed the fallback)
 
 
@@ -57,7 +73,14 @@ def read_mo(data_coding: int, data: bytes, *, udhi: bool = False,
     if decoded.text is None:
         why = f"{decoded.encoding} data (data_coding {data_coding:#04x}) is not text"
         return MoText(None, concat, decoded.encoding, why=why)
-    return MoText(decoded.text, concat, decoded.encoding)
+    hint = coding == SMSC_DEFAULT and data_coding == SMSC_DEFAULT and looks_ascii(decoded.payload)
+    return MoText(decoded.text, concat, decoded.encoding, ascii_hint=hint)
+
+
+def looks_ascii(payload: bytes) -> bool:
+    """All printable ASCII, with an octet GSM-7 would read otherwise."""
+    octets = set(payload)
+    return bool(octets & TELLTALE_OCTETS) and octets <= PRINTABLE_ASCII
 
 
 def _undecodable(data_coding: int, coding: int, data: bytes, udhi: bool, sar, why: str) -> MoText:
@@ -73,3 +96,22 @@ def _undecodable(data_coding: int, coding: int, data: bytes, udhi: bool, sar, wh
         text = payload.decode("utf-16-be", "surrogatepass")  # only a lone surrogate failed
         return MoText(escape_surrogates(text), concat, UCS2)
     return MoText(None, concat, alphabet_of(coding), why=why)
+
+
+# Octet (as a Latin-1 character) -> its GSM-7 character, for 0x00-0x7F.
+_GSM7_OF_OCTET = str.maketrans({chr(i): ch for i, ch in enumerate(DEFAULT_LOCKING)
+                                if i != ESC and chr(i) != ch})
+
+
+def gsm7_of_octets(text: str) -> str:
+    """Text read one octet per character (Latin-1) re-read as unpacked
+    GSM-7: letters and digits stay, ``@`` (0x40) becomes ``¡``, ``ESC (``
+    becomes ``{`` (an unknown escape shows the base character, as TS 23.038
+    says); characters above 0x7F stay."""
+    first, *escaped = text.split(chr(ESC))
+    out = [first.translate(_GSM7_OF_OCTET)]
+    for part in escaped:
+        if part:
+            out.append(DEFAULT_SINGLE.get(ord(part[0])) or part[0].translate(_GSM7_OF_OCTET))
+            out.append(part[1:].translate(_GSM7_OF_OCTET))
+    return "".join(out)

@@ -178,6 +178,8 @@ class BatchingDeliverHandler:
         if receipt is None:
             return self.handler(carrier, bind, pdu)
         self.handler.stats["receipts"] += 1
+        if receipt.ignored:
+            self.handler.note_ignored(carrier, bind, receipt)
         d: Deferred = Deferred()
         self._buffer.append((carrier, bind, receipt, d))
         if len(self._buffer) >= self.max_batch:

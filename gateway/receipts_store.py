@@ -20,7 +20,8 @@ store's writer transaction (``store.write(fn, ...)``).  Rules:
   sends a 3-segment body as one PDU with one receipt.  The raw stat/err go on the part and on the message.
 * ``sweep_missing_segments`` turns a multi-part message, some of whose parts
   reported while others stayed silent past the timeout, into undelivered
-  30009.
+  30009; for a carrier that is asked with query_sm (``receipt_timeout``),
+  only once its silent parts were asked.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Iterable, Mapping
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.engine import Connection
 
 from gateway import correlation
@@ -270,20 +271,27 @@ def count_pending(conn: Connection) -> dict[str, int]:
 
 
 def sweep_missing_segments(conn: Connection, *, now: datetime, timeout: timedelta,
-                           limit: int = 1000) -> list[str]:
+                           limit: int = 1000, asked_first: Iterable[str] = ()) -> list[str]:
     """Multi-part messages with silent parts past ``timeout`` -> undelivered 30009.
 
     Only messages at least one of whose parts has a final receipt are judged
     (a carrier that sends no receipts, or only intermediate ones, never
-    makes a message undelivered).
+    makes a message undelivered).  A silent part of a carrier in
+    ``asked_first`` (it has a ``receipt_timeout``) must have been asked
+    with query_sm first (``receipt_at`` set), unless the message is older
+    than twice ``timeout`` (a part that could never be asked holds the
+    verdict back no longer than that).
     """
     reported = select(segments.c.message_sid).where(segments.c.status.in_(sorted(_PART_FINAL)))
-    candidates = conn.execute(
-        select(messages.c.sid)
-        .where(and_(messages.c.status == SENT, messages.c.num_segments > 1,
-                    messages.c.date_sent <= now - timeout, messages.c.sid.in_(reported)))
-        .limit(limit)
-    ).scalars().all()
+    conditions = [messages.c.status == SENT, messages.c.num_segments > 1,
+                  messages.c.date_sent <= now - timeout, messages.c.sid.in_(reported)]
+    asked_first = sorted(asked_first)
+    if asked_first:
+        unasked = select(segments.c.message_sid).where(and_(
+            segments.c.status.is_(None), segments.c.receipt_at.is_(None),
+            segments.c.carrier.in_(asked_first)))
+        conditions.append(or_(messages.c.sid.not_in(unasked), messages.c.date_sent <= now - 2 * timeout))
+    candidates = conn.execute(select(messages.c.sid).where(and_(*conditions)).limit(limit)).scalars().all()
     settled = []
     for sid in candidates:
         verdict = correlation.missing_outcome()

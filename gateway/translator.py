@@ -5,9 +5,9 @@ Theory of operation:
 * A ``Profile`` maps the canonical stat (``DELIVRD`` ...; the
   ``message_state`` TLV already won over the text in the parser) to an API
   status, and a carrier's ``err:`` values to error codes.  The built-in
-  ``DEFAULT_PROFILE`` is documented in ``conf/receipts/default.toml``; a
-  carrier overrides it with a ``[carriers.receipts]`` table
-  (``profile_from_override``).
+  ``DEFAULT_PROFILE`` is documented in ``conf/receipts/default.toml``; the
+  other shipped profiles (``gateway.receipt_profiles``) and a carrier's
+  ``[carriers.receipts]`` table build on it (``profile_from_override``).
 * Status: intermediate notifications (esm_class 0x20) and unknown stats
   stay ``sent``.  ``failed_undelivered_swap`` switches the two final
   failure statuses for carriers that use them the other way round.
@@ -210,15 +210,28 @@ def profile_from_override(base: Profile, override: Mapping[str, Any], *, name: s
     )
 
 
+DOC_KEYS = frozenset({"source", "description"})  # a profile file's documentation
+
+
 def load_profiles(text: str) -> dict[str, Profile]:
-    """Profiles from a receipts TOML file (format: conf/receipts/default.toml)."""
+    """Profiles from one TOML text holding ``[profiles.NAME]`` tables."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"receipts profiles: {exc}") from None
     tables = data.get("profiles", {})
+    if not isinstance(tables, dict) or not all(isinstance(t, dict) for t in tables.values()):
+        raise ProfileError("receipts profiles: [profiles.NAME] must be tables")
+    return resolve_profiles(tables)
+
+
+def resolve_profiles(tables: Mapping[str, Mapping[str, Any]]) -> dict[str, Profile]:
+    """Profiles from their tables (name -> table), each over the one it
+    ``extends`` (default: "default"; a "default" table extends nothing and
+    replaces the built-in one)."""
     profiles: dict[str, Profile] = {"default": DEFAULT_PROFILE}
-    pending = dict(tables)
+    pending = {name: {k: v for k, v in table.items() if k not in DOC_KEYS}
+               for name, table in tables.items()}
     while pending:
         progressed = False
         for name, table in list(pending.items()):
@@ -241,31 +254,23 @@ def load_profiles(text: str) -> dict[str, Profile]:
 
 
 def carrier_profile(profiles: Mapping[str, Profile], override: Mapping[str, Any] | None) -> Profile:
-    """The profile of a carrier from its ``[carriers.receipts]`` table."""
+    """The profile of a carrier from its ``[carriers.receipts]`` table.
+
+    The table's ``receipt_timeout`` (seconds, >= 0; ``gateway.receipt_query``)
+    is checked here and is not part of the profile."""
     override = dict(override or {})
+    timeout = override.pop("receipt_timeout", 0)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0:
+        raise ProfileError(f"receipt_timeout must be a number of seconds >= 0 (0: off), not {timeout!r}")
     name = override.get("profile", "default")
     if name not in profiles:
         raise ProfileError(f"receipts profile {name!r} is not defined (known: {sorted(profiles)})")
     return profile_from_override(profiles[name], override) if override else profiles[name]
 
 
-DEFAULT_PROFILES_FILE = Path(__file__).resolve().parents[1] / "conf" / "receipts" / "default.toml"
-
-
 def read_profiles(path: str | Path | None = None) -> dict[str, Profile]:
-    """Profiles from a file (default: conf/receipts/default.toml when present).
+    """The shipped profiles, with those of ``path`` (``[receipts] profiles``)
+    over them; see ``gateway.receipt_profiles``.  Entry points call it."""
+    from gateway.receipt_profiles import read
 
-    The only function here that touches the file system; entry points call it.
-    """
-    if path is None:
-        if not DEFAULT_PROFILES_FILE.exists():
-            return {"default": DEFAULT_PROFILE}
-        path = DEFAULT_PROFILES_FILE
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ProfileError(f"{path}: {exc.strerror}") from None
-    try:
-        return load_profiles(text)
-    except ProfileError as exc:
-        raise ProfileError(f"{path}: {exc}") from None
+    return read(path)

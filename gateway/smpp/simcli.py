@@ -60,6 +60,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add("--receipt-jitter", type=float, help="plus a random 0..JITTER seconds")
     add("--receipts-any-bind", action="store_true", default=None,
         help="send receipts to any receiver bind of the account, not the submitting one")
+    add("--drop-receipt-ratio", type=_ratio,
+        help="ratio of receipts never sent (query_sm still answers with the message's state)")
     add("--outcomes", help='receipt outcome weights, e.g. "DELIVRD=90,UNDELIV=5,EXPIRED=3,REJECTD=2"')
     add("--error-ratio", type=_ratio, help="ratio of submit_sm answered with --error-status")
     add("--error-status", type=_status, help="status of injected errors (0x08, ESME_RSUBMITFAIL, ...)")
@@ -88,6 +90,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 _PASSTHROUGH = ("id_format", "receipt_id_format", "id_start", "receipt_delay", "receipt_jitter", "receipts_any_bind",
+                "drop_receipt_ratio",
                 "error_ratio",
                 "error_status", "throttle_tps", "queue_full_ratio", "response_delay",
                 "throttle_ratio", "queue_full_after", "queue_full_for",

@@ -15,19 +15,26 @@ Rules of this module:
   forms, ids zero-padded, hex or UUID, trailing NULs and padding ignored.
   Each key counts once; a later repeat is part of the value before it
   (so ``text:`` may quote ``stat:`` without confusing us).
-* Absent means ``None``.  Anything that is a receipt but cannot be read
-  (no message id anywhere, a malformed TLV) raises ``ReceiptError``; no
-  other exception escapes ``parse_receipt`` for any input.
+* A malformed optional TLV (a ``network_error_code`` that is not 3
+  octets, an empty or over-255 ``message_state``, a value of the wrong
+  type) is ignored: the receipt is read from its other TLVs and its text,
+  and ``Receipt.ignored`` says what was dropped and why, so the caller can
+  log and count it.  ``pdu_tlvs`` hands over the raw octets, so the daemon
+  and ``carrier-gateway receipt`` judge a TLV the same way.
+* Absent means ``None``.  A receipt that cannot be read at all (no message
+  id anywhere) raises ``ReceiptError``; no other exception escapes
+  ``parse_receipt`` for any input.
 """
 from __future__ import annotations
 
 import enum
-import re
 from dataclasses import asdict, dataclass
 from typing import Any, Mapping
 
 from .constants import Tag
-from .tlv import parse_value
+from .receipt_text import (  # noqa: F401 (re-exported: the text half of the parser)
+    _KEY_RE, _STANDARD_RE, _STAT_ALIASES, _scan_text, decode_text, normalize_stat, parse_text,
+)
 
 ESM_TYPE_MASK = 0x3C  # esm_class bits 2..5: the message type
 
@@ -56,32 +63,6 @@ MESSAGE_STATES = {
     9: "SKIPPED",  # SMPP 5.0
 }
 
-# Long and variant spellings seen from carriers -> the canonical stat.
-_STAT_ALIASES = {
-    "DELIVERED": "DELIVRD",
-    "DELIVRED": "DELIVRD",
-    "UNDELIVERABLE": "UNDELIV",
-    "UNDELIVERED": "UNDELIV",
-    "UNDELIVRD": "UNDELIV",
-    "REJECTED": "REJECTD",
-    "REJECT": "REJECTD",
-    "ACCEPTED": "ACCEPTD",
-    "EXPIRE": "EXPIRED",
-    "DELETE": "DELETED",
-    "EN_ROUTE": "ENROUTE",
-    "BUFFERED": "BUFFRED",
-    "UNKNOWN_STATE": "UNKNOWN",
-    "UNKNOWNSTATE": "UNKNOWN",
-}
-
-_KEYS = ("id", "sub", "dlvrd", "submit date", "done date", "stat", "err", "text")
-_KEY_RE = re.compile(
-    r"(?:^|(?<=[\s,;]))"
-    r"(id|sub|dlvrd|submit[ _-]?date|done[ _-]?date|stat|err|text)\s*:",
-    re.IGNORECASE,
-)
-
-
 @dataclass(frozen=True)
 class NetworkError:
     """The ``network_error_code`` TLV: network type (3 = GSM) and code."""
@@ -107,6 +88,7 @@ class Receipt:
     submit_date: str | None = None
     done_date: str | None = None
     text: str | None = None
+    ignored: tuple[str, ...] = ()  # malformed optional TLVs read around, and why
 
     @property
     def intermediate(self) -> bool:
@@ -115,6 +97,7 @@ class Receipt:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["kind"] = self.kind.name
+        data["ignored"] = list(self.ignored)
         if self.network_error is not None:
             data["network_error"] = [self.network_error.network_type, self.network_error.code]
         return data
@@ -125,6 +108,7 @@ class Receipt:
         fields["kind"] = ReceiptKind[fields.get("kind", "SMSC")]
         net = fields.get("network_error")
         fields["network_error"] = NetworkError(int(net[0]), int(net[1])) if net else None
+        fields["ignored"] = tuple(fields.get("ignored") or ())
         return cls(**fields)
 
 
@@ -148,99 +132,23 @@ def is_receipt(esm_class: int, tlvs: Mapping[str, Any]) -> bool:
     return receipt_kind(esm_class) is not None or tlvs.get("receipted_message_id") is not None
 
 
-def decode_text(data: bytes, data_coding: int) -> str:
-    """Receipt text: UCS-2 for data_coding 8, else ASCII-compatible octets.
-
-    Receipt keywords are the same octets in GSM-7 (unpacked), ASCII and
-    Latin-1, so Latin-1 reads all three without ever failing.  Some SMSCs
-    copy the original message's data_coding 8 onto a receipt written in
-    ASCII: text with no NUL octet before its padding cannot hold a UCS-2
-    keyword (``i`` is 00 69), so it is read as octets too.
-    """
-    if data_coding & 0xEF == 0x08 and len(data) % 2 == 0 and b"\x00" in data.rstrip(b"\x00"):
-        try:
-            return data.decode("utf-16-be")
-        except UnicodeDecodeError:
-            pass
-    return data.decode("latin-1")
-
-
-def normalize_stat(stat: str | None) -> str | None:
-    if not stat:
-        return None
-    upper = stat.strip().upper()
-    return _STAT_ALIASES.get(upper, upper) or None
-
-
-# The regex matches only these key spellings (lower-cased); each maps to its
-# canonical key.  One dict lookup per key instead of a re.sub.
-_CANONICAL_KEYS = {key: key for key in ("id", "sub", "dlvrd", "stat", "err", "text")}
-for _prefix in ("submit", "done"):
-    for _sep in ("", " ", "_", "-"):
-        _CANONICAL_KEYS[f"{_prefix}{_sep}date"] = f"{_prefix} date"
-
-
-# The layout of SMPP 3.4 appendix B exactly (what most SMSCs send): one
-# anchored match reads it.  Each value is one token without separators, so
-# no key can hide inside one, and a key quoted after ``text:`` is a repeat;
-# the general scan gives the same fields for every text this matches.
-_VALUE = r"([^\s,;]+) "
-_STANDARD_RE = re.compile(
-    r"id:" + _VALUE + "sub:" + _VALUE + "dlvrd:" + _VALUE + "submit date:" + _VALUE
-    + "done date:" + _VALUE + "stat:" + _VALUE + "err:" + _VALUE + "text:(.*)", re.DOTALL)
-_STANDARD_KEYS = ("id", "sub", "dlvrd", "submit date", "done date", "stat", "err")
-
-
-def parse_text(text: str) -> dict[str, str]:
-    """The text's fields by canonical key (``submit date`` etc.), raw values."""
-    if "\x00" in text:
-        text = text.replace("\x00", " ")
-    standard = _STANDARD_RE.match(text)
-    if standard is not None:
-        fields = dict(zip(_STANDARD_KEYS, standard.groups()))
-        body = standard.group(8).strip()
-        if body:
-            fields["text"] = body
-        return fields
-    return _scan_text(text)
-
-
-def _scan_text(text: str) -> dict[str, str]:
-    """The general, tolerant reading (any order, case, spacing)."""
-    found: list[tuple[str, int, int]] = []
-    seen: set[str] = set()
-    for match in _KEY_RE.finditer(text):
-        key = _CANONICAL_KEYS[match.group(1).lower()]
-        if key not in seen:
-            seen.add(key)
-            found.append((key, match.start(), match.end()))
-    fields: dict[str, str] = {}
-    last = len(found) - 1
-    for index, (key, _start, end) in enumerate(found):
-        value = text[end:found[index + 1][1] if index < last else len(text)]
-        if key == "text":
-            value = value.strip()
-        else:
-            words = value.split(None, 1)
-            value = words[0].rstrip(",;") if words else ""
-        if value:
-            fields[key] = value
-    return fields
-
-
 def _int_or_none(value: str | None) -> int | None:
     if value is None or not (value.isascii() and value.isdigit()):
         return None
     return int(value)
 
 
+class _Ignored(ValueError):
+    """A malformed optional TLV: the receipt is read without it."""
+
+
 def _tlv_text(value: Any, name: str) -> str | None:
     if value is None:
         return None
     if isinstance(value, (bytes, bytearray, memoryview)):
-        value = bytes(value).decode("latin-1")
+        value = bytes(value).split(b"\x00", 1)[0].decode("latin-1")  # a C-octet string
     if not isinstance(value, str):
-        raise ReceiptError(f"TLV {name} is not a string")
+        raise _Ignored(f"{name}: not a string")
     value = value.strip("\x00 \t\r\n")
     return value or None
 
@@ -249,30 +157,61 @@ def _tlv_int(value: Any, name: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, (bytes, bytearray, memoryview)):
-        if len(value) != 1:
-            raise ReceiptError(f"TLV {name} must be 1 octet, got {len(value)}")
-        return bytes(value)[0]
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    raise ReceiptError(f"TLV {name} is not an integer")
+        # 1 octet; a longer value whose extra leading octets are 0 still reads
+        if not value:
+            raise _Ignored(f"{name}: empty")
+        value = int.from_bytes(value, "big")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 0xFF:
+        raise _Ignored(f"{name}: not a 1-octet integer ({value!r})")
+    return value
 
 
 def _tlv_network_error(value: Any) -> NetworkError | None:
-    if value is None:
-        return None
-    if isinstance(value, NetworkError):
+    if value is None or isinstance(value, NetworkError):
         return value
     if isinstance(value, str):
         try:
             value = bytes.fromhex(value)
         except ValueError:
-            raise ReceiptError("TLV network_error_code is not hex") from None
+            raise _Ignored("network_error_code: not hex") from None
     if isinstance(value, tuple) and len(value) == 2:
-        return NetworkError(int(value[0]), int(value[1]))
-    if not isinstance(value, (bytes, bytearray, memoryview)) or len(value) != 3:
-        raise ReceiptError("TLV network_error_code must be 3 octets")
+        try:
+            net_type, code = int(value[0]), int(value[1])
+        except (TypeError, ValueError):
+            raise _Ignored("network_error_code: not (type, code)") from None
+        if 0 <= net_type <= 0xFF and 0 <= code <= 0xFFFF:
+            return NetworkError(net_type, code)
+        raise _Ignored("network_error_code: out of range")
+    if not isinstance(value, (bytes, bytearray, memoryview)):
+        raise _Ignored("network_error_code: not octets")
+    if len(value) != 3:
+        raise _Ignored(f"network_error_code: must be 3 octets, got {len(value)}")
     data = bytes(value)
     return NetworkError(data[0], int.from_bytes(data[1:3], "big"))
+
+
+def _read_tlv(read: Any, value: Any, name: str, ignored: list[str]) -> Any:
+    """``read(value, name)``, or None (noted in ``ignored``) when malformed."""
+    try:
+        return read(value, name)
+    except _Ignored as exc:
+        ignored.append(str(exc))
+        return None
+
+
+def _payload_text(tlvs: Mapping[str, Any], short_message: Any, data_coding: int,
+                  ignored: list[str]) -> str:
+    payload = short_message
+    if not payload:
+        payload = tlvs.get("message_payload") or b""
+        if not isinstance(payload, (str, bytes, bytearray, memoryview)):
+            ignored.append("message_payload: not octets")
+            payload = b""
+    if isinstance(payload, str):
+        return payload
+    if isinstance(payload, (bytes, bytearray, memoryview)):
+        return decode_text(bytes(payload), data_coding)
+    raise ReceiptError("receipt text is neither bytes nor str")
 
 
 def parse_receipt(
@@ -286,25 +225,23 @@ def parse_receipt(
 
     ``tlvs`` maps TLV names to values: ``receipted_message_id`` (str/bytes),
     ``message_state`` (int or 1 octet), ``network_error_code`` (3 octets,
-    hex string or ``NetworkError``), ``message_payload`` (bytes/str, used
-    when ``short_message`` is empty).
+    hex string, (type, code) or ``NetworkError``), ``message_payload``
+    (bytes/str, used when ``short_message`` is empty).  A value of another
+    shape is ignored and named in ``Receipt.ignored``.
     """
     tlvs = tlvs or {}
     kind = receipt_kind(esm_class)
+    ignored: list[str] = []
+    message_id = _read_tlv(_tlv_text, tlvs.get("receipted_message_id"), "receipted_message_id", ignored)
     if kind is None:
         if tlvs.get("receipted_message_id") is None:
             return None  # not a receipt (``is_receipt``)
         kind = ReceiptKind.SMSC
-    payload = short_message or tlvs.get("message_payload") or b""
-    if isinstance(payload, str):
-        text = payload
-    elif isinstance(payload, (bytes, bytearray, memoryview)):
-        text = decode_text(bytes(payload), data_coding)
-    else:
-        raise ReceiptError("receipt text is neither bytes nor str")
+    text = _payload_text(tlvs, short_message, data_coding, ignored)
     fields = parse_text(text)
-    state = _tlv_int(tlvs.get("message_state"), "message_state")
-    message_id = _tlv_text(tlvs.get("receipted_message_id"), "receipted_message_id")
+    state = _read_tlv(_tlv_int, tlvs.get("message_state"), "message_state", ignored)
+    network_error = _read_tlv(lambda v, _n: _tlv_network_error(v), tlvs.get("network_error_code"),
+                              "network_error_code", ignored)
     message_id = message_id or fields.get("id")
     if message_id is None:
         raise ReceiptError(f"receipt without a message id: {text[:80]!r}")
@@ -317,12 +254,13 @@ def parse_receipt(
         stat_raw=stat_raw,
         err=fields.get("err"),
         message_state=state,
-        network_error=_tlv_network_error(tlvs.get("network_error_code")),
+        network_error=network_error,
         sub=_int_or_none(fields.get("sub")),
         dlvrd=_int_or_none(fields.get("dlvrd")),
         submit_date=fields.get("submit date"),
         done_date=fields.get("done date"),
         text=fields.get("text"),
+        ignored=tuple(ignored),
     )
 
 
@@ -337,16 +275,19 @@ _RECEIPT_TLVS = {
 _RECEIPT_TAGS = {int(tag): name for name, tag in _RECEIPT_TLVS.items()}
 
 
-def pdu_tlvs(pdu: Any) -> dict[str, Any]:
-    """The receipt TLVs of a DeliverSm/DataSm, typed, by name (absent: missing).
+def pdu_tlvs(pdu: Any) -> dict[str, bytes]:
+    """The receipt TLVs of a DeliverSm/DataSm, raw, by name (absent: missing).
 
-    The first TLV of each tag counts (as ``pdu.tlv(tag)``); one pass over them.
+    The first TLV of each tag counts (as ``pdu.tlv(tag)``); one pass over
+    them.  Raw octets, so that ``parse_receipt`` judges their shape: this is
+    the one reading of a receipt's TLVs, for the daemon and the
+    ``carrier-gateway receipt`` command alike.
     """
-    values: dict[str, Any] = {}
+    values: dict[str, bytes] = {}
     for tag, raw in pdu.tlvs:
         name = _RECEIPT_TAGS.get(tag)
         if name is not None and name not in values:
-            values[name] = parse_value(tag, raw)
+            values[name] = raw
     return values
 
 

@@ -281,3 +281,54 @@ def test_sms_api_number_from_config(store):
     (cb,) = yield store.read(lambda conn: callbacks(conn, rows[0]))
     params = dict(tuple(p) for p in cb["params"])
     assert (params["From"], params["To"], cb["method"]) == ("+447700900001", "+15550200", "GET")
+
+
+def restcomm_receipt(message_id: str) -> DeliverSm:
+    """RestComm smscgateway's fixture shape: a 1-octet network_error_code."""
+    return DeliverSm(esm_class=0x04, short_message=(
+        b"id:%s sub:001 dlvrd:000 submit date:1408121200 done date:1408121201 stat:UNDELIV err:004 "
+        b"text:Hello" % message_id.encode()), tlvs=((Tag.RECEIPTED_MESSAGE_ID, message_id.encode() + b"\0"),
+                                                    (Tag.NETWORK_ERROR_CODE, b"\x03")))
+
+
+@pytest.mark.parametrize("batching", [False, True])
+@pytest_twisted.inlineCallbacks
+def test_malformed_optional_tlv_is_ignored_logged_once_and_counted(store, batching):
+    from gateway.receipt_batch import BatchingDeliverHandler
+
+    h, clock = handler(store)
+    entry = BatchingDeliverHandler(h, store, reactor) if batching else h
+    sids = []
+    for smsc_id in ("1a", "1b"):
+        sid = yield store.write(outbound)
+        yield store.write(add_segment, message_sid=sid, seqno=1, total=1, carrier="a",
+                          bind="a-1", smsc_message_id=smsc_id, now=datetime.now(timezone.utc))
+        sids.append(sid)
+    with capturedLogs() as events:
+        yield entry("a", "a-1", restcomm_receipt("1a"))
+        yield entry("a", "a-1", restcomm_receipt("1b"))
+    lines = [formatEvent(e) for e in events if e.get("log_level") is LogLevel.warn]
+    assert len(lines) == 1 and "network_error_code: must be 3 octets, got 1" in lines[0]
+    assert (h.stats["receipt_tlvs_ignored"], h.stats["unreadable"], h.stats["receipts_applied"]) == (2, 0, 2)
+    for sid in sids:
+        row = yield store.read(lambda conn, sid=sid: message(conn, sid))
+        # read from the text: UNDELIV, err 004 (not a MAP cause padded out of the one octet)
+        assert (row["status"], row["error_code"], row["carrier_err"]) == ("undelivered", 30008, "004")
+
+
+@pytest_twisted.inlineCallbacks
+def test_ascii_mo_read_as_gsm7_says_once_per_carrier_default_alphabet_is_probably_ascii(store):
+    h, clock = handler(store, alphabets={"smppsim": "gsm7", "fixed": "ascii"})
+    text = b"user@example.com under_score $100"
+    with capturedLogs() as events:
+        yield h("smppsim", "s-1", mo(text))
+        yield h("smppsim", "s-1", mo(text))
+        yield h("fixed", "f-1", mo(text))
+        yield h("smppsim", "s-1", mo(b"plain words"))
+    warnings = [formatEvent(e) for e in events if e.get("log_level") is LogLevel.warn]
+    assert len(warnings) == 1
+    assert 'default_alphabet = "ascii"' in warnings[0] and "smppsim/s-1" in warnings[0]
+    assert h.stats["mo_ascii_hint"] == 2
+    bodies = sorted(r["body"] for r in (yield store.read(inbound_rows)))
+    assert "user@example.com under_score $100" in bodies  # the carrier set to ascii
+    assert "user\u00a1example.com under\u00a7score \u00a4100" in bodies  # gsm7 as configured

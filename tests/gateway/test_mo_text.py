@@ -61,3 +61,34 @@ def test_never_raises_and_latin1_reads_all_of_data_coding_0(data_coding, data, u
     assert (read.text is None) == (read.why is not None and not read.fallback)
     if data_coding == 0 and read.concat is None and not udhi and alphabet == "latin1":
         assert read.text == data.decode("latin-1")
+
+
+@pytest.mark.parametrize("data, hint", [
+    (b"user@example.com under_score $100", True),  # SMPPSim's ASCII MO, issue 13.7
+    (b"a_b", True),
+    (b"hello world", False),  # reads the same either way
+    (b"a\x00b\x02", False),  # GSM-7's own @ and $
+    (b"Caf\xe9 @", False),  # not ASCII (and not GSM-7: the Latin-1 fallback)
+    (b"price $5\r\n", True),
+])
+def test_ascii_octets_with_telltale_characters_give_a_hint(data, hint):
+    read = read_mo(0, data)
+    assert read.ascii_hint is hint
+    if hint:
+        assert read.encoding == "GSM-7"  # still read as configured
+
+
+def test_ascii_hint_only_when_data_coding_0_is_read_as_gsm7():
+    assert not read_mo(0, b"a@b", default_alphabet="ascii").ascii_hint
+    assert not read_mo(0, b"a@b", default_alphabet="latin1").ascii_hint
+    assert not read_mo(0xF0, b"a@b").ascii_hint  # GSM-7 by its own data_coding
+    udh = bytes([5, 0, 3, 1, 2, 1])
+    assert read_mo(0, udh + b"x_y", udhi=True).ascii_hint  # the UDH octets do not count
+
+
+def test_gsm7_of_octets_rereads_latin1_read_text():
+    from gateway.mo_text import gsm7_of_octets
+
+    assert gsm7_of_octets("user@example.com $5 a_b") == "user\u00a1example.com \u00a45 a\u00a7b"
+    assert gsm7_of_octets("\x1b(x\x1b)\x1beZ\x1b") == "{x}\u20acZ"  # escapes; a dangling one goes
+    assert gsm7_of_octets("Caf\xe9 12") == "Caf\xe9 12"  # above 0x7F: kept

@@ -210,8 +210,11 @@ def test_sms_api_message_gets_delivery_callback(conn):
 def test_default_profiles_file_loads():
     import pathlib
 
-    text = (pathlib.Path(__file__).resolve().parents[2] / "conf/receipts/default.toml").read_text()
-    assert load_profiles(text)["default"] == DEFAULT_PROFILE
+    from gateway.receipt_profiles import path_tables
+    from gateway.translator import resolve_profiles
+
+    path = pathlib.Path(__file__).resolve().parents[2] / "conf/receipts/default.toml"
+    assert resolve_profiles(path_tables(path))["default"] == DEFAULT_PROFILE
 
 
 def test_apply_waiting_with_keys_of_ids_indexed_by_the_pipeline(conn):

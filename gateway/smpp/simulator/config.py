@@ -51,6 +51,8 @@ class SimConfig:
     receipt_before_response: bool = False
     receipts_any_bind: bool = False     # receipts to any receiver bind of the system_id,
                                         # not the transceiver the submit came on
+    drop_receipt_ratio: float = 0.0     # ratio of receipts decided but never sent (query_sm
+                                        # still answers with the message's state)
     # Error injection on submit_sm (applies in this order).
     drop_on_submit: float = 0.0         # ratio of submits that close the connection
     unbind_on_submit: float = 0.0       # ratio of submits answered with an unbind
@@ -91,7 +93,8 @@ class SimConfig:
         if self.outcomes and sum(self.outcomes.values()) <= 0:
             raise ValueError("outcome weights must add up to more than 0")
         for name in ("drop_on_submit", "unbind_on_submit", "no_response_ratio",
-                     "error_ratio", "queue_full_ratio", "throttle_ratio"):
+                     "error_ratio", "queue_full_ratio", "throttle_ratio",
+                     "drop_receipt_ratio"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, not {value}")

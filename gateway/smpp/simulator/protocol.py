@@ -24,7 +24,7 @@ from protocols.smpp.errors import LocalProtocolError
 from protocols.smpp.events import (BindStateChanged, GenericNackReceived, ProtocolError,
                                    RequestFailed, RequestReceived, ResponseReceived)
 from protocols.smpp.pdu import (BindReceiver, BindTransceiver, BindTransmitter, EnquireLink,
-                                SubmitSm, Unbind)
+                                QuerySm, SubmitSm, Unbind)
 from protocols.smpp.session import Session
 from protocols.smpp.state import CAN_DELIVER, Role
 
@@ -126,8 +126,10 @@ class SmscProtocol(Protocol):
         elif kind is EnquireLink:  # only when not answered by the session
             if not sim.config.ignore_enquire_link:
                 self.respond(pdu.response())
+        elif kind is QuerySm:
+            sim.on_query(self, pdu)
         elif pdu.response_type is not None:
-            # query_sm, cancel_sm, replace_sm, data_sm: not simulated
+            # cancel_sm, replace_sm, data_sm: not simulated
             self.respond(pdu.response(command_status=St.ESME_RINVCMDID))
 
     # ---- output -----------------------------------------------------------------------

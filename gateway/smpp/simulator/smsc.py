@@ -30,6 +30,7 @@ from twisted.logger import Logger
 from gateway.smpp.simulator.config import SimConfig
 from gateway.smpp.simulator.ids import id_generator, id_translator
 from gateway.smpp.simulator.mo import Collector, Tracker, mo_parts
+from gateway.smpp.simulator.queries import MessageBook
 from gateway.smpp.simulator.receipts import OutcomePicker, receipt_parts
 from gateway.smpp.simulator.protocol import SmscProtocol
 from gateway.smpp.simulator.timers import TimerHeap
@@ -77,11 +78,12 @@ class SmscSimulator(Factory):
         self.later = self._timers.later
         self._mo_call: Any = None
         self._mo_ref = 0
+        self.book = MessageBook()  # each message's outcome, for query_sm
         # counters
         self.binds = self.bind_refusals = self.submits = self.protocol_errors = 0
         self.responses: dict[int, int] = defaultdict(int)
         self.receipts_sent = self.mo_sent = self.delivers_acked = self.deliver_errors = 0
-        self.delivers_dropped = 0
+        self.delivers_dropped = self.receipts_dropped = self.queries = 0
         self.queue_full_since: float | None = None  # when the queue-full episode began
         self.received: deque = deque(maxlen=10000)  # recent submit_sm, for tests and demos
 
@@ -124,6 +126,7 @@ class SmscSimulator(Factory):
             "receipts_sent": self.receipts_sent, "mo_sent": self.mo_sent,
             "delivers_acked": self.delivers_acked, "deliver_errors": self.deliver_errors,
             "protocol_errors": self.protocol_errors, "delivers_dropped": self.delivers_dropped,
+            "receipts_dropped": self.receipts_dropped, "queries": self.queries,
             "waiting_for_receiver": sum(len(q) for q in self._waiting.values()),
         }
 
@@ -231,6 +234,11 @@ class SmscSimulator(Factory):
             self.queue_full_since = now
         return now - self.queue_full_since < self.config.queue_full_for
 
+    def on_query(self, protocol: SmscProtocol, pdu: Any) -> None:
+        """query_sm: the message's state from the book (see ``queries``)."""
+        self.queries += 1
+        protocol.respond(self.book.answer(pdu, self.clock.seconds()))
+
     def _answer(self, protocol: SmscProtocol, response: Any) -> None:
         delay = self.config.response_delay
         if delay > 0:
@@ -247,12 +255,16 @@ class SmscSimulator(Factory):
     def _receipt(self, protocol: SmscProtocol, pdu: Any, message_id: str) -> None:
         config = self.config
         stat = self._single or self._picker.pick(self.rng.random())
-        if pdu.registered_delivery & 0x03 == 2 and stat == "DELIVRD":
-            return  # receipts on failure only
         delay = 0.0
         if self._delay_receipts:
             delay = config.receipt_delay + config.receipt_jitter * self.rng.random()
         now = self.clock.seconds()
+        self.book.remember(message_id, stat, now + delay)
+        if pdu.registered_delivery & 0x03 == 2 and stat == "DELIVRD":
+            return  # receipts on failure only
+        if config.drop_receipt_ratio and self.rng.random() < config.drop_receipt_ratio:
+            self.receipts_dropped += 1
+            return
         if self._receipt_id is not None:
             message_id = self._receipt_id(message_id)
         raw_id = message_id.encode("latin-1")

@@ -118,3 +118,17 @@ def test_console_script_end_to_end():
     result = subprocess.run([sys.executable, "-m", "gateway", "receipt"], input=line,
                             capture_output=True, text=True, timeout=60, check=True)
     assert json.loads(result.stdout)["error_code"] == 30003
+
+
+def test_receipt_text_is_shown_in_the_carriers_default_alphabet(monkeypatch, capsys, tmp_path):
+    line = json.dumps({"esm_class": 4, "short_message_hex": b"id:1 stat:DELIVRD text:a@b \x1b(".hex()})
+    config = tmp_path / "gateway.toml"
+    config.write_text('[[carriers]]\nname = "lat"\nprotocol = "smpp"\nhost = "h"\nport = 1\n'
+                      'system_id = "x"\npassword = "y"\ndefault_alphabet = "latin1"\n')
+    _, (shown,), _ = run_lines(monkeypatch, capsys, [line])
+    assert shown["text"] == "a\u00a1b {"  # gsm7, the default
+    _, (shown,), _ = run_lines(monkeypatch, capsys, [line], "--default-alphabet", "ascii")
+    assert shown["text"] == "a@b \x1b("
+    _, (shown,), _ = run_lines(monkeypatch, capsys, [line], "--config", str(config), "--carrier", "lat")
+    assert shown["text"] == "a@b \x1b("
+    assert shown["status"] == "delivered"
