@@ -82,6 +82,10 @@ class Daemon:
         cfg = self.config
         log.info("carrier-gateway starting: {accounts} accounts, {carriers} carriers, store {store}",
                  accounts=len(cfg.accounts), carriers=len(cfg.carriers), store=_safe_url(cfg.store.url))
+        from gateway.config_check import config_warnings
+
+        for warning in config_warnings(cfg):
+            log.warn("config: {warning}", warning=warning)
         self.tree = build(cfg, self.reactor, environ=self.environ)
         self.tree.parts["notifier"] = self.notifier
         await self.tree.start()
