@@ -71,9 +71,11 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     endpoint_type = TCP6ServerEndpoint if ":" in config.api.host else TCP4ServerEndpoint
     parts["listen"] = ListenService(
         endpoint_type(reactor, config.api.port, interface=config.api.host),
-        make_site(api.resource(), max_body=_site_body_cap(config)),
+        make_site(api.resource(), max_body=_site_body_cap(config), limits=connection_limits(config.api),
+                  reactor=reactor),
         on_listening=lambda port: _listening(parts, config, port))
     parts["listen"].setServiceParent(tree)
+    monitor.sources["api_connections"] = lambda: parts["listen"].factory.connections.stats
     if http_client is None:
         from gateway.mm7.client import make_http_client
 
@@ -100,6 +102,27 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     HookService("receipt-sweeps", deliver.start, deliver.stop).setServiceParent(tree)
     notifier = parts["notifier"] = Notifier(environ)
     WatchdogService(notifier, reactor).setServiceParent(tree)
+
+
+def connection_limits(api) -> Any:
+    """[api] header/body deadlines and connection caps; ``max_connections``
+    defaults to three quarters of the open-file limit, at most 4096, so the
+    listener alone cannot take every file descriptor."""
+    from gateway.api.connections import ConnectionLimits
+
+    cap = api.max_connections
+    if cap is None:
+        cap = 4096
+        try:
+            import resource
+
+            soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+            if soft != resource.RLIM_INFINITY:
+                cap = max(1, min(cap, soft * 3 // 4))
+        except (ImportError, OSError, ValueError):
+            pass
+    return ConnectionLimits(header_timeout=api.header_timeout, body_timeout=api.body_timeout,
+                            max_connections_per_ip=api.max_connections_per_ip, max_connections=cap)
 
 
 def _site_body_cap(config: Config) -> int:

@@ -42,6 +42,13 @@ class ApiConfig:
     port: int = 8080
     max_body_bytes: int = 64 * 1024
     public_url: str | None = None  # how carriers/customers reach us (media, MM7)
+    # Slow and greedy clients (gateway.api.connections): seconds for a request's
+    # head and for its body, open connections per client address and in all
+    # (None: three quarters of the open-file limit, at most 4096).
+    header_timeout: float = 10.0
+    body_timeout: float = 60.0
+    max_connections_per_ip: int = 256
+    max_connections: int | None = None
 
     @property
     def listen(self) -> str:

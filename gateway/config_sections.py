@@ -68,8 +68,13 @@ def _api(t: Table | None) -> c.ApiConfig:
     host, port = parse_listen(t, "listen", "127.0.0.1:8080")
     max_body = t.integer("max_body_bytes", c.ApiConfig.max_body_bytes, lo=1024, hi=64 << 20)
     public_url = t.url("public_url", None)
+    d = c.ApiConfig
+    limits = dict(header_timeout=t.number("header_timeout", d.header_timeout, positive=True),
+                  body_timeout=t.number("body_timeout", d.body_timeout, positive=True),
+                  max_connections_per_ip=t.integer("max_connections_per_ip", d.max_connections_per_ip, lo=1),
+                  max_connections=t.integer("max_connections", d.max_connections, lo=1))
     t.finish()
-    return c.ApiConfig(host=host, port=port, max_body_bytes=max_body, public_url=public_url)
+    return c.ApiConfig(host=host, port=port, max_body_bytes=max_body, public_url=public_url, **limits)
 
 
 def _store(t: Table | None) -> c.StoreConfig:
