@@ -65,8 +65,11 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
 
     api = parts["api"] = MessagesApi(store, Accounts.from_config(config.accounts), clock=reactor,
                                      max_body=config.api.max_body_bytes)
-    api.mount("health", HealthResource(monitor))
-    api.mount("metrics", MetricsResource(monitor))
+    guard, ops = auth_parts(config, reactor)
+    api.auth_guard = guard
+    monitor.sources["api_auth"] = lambda: guard.stats
+    api.mount("health", HealthResource(monitor, ops if config.ops.health_details_auth else None))
+    api.mount("metrics", MetricsResource(monitor, ops if config.ops.metrics_auth else None))
     # The API listens before the carriers bind: messages queue while binds come up.
     endpoint_type = TCP6ServerEndpoint if ":" in config.api.host else TCP4ServerEndpoint
     parts["listen"] = ListenService(
@@ -102,6 +105,19 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     HookService("receipt-sweeps", deliver.start, deliver.stop).setServiceParent(tree)
     notifier = parts["notifier"] = Notifier(environ)
     WatchdogService(notifier, reactor).setServiceParent(tree)
+
+
+def auth_parts(config: Config, clock: Any) -> tuple[Any, Any]:
+    """The API's authentication failure budgets, and the [ops] credentials
+    under the same budgets (None when [ops] has none)."""
+    from gateway.api.auth_guard import AuthBudget, AuthGuard, OpsAuth
+
+    api = config.api
+    guard = AuthGuard(clock, AuthBudget(max_failures_per_ip=api.auth_max_failures_per_ip,
+                                        max_failures_per_account=api.auth_max_failures_per_account,
+                                        window=api.auth_failure_window))
+    ops = OpsAuth(guard, config.ops.username, config.ops.password) if config.ops.username else None
+    return guard, ops
 
 
 def connection_limits(api) -> Any:

@@ -24,6 +24,9 @@ def build_config(top: Table, source: str) -> c.Config:
     pipeline = _pipeline(top.table("pipeline"))
     callbacks = _callbacks(top.table("callbacks"))
     media = _media(top.table("media"))
+    from gateway.config_ops import ops_section
+
+    ops = ops_section(top.table("ops"))
     receipts = top.table("receipts")
     log = top.table("log")
     level = "info"
@@ -34,7 +37,7 @@ def build_config(top: Table, source: str) -> c.Config:
     _check_receipts(source, receipts.data if receipts else {}, carriers)
     return c.Config(
         api=api, store=store, accounts=accounts, numbers=numbers, carriers=carriers,
-        pipeline=pipeline, callbacks=callbacks, media=media,
+        pipeline=pipeline, callbacks=callbacks, media=media, ops=ops,
         receipts=_frozen(receipts.data if receipts else {}), log_level=level, source=source,
     )
 
@@ -72,7 +75,12 @@ def _api(t: Table | None) -> c.ApiConfig:
     limits = dict(header_timeout=t.number("header_timeout", d.header_timeout, positive=True),
                   body_timeout=t.number("body_timeout", d.body_timeout, positive=True),
                   max_connections_per_ip=t.integer("max_connections_per_ip", d.max_connections_per_ip, lo=1),
-                  max_connections=t.integer("max_connections", d.max_connections, lo=1))
+                  max_connections=t.integer("max_connections", d.max_connections, lo=1),
+                  auth_max_failures_per_ip=t.integer("auth_max_failures_per_ip", d.auth_max_failures_per_ip,
+                                                     lo=1),
+                  auth_max_failures_per_account=t.integer("auth_max_failures_per_account",
+                                                          d.auth_max_failures_per_account, lo=1),
+                  auth_failure_window=t.number("auth_failure_window", d.auth_failure_window, positive=True))
     t.finish()
     return c.ApiConfig(host=host, port=port, max_body_bytes=max_body, public_url=public_url, **limits)
 
