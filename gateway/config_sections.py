@@ -24,7 +24,7 @@ def build_config(top: Table, source: str) -> c.Config:
     pipeline = _pipeline(top.table("pipeline"))
     callbacks = _callbacks(top.table("callbacks"))
     media = _media(top.table("media"))
-    from gateway.config_ops import ops_section
+    from gateway.config_guards import ops_section
 
     ops = ops_section(top.table("ops"))
     receipts = top.table("receipts")
@@ -71,16 +71,9 @@ def _api(t: Table | None) -> c.ApiConfig:
     host, port = parse_listen(t, "listen", "127.0.0.1:8080")
     max_body = t.integer("max_body_bytes", c.ApiConfig.max_body_bytes, lo=1024, hi=64 << 20)
     public_url = t.url("public_url", None)
-    d = c.ApiConfig
-    limits = dict(header_timeout=t.number("header_timeout", d.header_timeout, positive=True),
-                  body_timeout=t.number("body_timeout", d.body_timeout, positive=True),
-                  max_connections_per_ip=t.integer("max_connections_per_ip", d.max_connections_per_ip, lo=1),
-                  max_connections=t.integer("max_connections", d.max_connections, lo=1),
-                  auth_max_failures_per_ip=t.integer("auth_max_failures_per_ip", d.auth_max_failures_per_ip,
-                                                     lo=1),
-                  auth_max_failures_per_account=t.integer("auth_max_failures_per_account",
-                                                          d.auth_max_failures_per_account, lo=1),
-                  auth_failure_window=t.number("auth_failure_window", d.auth_failure_window, positive=True))
+    from gateway.config_guards import api_limits
+
+    limits = api_limits(t)
     t.finish()
     return c.ApiConfig(host=host, port=port, max_body_bytes=max_body, public_url=public_url, **limits)
 
