@@ -6,9 +6,9 @@
   ``auth_max_failures_per_account``, ``auth_failure_window``
   (``gateway.api.auth_guard``).
 * [ops]: who may read the operations endpoints (``/metrics``, ``/health``'s
-  details).  Both are open by default (as before).  ``metrics_auth = true`` or
-``health_details_auth = true`` needs ``username`` and ``password``; the
-password never appears in a ``repr`` or a log line.
+  details).  Both are open by default (as before).  ``metrics_auth = true``
+  or ``health_details_auth = true`` needs ``username`` and ``password``; the
+  password never appears in a ``repr`` or a log line.
 """
 from __future__ import annotations
 
