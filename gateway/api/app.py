@@ -36,7 +36,7 @@ from gateway.store.timeutil import from_timestamp
 
 from .accounts import Accounts
 from .auth_guard import AuthGuard, check_credentials
-from .errors import FORBIDDEN, MORE_INFO, NOT_FOUND, UNAUTHORIZED, ApiError
+from .errors import FORBIDDEN, MORE_INFO, NOT_FOUND, ApiError
 from .intake import new_message
 from .listing import check_page_exists, page_body, parse_list
 from .render import BASE, media_resource, message_resource
