@@ -68,15 +68,20 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
 
     api = parts["api"] = MessagesApi(store, Accounts.from_config(config.accounts), clock=reactor,
                                      max_body=config.api.max_body_bytes)
-    api.mount("health", HealthResource(monitor))
-    api.mount("metrics", MetricsResource(monitor))
+    guard, ops = auth_parts(config, reactor)
+    api.auth_guard = guard
+    monitor.sources["api_auth"] = lambda: guard.stats
+    api.mount("health", HealthResource(monitor, ops if config.ops.health_details_auth else None))
+    api.mount("metrics", MetricsResource(monitor, ops if config.ops.metrics_auth else None))
     # The API listens before the carriers bind: messages queue while binds come up.
     endpoint_type = TCP6ServerEndpoint if ":" in config.api.host else TCP4ServerEndpoint
     parts["listen"] = ListenService(
         endpoint_type(reactor, config.api.port, interface=config.api.host),
-        make_site(api.resource(), max_body=_site_body_cap(config)),
+        make_site(api.resource(), max_body=_site_body_cap(config), limits=connection_limits(config.api),
+                  reactor=reactor),
         on_listening=lambda port: _listening(parts, config, port))
     parts["listen"].setServiceParent(tree)
+    monitor.sources["api_connections"] = lambda: parts["listen"].factory.connections.stats
     if http_client is None:
         from gateway.mm7.client import make_http_client
 
@@ -108,6 +113,40 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     HookService("receipt-query", query.start, query.stop).setServiceParent(tree)
     notifier = parts["notifier"] = Notifier(environ)
     WatchdogService(notifier, reactor).setServiceParent(tree)
+
+
+def auth_parts(config: Config, clock: Any) -> tuple[Any, Any]:
+    """The API's authentication failure budgets, and the [ops] credentials
+    under the same budgets (None when [ops] has none)."""
+    from gateway.api.auth_guard import AuthBudget, AuthGuard, OpsAuth
+
+    api = config.api
+    guard = AuthGuard(clock, AuthBudget(max_failures_per_ip=api.auth_max_failures_per_ip,
+                                        max_failures_per_account=api.auth_max_failures_per_account,
+                                        window=api.auth_failure_window))
+    ops = OpsAuth(guard, config.ops.username, config.ops.password) if config.ops.username else None
+    return guard, ops
+
+
+def connection_limits(api) -> Any:
+    """[api] header/body deadlines and connection caps; ``max_connections``
+    defaults to three quarters of the open-file limit, at most 4096, so the
+    listener alone cannot take every file descriptor."""
+    from gateway.api.connections import ConnectionLimits
+
+    cap = api.max_connections
+    if cap is None:
+        cap = 4096
+        try:
+            import resource
+
+            soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+            if soft != resource.RLIM_INFINITY:
+                cap = max(1, min(cap, soft * 3 // 4))
+        except (ImportError, OSError, ValueError):
+            pass
+    return ConnectionLimits(header_timeout=api.header_timeout, body_timeout=api.body_timeout,
+                            max_connections_per_ip=api.max_connections_per_ip, max_connections=cap)
 
 
 def _site_body_cap(config: Config) -> int:

@@ -24,7 +24,7 @@ from gateway.config_read import ConfigError, Table
 
 __all__ = [
     "ApiConfig", "StoreConfig", "Account", "Number", "SmppSettings", "Mm7Settings",
-    "CarrierConfig", "PipelineConfig", "CallbacksConfig", "MediaConfig", "Config",
+    "CarrierConfig", "PipelineConfig", "CallbacksConfig", "MediaConfig", "OpsConfig", "Config",
     "ConfigError", "load", "loads", "from_dict",
 ]
 
@@ -43,6 +43,18 @@ class ApiConfig:
     port: int = 8080
     max_body_bytes: int = 64 * 1024
     public_url: str | None = None  # how carriers/customers reach us (media, MM7)
+    # Slow and greedy clients (gateway.api.connections): seconds for a request's
+    # head and for its body, open connections per client address and in all
+    # (None: three quarters of the open-file limit, at most 4096).
+    header_timeout: float = 10.0
+    body_timeout: float = 60.0
+    max_connections_per_ip: int = 256
+    max_connections: int | None = None
+    # Authentication failure budgets (gateway.api.auth_guard): failures per
+    # client address and per account that refill over auth_failure_window s.
+    auth_max_failures_per_ip: int = 20
+    auth_max_failures_per_account: int = 100
+    auth_failure_window: float = 60.0
 
     @property
     def listen(self) -> str:
@@ -186,6 +198,16 @@ class MediaConfig:
 
 
 @dataclass(frozen=True)
+class OpsConfig:
+    """[ops]: Basic credentials for the operations endpoints, and which
+    of them need them (both open by default)."""
+    username: str = ""
+    password: str = field(default="", repr=False)
+    metrics_auth: bool = False  # GET /metrics needs the credentials
+    health_details_auth: bool = False  # GET /health shows only its status without them
+
+
+@dataclass(frozen=True)
 class Config:
     api: ApiConfig = ApiConfig()
     store: StoreConfig = StoreConfig()
@@ -195,6 +217,7 @@ class Config:
     pipeline: PipelineConfig = PipelineConfig()
     callbacks: CallbacksConfig = CallbacksConfig()
     media: MediaConfig = MediaConfig()
+    ops: OpsConfig = OpsConfig()
     receipts: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     log_level: str = "info"
     source: str = "<config>"

@@ -24,6 +24,9 @@ def build_config(top: Table, source: str) -> c.Config:
     pipeline = _pipeline(top.table("pipeline"))
     callbacks = _callbacks(top.table("callbacks"))
     media = _media(top.table("media"))
+    from gateway.config_guards import ops_section
+
+    ops = ops_section(top.table("ops"))
     receipts = top.table("receipts")
     log = top.table("log")
     level = "info"
@@ -34,7 +37,7 @@ def build_config(top: Table, source: str) -> c.Config:
     _check_receipts(source, receipts.data if receipts else {}, carriers)
     return c.Config(
         api=api, store=store, accounts=accounts, numbers=numbers, carriers=carriers,
-        pipeline=pipeline, callbacks=callbacks, media=media,
+        pipeline=pipeline, callbacks=callbacks, media=media, ops=ops,
         receipts=_frozen(receipts.data if receipts else {}), log_level=level, source=source,
     )
 
@@ -68,8 +71,11 @@ def _api(t: Table | None) -> c.ApiConfig:
     host, port = parse_listen(t, "listen", "127.0.0.1:8080")
     max_body = t.integer("max_body_bytes", c.ApiConfig.max_body_bytes, lo=1024, hi=64 << 20)
     public_url = t.url("public_url", None)
+    from gateway.config_guards import api_limits
+
+    limits = api_limits(t)
     t.finish()
-    return c.ApiConfig(host=host, port=port, max_body_bytes=max_body, public_url=public_url)
+    return c.ApiConfig(host=host, port=port, max_body_bytes=max_body, public_url=public_url, **limits)
 
 
 def _store(t: Table | None) -> c.StoreConfig:

@@ -5,13 +5,19 @@ that touches the global reactor's run/stop and installs signal handlers.
 
 * start: build the tree, ``await tree.start()`` (the store is migrated and
   the API listens), then READY=1.  A start failure (port in use, store
-  unreachable) is logged, the daemon exits 1.
+  unreachable) is logged as one line that names the fix
+  (``gateway.start_errors``), and the daemon exits 1.
 * SIGHUP: RELOADING=1, re-read the config file, apply accounts, numbers and
   routes (``GatewayService.reload``); a broken file is logged and ignored
   (the running config stays); READY=1.
 * SIGTERM/SIGINT: Twisted stops the reactor; our "before shutdown" trigger
   sends STOPPING=1 and waits for the tree's reverse stop (drain, unbind,
   store flush) before the reactor goes.
+* Stop means stop: SIGTERM while starting makes the start give way (the
+  tree starts no further service, ``GatewayService.stop``; this start checks
+  ``stopping`` after every wait), and the shutdown waits for that start to
+  settle before it closes the demo simulators.  A start that gave way is no
+  failure (exit 0); the reactor is stopped only by whoever stops it first.
 """
 from __future__ import annotations
 
@@ -24,6 +30,7 @@ from twisted.logger import Logger
 from gateway import gctune
 from gateway.config import Config
 from gateway.sdnotify import Notifier
+from gateway.service import StartAborted
 
 log = Logger()
 
@@ -43,30 +50,51 @@ class Daemon:
         self.notifier = Notifier(self.environ)
         self.tree = None
         self.exit_code = 0
+        self.stopping = False
+        self._start_settled: Deferred | None = None  # fires when _start is over, however it ends
         self._simulators: list = []
 
     def run(self) -> int:
-        self.reactor.callWhenRunning(lambda: ensureDeferred(self._start()).addErrback(self._start_failed))
+        self.reactor.callWhenRunning(self._begin)
         self.reactor.addSystemEventTrigger("before", "shutdown", self._shutdown)
         self.reactor.run()
         return self.exit_code
 
+    def _begin(self) -> None:
+        self._start_settled = Deferred()
+        d = ensureDeferred(self._start())
+        d.addErrback(self._start_failed)
+        d.addBoth(lambda _: self._start_settled.callback(None))
+
+    def _go_on(self) -> None:
+        """Called after every wait of the start: a stop meanwhile ends it."""
+        if self.stopping:
+            raise StartAborted("stop requested during start-up")
+
     async def _start(self) -> None:
         from gateway.service import build
 
+        self._go_on()
         banner = None
         if self.config is None:
             self.config, banner = await self._demo()
+            self._go_on()
         cfg = self.config
         log.info("carrier-gateway starting: {accounts} accounts, {carriers} carriers, store {store}",
                  accounts=len(cfg.accounts), carriers=len(cfg.carriers), store=_safe_url(cfg.store.url))
+        from gateway.config_check import config_warnings
+
+        for warning in config_warnings(cfg):
+            log.warn("config: {warning}", warning=warning)
         self.tree = build(cfg, self.reactor, environ=self.environ)
         self.tree.parts["notifier"] = self.notifier
         await self.tree.start()
+        self._go_on()
         gctune.settle()  # everything built so far lives as long as the daemon
         port = self.tree.parts["listen"].port
         log.info("API listening on {host}:{port}", host=cfg.api.host, port=port)
         await self._demo_started()
+        self._go_on()
         if hasattr(signal, "SIGHUP"):
             signal.signal(signal.SIGHUP, lambda *_: self.reactor.callFromThread(self.reload))
         self.notifier.ready(f"API on {cfg.api.host}:{port}")
@@ -74,12 +102,23 @@ class Daemon:
             print(banner(port), flush=True)
 
     def _start_failed(self, failure) -> None:
-        log.failure("carrier-gateway could not start", failure)
+        from gateway.start_errors import explain
+
+        if failure.check(StartAborted):
+            log.info("start-up stopped: {reason}", reason=failure.getErrorMessage())
+            return
         self.exit_code = 1
-        if self.reactor.running:
+        reason = explain(failure.value, self.config, self.config_path)
+        if reason is None:  # not one we know: the traceback helps a bug report
+            log.failure("carrier-gateway could not start", failure)
+        else:
+            log.error("carrier-gateway could not start: {reason}", reason=reason)
+        if not self.stopping:  # else a stop is under way: it ends the reactor
             self.reactor.stop()
 
     def reload(self) -> None:
+        if self.stopping:
+            return
         if self.tree is None or self.config_path is None:
             log.info("SIGHUP: nothing to reload (demo mode)")
             return
@@ -107,6 +146,7 @@ class Daemon:
         self.notifier.ready()
 
     def _shutdown(self) -> Deferred | None:
+        self.stopping = True
         for signum in (signal.SIGTERM, signal.SIGINT):  # a second signal must not abort the drain
             signal.signal(signum, lambda *_: log.info("already stopping; please wait for the drain"))
         self.notifier.stopping()
@@ -118,6 +158,8 @@ class Daemon:
     async def _stop(self) -> None:
         if self.tree is not None:
             await self.tree.stop()
+        if self._start_settled is not None:  # a start under way gives way first
+            await self._start_settled
         for sim, port in reversed(self._simulators):
             if sim is not None and hasattr(sim, "stop"):
                 sim.stop()

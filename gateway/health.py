@@ -7,6 +7,10 @@ from a query per request.  The answer is 200 while at least one carrier of
 each protocol in use has a bind up ("ok") or some carrier is down
 ("degraded"); 503 when no carrier at all is up ("down"), so a load balancer
 or a monitoring check can act on the code alone.
+
+With ``[ops] health_details_auth = true`` the answer stays open (a load
+balancer sends no credentials) but holds only ``{"status": ...}`` unless
+the request carries the [ops] credentials; the code is the same either way.
 """
 from __future__ import annotations
 
@@ -101,13 +105,26 @@ class Monitor(Service):
 class HealthResource(Resource):
     isLeaf = True
 
-    def __init__(self, monitor: Monitor):
+    def __init__(self, monitor: Monitor, details_auth: Any = None):
         super().__init__()
         self.monitor = monitor
+        self.details_auth = details_auth  # an OpsAuth: the details need its credentials
 
     def render_GET(self, request):
         body = self.monitor.health()
         request.setResponseCode(503 if body["status"] == "down" else 200)
+        if self.details_auth is not None and not _authorized(self.details_auth, request):
+            body = {"status": body["status"]}
         request.setHeader(b"content-type", b"application/json")
         request.setHeader(b"cache-control", b"no-store")
         return json.dumps(body, sort_keys=True).encode() + b"\n"
+
+
+def _authorized(auth: Any, request) -> bool:
+    from gateway.api.errors import ApiError
+
+    try:
+        auth.check(request)
+    except ApiError:
+        return False
+    return True

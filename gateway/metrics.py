@@ -4,6 +4,10 @@ Everything is read from objects the daemon already keeps (the monitor's
 store snapshot, each SMPP bind's counters and latency histogram, the
 dispatcher's, callback sender's and deliver handler's ``stats``), so a
 scrape costs no SQL and no locks.
+
+With ``[ops] metrics_auth = true`` a scrape needs the [ops] credentials
+(HTTP Basic): without them 401, over the failure budget 429, both with the
+API's JSON error body.
 """
 from __future__ import annotations
 
@@ -125,10 +129,22 @@ def _histogram(out: Exposition, buckets: Iterable[tuple[str, int]], total: float
 class MetricsResource(Resource):
     isLeaf = True
 
-    def __init__(self, monitor: Monitor):
+    def __init__(self, monitor: Monitor, auth: Any = None):
         super().__init__()
         self.monitor = monitor
+        self.auth = auth  # an OpsAuth, or None: open
 
     def render_GET(self, request):
+        if self.auth is not None:
+            from gateway.api.errors import MORE_INFO, ApiError
+
+            try:
+                self.auth.check(request)
+            except ApiError as error:
+                request.setResponseCode(error.status)
+                request.setHeader(b"content-type", b"application/json")
+                if error.status == 401:
+                    request.setHeader(b"www-authenticate", b'Basic realm="carrier-gateway ops"')
+                return error.body(MORE_INFO)
         request.setHeader(b"content-type", CONTENT_TYPE)
         return render(self.monitor)

@@ -9,6 +9,13 @@ reverse: callbacks stop, the pipeline stops claiming and waits for its
 submits, the carriers drain their windows and unbind, the API stops
 listening, and last the store commits what is queued and closes.
 
+Stop means stop.  A stop that comes while the tree is starting (SIGTERM
+during start-up) lets the child whose start is under way finish starting
+(its start cannot be taken back half-way: the store may be migrating),
+starts no further child, and then stops the started ones in reverse;
+``start()`` then raises :class:`StartAborted`.  So no service starts after
+shutdown has begun, and the store never stops under a starting child.
+
 ``reload(config)`` (SIGHUP) swaps accounts, numbers and routes in place;
 carrier connection settings need a restart (a changed carrier is reported).
 """
@@ -19,7 +26,7 @@ import random
 from typing import Any, Callable, Mapping
 
 from twisted.application.service import MultiService, Service
-from twisted.internet.defer import maybeDeferred
+from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.logger import Logger
 
 from gateway.config import Config
@@ -92,6 +99,10 @@ class HookService(Service):
         return self._stop()
 
 
+class StartAborted(Exception):
+    """The tree's start gave way to a stop requested while it ran."""
+
+
 class GatewayService(MultiService):
     """Children start in order (waiting for each) and stop in reverse."""
 
@@ -104,14 +115,33 @@ class GatewayService(MultiService):
         self.built = config
         self.running_carriers = {c.name: c for c in config.carriers}
         self.parts: dict[str, Any] = {}  # store, api, dispatcher, carriers, ... by name
+        self.stop_requested = False
+        self._child_starting: list[Deferred] | None = None  # waiters for the child under way
 
     async def start(self) -> None:
+        if self.stop_requested:
+            raise StartAborted("stop requested before start")
         Service.startService(self)
         for child in list(self):
+            if self.stop_requested:
+                raise StartAborted(f"stop requested; {child.name} and later services not started")
             log.info("starting {service}", service=child.name)
-            await maybeDeferred(child.startService)
+            self._child_starting = []
+            try:
+                await maybeDeferred(child.startService)
+            finally:
+                waiters, self._child_starting = self._child_starting, None
+                for waiter in waiters:
+                    waiter.callback(None)
+        if self.stop_requested:
+            raise StartAborted("stop requested during start")
 
     async def stop(self) -> None:
+        self.stop_requested = True
+        if self._child_starting is not None:  # let it finish starting, then stop it
+            waiter: Deferred = Deferred()
+            self._child_starting.append(waiter)
+            await waiter
         Service.stopService(self)
         for child in reversed(list(self)):
             if not child.running:
@@ -123,13 +153,9 @@ class GatewayService(MultiService):
                 log.failure("stopping {service} failed", service=child.name)
 
     def startService(self):  # twistd-style callers
-        from twisted.internet.defer import Deferred
-
         return Deferred.fromCoroutine(self.start())
 
     def stopService(self):
-        from twisted.internet.defer import Deferred
-
         return Deferred.fromCoroutine(self.stop())
 
     def reload(self, config: Config) -> list[str]:
@@ -163,7 +189,7 @@ class GatewayService(MultiService):
 # What a reload does not apply: (Config attribute, as the file names it).
 RESTART_SECTIONS = (("api", "[api]"), ("store", "[store]"), ("pipeline", "[pipeline]"),
                     ("callbacks", "[callbacks]"), ("media", "[media]"), ("receipts", "[receipts]"),
-                    ("log_level", "[log] level"))
+                    ("ops", "[ops]"), ("log_level", "[log] level"))
 
 
 def _connection_settings(carrier) -> tuple:

@@ -35,7 +35,8 @@ from gateway.store.queries import get_media, get_message, list_messages
 from gateway.store.timeutil import from_timestamp
 
 from .accounts import Accounts
-from .errors import FORBIDDEN, MORE_INFO, NOT_FOUND, UNAUTHORIZED, ApiError
+from .auth_guard import AuthGuard, check_credentials
+from .errors import FORBIDDEN, MORE_INFO, NOT_FOUND, ApiError
 from .intake import new_message
 from .listing import check_page_exists, page_body, parse_list
 from .render import BASE, media_resource, message_resource
@@ -56,6 +57,7 @@ class MessagesApi:
         self.notify_new_message = notify_new_message
         self.max_body = max_body
         self.more_info = more_info
+        self.auth_guard = AuthGuard(clock)  # failure budgets; the daemon sets [api]'s
         self._root = _Root(_Routes(self, self._routes()))
 
     # -- composition -----------------------------------------------------
@@ -119,8 +121,9 @@ class MessagesApi:
 
     def _authorize(self, request, account: str) -> None:
         user, token = basic_credentials(request.getHeader(b"authorization"))
-        if not user or not self.accounts.check(user, token):
-            raise UNAUTHORIZED
+        check_credentials(self.auth_guard, request, user, token,
+                          lambda: bool(user) and self.accounts.check(user, token),
+                          known=user in self.accounts)
         if user != account:
             raise FORBIDDEN
 

@@ -8,7 +8,9 @@ from urllib.parse import parse_qs
 
 from twisted.web.server import Request, Site
 
-from .errors import ApiError, malformed
+from .connections import (RETRY_AFTER, TOO_MANY, ApiChannel, ConnectionCounter, ConnectionLimits,
+                          Refused, raw_response)
+from .errors import MORE_INFO, ApiError, malformed
 
 TOO_LARGE = "request body is larger than {limit} bytes"
 
@@ -94,21 +96,43 @@ class CappedRequest(Request):
 
 
 class ApiSite(Site):
-    """A Site with capped request bodies and, by default, no access log (at
-    thousands of requests per second it would drown the journal)."""
+    """A Site with capped request bodies, header and body deadlines and
+    connection caps (``gateway.api.connections``), and by default no access
+    log (at thousands of requests per second it would drown the journal)."""
 
     access_log = False
+    protocol = ApiChannel
+    more_info = MORE_INFO
+
+    def __init__(self, resource, *, limits: ConnectionLimits | None = None, **kwargs):
+        super().__init__(resource, **kwargs)
+        self.limits = limits or ConnectionLimits()
+        self.connections = ConnectionCounter(self.limits, self.reactor)
 
     def log(self, request):
         if self.access_log:
             super().log(request)
 
+    def buildProtocol(self, addr):
+        host = getattr(addr, "host", "")
+        if self.connections.admit(host) is not None:
+            return Refused(raw_response(TOO_MANY, self.more_info, (b"Retry-After", b"%d" % RETRY_AFTER)))
+        channel = super().buildProtocol(addr)
+        channel.peer_host = host
+        return channel
+
+    def connection_closed(self, channel) -> None:
+        self.connections.release(channel.peer_host)
+
+    def too_slow(self, channel, phase: str) -> None:
+        self.connections.too_slow(channel.peer_host, phase)
+
 
 def make_site(resource, *, max_body: int = 64 * 1024, access_log: bool = False,
-              **kwargs) -> Site:
+              limits: ConnectionLimits | None = None, **kwargs) -> Site:
     """A Site for the API whose requests cap their bodies at ``max_body``."""
     kwargs.setdefault("parsePOSTFormSubmission", False)  # read_params parses forms
-    site = ApiSite(resource, **kwargs)
+    site = ApiSite(resource, limits=limits, **kwargs)
     site.requestFactory = type("ApiRequest", (CappedRequest,), {"max_body": max_body})
     site.access_log = access_log
     return site

@@ -6,6 +6,11 @@ The URL comes from ``--url``, else ``[store] url`` of ``--config``, else the
 ``sqlite:///var/gateway.db``.  SQLite databases are also migrated by the
 daemon on start; PostgreSQL ones are migrated by this command (run it from
 the deploy step, before starting the new version).
+
+A SQLite database whose directory does not exist is refused (exit 2): a
+typo in the path must not create a tree of directories and an empty
+database somewhere else.  ``db upgrade --create-dirs`` creates them on
+purpose.
 """
 from __future__ import annotations
 
@@ -26,6 +31,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         source.add_argument("--url", help="SQLAlchemy URL, e.g. sqlite:///var/gateway.db or "
                                           "postgresql+psycopg://user@host/db")
         source.add_argument("--config", metavar="FILE", help="read [store] url from this config")
+        if name == "upgrade":
+            action.add_argument("--create-dirs", action="store_true",
+                                help="create a SQLite database's missing parent directories")
 
 
 def _url(args: argparse.Namespace) -> str:
@@ -35,6 +43,33 @@ def _url(args: argparse.Namespace) -> str:
         from gateway.config import load
         return load(args.config).store.url
     return os.environ.get("GATEWAY_DATABASE_URL", DEFAULT_URL)
+
+
+def missing_sqlite_dir(url: str) -> str | None:
+    """The parent directory of a SQLite database file when it does not exist."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:" \
+            or database.startswith("file:"):
+        return None
+    directory = os.path.dirname(os.path.abspath(database))
+    return None if os.path.isdir(directory) else directory
+
+
+def _check_dir(url: str, args: argparse.Namespace) -> bool:
+    directory = missing_sqlite_dir(url)
+    if directory is None:
+        return True
+    if getattr(args, "create_dirs", False):
+        os.makedirs(directory, exist_ok=True)
+        print(f"created {directory}")
+        return True
+    fix = "create it, or pass --create-dirs" if args.db_command == "upgrade" else "check the URL"
+    print(f"carrier-gateway db: {_safe(url)}: the directory {directory} does not exist; {fix}",
+          file=sys.stderr)
+    return False
 
 
 def _safe(url: str) -> str:
@@ -48,6 +83,12 @@ def run(args: argparse.Namespace) -> int:
     except Exception as exc:  # config errors name the file, key and problem
         print(f"carrier-gateway db: {exc}", file=sys.stderr)
         return 2
+    try:
+        if not _check_dir(url, args):
+            return 2
+    except OSError as exc:
+        print(f"carrier-gateway db: {_safe(url)}: {exc}", file=sys.stderr)
+        return 1
     from sqlalchemy.exc import SQLAlchemyError
     from gateway.store import migrate
     try:

@@ -51,6 +51,10 @@ def run(args: argparse.Namespace) -> int:
         except (c.ConfigError, ValueError) as e:
             print(f"carrier-gateway: config error: {e}", file=sys.stderr)
             return 2
+        from gateway.config_check import config_warnings
+
+        for warning in config_warnings(cfg):
+            print(f"carrier-gateway: warning: {args.config}: {warning}", file=sys.stderr)
         if args.check:
             print(f"{args.config}: OK ({len(cfg.accounts)} accounts, {len(cfg.numbers)} numbers, "
                   f"{len(cfg.carriers)} carriers)")

@@ -82,3 +82,63 @@ def test_site_caps_request_bodies_while_they_arrive(tmp_path):
            'vasp_id = "v"\nvas_id = "v"\nservice_code = "1"\nroutes = ["+1"]\n')
     site = build(config.loads(text + mm7), MemoryReactorClock(), environ={}).parts["listen"].factory
     assert site.requestFactory.max_body == MAX_BODY
+
+
+class _Step:
+    """A tree child whose start finishes when the test says so."""
+
+    def __init__(self, name, events):
+        from twisted.application.service import Service
+        from twisted.internet.defer import Deferred
+
+        outer = self
+
+        class Child(Service):
+            def startService(self):
+                super().startService()
+                events.append(f"start {name}")
+                outer.started = Deferred()
+                return outer.started
+
+            def stopService(self):
+                super().stopService()
+                events.append(f"stop {name}")
+
+        self.service = Child()
+        self.service.setName(name)
+
+
+def test_stop_during_start_waits_for_the_starting_child_and_starts_no_more():
+    from twisted.internet.defer import Deferred
+
+    from gateway.service import GatewayService, StartAborted
+
+    events: list[str] = []
+    tree = GatewayService(config.Config())
+    steps = [_Step(name, events) for name in ("store", "api", "pipeline")]
+    for step in steps:
+        step.service.setServiceParent(tree)
+    started = Deferred.fromCoroutine(tree.start())
+    steps[0].started.callback(None)  # the store is up; the API is starting
+    stopped = Deferred.fromCoroutine(tree.stop())
+    assert events == ["start store", "start api"] and not stopped.called  # the API's start is under way
+    steps[1].started.callback(None)
+    assert events == ["start store", "start api", "stop api", "stop store"]
+    assert stopped.called and not steps[2].service.running
+    failures = []
+    started.addErrback(failures.append)
+    assert failures and failures[0].check(StartAborted)
+
+
+def test_stop_before_start_starts_nothing():
+    from twisted.internet.defer import Deferred
+
+    from gateway.service import GatewayService, StartAborted
+
+    events: list[str] = []
+    tree = GatewayService(config.Config())
+    _Step("store", events).service.setServiceParent(tree)
+    Deferred.fromCoroutine(tree.stop())
+    failures = []
+    Deferred.fromCoroutine(tree.start()).addErrback(failures.append)
+    assert events == [] and failures[0].check(StartAborted)
