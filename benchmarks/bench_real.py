@@ -139,6 +139,21 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def postgres_pids() -> list[int]:
+    """The PostgreSQL server's processes on this machine (their CPU is the
+    store's share on PostgreSQL; other clients' work is counted too)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as f:
+                    if f.read().strip() == "postgres":
+                        pids.append(int(entry))
+            except OSError:
+                pass
+    return pids
+
+
 def spawn(*argv: str, cwd: str | None = None) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, *argv], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, cwd=cwd,
@@ -283,6 +298,8 @@ def _measure(args, daemon, sim, receiver, watch: _Watch, port: int, receiver_por
     writer_pids = children(daemon.pid)
     pids = {"daemon": [daemon.pid], "writer": writer_pids, "simulator": [sim.pid],
             "receiver": [receiver.pid]}
+    if args.db != "sqlite":
+        pids["postgres"] = postgres_pids()
     cpu0 = {k: sum(cpu_seconds(p) for p in v) for k, v in pids.items()}
     rss = {"daemon": [rss_mb(daemon.pid)], "writer": [sum(rss_mb(p) for p in writer_pids)]}
     stats: dict = {}
@@ -326,7 +343,8 @@ def _result(args, stats, watch: _Watch, timeline, cpu, rss) -> dict:
         "callbacks_per_s": round(watch.latest["callbacks"] / elapsed, 1) if elapsed > 0 else 0.0,
         "elapsed_s": round(elapsed, 2),
         "cpu_ms_per_msg": {k: round(v / n * 1000, 3) for k, v in cpu.items()},
-        "gateway_cpu_ms_per_msg": round((cpu["daemon"] + cpu["writer"]) / n * 1000, 3),
+        "gateway_cpu_ms_per_msg": round(
+            (cpu["daemon"] + cpu["writer"] + cpu.get("postgres", 0.0)) / n * 1000, 3),
         "rss_mb": {k: {"start": round(v[0], 1), "peak": round(max(v), 1), "end": round(v[-1], 1)}
                    for k, v in rss.items()},
         "timeline": timeline,
@@ -343,7 +361,7 @@ def human(r: dict) -> str:
             f"({r['elapsed_s']} s)\n"
             f"  intake {r['intake_post_per_s']:,.0f} POST/s; callbacks {r['callbacks_per_s']:,.0f}/s"
             f" ({r['callbacks']} in all)\n"
-            f"  CPU ms per message: {cpu}; gateway (daemon + writer) "
+            f"  CPU ms per message: {cpu}; gateway (daemon + writer + postgres) "
             f"{r['gateway_cpu_ms_per_msg']}\n  RSS: {mem}")
 
 
