@@ -4,6 +4,9 @@ Prints submit_sm/s per bind and in total, response latency p50/p99, the
 count of each response status, and receipts received and matched; with
 ``--json`` one JSON object (keys: submit_sm_per_s, sent, responses,
 latency_ms {p50, p99}, receipts_received, receipts_matched, and more).
+On a terminal a progress line a second goes to stderr; ``--report FILE.html``
+writes a self-contained page.  Exit status 1 when no submit_sm was accepted,
+or receipts were asked for and none matched.
 """
 from __future__ import annotations
 
@@ -12,6 +15,9 @@ import json
 import os
 import sys
 from typing import Any
+
+from gateway.smpp.bench_progress import progress_line
+from gateway.smpp.bench_report import render
 
 _BINDS = {"trx": "transceiver", "tx": "transmitter", "tx+rx": "transmitter+receiver",
           "rx": "receiver", "transceiver": "transceiver", "transmitter": "transmitter",
@@ -42,7 +48,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add("--tls", action="store_true", help="connect with TLS, verifying the certificate")
     add("--tls-ca", help="PEM file of CAs to trust (default: the system store)")
     add("--insecure", action="store_true", help="with --tls: do not verify the certificate")
-    add("--json", action="store_true", help="print one JSON object")
+    add("--json", action="store_true", help="print one JSON object (and no progress lines)")
+    add("--report", metavar="FILE.html",
+        help="also write a self-contained HTML page: summary, throughput over time and "
+             "the latency histogram (for attaching to a carrier ticket)")
+    add("--progress", choices=("auto", "always", "never"), default="auto",
+        help="a progress line every second on stderr: auto (default) when stderr is a "
+             "terminal and without --json")
 
 
 def _check(args: argparse.Namespace) -> str | None:
@@ -68,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
 
     from gateway.logsetup import make_observer
     from gateway.smpp.bench import BenchOptions, BenchRunner
+    from gateway.smpp.bench_progress import Sampler
     from gateway.smpp.endpoints import endpoint_factory
     from gateway.smpp.settings import BindSettings
 
@@ -83,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
                            receipt_timeout=args.receipt_timeout, source=args.source,
                            destination=args.destination, text=args.text)
     runner = BenchRunner(reactor, settings, endpoint_factory(reactor), options)
+    sampler = Sampler(reactor, runner, on_sample=_printer(args))
     outcome: dict[str, Any] = {}
 
     def done(result: dict) -> None:
@@ -91,8 +105,13 @@ def run(args: argparse.Namespace) -> int:
     def failed(failure: Any) -> None:
         outcome["error"] = str(failure.value) or failure.type.__name__
 
-    reactor.callWhenRunning(
-        lambda: runner.run().addCallbacks(done, failed).addBoth(lambda _: reactor.stop()))
+    def start() -> None:
+        sampler.start()
+        d = runner.run().addCallbacks(done, failed)
+        d.addBoth(lambda _: sampler.stop())
+        d.addBoth(lambda _: reactor.stop())
+
+    reactor.callWhenRunning(start)
     reactor.run()
     if "error" in outcome:
         print(f"bench: {outcome['error']}", file=sys.stderr)
@@ -101,7 +120,42 @@ def run(args: argparse.Namespace) -> int:
     if result is None:
         return 1
     print(json.dumps(result) if args.json else human(result, args))
+    if args.report:
+        _write_report(args, result, sampler, runner)
+    return verdict(result, args)
+
+
+def verdict(result: dict, args: argparse.Namespace) -> int:
+    """1 when the run proved nothing worked: no submit_sm accepted, or receipts
+    asked for and none matched; the reason goes to stderr."""
+    if not result.get("accepted"):
+        print("bench: no submit_sm was accepted (see responses above)", file=sys.stderr)
+        return 1
+    if args.receipts and not result.get("receipts_matched"):
+        print("bench: receipts were asked for and none matched a submit_sm", file=sys.stderr)
+        return 1
     return 0
+
+
+def _printer(args: argparse.Namespace):
+    show = args.progress == "always" or (
+        args.progress == "auto" and not args.json and sys.stderr.isatty())
+    if not show:
+        return None
+
+    def printed(previous: Any, sample: Any) -> None:
+        print(progress_line(previous, sample), file=sys.stderr, flush=True)
+    return printed
+
+
+def _write_report(args: argparse.Namespace, result: dict, sampler: Any, runner: Any) -> None:
+    title = (f"carrier-gateway bench: {args.host}:{args.port} as {args.system_id}, "
+             f"{args.binds} bind(s), window {args.window}")
+    page = render(result, sampler.samples, runner.latencies, title)
+    with open(args.report, "w", encoding="utf-8") as out:
+        out.write(page)
+    if not args.json:
+        print(f"report written to {args.report}")
 
 
 def human(result: dict, args: argparse.Namespace) -> str:
@@ -111,7 +165,10 @@ def human(result: dict, args: argparse.Namespace) -> str:
              f"in {result['elapsed_s']:.2f} s"]
     for b in result["binds"]:
         lines.append(f"  {b['name']}: {b['sent']} sent, {b['submit_sm_per_s']:.0f}/s")
-    lines.append(f"latency p50 {latency['p50']} ms, p99 {latency['p99']} ms")
+    if latency["p50"] is None:
+        lines.append("latency: no submit_sm was answered")
+    else:
+        lines.append(f"latency p50 {latency['p50']} ms, p99 {latency['p99']} ms")
     lines.append("responses: " + ", ".join(f"{k} {v}" for k, v in result["responses"].items()))
     if args.receipts:
         lines.append(f"receipts: {result['receipts_received']} received, "

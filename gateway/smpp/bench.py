@@ -314,6 +314,11 @@ class BenchRunner:
         closing = [p.drain_and_unbind(2.0) for p in self.protocols if not p.closed]
         DeferredList(closing).addBoth(lambda _: self._finished.callback(result))
 
+    def snapshot(self) -> tuple[int, int, int, int]:
+        """(sent, answered, accepted, receipts received) so far, for progress."""
+        return (sum(b.sent for b in self.senders), sum(b.answered for b in self.senders),
+                self.statuses[0], self.receipts_received)
+
     def result(self) -> dict[str, Any]:
         latencies = sorted(self.latencies)
         sent = sum(b.sent for b in self.senders)
@@ -323,6 +328,7 @@ class BenchRunner:
         return {
             "submit_sm_per_s": round(sent / elapsed, 1) if elapsed > 0 else 0.0,
             "sent": sent,
+            "accepted": self.statuses[0],
             "responses": {(status_name(k) if isinstance(k, int) else k): v
                           for k, v in sorted(self.statuses.items(), key=lambda kv: str(kv[0]))},
             "latency_ms": {"p50": _quantile_ms(latencies, 0.50),
