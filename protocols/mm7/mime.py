@@ -13,6 +13,7 @@ ways; a body over the size cap is refused before it is parsed.
 from __future__ import annotations
 
 import base64
+import codecs
 import email.message
 import email.parser
 import email.utils
@@ -95,8 +96,36 @@ class Attachment:
             return [self]
         return [leaf for part in self.parts for leaf in part.leaves()]
 
+    def decoded(self) -> tuple[str, bool]:
+        """``(text, exact)``: see ``decode_text``."""
+        return decode_text(self.data, self.charset)
+
     def text(self) -> str:
-        return self.data.decode(self.charset or "utf-8", errors="replace")
+        return self.decoded()[0]
+
+
+FALLBACK_CHARSET = "utf-8"
+# Python codecs that are "text encodings" to Python but no MIME charset: they
+# transform domain names or escape sequences, and some cannot even replace
+# errors.  A part that names one is read as if its charset were unknown.
+_NOT_CHARSETS = frozenset({"idna", "punycode", "unicode_escape", "raw_unicode_escape", "undefined"})
+
+
+def decode_text(data: bytes, charset: str | None) -> tuple[str, bool]:
+    """A text part's text, never raising.  ``exact`` is False when the text is
+    not the bytes' faithful reading: the charset is unknown or not a MIME
+    charset (``x-unknown``, ``idna``, ``punycode``, ``base64``), or the bytes
+    are not valid in it.  Then the bytes are read as ``FALLBACK_CHARSET``
+    (UTF-8) with U+FFFD for what it cannot read, and the caller keeps the raw
+    bytes.  No charset at all reads as UTF-8 (a superset of the RFC 2045
+    default, US-ASCII)."""
+    name = (charset or FALLBACK_CHARSET).strip().lower()
+    try:
+        if codecs.lookup(name).name.replace("-", "_") in _NOT_CHARSETS:
+            raise LookupError(name)
+        return data.decode(name), True
+    except (LookupError, UnicodeError, ValueError, TypeError):
+        return data.decode(FALLBACK_CHARSET, errors="replace"), False
 
 
 def clean_cid(value: str | None) -> str | None:
@@ -141,8 +170,33 @@ def parse_body(content_type: str | None, body: bytes, *, max_bytes: int = MAX_BO
     except Exception as exc:  # the email package raises assorted errors on junk
         raise Mm7ParseError(f"malformed MIME body: {exc}") from None
     if root.content_type.startswith("multipart/") and not root.parts:
-        raise Mm7ParseError("multipart body without any parts (missing or wrong boundary?)")
+        return _without_boundary(ctype, body)
     return root
+
+
+def _without_boundary(ctype: str, body: bytes) -> Attachment:
+    """A multipart Content-Type whose boundary is missing or wrong: the body
+    is read by what it starts with.  ``--x`` names its own boundary (the
+    first delimiter line); ``<`` is a bare XML body (an aggregator's
+    DeliveryReportReq sent as ``multipart/related; type="text/xml"``)."""
+    head = body.lstrip(b"\r\n\t \xef\xbb\xbf")
+    if head.startswith(b"--"):
+        boundary = head[2:].split(b"\n", 1)[0].rstrip(b"\r \t").decode("latin-1")
+        if boundary and boundary.isprintable() and '"' not in boundary and "\\" not in boundary:
+            retried = _without_param(ctype, "boundary") + f'; boundary="{boundary}"'
+            root = parse_body(retried, body) if _param(ctype, "boundary") != boundary else None
+            if root is not None and root.parts:
+                return root
+    if head.startswith(b"<"):
+        return Attachment(content_type="text/xml", data=body)
+    raise Mm7ParseError("multipart body without any parts (missing or wrong boundary?)")
+
+
+def _without_param(content_type: str, name: str) -> str:
+    msg = email.message.Message()
+    msg["Content-Type"] = content_type
+    msg.del_param(name)
+    return msg["Content-Type"]
 
 
 def split_soap(content_type: str | None, body: bytes, *, max_bytes: int = MAX_BODY_BYTES
