@@ -35,6 +35,7 @@ from protocols.mm7.submit import SubmitRequest, build_submit
 
 log = Logger()
 ERROR_EXPIRED = 30001
+ERROR_CONTENT_TYPE = 12300
 
 
 def _inline(fn, *args, **kwargs):
@@ -90,7 +91,10 @@ class MmsSender:
             vasp_id=self.settings.vasp_id or None, vas_id=self.settings.vas_id or None,
             service_code=self.settings.service_code or None, linked_id=row.get("linked_id"),
             expiry=int(left) if left is not None else None, delivery_report=True)
-        ctype, payload = build_submit(request, self.dialect, row["sid"], f"=_{self._token()}")
+        try:
+            ctype, payload = build_submit(request, self.dialect, row["sid"], f"=_{self._token()}")
+        except ValueError as exc:  # a header value the email package refuses (CR/LF, bad type)
+            return Failed(ERROR_CONTENT_TYPE, f"the MMS could not be built: {exc}", try_next=False)
         result = yield self.client.submit(ctype, payload)
         if result.verdict is Verdict.SENT:
             return Sent((), extra={"mm7_message_id": result.message_id})

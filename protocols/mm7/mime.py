@@ -1,8 +1,5 @@
-"""MIME for MM7: building multipart bodies by hand, reading them leniently.
-
-Building: SOAP with attachments (``multipart/related; type="text/xml";
-start="<...>"``) is written by hand, since zeep cannot.  Content-IDs are always
-written in angle brackets; boundaries are passed in so output is reproducible.
+"""MIME for MM7: reading bodies leniently (building is ``mimebuild``, whose
+``Part`` and ``multipart`` are re-exported here).
 
 Reading follows what real MMSCs send, not what they should: a missing
 ``start`` (the first XML part is the envelope), Content-IDs with or without
@@ -22,58 +19,10 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from protocols.mm7.errors import Mm7ParseError
+from protocols.mm7.mimebuild import Part, multipart  # noqa: F401  (re-exported)
 
 CRLF = b"\r\n"
 MAX_BODY_BYTES = 8 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Part:
-    """One MIME part to build.  ``content_id`` is written as ``<content_id>``."""
-
-    content_type: str
-    body: bytes
-    content_id: str | None = None
-    location: str | None = None
-    transfer_encoding: str | None = None  # None: base64 for binary, 8bit for text
-
-    @property
-    def encoding(self) -> str:
-        if self.transfer_encoding:
-            return self.transfer_encoding
-        ctype = self.content_type.lower()
-        if ctype.startswith("multipart/"):
-            return "8bit"  # RFC 2045: a multipart is never itself encoded
-        textual = ctype.startswith(("text/", "application/smil", "application/xml"))
-        return "8bit" if textual else "base64"
-
-    def headers(self) -> bytes:
-        lines = [f"Content-Type: {self.content_type}"]
-        if self.content_id:
-            lines.append(f"Content-ID: <{self.content_id}>")
-        if self.location:
-            lines.append(f"Content-Location: {self.location}")
-        lines.append(f"Content-Transfer-Encoding: {self.encoding}")
-        return CRLF.join(line.encode("utf-8") for line in lines) + CRLF
-
-    def encoded_body(self) -> bytes:
-        if self.encoding.lower() == "base64":
-            return base64.encodebytes(self.body).replace(b"\n", CRLF)
-        return self.body
-
-
-def multipart(parts: list[Part], boundary: str, *, subtype: str = "related",
-              params: tuple[tuple[str, str], ...] = ()) -> tuple[str, bytes]:
-    """``(Content-Type value, body)`` of a multipart made of ``parts``."""
-    out = bytearray()
-    delim = b"--" + boundary.encode("ascii")
-    for part in parts:
-        out += delim + CRLF + part.headers() + CRLF + part.encoded_body() + CRLF
-    out += delim + b"--" + CRLF
-    ctype = f'multipart/{subtype}; boundary="{boundary}"'
-    for key, value in params:
-        ctype += f'; {key}="{value}"'
-    return ctype, bytes(out)
 
 
 # --------------------------------------------------------------------- reading
