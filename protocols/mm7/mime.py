@@ -86,11 +86,16 @@ def clean_cid(value: str | None) -> str | None:
     return value.strip().strip("<>").strip() or None
 
 
-def _attachment(msg) -> Attachment:
+MAX_NESTING = 16  # multiparts inside multiparts; an MM7 body needs 2 or 3
+
+
+def _attachment(msg, depth: int = 0) -> Attachment:
     ctype = msg.get_content_type().lower()
     parts: tuple[Attachment, ...] = ()
     if msg.is_multipart():
-        parts = tuple(_attachment(sub) for sub in msg.get_payload())
+        if depth >= MAX_NESTING:
+            raise Mm7ParseError(f"MIME multiparts nested deeper than {MAX_NESTING}")
+        parts = tuple(_attachment(sub, depth + 1) for sub in msg.get_payload())
         data = b""
     else:
         data = msg.get_payload(decode=True) or b""
@@ -116,6 +121,8 @@ def parse_body(content_type: str | None, body: bytes, *, max_bytes: int = MAX_BO
     try:
         msg = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(raw)
         root = _attachment(msg)
+    except Mm7ParseError:
+        raise
     except Exception as exc:  # the email package raises assorted errors on junk
         raise Mm7ParseError(f"malformed MIME body: {exc}") from None
     if root.content_type.startswith("multipart/") and not root.parts:

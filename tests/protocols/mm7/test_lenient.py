@@ -66,3 +66,17 @@ def test_deliver_with_nothing_usable_is_a_4004_fault():
     with pytest.raises(Mm7ParseError) as info:
         read_deliver(read_envelope(ctype, body))
     assert info.value.status_code == 4004
+
+
+def test_deep_nesting_is_a_clear_2007():
+    inner = b"Content-Type: text/plain\r\n\r\nhi"
+    for depth in range(40):
+        b = f"b{depth}".encode()
+        inner = (b"Content-Type: multipart/mixed; boundary=" + b + b"\r\n\r\n--" + b + b"\r\n" + inner
+                 + b"\r\n--" + b + b"--")
+    ctype, body = deliver_with_parts([])
+    body = body.replace(b"Content-Type: multipart/related; boundary=inner\r\nContent-ID: <mm-body>\r\n\r\n"
+                        b"--inner--\r\n", b"Content-ID: <mm-body>\r\n" + inner + b"\r\n")
+    with pytest.raises(Mm7ParseError, match="nested deeper than 16") as info:
+        read_envelope(ctype, body)
+    assert info.value.status_code == 2007
