@@ -76,7 +76,9 @@ def mm_parts(body: str, media: list[MediaItem]) -> list[Part]:
         name = _part_name(item.filename, {n for n, _ in names} | {text_name, SMIL_NAME}) or \
             f"media{index}.{extension(item.content_type) or 'bin'}"
         names.append((name, item.content_type))
-        media_parts.append(Part(item.content_type, item.data, content_id=name, location=name))
+        # base64 whatever the type: a text/vcard's bytes must arrive as they were fetched
+        media_parts.append(Part(item.content_type, item.data, content_id=name, location=name,
+                                transfer_encoding="base64"))
     parts = [Part(SMIL_TYPE + '; charset="utf-8"', smil(text_name, names),
                   content_id=SMIL_NAME, location=SMIL_NAME)]
     if body:

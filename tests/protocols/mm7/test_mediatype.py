@@ -66,3 +66,9 @@ def test_media_file_names_are_used_only_when_plain():
 def test_text_is_sent_in_crlf_form():
     ctype, body = multipart(mm_parts("one\ntwo\rthree\r\nfour", []), "b")
     assert b"one\r\ntwo\r\nthree\r\nfour" in body
+
+
+def test_media_bytes_arrive_exactly_whatever_the_type():
+    data = b"BEGIN:VCARD\nFN:A\rB\r\nEND:VCARD\n\xff"
+    ctype, body = multipart(mm_parts("hi", [MediaItem("text/vcard", data)]), "b")
+    assert parse_body(ctype, body).parts[-1].data == data
