@@ -32,6 +32,7 @@ from io import BytesIO
 
 from protocols.mm7.mediatype import parse_media_type
 
+
 class _Headers(HeaderRegistry):
     """The stock registry builds a new header class on every lookup, which
     made building a SubmitReq several times slower; one class per name."""
@@ -65,17 +66,20 @@ class Part:
             return "8bit"  # RFC 2045: a multipart is never itself encoded
         return "8bit" if ctype.startswith(_TEXTUAL) else "base64"
 
-    def mime(self) -> MIMEPart:
-        """The part as a ``MIMEPart``; ``ValueError`` for a bad header value."""
+    def _headed(self) -> MIMEPart:
         part = MIMEPart(policy=POLICY)
         part["Content-Type"] = content_type(self.content_type)
-        media_type = part.get_content_maintype()
         if self.content_id:
             part["Content-ID"] = f"<{self.content_id}>"
         if self.location:
             part["Content-Location"] = self.location
         part["Content-Transfer-Encoding"] = self.encoding
-        if media_type == "multipart":
+        return part
+
+    def mime(self) -> MIMEPart:
+        """The part as a ``MIMEPart``; ``ValueError`` for a bad header value."""
+        part = self._headed()
+        if part.get_content_maintype() == "multipart":
             for sub in self.parts:
                 part.attach(sub.mime())
         elif self.encoding.lower() == "base64":
@@ -86,7 +90,7 @@ class Part:
 
     def headers(self) -> bytes:
         """The header block as written (CRLF after each header)."""
-        part = self.mime()
+        part = self._headed()
         return b"".join(POLICY.fold_binary(name, value) for name, value in part.raw_items())
 
 
