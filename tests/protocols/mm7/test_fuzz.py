@@ -2,10 +2,13 @@
 
 Invariant, as h11's fuzz harness states it: any input either reads or
 raises ``Mm7Error`` (which the endpoint answers with a SOAP fault); nothing
-else escapes.  A fixed number of examples keeps it to seconds; set
-HYPOTHESIS_PROFILE or run with ``--hypothesis-seed`` for longer campaigns.
+else escapes.  400 derandomized examples keep it to seconds; for a longer
+campaign set ``MM7_FUZZ_EXAMPLES`` (and ``MM7_FUZZ_RANDOM=1`` for new
+inputs on every run).
 """
 from __future__ import annotations
+
+import os
 
 from hypothesis import HealthCheck, given, settings
 
@@ -16,7 +19,8 @@ from protocols.mm7.parse import read_envelope
 from .mutations import request
 
 READERS = (read_deliver, read_delivery_report, read_submit_request, read_submit_response)
-FUZZ = settings(max_examples=400, deadline=None, derandomize=True,
+FUZZ = settings(max_examples=int(os.environ.get("MM7_FUZZ_EXAMPLES", "400")), deadline=None,
+                derandomize=not os.environ.get("MM7_FUZZ_RANDOM"),
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
