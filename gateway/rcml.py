@@ -26,6 +26,9 @@ or a bare ``<Message>text</Message>``.  Rules:
   loads a DTD or touches the network (no XXE, no billion laughs).
 * At most ``MAX_REPLIES`` replies; documents over ``MAX_DOCUMENT`` bytes
   are refused.
+* ``<Media contentType>`` must be an RFC 2045 media type
+  (``protocols.mm7.mediatype``); anything else (a CR/LF, no subtype) makes
+  the document an ``RcmlError``, so it cannot reach a carrier's headers.
 """
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from protocols.mm7.mediatype import is_media_type
 from protocols.xmlsafe import UnsafeXmlError, parse_untrusted
 
 MAX_DOCUMENT = 256 * 1024
@@ -98,6 +102,13 @@ def _text(element: etree._Element) -> str:
     return "".join(pieces).strip()
 
 
+def _content_type(media: etree._Element) -> str | None:
+    value = media.get("contentType") or media.get("content-type")
+    if value is not None and not is_media_type(value):
+        raise RcmlError(f"<Media contentType={value[:80]!r}> is not a media type (RFC 2045)")
+    return value
+
+
 def _reply(element: etree._Element, sender: str, our_number: str) -> ReplySpec:
     body_parts: list[str] = []
     media: list[MediaSpec] = []
@@ -110,7 +121,7 @@ def _reply(element: etree._Element, sender: str, our_number: str) -> ReplySpec:
         elif name == "media" and len(media) < MAX_MEDIA:
             url = "".join(child.itertext()).strip()
             if url:
-                media.append(MediaSpec(url, child.get("contentType") or child.get("content-type")))
+                media.append(MediaSpec(url, _content_type(child)))
     body = "\n".join(body_parts) if has_body else _text(element)
     method = (element.get("method") or "POST").strip().upper()
     if method not in ("GET", "POST"):

@@ -15,6 +15,7 @@ from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from gateway.sids import new_sid
+from protocols.mm7.mediatype import is_media_type
 from segmentation import SegmentationError, plan
 
 from .addresses import check_sender, parse_pair
@@ -69,6 +70,9 @@ def _media(params: Params) -> list[dict]:
             ctype = item.get("content_type")
             if ctype is not None and not isinstance(ctype, str):
                 raise bad_request(21620, "media_list: content_type must be a string")
+            if ctype is not None and not is_media_type(ctype):
+                raise bad_request(21620, f"media_list: content_type {ctype[:80]!r} is not a media type "
+                                         "(type/subtype with optional ; name=value parameters, RFC 2045)")
             items.append({"url": item["url"], "content_type": ctype})
     for name in ("MediaUrl", "media_url"):
         for url in params.get(name) or []:

@@ -1,7 +1,10 @@
 """The MM7 client: POST a SubmitReq to the MMSC and read its answer.
 
 HTTP goes through a treq ``HTTPClient`` passed in (the default agent verifies
-HTTPS certificates; see ``make_http_client``).  Basic auth when configured.
+HTTPS certificates; see ``make_http_client``).  Basic auth when configured,
+with ``username``/``password`` or as ``user:password@`` in the ``url`` (taken
+out of the URL before it is requested).  Carrier credentials never reach a
+result's ``error_message`` or a log line: they are replaced with ``***``.
 
 Retries: a transport error (connection refused/reset, timeout), an HTTP 5xx
 that carries no readable MM7 answer, or an MM7 status the table calls
@@ -13,6 +16,7 @@ MMSC did accept: the gateway is at-least-once.)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from twisted.internet.defer import CancelledError, inlineCallbacks
 from twisted.internet.task import deferLater
@@ -63,13 +67,47 @@ def _cancelled(exc: BaseException) -> bool:
     return any(r.check(CancelledError, ConnectingCancelledError) for r in getattr(exc, "reasons", None) or ())
 
 
+def split_userinfo(url: str) -> tuple[str, tuple[str, str] | None]:
+    """``url`` without its ``user:password@`` part, and that part decoded
+    (None when there is none)."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    userinfo, host = parts.netloc.rsplit("@", 1)
+    user, _, password = userinfo.partition(":")
+    return urlunsplit(parts._replace(netloc=host)), (unquote(user), unquote(password))
+
+
+class Redactor:
+    """Replaces carrier credentials with ``***`` in text that may reach a
+    customer (``error_message``) or a log line: the MMSC's own answers can
+    echo them.  Values shorter than ``MIN_SECRET`` are left alone, since
+    replacing a letter or two would garble every message."""
+
+    MIN_SECRET = 3
+
+    def __init__(self, *secrets: str):
+        found = {s for s in secrets if s and len(s) >= self.MIN_SECRET}
+        found |= {quote(s, safe="") for s in found}
+        self._secrets = sorted(found, key=len, reverse=True)
+
+    def __call__(self, text: str | None) -> str | None:
+        for secret in self._secrets if text else ():
+            text = text.replace(secret, "***")
+        return text
+
+
 class Mm7Client:
+    """``url`` may carry ``user:password@``: it is sent as HTTP Basic (unless
+    ``username`` is given, which wins) and removed from the URL requested."""
+
     def __init__(self, http, clock, *, url: str, username: str = "", password: str = "",
                  timeout: float = 30.0, retries: int = 2, backoff: float = 1.0, name: str = "mm7"):
         self._http = http
         self._clock = clock
-        self.url = url
-        self._auth = (username, password) if username else None
+        self.url, from_url = split_userinfo(url)
+        self._auth = (username, password) if username else from_url
+        self._redact = Redactor(username, password, *(from_url or ()))
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
@@ -95,12 +133,12 @@ class Mm7Client:
                 break
             delay = self.backoff * (2 ** (attempt - 1))
             log.info("mm7 {carrier}: attempt {attempt} failed ({why}); retrying in {delay}s",
-                     carrier=self.name, attempt=attempt, why=last.error_message, delay=delay)
+                     carrier=self.name, attempt=attempt, why=self._redact(last.error_message), delay=delay)
             yield deferLater(self._clock, delay, lambda: None)
         message = last.error_message or "MM7 submit failed"
         if last.verdict is Verdict.RETRY:
             message = f"{message} (gave up after {attempt} attempts)"
-        return SubmitResult(Verdict.FAILED, None, last.error_code or TRANSPORT_ERROR, message,
+        return SubmitResult(Verdict.FAILED, None, last.error_code or TRANSPORT_ERROR, self._redact(message),
                             status_code, attempt)
 
     @inlineCallbacks

@@ -11,7 +11,8 @@ hook's Deferred fires, i.e. once the store has it: nothing acknowledged is
 lost.  A hook raising ``Rejected(status, text)`` is answered with that MM7
 status in a SOAP fault; any other failure gets 3000 (server error) so the
 MMSC delivers again.  Malformed or hostile input gets a SOAP fault with an
-MM7 client-error status (2007 / 4003 / 4004), never a crash.  Answers use the
+MM7 client-error status (2007 / 4003 / 4004), never a crash; a defect in the
+readers themselves is logged and answered 3000, never Twisted's HTML 500.  Answers use the
 namespace and MM7Version the MMSC used.
 """
 from __future__ import annotations
@@ -113,6 +114,9 @@ class Mm7CarrierResource(Resource):
         except Mm7Error as exc:
             log.warn("mm7 {carrier}: refused request: {why}", carrier=self.carrier, why=str(exc))
             return self._fault(request, env, exc.status_code, str(exc))
+        except Exception:  # a reader defect: still a SOAP fault, and the MMSC delivers again
+            log.failure("mm7 {carrier}: reading the request failed", carrier=self.carrier)
+            return self._fault(request, env, SERVER_ERROR, "temporary failure, please retry")
         hook = self.root.on_delivery_report if env.kind == "DeliveryReportReq" else self.root.on_deliver
         d = maybeDeferred(hook, self.carrier, message)
         d.addCallbacks(lambda _: self._answer(request, response(_dialect(env), answer_kind, env.transaction_id or "0")),

@@ -7,7 +7,7 @@ values carrying the API error code:
 
 * 21620 invalid or refused media URL (bad scheme, private address)
 * 11200 HTTP retrieval failure (connection, timeout, non-2xx status)
-* 12300 invalid content type
+* 12300 invalid content type (not allowed, or not valid RFC 2045 syntax)
 * 30019 media larger than the fetch cap
 """
 from __future__ import annotations
@@ -24,6 +24,7 @@ from twisted.web.http import PotentialDataLoss
 
 from gateway.mm7.guard import BlockedAddress, GuardedEndpointFactory, ip_literal, is_public
 from protocols.mm7.content import MediaItem
+from protocols.mm7.mediatype import InvalidMediaType, parse_media_type
 
 log = Logger()
 
@@ -139,10 +140,22 @@ class MediaFetcher:
         return MediaItem(ctype, data, filename=name if name and "." in name else None)
 
     def _content_type(self, response, declared: str | None, url: str) -> str:
+        """The media's ``type/subtype``: the server's, else (when it says
+        nothing or octet-stream) the declared one.  Either must be a valid
+        RFC 2045 media type; only its ``type/subtype`` goes on."""
         raw = response.headers.getRawHeaders(b"content-type", [b""])[0].decode("latin-1")
-        ctype = raw.split(";", 1)[0].strip().lower()
+        ctype = _essence(raw, url, "the server's")
         if not ctype or ctype == "application/octet-stream":
-            ctype = (declared or "").split(";", 1)[0].strip().lower()
+            ctype = _essence(declared or "", url, "the declared")
         if not ctype or not ctype.startswith(self.policy.allowed_types):
             raise MediaError(12300, f"media {url} has unsupported content type {ctype or 'none'!r}")
         return ctype
+
+
+def _essence(value: str, url: str, whose: str) -> str:
+    if not value.strip():
+        return ""
+    try:
+        return parse_media_type(value).essence
+    except InvalidMediaType as exc:
+        raise MediaError(12300, f"media {url}: {whose} content type is invalid: {exc}") from None

@@ -9,7 +9,8 @@
    large, downscale/recompress the images (Pillow, off the reactor thread via
    ``run_blocking``); an MM that still does not fit fails 30019 *before*
    anything is sent;
-4. build the SubmitReq (zeep + multipart) and POST it (``Mm7Client``: retries
+4. build the SubmitReq (zeep + the email package, off the reactor thread
+   via ``run_blocking``; a part it refuses fails 12300) and POST it (``Mm7Client``: retries
    with backoff on transport errors, 5xx and 3xxx);
 5. ``Sent(extra={"mm7_message_id": ...})`` on 1xxx, else ``Failed`` with the
    mapped error code (see ``protocols.mm7.status``).
@@ -35,6 +36,7 @@ from protocols.mm7.submit import SubmitRequest, build_submit
 
 log = Logger()
 ERROR_EXPIRED = 30001
+ERROR_CONTENT_TYPE = 12300
 
 
 def _inline(fn, *args, **kwargs):
@@ -90,7 +92,11 @@ class MmsSender:
             vasp_id=self.settings.vasp_id or None, vas_id=self.settings.vas_id or None,
             service_code=self.settings.service_code or None, linked_id=row.get("linked_id"),
             expiry=int(left) if left is not None else None, delivery_report=True)
-        ctype, payload = build_submit(request, self.dialect, row["sid"], f"=_{self._token()}")
+        try:  # off the reactor thread, like fit(): a big MM takes milliseconds to encode
+            ctype, payload = yield self._run_blocking(build_submit, request, self.dialect, row["sid"],
+                                                      f"=_{self._token()}")
+        except ValueError as exc:  # a header value the email package refuses (CR/LF, bad type)
+            return Failed(ERROR_CONTENT_TYPE, f"the MMS could not be built: {exc}", try_next=False)
         result = yield self.client.submit(ctype, payload)
         if result.verdict is Verdict.SENT:
             return Sent((), extra={"mm7_message_id": result.message_id})

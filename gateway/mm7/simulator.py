@@ -28,11 +28,11 @@ from twisted.web.resource import Resource
 from twisted.web.server import Site
 
 from gateway.mm7.simconfig import MmscConfig
-from protocols.mm7.content import MediaItem, build_mm
+from protocols.mm7.content import MediaItem, mm_part
 from protocols.mm7.envelope import Dialect, answering
 from protocols.mm7.errors import Mm7Error
 from protocols.mm7.messages import read_submit_request
-from protocols.mm7.mime import Part, multipart
+from protocols.mm7.mimebuild import Part, multipart
 from protocols.mm7.parse import read_envelope
 from protocols.mm7.responses import deliver_req, delivery_report_req, fault, response
 from protocols.mm7.schema import validate
@@ -134,9 +134,8 @@ class MmscSimulator:
         tid = f"mo-{self._counter}"
         soap = deliver_req(self.dialect, tid, sender=sender, recipient=recipient, subject=subject,
                            timestamp=self._now(), relay_server_id=self.config.relay_server_id)
-        mm_type, mm_body = build_mm(text, list(media), f"sim-mm-{self._counter}")
-        ctype, body = multipart([Part('text/xml; charset="utf-8"', soap, content_id="mm7-soap"),
-                                 Part(mm_type, mm_body, content_id="mm7-content")],
+        mm = mm_part(text, list(media), f"sim-mm-{self._counter}", content_id="mm7-content")
+        ctype, body = multipart([Part('text/xml; charset="utf-8"', soap, content_id="mm7-soap"), mm],
                                 f"sim-{self._counter}", params=(("type", "text/xml"), ("start", "<mm7-soap>")))
         url = self.config.deliver_url or self.config.report_url
         d = self._post(url, ctype, body)

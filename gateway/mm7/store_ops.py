@@ -14,7 +14,10 @@ transaction; statuses move only through ``gateway.store.messages.transition``
   it later or, past the window, marks it ``unmatched`` (kept for support).
 * ``store_inbound_mms`` creates the inbound message (``received``, channel
   ``mms``), one ``media`` row per part, and the number's ``sms_url`` callback
-  with ``NumMedia`` and ``MediaUrl``/``MediaType`` per part.
+  with ``NumMedia`` and ``MediaUrl``/``MediaType`` per part.  Whatever the
+  MMSC sent fits the columns (no NUL, clipped to the column sizes), so a
+  stored MO never fails on its shape and the MMSC is not asked to retry it
+  for ever.
 """
 from __future__ import annotations
 
@@ -52,7 +55,7 @@ def apply_delivery_report(conn: Connection, report: DeliveryReport, *, carrier: 
     if row is None:
         if keep_unmatched:
             conn.execute(insert(pending_receipts).values(
-                carrier=carrier, message_id=report.message_id, keys=[report.message_id.strip()],
+                carrier=carrier, message_id=report.message_id.strip()[:128], keys=[report.message_id.strip()],
                 receipt={"mm7": asdict(report)}, received_at=now, state=MM7_WAITING))
         return "waiting"
     raw = {"carrier_stat": report.mm_status[:32],
@@ -116,16 +119,17 @@ def store_inbound_mms(conn: Connection, mm: InboundMM, *, carrier: str, number, 
     for index, part in enumerate(mm.media, start=1):
         media_sid = new_media_sid()
         ext = extension(part.content_type)
+        ctype = _column(part.content_type, 128) or "application/octet-stream"
         name = part.filename or part.location or f"part{index}" + (f".{ext}" if ext else "")
         conn.execute(insert(media).values(
-            sid=media_sid, message_sid=sid, account_sid=account, content_type=part.content_type,
-            filename=name[:256], data=part.data, created_at=now))
-        items.append({"url": media_url(base_url, account, media_sid), "content_type": part.content_type})
+            sid=media_sid, message_sid=sid, account_sid=account, content_type=ctype,
+            filename=_column(name, 256), data=part.data, created_at=now))
+        items.append({"url": media_url(base_url, account, media_sid), "content_type": ctype})
     destination = mm.recipients[0] if mm.recipients else (number.number if number is not None else "")
     row = {
         "sid": sid, "account_sid": account, "api": number.api if number is not None else "messages",
-        "direction": "inbound", "channel": "mms", "from_": mm.sender, "to": destination,
-        "body": mm.text, "status": RECEIVED, "num_segments": 1, "num_media": len(items),
+        "direction": "inbound", "channel": "mms", "from_": _column(mm.sender, 64),
+        "to": _column(destination, 64), "body": _column(mm.text), "status": RECEIVED, "num_segments": 1, "num_media": len(items),
         "media_list": items, "carrier": carrier, "date_created": now, "date_updated": now,
         "date_sent": now, "next_attempt_at": None,
     }
@@ -134,6 +138,14 @@ def store_inbound_mms(conn: Connection, mm: InboundMM, *, carrier: str, number, 
         enqueue_callback(conn, message_sid=sid, kind="inbound", url=number.sms_url,
                          method=number.sms_method or "POST", params=inbound_mms_params(row), now=now)
     return sid
+
+
+def _column(value: str, size: int | None = None) -> str:
+    """``value`` as a text column can hold it: no NUL (PostgreSQL refuses
+    it), at most ``size`` characters.  The MMSC's raw bytes are kept in the
+    media rows; these columns are for reading and routing."""
+    value = value.replace("\x00", "\ufffd")
+    return value[:size] if size else value
 
 
 def inbound_mms_params(row: Mapping[str, Any]) -> list[tuple[str, str]]:

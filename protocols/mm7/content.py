@@ -4,14 +4,19 @@ text/plain, and each media item, as ``multipart/related`` (or ``mixed``).
 Size accounting (what carriers limit): the *decoded* MM — each part's header
 block plus its raw body bytes — never the base64 HTTP body, which is a third
 larger.  ``mm_size`` and the builder use the same parts, so the figure checked
-is the figure sent.
+is the figure sent (the text is put in CRLF form before it is counted).
+
+Part names (Content-ID and Content-Location) are the media file names when
+those are plain (letters, digits, ``._~-``, at most 64 characters, unique),
+else ``media{N}.{ext}``: a name from a URL never reaches a header as is.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from xml.sax.saxutils import quoteattr
 
-from protocols.mm7.mime import Part, multipart
+from protocols.mm7.mimebuild import Part, multipart, multipart_part
 
 SMIL_TYPE = "application/smil"
 _EXT = {
@@ -68,15 +73,33 @@ def mm_parts(body: str, media: list[MediaItem]) -> list[Part]:
     names = []
     media_parts = []
     for index, item in enumerate(media, start=1):
-        name = item.filename or f"media{index}.{extension(item.content_type) or 'bin'}"
+        name = _part_name(item.filename, {n for n, _ in names} | {text_name, SMIL_NAME}) or \
+            f"media{index}.{extension(item.content_type) or 'bin'}"
         names.append((name, item.content_type))
-        media_parts.append(Part(item.content_type, item.data, content_id=name, location=name))
+        # base64 whatever the type: a text/vcard's bytes must arrive as they were fetched
+        media_parts.append(Part(item.content_type, item.data, content_id=name, location=name,
+                                transfer_encoding="base64"))
     parts = [Part(SMIL_TYPE + '; charset="utf-8"', smil(text_name, names),
-                  content_id="presentation.smil", location="presentation.smil")]
+                  content_id=SMIL_NAME, location=SMIL_NAME)]
     if body:
-        parts.append(Part('text/plain; charset="utf-8"', body.encode("utf-8"),
+        parts.append(Part('text/plain; charset="utf-8"', crlf(body).encode("utf-8"),
                           content_id=text_name, location=text_name))
     return parts + media_parts
+
+
+SMIL_NAME = "presentation.smil"
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9._~-]{1,64}")
+
+
+def _part_name(filename: str | None, taken: set) -> str | None:
+    if filename and _PLAIN_NAME.fullmatch(filename) and filename not in taken:
+        return filename
+    return None
+
+
+def crlf(text: str) -> str:
+    """``text`` with every line break as CRLF (MIME's canonical text form)."""
+    return re.sub(r"\r\n|\r|\n", "\r\n", text)
 
 
 def part_size(part: Part) -> int:
@@ -88,10 +111,19 @@ def mm_size(body: str, media: list[MediaItem]) -> int:
     return sum(part_size(part) for part in mm_parts(body, media))
 
 
+def mm_part(body: str, media: list[MediaItem], boundary: str, *, mixed: bool = False,
+            content_id: str | None = None) -> Part:
+    """The MM as one multipart ``Part`` (to nest in the SOAP message)."""
+    parts = mm_parts(body, media)
+    if mixed:
+        return multipart_part(parts, boundary, subtype="mixed", content_id=content_id)
+    return multipart_part(parts, boundary, params=(("type", SMIL_TYPE), ("start", f"<{SMIL_NAME}>")),
+                          content_id=content_id)
+
+
 def build_mm(body: str, media: list[MediaItem], boundary: str, *, mixed: bool = False
              ) -> tuple[str, bytes]:
     """``(Content-Type, bytes)`` of the MM as one MIME entity."""
-    parts = mm_parts(body, media)
-    if mixed:
-        return multipart(parts, boundary, subtype="mixed")
-    return multipart(parts, boundary, params=(("type", SMIL_TYPE), ("start", "<presentation.smil>")))
+    part = mm_part(body, media, boundary, mixed=mixed)
+    return multipart(list(part.parts), boundary, subtype="mixed" if mixed else "related",
+                     params=() if mixed else (("type", SMIL_TYPE), ("start", f"<{SMIL_NAME}>")))

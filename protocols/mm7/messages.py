@@ -2,14 +2,16 @@
 
 * ``read_submit_response`` — SubmitRsp, RSErrorRsp or a SOAP Fault -> ``SubmitResponse``
 * ``read_delivery_report`` — DeliveryReportReq -> ``DeliveryReport``
-* ``read_deliver`` — DeliverReq -> ``InboundMM`` (text and media split out)
+* ``read_deliver`` — DeliverReq -> ``InboundMM`` (text and media split out);
+  without Sender the sender is ``UNKNOWN_SENDER``; refused (4004) only when
+  there is no Sender, no Recipient and no content at all
 * ``read_submit_request`` — SubmitReq (used by the MMSC simulator)
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from protocols.mm7.errors import CLIENT_ERROR, Mm7ParseError
+from protocols.mm7.errors import CLIENT_ERROR, VALIDATION_ERROR, Mm7ParseError
 from protocols.mm7.mime import Attachment
 from protocols.mm7.parse import (
     Envelope, addresses, content_of, fault_strings, first, require, required_text,
@@ -17,6 +19,9 @@ from protocols.mm7.parse import (
 )
 
 SMIL_TYPES = ("application/smil", "application/vnd.wap.smil")
+# A DeliverReq without Sender (MMSCs leave it out for hidden senders) is
+# still an MO: it is stored with this empty sender rather than refused.
+UNKNOWN_SENDER = ""
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,10 @@ class InboundMM:
 
 
 def split_mm(content: Attachment | None) -> tuple[str, tuple[Attachment, ...]]:
+    """The text (text/plain parts joined) and the media.  A text part that
+    cannot be read faithfully (unknown charset, invalid bytes) is read as
+    UTF-8 with replacement characters *and* kept as a media part with its raw
+    bytes, so nothing the MMSC sent is lost."""
     if content is None:
         return "", ()
     texts, media = [], []
@@ -106,7 +115,10 @@ def split_mm(content: Attachment | None) -> tuple[str, tuple[Attachment, ...]]:
         if leaf.content_type in SMIL_TYPES:
             continue
         if leaf.content_type == "text/plain":
-            texts.append(leaf.text())
+            text, exact = leaf.decoded()
+            texts.append(text)
+            if not exact:
+                media.append(leaf)
         else:
             media.append(leaf)
     return "\n".join(t for t in texts if t), tuple(media)
@@ -122,13 +134,14 @@ def normalize_address(value: str) -> str:
 
 def read_deliver(env: Envelope) -> InboundMM:
     require(env, "DeliverReq")
-    senders = [normalize_address(a) for a in addresses(first(env.body, "Sender"))]
-    if not senders:
-        raise Mm7ParseError("DeliverReq without Sender")
+    senders = [normalize_address(a) for a in addresses(first(env.body, "Sender", "SenderAddress"))]
+    recipients = tuple(normalize_address(a) for a in addresses(first(env.body, "Recipients")))
     text, media = split_mm(content_of(env))
+    if not (senders or recipients or text or media):
+        raise Mm7ParseError("DeliverReq with no Sender, no Recipients and no content", VALIDATION_ERROR)
     return InboundMM(
-        sender=senders[0],
-        recipients=tuple(normalize_address(a) for a in addresses(first(env.body, "Recipients"))),
+        sender=senders[0] if senders else UNKNOWN_SENDER,
+        recipients=recipients,
         subject=text_of(env.body, "Subject"),
         linked_id=text_of(env.body, "LinkedID"),
         text=text,

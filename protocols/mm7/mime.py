@@ -1,8 +1,5 @@
-"""MIME for MM7: building multipart bodies by hand, reading them leniently.
-
-Building: SOAP with attachments (``multipart/related; type="text/xml";
-start="<...>"``) is written by hand, since zeep cannot.  Content-IDs are always
-written in angle brackets; boundaries are passed in so output is reproducible.
+"""MIME for MM7: reading bodies leniently (building is ``mimebuild``, whose
+``Part`` and ``multipart`` are re-exported here).
 
 Reading follows what real MMSCs send, not what they should: a missing
 ``start`` (the first XML part is the envelope), Content-IDs with or without
@@ -13,6 +10,7 @@ ways; a body over the size cap is refused before it is parsed.
 from __future__ import annotations
 
 import base64
+import codecs
 import email.message
 import email.parser
 import email.utils
@@ -21,58 +19,10 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from protocols.mm7.errors import Mm7ParseError
+from protocols.mm7.mimebuild import Part, multipart  # noqa: F401  (re-exported)
 
 CRLF = b"\r\n"
 MAX_BODY_BYTES = 8 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Part:
-    """One MIME part to build.  ``content_id`` is written as ``<content_id>``."""
-
-    content_type: str
-    body: bytes
-    content_id: str | None = None
-    location: str | None = None
-    transfer_encoding: str | None = None  # None: base64 for binary, 8bit for text
-
-    @property
-    def encoding(self) -> str:
-        if self.transfer_encoding:
-            return self.transfer_encoding
-        ctype = self.content_type.lower()
-        if ctype.startswith("multipart/"):
-            return "8bit"  # RFC 2045: a multipart is never itself encoded
-        textual = ctype.startswith(("text/", "application/smil", "application/xml"))
-        return "8bit" if textual else "base64"
-
-    def headers(self) -> bytes:
-        lines = [f"Content-Type: {self.content_type}"]
-        if self.content_id:
-            lines.append(f"Content-ID: <{self.content_id}>")
-        if self.location:
-            lines.append(f"Content-Location: {self.location}")
-        lines.append(f"Content-Transfer-Encoding: {self.encoding}")
-        return CRLF.join(line.encode("utf-8") for line in lines) + CRLF
-
-    def encoded_body(self) -> bytes:
-        if self.encoding.lower() == "base64":
-            return base64.encodebytes(self.body).replace(b"\n", CRLF)
-        return self.body
-
-
-def multipart(parts: list[Part], boundary: str, *, subtype: str = "related",
-              params: tuple[tuple[str, str], ...] = ()) -> tuple[str, bytes]:
-    """``(Content-Type value, body)`` of a multipart made of ``parts``."""
-    out = bytearray()
-    delim = b"--" + boundary.encode("ascii")
-    for part in parts:
-        out += delim + CRLF + part.headers() + CRLF + part.encoded_body() + CRLF
-    out += delim + b"--" + CRLF
-    ctype = f'multipart/{subtype}; boundary="{boundary}"'
-    for key, value in params:
-        ctype += f'; {key}="{value}"'
-    return ctype, bytes(out)
 
 
 # --------------------------------------------------------------------- reading
@@ -95,8 +45,36 @@ class Attachment:
             return [self]
         return [leaf for part in self.parts for leaf in part.leaves()]
 
+    def decoded(self) -> tuple[str, bool]:
+        """``(text, exact)``: see ``decode_text``."""
+        return decode_text(self.data, self.charset)
+
     def text(self) -> str:
-        return self.data.decode(self.charset or "utf-8", errors="replace")
+        return self.decoded()[0]
+
+
+FALLBACK_CHARSET = "utf-8"
+# Python codecs that are "text encodings" to Python but no MIME charset: they
+# transform domain names or escape sequences, and some cannot even replace
+# errors.  A part that names one is read as if its charset were unknown.
+_NOT_CHARSETS = frozenset({"idna", "punycode", "unicode_escape", "raw_unicode_escape", "undefined"})
+
+
+def decode_text(data: bytes, charset: str | None) -> tuple[str, bool]:
+    """A text part's text, never raising.  ``exact`` is False when the text is
+    not the bytes' faithful reading: the charset is unknown or not a MIME
+    charset (``x-unknown``, ``idna``, ``punycode``, ``base64``), or the bytes
+    are not valid in it.  Then the bytes are read as ``FALLBACK_CHARSET``
+    (UTF-8) with U+FFFD for what it cannot read, and the caller keeps the raw
+    bytes.  No charset at all reads as UTF-8 (a superset of the RFC 2045
+    default, US-ASCII)."""
+    name = (charset or FALLBACK_CHARSET).strip().lower()
+    try:
+        if codecs.lookup(name).name.replace("-", "_") in _NOT_CHARSETS:
+            raise LookupError(name)
+        return data.decode(name), True
+    except (LookupError, UnicodeError, ValueError, TypeError):
+        return data.decode(FALLBACK_CHARSET, errors="replace"), False
 
 
 def clean_cid(value: str | None) -> str | None:
@@ -108,11 +86,16 @@ def clean_cid(value: str | None) -> str | None:
     return value.strip().strip("<>").strip() or None
 
 
-def _attachment(msg) -> Attachment:
+MAX_NESTING = 16  # multiparts inside multiparts; an MM7 body needs 2 or 3
+
+
+def _attachment(msg, depth: int = 0) -> Attachment:
     ctype = msg.get_content_type().lower()
     parts: tuple[Attachment, ...] = ()
     if msg.is_multipart():
-        parts = tuple(_attachment(sub) for sub in msg.get_payload())
+        if depth >= MAX_NESTING:
+            raise Mm7ParseError(f"MIME multiparts nested deeper than {MAX_NESTING}")
+        parts = tuple(_attachment(sub, depth + 1) for sub in msg.get_payload())
         data = b""
     else:
         data = msg.get_payload(decode=True) or b""
@@ -138,11 +121,38 @@ def parse_body(content_type: str | None, body: bytes, *, max_bytes: int = MAX_BO
     try:
         msg = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(raw)
         root = _attachment(msg)
+    except Mm7ParseError:
+        raise
     except Exception as exc:  # the email package raises assorted errors on junk
         raise Mm7ParseError(f"malformed MIME body: {exc}") from None
     if root.content_type.startswith("multipart/") and not root.parts:
-        raise Mm7ParseError("multipart body without any parts (missing or wrong boundary?)")
+        return _without_boundary(ctype, body)
     return root
+
+
+def _without_boundary(ctype: str, body: bytes) -> Attachment:
+    """A multipart Content-Type whose boundary is missing or wrong: the body
+    is read by what it starts with.  ``--x`` names its own boundary (the
+    first delimiter line); ``<`` is a bare XML body (an aggregator's
+    DeliveryReportReq sent as ``multipart/related; type="text/xml"``)."""
+    head = body.lstrip(b"\r\n\t \xef\xbb\xbf")
+    if head.startswith(b"--"):
+        boundary = head[2:].split(b"\n", 1)[0].rstrip(b"\r \t").decode("latin-1")
+        if boundary and boundary.isprintable() and '"' not in boundary and "\\" not in boundary:
+            retried = _without_param(ctype, "boundary") + f'; boundary="{boundary}"'
+            root = parse_body(retried, body) if _param(ctype, "boundary") != boundary else None
+            if root is not None and root.parts:
+                return root
+    if head.startswith(b"<"):
+        return Attachment(content_type="text/xml", data=body)
+    raise Mm7ParseError("multipart body without any parts (missing or wrong boundary?)")
+
+
+def _without_param(content_type: str, name: str) -> str:
+    msg = email.message.Message()
+    msg["Content-Type"] = content_type
+    msg.del_param(name)
+    return msg["Content-Type"]
 
 
 def split_soap(content_type: str | None, body: bytes, *, max_bytes: int = MAX_BODY_BYTES

@@ -3,8 +3,10 @@
 Elements are found by local name anywhere under the body element, so wrong
 element order, missing optional elements, any namespace or prefix (REL-5,
 REL-6, none) and ``mm7:href`` all read the same.  What is *required* for us to
-act is checked (a DeliveryReportReq without MessageID or MMStatus is refused
-with 2007); everything else is ``None`` when absent.
+act is checked: a well-formed request with nothing usable in it (a
+DeliveryReportReq without MessageID or MMStatus) is refused with 4004
+(validation error), malformed XML or MIME with 2007; everything else is
+``None`` when absent.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from protocols.mm7.errors import MESSAGE_FORMAT_CORRUPT, UNSUPPORTED_OPERATION, Mm7ParseError
+from protocols.mm7.errors import UNSUPPORTED_OPERATION, VALIDATION_ERROR, Mm7ParseError
 from protocols.mm7.mime import Attachment, find_content, split_soap
 from protocols.mm7.schema import SOAP_ENV
 from protocols.mm7.xmlsafe import localname, parse_xml
@@ -117,7 +119,7 @@ def require(env: Envelope, *kinds: str) -> None:
 def required_text(env: Envelope, name: str) -> str:
     value = text_of(env.body, name)
     if value is None:
-        raise Mm7ParseError(f"{env.kind} without {name}", MESSAGE_FORMAT_CORRUPT)
+        raise Mm7ParseError(f"{env.kind} without {name}", VALIDATION_ERROR)
     return value
 
 

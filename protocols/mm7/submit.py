@@ -1,5 +1,6 @@
 """Building MM7_submit.REQ: the SOAP envelope with zeep from the shipped
-schema, then the SOAP-with-attachments body by hand.
+schema, then the SOAP-with-attachments body with the ``email`` package
+(``protocols.mm7.mimebuild``).
 
     multipart/related; type="text/xml"; start="<mm7-soap>"
       ├─ text/xml                      Content-ID: <mm7-soap>     the envelope
@@ -12,9 +13,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from protocols.mm7.content import MediaItem, build_mm
+from protocols.mm7.content import MediaItem, mm_part
 from protocols.mm7.envelope import Dialect, envelope, renamespace, to_bytes
-from protocols.mm7.mime import Part, multipart
+from protocols.mm7.mimebuild import Part, multipart
 from protocols.mm7.schema import zeep_client, zeep_service
 
 SOAP_CID = "mm7-soap"
@@ -104,9 +105,8 @@ def build_submit(req: SubmitRequest, dialect: Dialect, transaction_id: str, boun
     fix it to compare golden bodies).
     """
     soap = to_bytes(submit_envelope(req, dialect, transaction_id))
-    mm_type, mm_body = build_mm(req.body, list(req.media), f"{boundary}-mm")
     parts = [
         Part('text/xml; charset="utf-8"', soap, content_id=SOAP_CID),
-        Part(mm_type, mm_body, content_id=CONTENT_CID),
+        mm_part(req.body, list(req.media), f"{boundary}-mm", content_id=CONTENT_CID),
     ]
     return multipart(parts, f"{boundary}-soap", params=(("type", "text/xml"), ("start", f"<{SOAP_CID}>")))

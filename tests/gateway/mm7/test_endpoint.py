@@ -95,7 +95,7 @@ def test_bad_input_gets_client_error_faults():
     http, seen = client()
     for body, expected in [(b"<oops", 2007), (XXE, 2007), (b"", 2007),
                            (DR.replace(b"DeliveryReportReq", b"CancelReq"), 4003),
-                           (DR.replace(b"<MessageID>m-1</MessageID>", b""), 2007)]:
+                           (DR.replace(b"<MessageID>m-1</MessageID>", b""), 4004)]:
         code, answer = post(http, body)
         assert code == 500, body
         assert status(answer)[1].status_code == expected
