@@ -8,6 +8,7 @@ from urllib.parse import parse_qs
 
 from twisted.web.server import Request, Site
 
+from .channel import ApiChannel
 from .errors import ApiError, malformed
 
 TOO_LARGE = "request body is larger than {limit} bytes"
@@ -95,9 +96,11 @@ class CappedRequest(Request):
 
 class ApiSite(Site):
     """A Site with capped request bodies and, by default, no access log (at
-    thousands of requests per second it would drown the journal)."""
+    thousands of requests per second it would drown the journal); requests it
+    cannot read are answered as JSON (``gateway.api.channel``)."""
 
     access_log = False
+    protocol = ApiChannel
 
     def log(self, request):
         if self.access_log:
