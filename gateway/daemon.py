@@ -206,9 +206,9 @@ class Daemon:
 
 
 def _DemoFiles(picture):
-    from twisted.web.resource import Resource
+    from gateway.api.pages import JsonErrorsDirectory
 
-    root = Resource()
+    root = JsonErrorsDirectory()
     root.putChild(b"picture.png", picture)
     return root
 

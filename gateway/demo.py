@@ -95,10 +95,9 @@ def picture() -> bytes:
 
 
 def picture_resource():
-    from twisted.web.resource import Resource
+    from gateway.api.pages import JsonErrorsLeaf
 
-    class Picture(Resource):
-        isLeaf = True
+    class Picture(JsonErrorsLeaf):
         body = picture()
 
         def render_GET(self, request):

@@ -22,8 +22,8 @@ from twisted.application.service import Service
 from twisted.internet.interfaces import IReactorTime
 from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
-from twisted.web.resource import Resource
 
+from gateway.api.pages import JsonErrorsLeaf
 from gateway.store import schema as s
 
 log = Logger()
@@ -102,8 +102,8 @@ class Monitor(Service):
         }
 
 
-class HealthResource(Resource):
-    isLeaf = True
+class HealthResource(JsonErrorsLeaf):
+    """Another method is a JSON 405, a path below it a JSON 404."""
 
     def __init__(self, monitor: Monitor, details_auth: Any = None):
         super().__init__()

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from twisted.web.resource import Resource
-
+from gateway.api.pages import JsonErrorsLeaf
 from gateway.health import Monitor
 
 PREFIX = "carrier_gateway"
@@ -126,8 +125,8 @@ def _histogram(out: Exposition, buckets: Iterable[tuple[str, int]], total: float
     out.sample(family, "histogram", help_text, family + "_count", count, labels)
 
 
-class MetricsResource(Resource):
-    isLeaf = True
+class MetricsResource(JsonErrorsLeaf):
+    """Another method is a JSON 405, a path below it a JSON 404."""
 
     def __init__(self, monitor: Monitor, auth: Any = None):
         super().__init__()

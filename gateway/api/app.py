@@ -8,26 +8,26 @@ the accounts and the clock (no global app).
 A created message is committed (``store.write`` has fired) before the 201
 goes out; ``notify_new_message(row)`` is then called so a dispatcher can wake.
 
-Routing is one regular expression per route over the decoded path, in a
-twisted.web leaf resource.  (It was klein's: at intake rates its
-per-request machinery -- werkzeug's URL map binding and matching, the
-component lookup, three Deferreds per request -- took about a fifth of the
-reactor's time per POST.)  The rules stay werkzeug's: a path parameter is
-one or more characters other than ``/``, a GET route answers HEAD, a path
-that matches with another method is 405, anything else 404, both as JSON.
+Routing (``gateway.api.routing``) is one OpenAPI path template per route in a
+twisted.web leaf resource.  (It was klein's: at intake rates its per-request
+machinery -- werkzeug's URL map binding and matching, the component lookup,
+three Deferreds per request -- took about a fifth of the reactor's time per
+POST.)  The templates are the ``paths`` of the published contract, served
+without credentials at ``/api/openapi.json`` (``gateway/api/openapi.json``).
+Every error, 404 and 405 included, is the JSON ``{code, message, status,
+more_info}``; under ``/Accounts/{AccountSid}`` credentials are checked before
+the method.
 """
 from __future__ import annotations
 
 import binascii
 import json
+from functools import cache
+from importlib import resources
 from typing import Any, Callable
-
-import re
-from urllib.parse import unquote_to_bytes
 
 from twisted.internet.defer import CancelledError, Deferred
 from twisted.logger import Logger
-from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
 from gateway.store.messages import insert_message
@@ -36,13 +36,21 @@ from gateway.store.timeutil import from_timestamp
 
 from .accounts import Accounts
 from .auth_guard import AuthGuard, check_credentials
-from .errors import FORBIDDEN, MORE_INFO, NOT_FOUND, ApiError
+from .errors import FORBIDDEN, MORE_INFO, NOT_ALLOWED, NOT_FOUND, ApiError, error_page
 from .intake import new_message
 from .listing import check_page_exists, page_body, parse_list
 from .render import BASE, media_resource, message_resource
 from .requests import read_params, query_params
+from .routing import Root, Route, Routes, allow_header, mounted_routes
 
 MAX_REQUEST_BODY = 64 * 1024
+OPENAPI_PATH = "/api/openapi.json"
+
+
+@cache
+def openapi_document() -> bytes:
+    """The published contract, as shipped in the package."""
+    return resources.files(__package__).joinpath("openapi.json").read_bytes()
 
 
 class MessagesApi:
@@ -58,7 +66,7 @@ class MessagesApi:
         self.max_body = max_body
         self.more_info = more_info
         self.auth_guard = AuthGuard(clock)  # failure budgets; the daemon sets [api]'s
-        self._root = _Root(_Routes(self, self._routes()))
+        self._root = Root(Routes(self, self._routes()))
 
     # -- composition -----------------------------------------------------
     def resource(self):
@@ -71,22 +79,32 @@ class MessagesApi:
     def set_accounts(self, accounts: Accounts) -> None:
         self.accounts = accounts
 
-    def _routes(self) -> list[tuple[Any, dict[bytes, Any]]]:
-        """(pattern, {method: handler}) in matching order."""
-        acct = re.escape(BASE) + "/(?P<account>[^/]+)"
-        routes = []
+    def routes(self) -> list[tuple[str, frozenset[str]]]:
+        """(path template, methods) of everything the site serves, in the
+        published document's terms (HEAD goes with GET)."""
+        out = [(route.template, route.methods) for route in self._root.table.routes]
+        for name, child in sorted(self._root.children.items()):
+            out.extend(mounted_routes("/" + name.decode("utf-8"), child))
+        return out
+
+    def _routes(self) -> list[Route]:
+        """The route table in matching order (``.json`` before the bare form)."""
+        acct = BASE + "/{AccountSid}"
+        table = [Route(OPENAPI_PATH, {b"GET": self._openapi})]
         for api, collection in (("messages", "/Messages"), ("sms", "/SMS/Messages")):
-            base = acct + re.escape(collection)
-            routes.append((re.compile(base + r"(?:\.json)?"),
-                           {b"POST": self._handler(self._create, api), b"GET": self._handler(self._list, api)}))
-            routes.append((re.compile(base + "/(?P<sid>[^/]+)"), {b"GET": self._handler(self._get, api)}))
-        routes.append((re.compile(acct + "/MediaAttachments/(?P<media_sid>[^/]+)"),
-                       {b"GET": self._handler(self._media, None)}))
-        return routes
+            both = {b"POST": self._handler(self._create, api), b"GET": self._handler(self._list, api)}
+            table += [Route(acct + collection + ".json", both), Route(acct + collection, both)]
+            one = {b"GET": self._handler(self._get, api)}
+            table += [Route(acct + collection + "/{Sid}.json", one), Route(acct + collection + "/{Sid}", one)]
+        media = acct + "/MediaAttachments/{Sid}"
+        table += [Route(media + ".json", {b"GET": self._handler(self._media, "json")}),
+                  Route(media, {b"GET": self._handler(self._media, "content")})]
+        return table
 
     # -- plumbing --------------------------------------------------------
     def _handler(self, fn, api):
-        async def handle(request, account: str, **kwargs):
+        async def handle(request, AccountSid: str, **kwargs):  # noqa: N803 (the template's name)
+            account = AccountSid
             try:
                 self._authorize(request, account)
                 status, payload = await fn(request, account, api, **kwargs)
@@ -107,16 +125,25 @@ class MessagesApi:
         return handle
 
     def _error(self, request, error: ApiError) -> bytes:
-        request.setResponseCode(error.status)
-        request.setHeader(b"content-type", b"application/json")
-        if error.status == 401:
-            request.setHeader(b"www-authenticate", b'Basic realm="carrier-gateway"')
-        return _sized(request, error.body(self.more_info))
+        return error_page(request, error, self.more_info)
+
+    def respond(self, request, coroutine):
+        return _respond(request, Deferred.fromCoroutine(coroutine))
+
+    def bad_path(self, request) -> bytes:
+        return self._error(request, ApiError(400, 20400, "the URL path is not valid UTF-8"))
 
     def not_found(self, request) -> bytes:
         return self._error(request, NOT_FOUND)
 
-    def not_allowed(self, request) -> bytes:
+    def not_allowed(self, request, route: Route, params: dict) -> bytes:
+        """405 with Allow; a stranger on an account path gets 401 first."""
+        if route.authenticated:
+            try:
+                self._authorize(request, params["AccountSid"])
+            except ApiError as error:
+                return self._error(request, error)
+        request.setHeader(b"allow", allow_header(route.methods))
         return self._error(request, NOT_ALLOWED)
 
     def _authorize(self, request, account: str) -> None:
@@ -131,6 +158,12 @@ class MessagesApi:
         return from_timestamp(self.clock.seconds())
 
     # -- endpoints -------------------------------------------------------
+    async def _openapi(self, request):
+        request.setResponseCode(200)
+        request.setHeader(b"content-type", b"application/json")
+        request.setHeader(b"cache-control", b"no-cache")
+        return _sized(request, openapi_document())
+
     async def _create(self, request, account, api):
         params = read_params(request, self.max_body)
         row = new_message(params, account_sid=account, api=api, now=self._now())
@@ -150,66 +183,22 @@ class MessagesApi:
         path = request.path.decode("utf-8")
         return 200, page_body(path, params, q, total, [message_resource(r, api) for r in rows])
 
-    async def _get(self, request, account, api, sid):
-        sid = sid[:-5] if sid.endswith(".json") else sid
+    async def _get(self, request, account, api, Sid):  # noqa: N803
+        sid = Sid
         row = await self.store.read(get_message, account, sid)
         if row is None:
             raise NOT_FOUND
         return 200, message_resource(row, api)
 
-    async def _media(self, request, account, api, media_sid):
-        as_json = media_sid.endswith(".json")
-        media_sid = media_sid[:-5] if as_json else media_sid
-        row = await self.store.read(get_media, account, media_sid)
+    async def _media(self, request, account, form, Sid):  # noqa: N803
+        row = await self.store.read(get_media, account, Sid)
         if row is None:
             raise NOT_FOUND
-        if as_json:
+        if form == "json":
             return 200, media_resource(row)
         request.setHeader(b"content-type", row["content_type"].encode("latin-1", "replace"))
         request.setHeader(b"cache-control", b"private, max-age=3600")
         return 200, bytes(row["data"])
-
-
-NOT_ALLOWED = ApiError(405, 20405, "Method not allowed on this resource")
-
-
-class _Root(Resource):
-    """The site's root: mounted resources by their first path segment
-    (``putChild``), every other path to the API's routes."""
-
-    def __init__(self, routes: "_Routes") -> None:
-        super().__init__()
-        self._routes = routes
-
-    def getChild(self, path: bytes, request) -> Resource:
-        return self._routes
-
-    def render(self, request):
-        return self._routes.render(request)
-
-
-class _Routes(Resource):
-    isLeaf = True
-
-    def __init__(self, api: MessagesApi, routes) -> None:
-        super().__init__()
-        self._api = api
-        self._table = routes
-
-    def render(self, request):
-        try:
-            path = unquote_to_bytes(request.path).decode("utf-8")
-        except UnicodeDecodeError:
-            return self._api._error(request, ApiError(400, 20400, "the URL path is not valid UTF-8"))
-        method = b"GET" if request.method == b"HEAD" else request.method
-        for pattern, handlers in self._table:
-            match = pattern.fullmatch(path)
-            if match is not None:
-                handler = handlers.get(method)
-                if handler is None:
-                    return self._api.not_allowed(request)
-                return _respond(request, Deferred.fromCoroutine(handler(request, **match.groupdict())))
-        return self._api.not_found(request)
 
 
 def _respond(request, d: Deferred):

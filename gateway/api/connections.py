@@ -31,10 +31,9 @@ from typing import Any
 
 from twisted.internet.protocol import Protocol
 from twisted.logger import Logger
-from twisted.web.http import HTTPChannel
-
 from gateway.ratelog import RateLimitedLog
 
+from .channel import JsonErrorChannel
 from .errors import ApiError
 
 log = Logger()
@@ -64,8 +63,10 @@ def raw_response(error: ApiError, more_info: str, *extra: tuple[bytes, bytes]) -
     return b"\r\n".join(head) + b"\r\n\r\n" + body
 
 
-class ApiChannel(HTTPChannel):
-    """HTTPChannel with header and body deadlines (see the module's rules)."""
+class ApiChannel(JsonErrorChannel):
+    """The API's HTTP channel: unreadable heads answered as JSON
+    (``gateway.api.channel``), plus header and body deadlines (see the
+    module's rules)."""
 
     _phase = "headers"  # headers | body | busy | idle
     _deadline = None
@@ -110,6 +111,10 @@ class ApiChannel(HTTPChannel):
             if self._deadline.active():
                 self._deadline.cancel()
             self._deadline = None
+
+    def _refuse(self, error: ApiError) -> None:
+        self._disarm("closing")  # a refused head is answered once, not timed out later
+        super()._refuse(error)
 
     def _too_slow(self, phase: str) -> None:
         self._deadline = None

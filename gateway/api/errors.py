@@ -5,7 +5,9 @@ Codes (README "Messages API errors"):
 20003 401 authentication required / failed     21211 400 invalid To
 20403 403 another account's resources           21212 400 invalid From
 20404 404 not found                             21602 400 body required
-20405 405 method not allowed                    21617 400 body too long
+20405 405 method not allowed (Allow lists     21617 400 body too long
+          the methods; 401 comes first)
+20414 414 request line too long
 20413 413 request body too large                21620 400 invalid media
 21100 400 malformed request or parameter        21623 400 more than 8 media
 21603 400 From required                         21609 400 invalid status callback
@@ -31,6 +33,17 @@ class ApiError(Exception):
                            "more_info": more_info.format(code=self.code)}).encode()
 
 
+def error_page(request, error: ApiError, more_info: str = MORE_INFO) -> bytes:
+    """Set ``request``'s status and headers for ``error``; its JSON body."""
+    body = error.body(more_info)
+    request.setResponseCode(error.status)
+    request.setHeader(b"content-type", b"application/json")
+    request.setHeader(b"content-length", b"%d" % len(body))
+    if error.status == 401:
+        request.setHeader(b"www-authenticate", b'Basic realm="carrier-gateway"')
+    return body
+
+
 def bad_request(code: int, message: str) -> ApiError:
     return ApiError(400, code, message)
 
@@ -42,3 +55,4 @@ def malformed(message: str) -> ApiError:
 UNAUTHORIZED = ApiError(401, 20003, "Authenticate: HTTP Basic AccountSid:AuthToken is required")
 FORBIDDEN = ApiError(403, 20403, "This account may not access another account's resources")
 NOT_FOUND = ApiError(404, 20404, "The requested resource was not found")
+NOT_ALLOWED = ApiError(405, 20405, "Method not allowed on this resource")

@@ -97,8 +97,9 @@ class CappedRequest(Request):
 
 class ApiSite(Site):
     """A Site with capped request bodies, header and body deadlines and
-    connection caps (``gateway.api.connections``), and by default no access
-    log (at thousands of requests per second it would drown the journal)."""
+    connection caps (``gateway.api.connections``), requests it cannot read
+    answered as JSON (``gateway.api.channel``), and by default no access log
+    (at thousands of requests per second it would drown the journal)."""
 
     access_log = False
     protocol = ApiChannel

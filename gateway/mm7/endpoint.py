@@ -13,7 +13,9 @@ status in a SOAP fault; any other failure gets 3000 (server error) so the
 MMSC delivers again.  Malformed or hostile input gets a SOAP fault with an
 MM7 client-error status (2007 / 4003 / 4004), never a crash; a defect in the
 readers themselves is logged and answered 3000, never Twisted's HTML 500.  Answers use the
-namespace and MM7Version the MMSC used.
+namespace and MM7Version the MMSC used.  Every error under ``/mm7`` is a
+SOAP fault, HTTP errors too: 401 (2000), an unknown carrier or a path below
+one 404 (2000), another method than POST 405 with ``Allow: POST`` (4003).
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
 from protocols.mm7.envelope import Dialect, answering
-from protocols.mm7.errors import SERVER_ERROR, Mm7Error
+from protocols.mm7.errors import CLIENT_ERROR, SERVER_ERROR, UNSUPPORTED_OPERATION, Mm7Error
 from protocols.mm7.messages import read_deliver, read_delivery_report
 from protocols.mm7.parse import read_envelope
 from protocols.mm7.responses import fault, response
@@ -51,6 +53,8 @@ class Mm7Root(Resource):
     contains the name (``credentials[carrier] = (user, password)`` makes
     Basic auth mandatory for that carrier)."""
 
+    openapi_paths = {"/{carrier}": ("POST",)}  # what it serves, for the published document
+
     def __init__(self, on_delivery_report: Callable, on_deliver: Callable, *,
                  carriers=None, credentials=None, max_body: int = MAX_BODY):
         super().__init__()
@@ -63,10 +67,30 @@ class Mm7Root(Resource):
     def getChild(self, path: bytes, request):
         name = path.decode("utf-8", "replace")
         if self.carriers is not None and name not in self.carriers:
-            from twisted.web.pages import notFound
-
-            return notFound("No such MM7 carrier", f"no MM7 carrier named {name!r} here")
+            return _FaultPage(404, CLIENT_ERROR, f"no MM7 carrier named {name!r} here")
         return Mm7CarrierResource(self, name)
+
+    def render(self, request):
+        return _FaultPage(404, CLIENT_ERROR, "POST to /mm7/{carrier}").render(request)
+
+
+class _FaultPage(Resource):
+    """An HTTP error under /mm7 as a SOAP fault."""
+
+    isLeaf = True
+
+    def __init__(self, http_status: int, code: int, text: str):
+        super().__init__()
+        self.http_status, self.code, self.text = http_status, code, text
+
+    def render(self, request):
+        request.setResponseCode(self.http_status)
+        request.setHeader(b"content-type", b'text/xml; charset="utf-8"')
+        if self.http_status == 401:
+            request.setHeader(b"www-authenticate", b'Basic realm="mm7"')
+        elif self.http_status == 405:
+            request.setHeader(b"allow", b"POST")
+        return fault(Dialect(), None, self.code, self.text)
 
 
 def _dialect(env) -> Dialect:
@@ -94,11 +118,16 @@ class Mm7CarrierResource(Resource):
         wanted = f"{expected[0]}:{expected[1]}".encode()
         return hmac.compare_digest(given, wanted)
 
-    def render_POST(self, request):
+    def render(self, request):
+        if request.postpath not in ([], [b""]):
+            return _FaultPage(404, CLIENT_ERROR, "nothing is served below /mm7/{carrier}").render(request)
         if not self._authorized(request):
-            request.setResponseCode(401)
-            request.setHeader(b"www-authenticate", b'Basic realm="mm7"')
-            return b"authentication required\n"
+            return _FaultPage(401, CLIENT_ERROR, "authentication required").render(request)
+        if request.method != b"POST":
+            return _FaultPage(405, UNSUPPORTED_OPERATION, "only POST is served here").render(request)
+        return self.render_POST(request)
+
+    def render_POST(self, request):
         env = None
         try:
             raw_length = request.getHeader(b"content-length") or b"0"
