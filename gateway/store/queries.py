@@ -36,6 +36,8 @@ class ListQuery:
     from_channel: str | None = None
     start: datetime | None = None  # date_created >= start
     end: datetime | None = None  # date_created <= end
+    sent_start: datetime | None = None  # date_sent >= sent_start
+    sent_end: datetime | None = None  # date_sent <= sent_end
     status: str | None = None
     error_code: int | None = None
     body: str | None = None  # substring, case-insensitive
@@ -85,6 +87,10 @@ def _filters(conn: Connection, account_sid: str, q: ListQuery) -> list:
         where.append(m.c.date_created >= q.start)
     if q.end is not None:
         where.append(m.c.date_created <= q.end)
+    if q.sent_start is not None:
+        where.append(m.c.date_sent >= q.sent_start)
+    if q.sent_end is not None:
+        where.append(m.c.date_sent <= q.sent_end)
     if q.status:
         where.append(m.c.status == q.status)
     if q.error_code is not None:
@@ -116,7 +122,7 @@ def _keyset(conn: Connection, account_sid: str, q: ListQuery, forward: bool):
 
 
 _FILTER_FIELDS = ("api", "to", "to_channel", "from_", "from_channel", "start", "end",
-                  "status", "error_code", "body")
+                  "sent_start", "sent_end", "status", "error_code", "body")
 
 
 def count_messages(conn: Connection, account_sid: str, q: ListQuery) -> int:
