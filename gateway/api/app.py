@@ -38,7 +38,7 @@ from .accounts import Accounts
 from .errors import FORBIDDEN, MORE_INFO, NOT_FOUND, UNAUTHORIZED, ApiError
 from .intake import new_message
 from .listing import check_page_exists, page_body, parse_list
-from .render import BASE, media_resource, message_resource
+from .render import BASE, media_resource, message_resource, shows
 from .requests import read_params, query_params
 
 MAX_REQUEST_BODY = 64 * 1024
@@ -150,7 +150,7 @@ class MessagesApi:
     async def _get(self, request, account, api, sid):
         sid = sid[:-5] if sid.endswith(".json") else sid
         row = await self.store.read(get_message, account, sid)
-        if row is None:
+        if row is None or not shows(api, row):
             raise NOT_FOUND
         return 200, message_resource(row, api)
 
