@@ -35,7 +35,7 @@ from gateway.store.queries import get_media, get_message, list_messages
 from gateway.store.timeutil import from_timestamp
 
 from .accounts import Accounts
-from .errors import FORBIDDEN, MORE_INFO, NOT_FOUND, UNAUTHORIZED, ApiError
+from .errors import FORBIDDEN, MORE_INFO, NOT_FOUND, UNAUTHORIZED, ApiError, internal_error
 from .intake import new_message
 from .listing import check_page_exists, page_body, parse_list
 from .render import BASE, media_resource, message_resource, shows
@@ -92,11 +92,10 @@ class MessagesApi:
                 return self._error(request, error)
             except CancelledError:
                 raise  # the client went away; a created message is still stored
-            except Exception:
+            except Exception as exc:
                 self.log.failure("API: {method} {path} failed", method=request.method,
                                  path=request.path)
-                return self._error(request, ApiError(500, 20500, "internal error; the request "
-                                                     "may be retried"))
+                return self._error(request, internal_error(exc, request.method))
             request.setResponseCode(status)
             if not isinstance(payload, bytes):
                 request.setHeader(b"content-type", b"application/json")
