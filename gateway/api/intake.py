@@ -138,10 +138,13 @@ def _segments(body: str, channel: str) -> int:
             raise bad_request(21617, f"body is {len(body)} characters; an MMS text is "
                                      f"limited to {MAX_MMS_TEXT}")
         return 1
+    if len(body) > MAX_BODY_CHARS:
+        raise bad_request(21617, f"body is {len(body)} characters; an SMS is limited to "
+                                 f"{MAX_BODY_CHARS}")
     try:
         return plan(body, reference=0, max_length=MAX_BODY_CHARS).num_segments
-    except SegmentationError as exc:
-        raise bad_request(21617, f"body too long: {exc}") from None
+    except SegmentationError:  # clean_params let through only text that plans
+        raise bad_request(21617, "body cannot be sent as an SMS") from None
 
 
 def new_message(params: Params, *, account_sid: str, api: str, now: datetime) -> dict:

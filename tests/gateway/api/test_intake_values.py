@@ -87,3 +87,12 @@ def test_validity_period_is_ascii_digits_only(raw):
 
 def test_validity_period_json_integer():
     assert create(ValidityPeriod=600)["validity_period"] == 600
+
+
+def test_body_too_long_speaks_to_the_user():
+    params = dict(BASE, **{"from": ["sms:+14155550100"], "to": ["sms:+14155550101"],
+                           "body": ["x" * 1601]})
+    with pytest.raises(ApiError) as caught:
+        new_message(params, account_sid="AC1", api="messages", now=NOW)
+    assert caught.value.code == 21617
+    assert caught.value.message == "body is 1601 characters; an SMS is limited to 1600"
