@@ -35,29 +35,30 @@ MAX_PRICE = re.compile(r"[0-9]+\.?[0-9]{0,4}")  # the documented ^\d+\.?\d{0,4}$
 
 Params = Mapping[str, list[Any]]
 
-def _get(params: Params, *names: str) -> Any:
-    """The one value of the first field present; a field given twice is a
-    400 (which value was meant cannot be known)."""
+def _field(params: Params, names: tuple[str, ...]) -> tuple[str, Any]:
+    """(name, value) of the first field present, or (names[0], None); a
+    field given twice is a 400 (which value was meant cannot be known)."""
     for name in names:
         values = params.get(name)
         if values:
             if len(values) > 1:
                 raise malformed(f"{name}: given {len(values)} times; it takes one value")
-            return values[0]
-    return None
+            return name, values[0]
+    return names[0], None
+
+
+def _get(params: Params, *names: str) -> Any:
+    return _field(params, names)[1]
 
 
 def _text(params: Params, *names: str) -> str | None:
-    for name in names:
-        if params.get(name):
-            break
-    value = _get(params, *names)
-    if value is None:
-        return None
+    name, value = _field(params, names)
+    if value is None or type(value) is str:
+        return value
     if isinstance(value, (list, dict)):
         kind = "an array" if isinstance(value, list) else "an object"
         raise malformed(f"{name}: expected a single value, not {kind}")
-    if not isinstance(value, (str, int)) or isinstance(value, bool):
+    if not isinstance(value, int) or isinstance(value, bool):
         raise malformed(f"{name}: expected a string")
     return str(value)
 

@@ -162,8 +162,9 @@ def parse_json(text: str, what: str = "the JSON body"):
         data, deep = None, True
     except ValueError as exc:  # the hooks raise ApiError, which is no ValueError
         raise malformed(f"{what}: malformed JSON: {exc}") from None
-    else:
-        deep = not _depth(data, MAX_JSON_DEPTH)
+    else:  # fewer brackets than the limit cannot nest deeper than it
+        brackets = text.count("[") + text.count("{")
+        deep = brackets > MAX_JSON_DEPTH and not _depth(data, MAX_JSON_DEPTH)
     if deep:
         raise malformed(f"{what}: JSON nested deeper than {MAX_JSON_DEPTH} levels")
     return data

@@ -37,6 +37,8 @@ def _is_url_field(name: str) -> bool:
 
 def check_text(value: str, field: str, *, body: bool = False, url: bool = False) -> str:
     """``value`` NFC-normalised (not for a URL), or a 400 naming ``field``."""
+    if value.isascii() and value.isprintable():  # the common case: nothing to refuse or change
+        return value
     bad = (_BAD_IN_BODY if body else _BAD).search(value)
     if bad is not None:
         char = bad.group()
@@ -67,6 +69,7 @@ def clean_params(params: Mapping[str, list]) -> dict[str, list]:
         check_text(name, "a field name")
         if name in MEDIA_LIST_FIELDS:
             values = [parse_json(v, name) if isinstance(v, str) else v for v in values]
-        out[name] = _clean(list(values), name, body=name in BODY_FIELDS,
-                           url=_is_url_field(name))
+        body, url = name in BODY_FIELDS, _is_url_field(name)
+        out[name] = [check_text(v, name, body=body, url=url) if type(v) is str
+                     else _clean(v, name, body=body, url=url) for v in values]
     return out
