@@ -145,3 +145,20 @@ async def test_repeated_media_url_is_still_a_list(server):
             b"&MediaUrl=http%3A%2F%2Fe.com%2Fa.jpg&MediaUrl=http%3A%2F%2Fe.com%2Fb.jpg")
     code, resource = await post(server, "/SMS/Messages", body, FORM)
     assert code == 201 and resource["num_media"] == "2"
+
+
+@pytest.mark.parametrize("extra", [
+    b'"status_callback": "http://example.com/\\ud800"',
+    b'"media_list": [{"url": "http://example.com/\\ud800.jpg", "content_type": "image/jpeg"}]',
+    b'"MediaUrl": ["http://example.com/a.jpg", "http://example.com/\\udfff"]',
+    b'"body": "hi \\ud83d"',
+], ids=["status_callback", "media_list", "MediaUrl", "body"])
+@pytest_twisted.ensureDeferred
+async def test_lone_surrogates_over_http_are_400_and_nothing_is_stored(server, extra):
+    body = b'{"from": "mms:+14155550100", "to": "mms:+14155550101", "body": "x", ' + extra + b"}"
+    body = body.replace(b'"body": "x", "body"', b'"body"')
+    code, error = await post(server, "/Messages", body, JSON)
+    assert (code, error["code"]) == (400, 21100), error
+    assert "lone surrogate" in error["message"]
+    code, page = await server.json("GET", "/Messages.json")
+    assert code == 200 and page["total"] == 0 and server.woken == []
