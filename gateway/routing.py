@@ -5,7 +5,9 @@ Rules:
 * The channel picks the protocol: ``sms`` goes to ``smpp`` carriers, ``mms``
   to ``mm7`` carriers.
 * Among those, the carrier whose ``routes`` holds the longest prefix of the
-  destination wins; ``"+"`` matches every E.164 number.  Ties go to the
+  destination wins; ``"+"`` matches every E.164 number, and is the only
+  route for a short code (digits without ``+``, which no ``+digits``
+  prefix can name).  Ties go to the
   carrier listed first in the config (operators read top to bottom).
 * The candidates are that carrier, then its ``fallback``, then the
   fallback's fallback, never visiting a carrier twice.
@@ -48,8 +50,9 @@ class Router:
 
     def primary(self, channel: str, destination: str) -> str | None:
         protocol = PROTOCOL_BY_CHANNEL.get(channel)
+        short_code = not destination.startswith("+")
         for route in self._routes.get(protocol, ()):
-            if destination.startswith(route.prefix):
+            if destination.startswith(route.prefix) or (short_code and route.prefix == "+"):
                 return route.carrier
         return None
 

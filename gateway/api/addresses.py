@@ -5,6 +5,19 @@
   short code is such a sender too).
 * SMS API: a plain E.164 number (a channel URI is accepted as well).
 * ``client:`` addresses (SIP clients) are refused with a clear message.
+
+Digits without a ``+`` follow one rule, in ``From`` and ``To`` alike, in
+both APIs (``bare_digits``), matching how numbers are configured
+(``[[numbers]]``: E.164 or a short code of 3-8 digits) and routed (carrier
+routes are ``+digits`` prefixes):
+
+* 3-8 digits are a short code, kept as written (SMPP TON 3);
+* 9-15 digits not starting with 0 are an international number written
+  without its ``+`` (``19876543212`` is ``+19876543212``);
+* anything else (a national number with a trunk 0, more than 15 digits) is
+  a 400 asking for the ``+`` and country code.
+
+So all-digit text is never an alphanumeric sender.
 """
 from __future__ import annotations
 
@@ -15,7 +28,9 @@ from .errors import ApiError, bad_request
 CHANNELS = ("sms", "mms")
 E164 = re.compile(r"^\+[1-9][0-9]{3,14}$")
 ALPHANUMERIC = re.compile(r"^(?=.*[A-Za-z0-9])[A-Za-z0-9 ]{1,11}$")
-SHORT_CODE = re.compile(r"^[0-9]{3,8}$")
+SHORT_CODE = re.compile(r"^[0-9]{3,8}$")  # as [[numbers]] in the config
+DIGITS = re.compile(r"^[0-9]+$")
+INTERNATIONAL_DIGITS = re.compile(r"^[1-9][0-9]{8,14}$")  # E.164 without its '+'
 CLIENT_MESSAGE = ("{field}: 'client:' addresses are SIP clients, which this gateway does not "
                   "serve; send to a phone number (sms:+E164 or mms:+E164)")
 
@@ -47,7 +62,21 @@ def _hint(value: str) -> str:
     return _PLUS_HINT if value[:1] == " " and value[1:].isdigit() else ""
 
 
+def bare_digits(value: str, field: str) -> str:
+    """Apply the module's rule for digits without a ``+``; other values
+    are returned unchanged."""
+    if not DIGITS.match(value) or SHORT_CODE.match(value):
+        return value
+    if INTERNATIONAL_DIGITS.match(value):
+        return "+" + value
+    raise bad_request(_code(field), f"{field}: {value!r} is neither a short code (3-8 digits) "
+                                    "nor an international number; write it as E.164 "
+                                    "(+, country code, number)")
+
+
 def check_recipient(number: str, field: str = "To") -> str:
+    if SHORT_CODE.match(number):
+        return number
     if not E164.match(number):
         if _hint(number):
             raise bad_request(21211, f"{field}: {number!r} is not a valid E.164 number"
@@ -80,9 +109,11 @@ def parse_pair(from_value: str, to_value: str, *, uris: bool) -> tuple[str, str,
     if from_channel and to_channel and from_channel != to_channel:
         raise bad_request(21212, f"from and to use different channels "
                                  f"({from_channel}: and {to_channel}:)")
-    check_recipient(to_number, "to" if uris else "To")
-    check_sender(sender, channel, "from" if uris else "From")
+    to_field, from_field = ("to", "from") if uris else ("To", "From")
+    to_number = check_recipient(bare_digits(to_number, to_field), to_field)
+    sender = check_sender(bare_digits(sender, from_field), channel, from_field)
     return channel, sender, to_number
 
 
-__all__ = ["ApiError", "parse_pair", "split_channel", "check_recipient", "check_sender"]
+__all__ = ["ApiError", "parse_pair", "split_channel", "bare_digits", "check_recipient",
+           "check_sender"]

@@ -36,10 +36,10 @@ from gateway.store.timeutil import from_timestamp
 
 from .accounts import Accounts
 from .auth_guard import AuthGuard, check_credentials
-from .errors import FORBIDDEN, MORE_INFO, NOT_ALLOWED, NOT_FOUND, ApiError, error_page
+from .errors import FORBIDDEN, MORE_INFO, NOT_ALLOWED, NOT_FOUND, ApiError, error_page, internal_error
 from .intake import new_message
 from .listing import check_page_exists, page_body, parse_list
-from .render import BASE, media_resource, message_resource
+from .render import BASE, media_resource, message_resource, shows
 from .requests import read_params, query_params
 from .routing import Root, Route, Routes, allow_header, mounted_routes
 
@@ -112,11 +112,10 @@ class MessagesApi:
                 return self._error(request, error)
             except CancelledError:
                 raise  # the client went away; a created message is still stored
-            except Exception:
+            except Exception as exc:
                 self.log.failure("API: {method} {path} failed", method=request.method,
                                  path=request.path)
-                return self._error(request, ApiError(500, 20500, "internal error; the request "
-                                                     "may be retried"))
+                return self._error(request, internal_error(exc, request.method))
             request.setResponseCode(status)
             if not isinstance(payload, bytes):
                 request.setHeader(b"content-type", b"application/json")
@@ -186,7 +185,7 @@ class MessagesApi:
     async def _get(self, request, account, api, Sid):  # noqa: N803
         sid = Sid
         row = await self.store.read(get_message, account, sid)
-        if row is None:
+        if row is None or not shows(api, row):
             raise NOT_FOUND
         return 200, message_resource(row, api)
 

@@ -12,11 +12,22 @@ Codes (README "Messages API errors"):
 21100 400 malformed request or parameter        21623 400 more than 8 media
 21603 400 From required                         21609 400 invalid status callback
 21604 400 To required                           21624 400 invalid ValidityPeriod
-20415 415 multipart/form-data body              20500 500 internal error (retry)
+20415 415 body neither a form nor JSON          20500 500 internal error
+
+A 500 says "may be retried" only when that is true (``internal_error``):
+the store was unavailable for a moment (stopping, a lock, a lost
+connection, a serialisation conflict) and nothing was written.  A failure
+that would happen again says so, and so does a write whose outcome is
+unknown.  Messages speak to API users: no exception text, no internals.
 """
 from __future__ import annotations
 
 import json
+
+from sqlalchemy.exc import DBAPIError
+
+from gateway.store.store import StoreClosed
+from gateway.store.writerproc import WriterLost
 
 MORE_INFO = "https://www.twilio.com/docs/errors/{code}"
 
@@ -50,6 +61,39 @@ def bad_request(code: int, message: str) -> ApiError:
 
 def malformed(message: str) -> ApiError:
     return ApiError(400, 21100, message)
+
+
+RETRYABLE = "the message store was unavailable for a moment; the request may be retried"
+UNKNOWN_OUTCOME = ("the message store failed while saving, so the message may or may not "
+                   "have been created: list your messages before sending it again")
+NOT_RETRYABLE = ("internal error: the gateway could not handle this request and logged "
+                 "the details for its operators; sending it again will fail the same way")
+# SQLSTATE classes and codes that a retry can get past: connection
+# exceptions (08), operator intervention (57P: shutdown, cannot connect
+# now), serialisation failure and deadlock (40001, 40P01).
+_TRANSIENT_SQLSTATES = ("08", "57P", "40001", "40P01")
+_TRANSIENT_SQLITE = ("database is locked", "database table is locked", "busy")
+
+
+def _transient(exc: BaseException) -> bool:
+    if isinstance(exc, (StoreClosed, TimeoutError, ConnectionError)):
+        return True
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+        if sqlstate.startswith(_TRANSIENT_SQLSTATES):
+            return True
+        text = str(exc.orig).lower()
+        return type(exc.orig).__module__ == "sqlite3" and any(t in text for t in _TRANSIENT_SQLITE)
+    return False
+
+
+def internal_error(exc: BaseException, method: bytes) -> ApiError:
+    """The 500 for an unexpected failure of a request with ``method``."""
+    if isinstance(exc, WriterLost):
+        return ApiError(500, 20500, RETRYABLE if method in (b"GET", b"HEAD") else UNKNOWN_OUTCOME)
+    return ApiError(500, 20500, RETRYABLE if _transient(exc) else NOT_RETRYABLE)
 
 
 UNAUTHORIZED = ApiError(401, 20003, "Authenticate: HTTP Basic AccountSid:AuthToken is required")

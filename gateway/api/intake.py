@@ -5,12 +5,17 @@ and the parsed parameters).
 a JSON array becomes the list).  Field names are looked up in the spellings
 both APIs use (``status_callback`` / ``StatusCallback``, ``ValidityPeriod`` /
 ``validity_period``, …).
+
+Exactness: every string is checked and normalised first (``strings``); a
+field that takes one value and is given twice, or as a JSON array or
+object, is a 400; ``ValidityPeriod`` is ASCII digits only; ``MaxPrice``
+matches ``^\\d+\\.?\\d{0,4}$``.
 """
 from __future__ import annotations
 
-import json
+import re
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
@@ -20,30 +25,49 @@ from segmentation import SegmentationError, plan
 
 from .addresses import check_sender, parse_pair
 from .errors import bad_request, malformed
+from .strings import clean_params
 
 MAX_MEDIA = 8
 MAX_BODY_CHARS = 1600  # SMS: the concatenated-message limit
 MAX_MMS_TEXT = 5000  # MMS text part
 VALIDITY_DEFAULT = 14400  # 4 hours
 VALIDITY_MAX = 172800  # 48 hours
+MAX_PRICE = re.compile(r"[0-9]+\.?[0-9]{0,4}")  # the documented ^\d+\.?\d{0,4}$, ASCII digits
 
 Params = Mapping[str, list[Any]]
 
-def _get(params: Params, *names: str) -> Any:
+def _field(params: Params, names: tuple[str, ...]) -> tuple[str, Any]:
+    """(name, value) of the first field present, or (names[0], None); a
+    field given twice is a 400 (which value was meant cannot be known)."""
     for name in names:
         values = params.get(name)
         if values:
-            return values[-1]
-    return None
+            if len(values) > 1:
+                raise malformed(f"{name}: given {len(values)} times; it takes one value")
+            return name, values[0]
+    return names[0], None
+
+
+def _get(params: Params, *names: str) -> Any:
+    return _field(params, names)[1]
 
 
 def _text(params: Params, *names: str) -> str | None:
-    value = _get(params, *names)
-    if value is None:
-        return None
-    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-        raise malformed(f"{names[0]}: expected a string")
+    name, value = _field(params, names)
+    if value is None or type(value) is str:
+        return value
+    if isinstance(value, (list, dict)):
+        kind = "an array" if isinstance(value, list) else "an object"
+        raise malformed(f"{name}: expected a single value, not {kind}")
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise malformed(f"{name}: expected a string")
     return str(value)
+
+
+def _whole_number(raw: str) -> int | None:
+    """``raw`` as an int when it is ASCII digits only (no sign, ``_``,
+    spaces or other scripts' digits), else None."""
+    return int(raw) if raw.isascii() and raw.isdigit() else None
 
 
 def _http_url(url: Any) -> bool:
@@ -55,12 +79,7 @@ def _http_url(url: Any) -> bool:
 
 def _media(params: Params) -> list[dict]:
     items: list[dict] = []
-    raw = _get(params, "media_list", "MediaList")
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except ValueError:
-            raise malformed("media_list: not valid JSON") from None
+    raw = _get(params, "media_list", "MediaList")  # clean_params parsed a JSON string
     if raw is not None:
         if not isinstance(raw, list):
             raise bad_request(21620, "media_list: expected a JSON array of {url, content_type}")
@@ -88,10 +107,7 @@ def _validity(params: Params) -> int:
     raw = _text(params, "ValidityPeriod", "validity_period")
     if raw is None:
         return VALIDITY_DEFAULT
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
+    value = _whole_number(raw) or 0
     if not 1 <= value <= VALIDITY_MAX:
         raise bad_request(21624, f"ValidityPeriod: {raw!r} is not a whole number of seconds "
                                  f"from 1 to {VALIDITY_MAX}")
@@ -102,13 +118,10 @@ def _max_price(params: Params) -> str | None:
     raw = _text(params, "MaxPrice", "max_price")
     if raw is None:
         return None
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        value = Decimal(-1)
-    if not value.is_finite() or value < 0:
-        raise malformed(f"MaxPrice: {raw!r} is not a non-negative decimal number")
-    return str(value)
+    if not MAX_PRICE.fullmatch(raw):
+        raise malformed(f"MaxPrice: {raw!r} is not a price such as 0.05 (digits, then at "
+                        "most 4 decimals)")
+    return str(Decimal(raw))
 
 
 def _callback(params: Params, default_method: str) -> tuple[str | None, str | None]:
@@ -130,14 +143,18 @@ def _segments(body: str, channel: str) -> int:
             raise bad_request(21617, f"body is {len(body)} characters; an MMS text is "
                                      f"limited to {MAX_MMS_TEXT}")
         return 1
+    if len(body) > MAX_BODY_CHARS:
+        raise bad_request(21617, f"body is {len(body)} characters; an SMS is limited to "
+                                 f"{MAX_BODY_CHARS}")
     try:
         return plan(body, reference=0, max_length=MAX_BODY_CHARS).num_segments
-    except SegmentationError as exc:
-        raise bad_request(21617, f"body too long: {exc}") from None
+    except SegmentationError:  # clean_params let through only text that plans
+        raise bad_request(21617, "body cannot be sent as an SMS") from None
 
 
 def new_message(params: Params, *, account_sid: str, api: str, now: datetime) -> dict:
     """Validate a create request; returns the row for ``insert_message``."""
+    params = clean_params(params)
     uris = api == "messages"
     from_value = _text(params, "from", "From") if uris else _text(params, "From", "from")
     to_value = _text(params, "to", "To") if uris else _text(params, "To", "to")

@@ -4,6 +4,14 @@
 list exists).  ``next_page_uri`` / ``previous_page_uri`` carry a
 ``PageToken`` (``PA<sid>``: after that message, ``PB<sid>``: before it) so
 that walking the pages is an index seek each time, however deep.
+
+Exactness: a parameter this API does not know is a 400 naming it (results
+silently unfiltered are wrong results); numbers are ASCII digits only;
+``SortBy`` without a direction is ascending; a ``PageToken`` is ``PA`` or
+``PB`` and a message sid.  Times past either end of the calendar are
+clamped to it (``EndTime=9999-12-31T23:59:59-05:00`` is "no end").
+``DateSent``, ``DateSent<`` and ``DateSent>`` (the Twilio SDKs' names)
+filter on the sent date: one day or moment, on or before, on or after.
 """
 from __future__ import annotations
 
@@ -24,18 +32,27 @@ MAX_PAGE_SIZE = 1000
 SORT_KEYS = {"datecreated": "date_created", "from": "from_", "to": "to",
              "direction": "direction", "status": "status"}
 STATUSES = frozenset({QUEUED, SENDING, SENT} | FINAL_STATUSES)
-FILTERS = ("To", "From", "StartTime", "EndTime", "Status", "ErrorCode", "Body", "SortBy")
+FILTERS = ("To", "From", "StartTime", "EndTime", "DateSent", "DateSent<", "DateSent>",
+           "Status", "ErrorCode", "Body", "SortBy")
+PAGING = ("Page", "PageSize", "PageToken")
+KNOWN = frozenset(FILTERS + PAGING)
+MAX_ERROR_CODE = 2**31 - 1  # the column is a 32-bit integer
+_TOKEN = re.compile(r"P[AB](SM[0-9a-f]{32})")
+_EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
+_LATEST = datetime.max.replace(tzinfo=timezone.utc)
+
+
+def _digits(raw: str) -> int | None:
+    """ASCII digits only (no sign, ``_``, spaces or other scripts' digits)."""
+    return int(raw) if raw.isascii() and raw.isdigit() else None
 
 
 def _int(params: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
     raw = params.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = low - 1
-    if not low <= value <= high:
+    value = _digits(raw)
+    if value is None or not low <= value <= high:
         raise malformed(f"{name}: {raw!r} must be a whole number from {low} to {high}")
     return value
 
@@ -58,20 +75,24 @@ def parse_time(raw: str, name: str, *, end: bool) -> datetime:
     try:
         if len(raw) == 10:
             day = datetime.strptime(raw, "%Y-%m-%d").date()
-            moment = datetime.combine(day, time.min, timezone.utc)
-            return moment + timedelta(days=1, microseconds=-1) if end else moment
+            if end:
+                return datetime.combine(day, time.max, timezone.utc)
+            return datetime.combine(day, time.min, timezone.utc)
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         raise malformed(f"{name}: {raw!r} is not an ISO-8601 date (2026-11-27) or "
                         "date-time (2026-11-27T13:45:00Z)") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    moment = moment.astimezone(timezone.utc)
-    written = _TIME_PART.search(raw)
-    if end and written and not written.group(2):
-        span = _SPANS.get(len(written.group(1).replace(":", "")))
-        if span is not None:
-            moment += span - timedelta(microseconds=1)
+    try:
+        moment = moment.astimezone(timezone.utc)
+        written = _TIME_PART.search(raw)
+        if end and written and not written.group(2):
+            span = _SPANS.get(len(written.group(1).replace(":", "")))
+            if span is not None:
+                moment += span - timedelta(microseconds=1)
+    except OverflowError:  # past an end of the calendar: clamp to it
+        return _EARLIEST if moment.utcoffset() > timedelta(0) else _LATEST
     return moment
 
 
@@ -92,38 +113,71 @@ def _sort(raw: str | None) -> tuple[str, bool]:
     key, _, direction = raw.partition(":")
     if key.lower() not in SORT_KEYS or direction.lower() not in ("", "asc", "desc"):
         raise malformed(f"SortBy: {raw!r} must be DateCreated, From, To, Direction or Status, "
-                        "optionally followed by :asc or :desc")
-    return SORT_KEYS[key.lower()], direction.lower() != "asc"
+                        "optionally followed by :asc (the default) or :desc")
+    return SORT_KEYS[key.lower()], direction.lower() == "desc"
 
 
 def _token(raw: str | None) -> tuple[str, str] | None:
     if not raw:
         return None
-    if raw[:2] not in ("PA", "PB") or len(raw) < 4:
-        raise malformed(f"PageToken: {raw!r} is not a page token from this API")
-    return ("after" if raw[:2] == "PA" else "before"), raw[2:]
+    match = _TOKEN.fullmatch(raw)
+    if match is None:
+        raise malformed(f"PageToken: {raw!r} is not a page token from this API (use the "
+                        "next_page_uri or previous_page_uri of a page)")
+    return ("after" if raw[:2] == "PA" else "before"), match.group(1)
+
+
+def _error_code(raw: str | None) -> int | None:
+    if not raw:
+        return None
+    value = _digits(raw)
+    if value is None or value > MAX_ERROR_CODE:
+        raise malformed(f"ErrorCode: {raw!r} is not an error code (a whole number such as 30003)")
+    return value
+
+
+def _check_known(params: Mapping[str, str]) -> None:
+    unknown = sorted(name for name in params if name not in KNOWN)
+    if unknown:
+        raise malformed(f"{unknown[0]}: not a list parameter of this API; the parameters are "
+                        f"{', '.join(FILTERS + PAGING)}")
+
+
+def _range(params: Mapping[str, str], exact: str, after: str, before: str
+           ) -> tuple[datetime | None, datetime | None]:
+    """(start, end), both inclusive, from an exact value and/or bounds."""
+    start = end = None
+    if params.get(exact):
+        start = parse_time(params[exact], exact, end=False)
+        end = parse_time(params[exact], exact, end=True)
+    if params.get(after):
+        moment = parse_time(params[after], after, end=False)
+        start = moment if start is None else max(start, moment)
+    if params.get(before):
+        moment = parse_time(params[before], before, end=True)
+        end = moment if end is None else min(end, moment)
+    return start, end
 
 
 def parse_list(params: Mapping[str, str], api: str) -> ListQuery:
+    _check_known(params)
     to_channel, to = _address(params.get("To"), "To", api)
     from_channel, from_ = _address(params.get("From"), "From", api)
     status = params.get("Status") or None
     if status is not None and status not in STATUSES:
         raise malformed(f"Status: {status!r} is not one of {', '.join(sorted(STATUSES))}")
-    error_code = params.get("ErrorCode") or None
-    if error_code is not None:
-        if not error_code.isdigit():
-            raise malformed(f"ErrorCode: {error_code!r} is not a number")
-        error_code = int(error_code)
     start = params.get("StartTime")
     end = params.get("EndTime")
+    sent_start, sent_end = _range(params, "DateSent", "DateSent>", "DateSent<")
     sort, descending = _sort(params.get("SortBy"))
     return ListQuery(
         channel="sms" if api == "sms" else None, to=to, to_channel=to_channel,
         from_=from_, from_channel=from_channel,
         start=parse_time(start, "StartTime", end=False) if start else None,
         end=parse_time(end, "EndTime", end=True) if end else None,
-        status=status, error_code=error_code, body=params.get("Body") or None,
+        sent_start=sent_start, sent_end=sent_end,
+        status=status, error_code=_error_code(params.get("ErrorCode")),
+        body=params.get("Body") or None,
         sort=sort, descending=descending,
         page=_int(params, "Page", 0, 0, 10**9),
         page_size=_int(params, "PageSize", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE),

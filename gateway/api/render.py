@@ -1,4 +1,9 @@
-"""The message resource and list pages as JSON-ready dicts (pure)."""
+"""The message resource and list pages as JSON-ready dicts (pure).
+
+The older SMS API (``/SMS/Messages``) shows SMS only: its list leaves MMS
+out, its read of an MMS is a 404 (``shows``), and the ``uri`` of an MMS
+created through it points to ``/Messages``, where the message can be read.
+"""
 from __future__ import annotations
 
 from email.utils import format_datetime
@@ -16,6 +21,11 @@ def rfc2822(value) -> str | None:
 
 def collection_path(account_sid: str, api: str) -> str:
     return f"{BASE}/{account_sid}/" + ("SMS/Messages" if api == "sms" else "Messages")
+
+
+def shows(api: str, row: Mapping[str, Any]) -> bool:
+    """Whether the ``api`` endpoint shows this message (the SMS API: SMS only)."""
+    return api != "sms" or row["channel"] == "sms"
 
 
 def show_address(row: Mapping[str, Any], value: str, api: str) -> str:
@@ -39,7 +49,8 @@ def message_resource(row: Mapping[str, Any], api: str) -> dict:
         "status": row["status"],
         "direction": row["direction"],
         "api_version": API_VERSION,
-        "uri": f"{collection_path(row['account_sid'], api)}/{sid}.json",
+        "uri": f"{collection_path(row['account_sid'], api if shows(api, row) else 'messages')}"
+               f"/{sid}.json",
         "num_segments": str(row["num_segments"]),
         "num_media": str(row["num_media"]),
         "price": row["price"],

@@ -9,14 +9,26 @@ Listing stays fast on large tables:
 * a page reached by number alone uses OFFSET, walking from whichever end of
   the result is nearer (the last page costs as little as the first);
 * a pure prefix filter on To/From becomes an index range on SQLite.
+
+``Body`` search is Unicode case-insensitive (``casefold``: ``GRÜSSE``
+finds ``Grüße``) on both databases.  SQLite gets a ``gw_casefold`` SQL
+function (Python's ``str.casefold`` after NFC), called only for bodies
+that are not ASCII (SQLite's LIKE folds ASCII).  PostgreSQL has no casefold
+before version 18: ``lower(normalize(body, NFC))`` and then, for the few characters whose fold
+is not their lower case (``ß`` -> ``ss``, ``ς`` -> ``σ``, ...), ``replace()``
+for those whose fold shares a character with the needle (the others
+cannot change whether it matches).
 """
 from __future__ import annotations
 
+import functools
+import sys
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping
 
-from sqlalchemy import and_, func, select, tuple_
+from sqlalchemy import LargeBinary, and_, cast, func, literal_column, or_, select, tuple_
 from sqlalchemy.engine import Connection
 
 from . import schema as s
@@ -36,6 +48,8 @@ class ListQuery:
     from_channel: str | None = None
     start: datetime | None = None  # date_created >= start
     end: datetime | None = None  # date_created <= end
+    sent_start: datetime | None = None  # date_sent >= sent_start
+    sent_end: datetime | None = None  # date_sent <= sent_end
     status: str | None = None
     error_code: int | None = None
     body: str | None = None  # substring, case-insensitive
@@ -71,6 +85,44 @@ def _pattern(conn: Connection, column, pattern: str):
     return column.like(_escape(pattern), escape="\\")
 
 
+def fold(text: str) -> str:
+    """The caseless form the Body search compares."""
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+@functools.cache
+def _special_folds() -> dict[str, str]:
+    """Lower-case characters whose case fold is something else: ß -> ss, ς -> σ, ..."""
+    return {c: c.casefold() for c in map(chr, range(sys.maxunicode + 1))
+            if not "\ud800" <= c <= "\udfff" and c == c.lower() and c.casefold() != c}
+
+
+def _sqlite_fold(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return value.casefold() if value.isascii() else fold(value)
+
+
+def _body_matches(conn: Connection, needle: str):
+    """Body LIKE ``%needle%`` caselessly (``needle`` is folded already)."""
+    pattern = "%" + _escape(needle).replace("%", "\\%") + "%"
+    if conn.dialect.name == "sqlite":
+        conn.connection.driver_connection.create_function(
+            "gw_casefold", 1, _sqlite_fold, deterministic=True)
+        # SQLite's LIKE folds ASCII case, which is all the folding an ASCII
+        # body needs: only bodies with other characters (more bytes than
+        # characters) pay for the Python function.
+        non_ascii = func.length(cast(m.c.body, LargeBinary)) != func.length(m.c.body)
+        return or_(m.c.body.like(pattern, escape="\\"),
+                   and_(non_ascii, func.gw_casefold(m.c.body).like(pattern, escape="\\")))
+    expr = func.lower(func.normalize(m.c.body, literal_column("NFC")))
+    wanted = set(needle)
+    for char, folded in _special_folds().items():
+        if wanted.intersection(folded):
+            expr = func.replace(expr, char, folded)
+    return expr.like(pattern, escape="\\")
+
+
 def _filters(conn: Connection, account_sid: str, q: ListQuery) -> list:
     where = [m.c.account_sid == account_sid]
     for channel in {q.channel, q.to_channel, q.from_channel} - {None}:
@@ -85,16 +137,16 @@ def _filters(conn: Connection, account_sid: str, q: ListQuery) -> list:
         where.append(m.c.date_created >= q.start)
     if q.end is not None:
         where.append(m.c.date_created <= q.end)
+    if q.sent_start is not None:
+        where.append(m.c.date_sent >= q.sent_start)
+    if q.sent_end is not None:
+        where.append(m.c.date_sent <= q.sent_end)
     if q.status:
         where.append(m.c.status == q.status)
     if q.error_code is not None:
         where.append(m.c.error_code == q.error_code)
     if q.body:
-        needle = "%" + _escape(q.body).replace("%", "\\%") + "%"
-        if conn.dialect.name == "sqlite":  # LIKE is already case-insensitive (ASCII)
-            where.append(m.c.body.like(needle, escape="\\"))
-        else:
-            where.append(m.c.body.ilike(needle, escape="\\"))
+        where.append(_body_matches(conn, fold(q.body)))
     return where
 
 
@@ -116,7 +168,7 @@ def _keyset(conn: Connection, account_sid: str, q: ListQuery, forward: bool):
 
 
 _FILTER_FIELDS = ("api", "to", "to_channel", "from_", "from_channel", "start", "end",
-                  "status", "error_code", "body")
+                  "sent_start", "sent_end", "status", "error_code", "body")
 
 
 def count_messages(conn: Connection, account_sid: str, q: ListQuery) -> int:

@@ -32,6 +32,12 @@ def test_longest_prefix_wins_whatever_the_order():
     assert router.primary("sms", "+447700900123") == "all"
 
 
+def test_a_short_code_takes_the_catch_all_route():
+    router = Router(carriers(smpp("us", '["+1"]') + smpp("all", '["+"]')))
+    assert router.primary("sms", "12345") == "all"
+    assert Router(carriers(smpp("us", '["+1"]'))).primary("sms", "12345") is None
+
+
 def test_tie_goes_to_the_first_listed_carrier():
     router = Router(carriers(smpp("one", '["+44"]') + smpp("two", '["+44"]')))
     assert router.primary("sms", "+447700900123") == "one"

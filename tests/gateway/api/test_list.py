@@ -125,8 +125,12 @@ async def test_sorting(server, rows):
     assert sids(page) == [r["sid"] for r in rows]
     page = await listing(server, "SortBy=To:asc&PageSize=100")
     assert [m["to"].split(":")[1] for m in page["messages"]] == sorted(r["to"] for r in rows)
-    page = await listing(server, "SortBy=Status&PageSize=100")
+    page = await listing(server, "SortBy=Status&PageSize=100")  # no direction: ascending
+    assert [m["status"] for m in page["messages"]] == ["failed"] * 3 + ["queued"] * 9
+    page = await listing(server, "SortBy=Status:desc&PageSize=100")
     assert [m["status"] for m in page["messages"]] == ["queued"] * 9 + ["failed"] * 3
+    page = await listing(server, "SortBy=DateCreated&PageSize=100")
+    assert sids(page) == [r["sid"] for r in rows]
     # Keyset paging under a non-date sort gives the same order as one big page.
     big = await listing(server, "SortBy=From:asc&PageSize=100")
     walked, page = [], await listing(server, "SortBy=From:asc&PageSize=5")

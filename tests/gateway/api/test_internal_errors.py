@@ -1,0 +1,66 @@
+"""A 500 says "may be retried" only when it is true (issue 10, item 20)."""
+import sqlite3
+
+import pytest
+import pytest_twisted
+from sqlalchemy.exc import OperationalError
+
+from gateway.api.errors import internal_error
+from gateway.store.store import StoreClosed
+from gateway.store.writerproc import WriterLost
+
+SMS = {"from": "sms:+14155550100", "to": "sms:+14155550101", "body": "x"}
+
+
+def db_error(orig: BaseException, *, invalidated: bool = False) -> OperationalError:
+    return OperationalError("SELECT 1", {}, orig, connection_invalidated=invalidated)
+
+
+class PgError(Exception):
+    def __init__(self, sqlstate):
+        super().__init__("server says no")
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize("exc,method,retry", [
+    (StoreClosed("store is not running"), b"POST", True),
+    (db_error(sqlite3.OperationalError("database is locked")), b"POST", True),
+    (db_error(sqlite3.OperationalError("no such table: messages")), b"GET", False),
+    (db_error(PgError("08006")), b"POST", True),  # connection failure
+    (db_error(PgError("40001")), b"POST", True),  # serialisation failure
+    (db_error(PgError("42P01")), b"GET", False),  # undefined table
+    (db_error(RuntimeError("gone"), invalidated=True), b"GET", True),
+    (WriterLost("went away"), b"GET", True),
+    (WriterLost("went away"), b"POST", False),
+    (KeyError("status"), b"GET", False),
+    (ValueError("Exceeds the limit (4300 digits) for integer string conversion"), b"POST", False),
+])
+def test_retry_is_said_only_when_true(exc, method, retry):
+    error = internal_error(exc, method)
+    assert (error.status, error.code) == (500, 20500)
+    assert ("may be retried" in error.message) is retry
+    assert str(exc) not in error.message  # no internals
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_failure_that_would_repeat_does_not_invite_a_retry(server, tmp_path):
+    db = sqlite3.connect(f"{tmp_path}/api.db")
+    db.execute("ALTER TABLE messages RENAME TO messages_elsewhere")
+    db.commit()
+    db.close()
+    code, error = await server.json("GET", "/Messages.json")
+    assert (code, error["code"], error["status"]) == (500, 20500, 500)
+    assert "may be retried" not in error["message"]
+    assert "sending it again will fail" in error["message"]
+    assert "no such table" not in error["message"]
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_stopped_store_is_worth_a_retry(server):
+    await server.store.stop()
+    code, error = await server.json("POST", "/Messages.json", json=SMS)
+    assert (code, error["code"]) == (500, 20500)
+    assert error["message"].endswith("the request may be retried")
+    await server.store.start()
+    code, _ = await server.json("POST", "/Messages.json", json=SMS)
+    assert code == 201
