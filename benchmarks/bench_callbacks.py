@@ -111,8 +111,7 @@ def make_sender(store, reactor, config):
 
     if hasattr(cb, "make_callback_agent"):
         return cb.CallbackSender(store, cb.make_callback_agent(reactor, config), reactor, config)
-    import treq.client  # the sender before the guarded agent
-    from gateway.mm7.client import make_http_client
+    from gateway.mm7.client import make_http_client  # the sender before it had its own agent
 
     return cb.CallbackSender(store, make_http_client(reactor), reactor, config)
 

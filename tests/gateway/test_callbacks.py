@@ -2,9 +2,6 @@
 store; backoff runs on a Clock."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
-import pytest
 import pytest_twisted
 from sqlalchemy import select
 from twisted.internet import reactor

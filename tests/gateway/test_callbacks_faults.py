@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 
 import pytest_twisted
-from twisted.internet import defer, protocol, reactor
+from twisted.internet import protocol, reactor
 from twisted.web import resource, server
 
 from .callback_rig import Logs, Rig, store, web  # noqa: F401 (fixtures)
@@ -195,6 +195,17 @@ async def test_stop_cancels_requests_only_and_records_answers_received(store, we
     rows = {r["message_sid"]: r for r in await rig.rows()}
     assert [rows[f"SMOK{i}"]["state"] for i in range(5)] == ["done"] * 5
     assert (rows["SM1"]["state"], rows["SM1"]["attempts"]) == ("pending", 0)  # sent again later
+    # After a restart only the unanswered callback goes again: the acknowledged ones never do.
+    again = Rig(store, timeout=15)
+    again.sender.startService()
+    await settle(store, again.clock, rounds=1)
+    for _ in range(1000):
+        if silent.open == 1:
+            break
+        await store.write(lambda conn: None)
+    await again.quiet(hanging=[("http", "127.0.0.1", port.getHost().port)])
+    assert silent.open == 1 and len(recorder.requests) == 5
+    await again.stop()
     await port.stopListening()
 
 
