@@ -165,6 +165,8 @@ def _name_or_ipv4(text: str) -> str:
             name = idna.encode(name, uts46=True).decode("ascii")
         except idna.IDNAError as exc:
             raise BadUrl(f"host {text!r} is not a valid internationalised name: {exc}") from None
+        if _IPV4ISH.match(name):  # "²" maps to "2": not a name, and not an address either
+            raise BadUrl(f"host {text!r} is not a valid internationalised name")
     name = name.lower()
     if len(name) > MAX_HOST:
         raise BadUrl(f"host name longer than {MAX_HOST} characters")

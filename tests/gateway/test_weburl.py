@@ -36,6 +36,8 @@ REFUSED = [
     "http://@/",
     "http://u:p@/x",
     "http://[::1]]/",
+    "http://²/",  # IDNA maps it to "2", which is neither a name nor an address
+    "http://１２７.0.0.1/",
 ]
 
 
