@@ -38,7 +38,7 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
 
     from gateway.api.accounts import Accounts
     from gateway.api.app import MessagesApi
-    from gateway.callbacks import CallbackSender
+    from gateway.callbacks import CallbackSender, callback_pool, make_callback_agent
     from gateway.deliver import DeliverHandler, number_directory
     from gateway.inbound_store import apply_rcml_reply
     from gateway.pipeline import Dispatcher
@@ -98,9 +98,12 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     dispatcher.setServiceParent(tree)
     monitor.sources["pipeline"] = lambda: dispatcher.stats
 
+    # Callbacks get their own agent: the SSRF guard with [callbacks]
+    # allow_hosts, a short connect timeout, a pool sized per host.
+    pool = callback_pool(reactor, config.callbacks)
     callbacks = parts["callbacks"] = CallbackSender(
-        store, http_client, reactor, config.callbacks, reply_hook=apply_rcml_reply,
-        on_new_messages=dispatcher.wake)
+        store, make_callback_agent(reactor, config.callbacks, pool=pool), reactor, config.callbacks,
+        reply_hook=apply_rcml_reply, on_new_messages=dispatcher.wake, pool=pool)
     callbacks.setServiceParent(tree)
     monitor.sources["callbacks"] = lambda: callbacks.stats
     dispatcher.on_outcome = lambda _kind: callbacks.wake()

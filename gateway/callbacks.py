@@ -2,34 +2,52 @@
 
 Theory of operation:
 
-* Rows come from the durable ``callback_outbox`` (``due_callbacks``), at
-  most ``concurrency`` in flight.  The outbox gives only the lowest pending
-  row of each message, so callbacks of one message go strictly in order;
-  each fetched row is leased (its ``next_attempt_at`` pushed past the
-  request timeout) so a second poll never sends it twice.
-* GET puts the parameters in the query string, POST sends them as a form.
-* 2xx -> done.  Connection errors, timeouts and 5xx -> retried with
-  exponential backoff (``initial_backoff`` doubling up to ``max_backoff``)
-  until ``retry_for`` seconds after the row was created, then dead.  Other
-  answers (3xx, 4xx) -> dead at once: retrying cannot help.
+* Rows come from the durable ``callback_outbox`` by a plain read
+  (``due_callbacks``: only the lowest pending row of each message, so the
+  callbacks of one message go strictly in order).  Rows held in memory
+  (queued, in flight, or their result being written) are passed as
+  ``exclude``; a row whose result is written while a read runs is dropped
+  from that read's answer.  So a row is never sent twice by one process,
+  and no write is paid per read.
+* Requests are scheduled by host (``gateway.callback_hosts``): at most
+  ``concurrency`` in flight, ``per_host_concurrency`` per host, one for a
+  failing host, hosts in turn.  Rows of a blocked (failing or hanging)
+  host are moved behind the others in the store, so a dead or hanging
+  endpoint of one customer never delays another customer's callbacks.
+* Each URL is parsed by ``gateway.weburl`` (intake's parser); one that does
+  not parse, or whose host the SSRF guard refuses, is dead at once.
+* 2xx -> done; done rows are written in batches (one UPDATE per reactor
+  turn).  Connection errors, timeouts and 5xx -> retried with exponential
+  backoff (``initial_backoff`` doubling up to ``max_backoff``) until
+  ``retry_for`` seconds after the row was created, then dead.  Other
+  answers (3xx, 4xx) -> dead at once: retrying cannot help.  Dead is
+  recorded once, logged once and counted in ``stats["dead"]``.
 * A 200 answer to an ``inbound`` row carries an RCML document: it is handed
   to the reply hook (``apply_rcml_reply``) in the same write that marks the
   row done.
-* This service shares nothing with the dispatcher but the store's writer
-  (group commit): a slow or dead endpoint only keeps its own rows waiting.
+* Every path releases the request's slot: the HTTP exchange (with its
+  timeout) is one Deferred, ended before its result is recorded; the
+  timeout and ``stopService`` cancel only that exchange, never a store write.
+* ``stopService`` cancels the requests in flight (their rows stay pending
+  and go out again later) and returns once every answer already received
+  is recorded, before the store closes.
 """
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any, Callable
-from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from twisted.application.service import Service
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, DeferredList, succeed
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
+from gateway import weburl
+from gateway.callback_http import (CallbackTimeout, callback_pool, make_callback_agent, send,
+                                   with_query)
+from gateway.callback_hosts import HostQueues
 from gateway.config import CallbacksConfig
+from gateway.mm7.guard import BlockedAddress
 from gateway.store import outbox
 from gateway.store.timeutil import from_timestamp, utc
 from gateway.wakeup import Wakeup
@@ -37,6 +55,10 @@ from gateway.wakeup import Wakeup
 log = Logger()
 
 MAX_RESPONSE_BYTES = 256 * 1024  # an RCML answer is small
+STALL_AFTER = 2.0  # seconds without a finished request: the host hangs
+BLOCKED_DEFER = 5.0  # seconds a blocked host's extra rows move back
+
+__all__ = ["CallbackSender", "backoff", "callback_pool", "make_callback_agent", "with_query"]
 
 
 def backoff(attempts: int, config: CallbacksConfig) -> float:
@@ -44,33 +66,36 @@ def backoff(attempts: int, config: CallbacksConfig) -> float:
     return min(config.max_backoff, config.initial_backoff * (2 ** max(0, attempts - 1)))
 
 
-def with_query(url: str, params) -> str:
-    parts = urlsplit(url)
-    query = urlencode([(k, v) for k, v in params])
-    query = f"{parts.query}&{query}" if parts.query and query else (parts.query or query)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
-
-
 class CallbackSender(Service):
     name = "callbacks"
 
-    def __init__(self, store: Any, http: Any, clock: IReactorTime,
+    def __init__(self, store: Any, agent: Any, clock: IReactorTime,
                  config: CallbacksConfig = CallbacksConfig(), *,
                  reply_hook: Callable[..., Any] | None = None,
                  on_new_messages: Callable[[list], Any] | None = None,
-                 on_settled: Callable[[str], Any] | None = None):
+                 on_settled: Callable[[str], Any] | None = None, pool: Any = None):
         self.store = store
-        self.http = http  # a treq HTTPClient (or anything with the same request())
+        self.pool = pool  # the agent's connection pool: closed on stop
+        self.agent = agent  # an IAgent (``make_callback_agent``)
         self.clock = clock
         self.config = config
         self.reply_hook = reply_hook
         self.on_new_messages = on_new_messages
         self.on_settled = on_settled  # called with done | retry | dead once recorded
-        self.in_flight = 0
         self.stats = {"sent": 0, "retried": 0, "dead": 0}
+        self.hosts = HostQueues(config.concurrency, config.per_host_concurrency, STALL_AFTER)
         self._fetching = False
-        self._wakeup = Wakeup(clock, self._fetch)
-        self._requests: set[Deferred] = set()
+        self._again = False
+        self._settled_meanwhile: set[int] = set()
+        self._wakeup = Wakeup(clock, self._round)
+        self._requests: set[Deferred] = set()  # HTTP exchanges in flight
+        self._records: set[Deferred] = set()  # result writes in flight
+        self._done: list[dict] = []  # 2xx answers waiting for the next batch write
+        self._flush = None
+
+    @property
+    def in_flight(self) -> int:
+        return self.hosts.in_flight
 
     def startService(self):
         super().startService()
@@ -79,22 +104,31 @@ class CallbackSender(Service):
     def stopService(self):
         super().stopService()
         self._wakeup.stop()
-        # Requests in flight are cancelled: their rows stay pending (leased)
-        # and go out again after the lease, from this or the next process.
         for d in list(self._requests):
-            d.cancel()
+            d.cancel()  # the HTTP exchange only: its row stays pending
+        self._write_done()
+        d = DeferredList(list(self._records)) if self._records else succeed(None)
+        if self.pool is not None:
+            d.addCallback(lambda _: self.pool.closeCachedConnections())
+        return d.addCallback(lambda _: None)
 
     def wake(self, *_ignored) -> None:
         if self.running:
             self._wakeup.wake()
 
-    def _fetch(self) -> None:
-        room = self.config.concurrency - self.in_flight
-        if not self.running or self._fetching or room <= 0:
+    # -- reading the outbox ---------------------------------------------
+    def _round(self) -> None:
+        self._pump()
+        if self._fetching:
+            self._again = True  # rows may have come since that read began
             return
-        self._fetching = True
-        lease = timedelta(seconds=self.config.timeout + 5)
-        d = self.store.write(outbox.due_callbacks, self._now(), room, lease=lease)
+        ready = self.hosts.ready(self.clock.seconds())
+        if not self.running or ready >= self.config.concurrency:
+            return
+        room = 2 * self.config.concurrency - ready
+        self._fetching, self._again = True, False
+        self._settled_meanwhile = set()
+        d = self.store.read(outbox.due_callbacks, self._now(), room, exclude=sorted(self.hosts.owned))
         d.addCallbacks(self._fetched, self._fetch_failed)
 
     def _fetch_failed(self, failure) -> None:
@@ -103,110 +137,172 @@ class CallbackSender(Service):
 
     def _fetched(self, rows) -> None:
         self._fetching = False
+        again, self._again = self._again, False
+        if not self.running:  # stopped meanwhile: the rows stay pending
+            return
+        skip = self.hosts.owned | self._settled_meanwhile
+        now = self.clock.seconds()
+        moved: list[int] = []
         for row in rows:
-            self._send(row)
-
-    def _send(self, row) -> None:
-        self.in_flight += 1
-        params = [tuple(pair) for pair in row["params"]]
-        if row["method"] == "GET":
-            d = self.http.request("GET", with_query(row["url"], params), timeout=self.config.timeout)
+            if row["id"] in skip:
+                continue
+            try:
+                url = weburl.parse(row["url"])
+            except weburl.BadUrl as exc:
+                self.hosts.owned.add(row["id"])
+                self._dead(row, None, f"invalid URL: {exc}")
+                continue
+            if not self.hosts.add((url.scheme, url.host, url.port), row["id"], (row, url), now):
+                moved.append(row["id"])
+        self._move_back(moved)
+        if again:
+            self._round()  # pumps, and reads again
         else:
-            d = self.http.request("POST", row["url"], data=params, timeout=self.config.timeout)
-        d.addCallback(self._answered, row)
-        d.addCallbacks(self._settled, self._failed, callbackArgs=(row,), errbackArgs=(row,))
-        d.addErrback(lambda f: log.failure("callbacks: recording a result failed", f))
-        d.addBoth(self._done, d)
+            self._pump()
+
+    def _move_back(self, ids: list[int]) -> None:
+        if not ids:
+            return
+        self.hosts.owned.update(ids)
+        until = self._now() + timedelta(seconds=BLOCKED_DEFER)
+        self._record(self.store.write(outbox.callbacks_deferred, ids, until=until), ids, None)
+
+    # -- sending --------------------------------------------------------
+    def _pump(self) -> None:
+        while self.running:
+            taken = self.hosts.take(self.clock.seconds())
+            if taken is None:
+                return
+            host, (row, url) = taken
+            self._send(host, row, url)
+
+    def _send(self, host, row, url: weburl.WebUrl) -> None:
+        params = [tuple(pair) for pair in row["params"]]
+        want_body = row["kind"] == "inbound"
+        d = send(self.agent, self.clock, url, row["method"], params, timeout=self.config.timeout,
+                 want_body=want_body)
         self._requests.add(d)
+        d.addBoth(self._exchanged, d, host, row, url)
 
-    def _answered(self, response, row):
-        if row["kind"] == "inbound" and response.code == 200:
-            return _read_body(response).addCallback(lambda body: (response.code, body))
-        return _read_body(response).addCallback(lambda _: (response.code, None))
+    def _exchanged(self, result, d, host, row, url) -> None:
+        """The HTTP exchange is over (answer or failure): free the slot first."""
+        self._requests.discard(d)
+        answered = not hasattr(result, "check")
+        self.hosts.finished(host, answered, self.clock.seconds())
+        try:
+            if answered:
+                self._answered(result, row, url)
+            else:
+                self._failed(result, host, row, url)
+        finally:
+            self._pump()  # the freed slot goes to the next queued row at once
+            self.wake()
 
-    def _settled(self, answer, row):
+    def _answered(self, answer, row, url) -> None:
         code, body = answer
-        now = self._now()
         if 200 <= code < 300:
             self.stats["sent"] += 1
-            d = self.store.write(_done_job, row["id"], row["message_sid"], body, now, self.reply_hook)
-            return d.addCallback(self._replied).addCallback(self._recorded, "done")
-        if code >= 500:
-            return self._retry(row, f"HTTP {code}")
+            if row["kind"] == "inbound" and code == 200 and body and self.reply_hook is not None:
+                d = self.store.write(_done_job, row["id"], row["message_sid"], body[:MAX_RESPONSE_BYTES],
+                                     self._now(), self.reply_hook)
+                self._record(d.addCallback(self._replied), [row["id"]], "done")
+            else:
+                self._queue_done(row)
+        elif code >= 500:
+            self._retry(row, url, f"HTTP {code}")
+        else:
+            self._dead(row, url, f"HTTP {code}", retryable=False)
+
+    def _failed(self, failure, host, row, url) -> None:
+        if not self.running and not failure.check(CallbackTimeout):
+            self.hosts.settled(row["id"])  # cancelled by stopService: stays pending
+            return
+        if failure.check(BlockedAddress) or _blocked(failure):
+            self._dead(row, url, "blocked: not a public address (see [callbacks] allow_hosts)",
+                       retryable=False)
+        else:
+            self._retry(row, url, failure.getErrorMessage() or failure.type.__name__)
+        self._move_back([i for i, _ in self.hosts.shed(host)])
+
+    def _retry(self, row, url, error: str) -> None:
+        now = self._now()
+        due = now + timedelta(seconds=backoff(row["attempts"] + 1, self.config))
+        if due > utc(row["created_at"]) + timedelta(seconds=self.config.retry_for):
+            self._dead(row, url, error, gave_up=True)
+            return
+        self.stats["retried"] += 1
+        d = self.store.write(outbox.callback_retry, row["id"], next_attempt_at=due, error=error)
+        self._record(d, [row["id"]], "retry")
+
+    def _dead(self, row, url, error: str, *, gave_up: bool = False, retryable: bool = True) -> None:
         self.stats["dead"] += 1
-        log.warn("callbacks: {url} answered {code}; not retried", url=_safe(row["url"]), code=code)
-        return self.store.write(outbox.callback_dead, row["id"], error=f"HTTP {code}").addCallback(
-            self._recorded, "dead")
+        where = url.safe if url is not None else "a callback URL"
+        if gave_up:
+            log.warn("callbacks: giving up on {url} after {attempts} attempts: {error}",
+                     url=where, attempts=row["attempts"] + 1, error=error)
+        else:
+            log.warn("callbacks: {url} failed: {error}; not retried", url=where, error=error)
+        d = self.store.write(outbox.callback_dead, row["id"], error=error)
+        self._record(d, [row["id"]], "dead")
+
+    # -- recording results ------------------------------------------------
+    def _queue_done(self, row) -> None:
+        self._done.append(row)
+        if self._flush is None:
+            self._flush = self.clock.callLater(0, self._write_done)
+
+    def _write_done(self) -> None:
+        if self._flush is not None and self._flush.active():
+            self._flush.cancel()
+        self._flush = None
+        rows, self._done = self._done, []
+        if rows:
+            ids = [row["id"] for row in rows]
+            self._record(self.store.write(outbox.callbacks_done, ids), ids, "done", count=len(ids))
+
+    def _record(self, d: Deferred, ids: list[int], what: str | None, count: int = 1) -> None:
+        self._records.add(d)
+
+        def recorded(_):
+            for _i in range(count if what is not None else 0):
+                if self.on_settled is not None:
+                    self.on_settled(what)
+
+        def failed(failure):
+            log.failure("callbacks: recording a result failed (the rows stay pending)", failure)
+
+        def finally_(_):
+            self._records.discard(d)
+            for row_id in ids:
+                self.hosts.settled(row_id)
+                if self._fetching:
+                    self._settled_meanwhile.add(row_id)
+            self.wake()
+
+        d.addCallbacks(recorded, failed).addBoth(finally_)
 
     def _replied(self, sids) -> None:
         if sids and self.on_new_messages is not None:
             self.on_new_messages(sids)
 
-    def _failed(self, failure, row):
-        if failure.check(_Cancelled):
-            return None
-        return self._retry(row, failure.getErrorMessage() or failure.type.__name__)
-
-    def _retry(self, row, error: str):
-        now = self._now()
-        wait = backoff(row["attempts"] + 1, self.config)
-        deadline = utc(row["created_at"]) + timedelta(seconds=self.config.retry_for)
-        due = now + timedelta(seconds=wait)
-        if due > deadline:
-            self.stats["dead"] += 1
-            log.warn("callbacks: giving up on {url} after {attempts} attempts: {error}",
-                     url=_safe(row["url"]), attempts=row["attempts"] + 1, error=error)
-            return self.store.write(outbox.callback_dead, row["id"], error=error).addCallback(
-                self._recorded, "dead")
-        self.stats["retried"] += 1
-        return self.store.write(outbox.callback_retry, row["id"], next_attempt_at=due,
-                                error=error).addCallback(self._recorded, "retry")
-
-    def _recorded(self, _result, what: str) -> None:
-        if self.on_settled is not None:
-            self.on_settled(what)
-
-    def _done(self, result, d):
-        self._requests.discard(d)
-        self.in_flight -= 1
-        self.wake()
-        return None
-
     def _now(self):
         return from_timestamp(self.clock.seconds())
 
 
-try:
-    from twisted.internet.defer import CancelledError as _Cancelled
-except ImportError:  # pragma: no cover
-    _Cancelled = Exception
+def _blocked(failure) -> bool:
+    """A BlockedAddress wrapped by the agent (e.g. in a ConnectError)."""
+    reasons = getattr(failure.value, "reasons", None) or ()
+    return any(r.check(BlockedAddress) for r in reasons) or "not a public address" in str(failure.value)
 
 
-def _read_body(response) -> Deferred:
-    from treq import content
-
-    return content(response)
-
-
-def _done_job(conn, callback_id: int, message_sid: str, body: bytes | None, now, reply_hook):
+def _done_job(conn, callback_id: int, message_sid: str, body: bytes, now, reply_hook):
     outbox.callback_done(conn, callback_id)
-    if not body or reply_hook is None:
-        return []
     savepoint = conn.begin_nested()
     try:
-        sids = reply_hook(conn, message_sid, body[:MAX_RESPONSE_BYTES], now=now)
+        sids = reply_hook(conn, message_sid, body, now=now)
     except Exception as e:  # malformed RCML: the callback itself succeeded
         savepoint.rollback()
         log.warn("callbacks: RCML reply to {sid} ignored: {error}", sid=message_sid, error=e)
         return []
     savepoint.commit()
     return list(sids or [])
-
-
-def _safe(url: str) -> str:
-    """The URL without credentials or query (which may hold tokens)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))

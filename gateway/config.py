@@ -185,6 +185,12 @@ class CallbacksConfig:
     timeout: float = 15.0
     concurrency: int = 32
     poll_interval: float = 1.0
+    # At most this many requests in flight toward one host (a failing host
+    # gets one); also the persistent connections kept per host.
+    per_host_concurrency: int = 16
+    connect_timeout: float = 5.0
+    # Internal hosts callbacks may reach ("127.0.0.1", "hooks.internal:8443").
+    allow_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

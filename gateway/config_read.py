@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from typing import Any, Iterable, Mapping
-from urllib.parse import urlsplit
 
 _MISSING = object()
 _HOST_PORT = re.compile(r"^(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[^:\[\]]*)):(?P<port>\d{1,5})$")
@@ -103,8 +102,14 @@ class Table:
         value = self.string(name, default)
         if value is default and default is not _MISSING:
             return value
-        parts = urlsplit(value)
-        if parts.scheme not in schemes or not parts.netloc:
+        from gateway import weburl
+
+        try:
+            scheme = weburl.parse(value).scheme  # the parser the callback sender uses
+        except weburl.BadUrl as e:
+            raise self.error(name, f"must be an absolute {'/'.join(schemes)} URL, got {value!r} "
+                                   f"({e})") from None
+        if scheme not in schemes:
             raise self.error(name, f"must be an absolute {'/'.join(schemes)} URL, got {value!r}")
         return value
 

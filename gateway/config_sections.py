@@ -281,7 +281,17 @@ def _callbacks(t: Table | None) -> c.CallbacksConfig:
         timeout=t.number("timeout", d.timeout, positive=True),
         concurrency=t.integer("concurrency", d.concurrency, lo=1, hi=1024),
         poll_interval=t.number("poll_interval", d.poll_interval, positive=True),
+        per_host_concurrency=t.integer("per_host_concurrency", d.per_host_concurrency, lo=1, hi=1024),
+        connect_timeout=t.number("connect_timeout", d.connect_timeout, positive=True),
+        allow_hosts=t.strings("allow_hosts", ()),
     )
+    from gateway.mm7.guard import allow_entry
+
+    for entry in out.allow_hosts:
+        try:
+            allow_entry(entry)
+        except ValueError as e:
+            raise t.error("allow_hosts", str(e)) from None
     if out.max_backoff < out.initial_backoff:
         raise t.error("max_backoff", "must be at least initial_backoff")
     t.finish()

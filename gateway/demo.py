@@ -57,6 +57,8 @@ def demo_config(directory: str, host: str, port: int, smsc_port: int, mmsc_url: 
         numbers=(c.Number(number=DEMO_FROM, account=account.sid),),
         pipeline=replace(c.PipelineConfig(), poll_interval=0.5),
         media=replace(c.MediaConfig(), allow_private_addresses=True),  # the demo picture is local
+        # The demo's own local receivers (try a callback to a local listener).
+        callbacks=replace(c.CallbacksConfig(), allow_hosts=("127.0.0.1", "::1", "localhost")),
         source="<demo>")
 
 

@@ -17,8 +17,7 @@ import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Mapping
-from urllib.parse import urlsplit
-
+from gateway import weburl
 from gateway.sids import new_sid
 from protocols.mm7.mediatype import is_media_type
 from segmentation import SegmentationError, plan
@@ -70,11 +69,15 @@ def _whole_number(raw: str) -> int | None:
     return int(raw) if raw.isascii() and raw.isdigit() else None
 
 
-def _http_url(url: Any) -> bool:
-    if not isinstance(url, str):
-        return False
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+def _http_url(url: Any, code: int, field: str) -> str:
+    """The URL normalised by ``gateway.weburl`` (the parser the callback
+    sender and the media fetcher use), or a 400 saying what is wrong."""
+    try:
+        return weburl.parse(url).text
+    except weburl.BadUrl as exc:
+        shown = repr(url) if isinstance(url, str) else "the value"
+        shown = shown.encode("ascii", "backslashreplace").decode("ascii")
+        raise bad_request(code, f"{field}: {shown[:200]} is not a usable http(s) URL: {exc}") from None
 
 
 def _media(params: Params) -> list[dict]:
@@ -84,20 +87,19 @@ def _media(params: Params) -> list[dict]:
         if not isinstance(raw, list):
             raise bad_request(21620, "media_list: expected a JSON array of {url, content_type}")
         for item in raw:
-            if not isinstance(item, dict) or not _http_url(item.get("url")):
+            if not isinstance(item, dict) or not isinstance(item.get("url"), str):
                 raise bad_request(21620, "media_list: each item needs an http(s) 'url'")
+            url = _http_url(item["url"], 21620, "media_list")
             ctype = item.get("content_type")
             if ctype is not None and not isinstance(ctype, str):
                 raise bad_request(21620, "media_list: content_type must be a string")
             if ctype is not None and not is_media_type(ctype):
                 raise bad_request(21620, f"media_list: content_type {ctype[:80]!r} is not a media type "
                                          "(type/subtype with optional ; name=value parameters, RFC 2045)")
-            items.append({"url": item["url"], "content_type": ctype})
+            items.append({"url": url, "content_type": ctype})
     for name in ("MediaUrl", "media_url"):
         for url in params.get(name) or []:
-            if not _http_url(url):
-                raise bad_request(21620, f"MediaUrl: {url!r} is not an http(s) URL")
-            items.append({"url": url, "content_type": None})
+            items.append({"url": _http_url(url, 21620, "MediaUrl"), "content_type": None})
     if len(items) > MAX_MEDIA:
         raise bad_request(21623, f"{len(items)} media items; at most {MAX_MEDIA} are allowed")
     return items
@@ -129,8 +131,7 @@ def _callback(params: Params, default_method: str) -> tuple[str | None, str | No
     method = _text(params, "status_callback_method", "StatusCallbackMethod")
     if url in (None, ""):
         return None, None
-    if not _http_url(url):
-        raise bad_request(21609, f"StatusCallback: {url!r} is not an http(s) URL")
+    url = _http_url(url, 21609, "StatusCallback")
     method = (method or default_method).upper()
     if method not in ("GET", "POST"):
         raise bad_request(21609, f"StatusCallbackMethod: {method!r} must be GET or POST")

@@ -1,8 +1,17 @@
-"""SSRF guard for media fetches: an HTTP agent endpoint factory that resolves
-the host itself and refuses private, loopback, link-local, multicast and
-reserved addresses before connecting — at connect time, for every redirect
-hop, so DNS rebinding and redirects to internal hosts are refused too.
-``allow_private=True`` (labs and tests) turns the check off.
+"""SSRF guard for every customer-named URL (media fetches, status callbacks,
+``sms_url`` requests, RCML callbacks): an HTTP agent endpoint factory that
+resolves the host itself and refuses private, loopback, link-local,
+multicast and reserved addresses before connecting — at connect time, for
+every redirect hop, so DNS rebinding and redirects to internal hosts are
+refused too.
+
+* ``allow_private=True`` (labs and tests) turns the check off.
+* ``allow_hosts`` (``[callbacks] allow_hosts``) lets chosen internal hosts
+  through, applied after name resolution: an entry is a host name or an IP
+  address, optionally with ``:port`` (``"127.0.0.1"``,
+  ``"hooks.internal:8443"``, ``"[fd00::1]:80"``).  A connection is allowed
+  when the URL's host name or the address it resolved to matches an entry
+  (and the port, when the entry names one).
 """
 from __future__ import annotations
 
@@ -35,14 +44,34 @@ def ip_literal(host: str) -> str | None:
         return None
 
 
+def allow_entry(entry: str) -> tuple[str, int | None]:
+    """``(host, port or None)`` of an ``allow_hosts`` entry; ValueError if bad."""
+    text = entry.strip()
+    host, port = text, None
+    if text.startswith("["):
+        end = text.find("]")
+        if end < 0 or (text[end + 1:] and not text[end + 1:].startswith(":")):
+            raise ValueError(f"{entry!r}: expected [IPv6] or [IPv6]:port")
+        host, rest = text[1:end], text[end + 2:]
+        port = int(rest) if rest else None
+    elif text.count(":") == 1:
+        host, _, rest = text.partition(":")
+        port = int(rest)
+    if not host or (port is not None and not 1 <= port <= 65535):
+        raise ValueError(f"{entry!r}: expected a host or host:port")
+    return (ip_literal(host) or host.lower().rstrip(".")), port
+
+
 @implementer(IAgentEndpointFactory)
 class GuardedEndpointFactory:
     def __init__(self, reactor, *, allow_private: bool = False, tls_policy=None,
-                 connect_timeout: float = 10.0):
+                 connect_timeout: float = 10.0, allow_hosts=(), purpose: str = "media"):
         self._reactor = reactor
         self._allow_private = allow_private
         self._tls = tls_policy or BrowserLikePolicyForHTTPS()
         self._timeout = connect_timeout
+        self._allowed = {allow_entry(entry) for entry in allow_hosts}
+        self._purpose = purpose
 
     def endpointForURI(self, uri):
         raw = uri.host.decode("ascii", "replace")
@@ -55,10 +84,19 @@ class GuardedEndpointFactory:
             return succeed(ip)
         return self._reactor.resolve(host)
 
-    def _check(self, ip: str, host: str) -> str:
-        if not self._allow_private and not is_public(ip):
+    def _check(self, ip: str, host: str, port: int | None = None) -> str:
+        if self._allow_private or is_public(ip) or self._allows(ip, host, port):
+            return ip
+        if self._purpose == "media":
             raise BlockedAddress(f"refusing to fetch media from {host} ({ip}): not a public address")
-        return ip
+        raise BlockedAddress(f"refusing to connect to {host} ({ip}): not a public address "
+                             f"(see [callbacks] allow_hosts)")
+
+    def _allows(self, ip: str, host: str, port: int | None) -> bool:
+        name = ip_literal(host) or host.lower().rstrip(".")
+        address = ip_literal(ip) or ip
+        return any(entry in self._allowed for entry in (
+            (name, None), (name, port), (address, None), (address, port)))
 
 
 @implementer(IStreamClientEndpoint)
@@ -71,7 +109,7 @@ class _GuardedEndpoint:
         if self._scheme not in (b"http", b"https"):
             return fail(BlockedAddress(f"unsupported URL scheme {self._scheme!r}"))
         d = owner._resolve(self._host)
-        d.addCallback(owner._check, self._host)
+        d.addCallback(owner._check, self._host, self._port)
         d.addCallback(self._connect, protocol_factory)
         return d
 

@@ -1,45 +1,73 @@
 """The durable callback outbox, as the callback sender sees it.
 
-Rows are sent in id order per message: a row is due only when it is the
-lowest *pending* row of its message and its ``next_attempt_at`` has come, so
-a callback waiting for a retry holds back the later ones of the same message
-(never those of other messages).  ``done`` and ``dead`` rows no longer hold
-anything back.  With ``lease`` the returned rows' ``next_attempt_at`` moves to
-``now + lease`` (call it through ``Store.write``), so a second poll does not
-pick a row whose request is still in flight.
+Rows are sent in id order per message: a row may go only while it is the
+lowest *pending* row of its message (``head = 1``, kept by the triggers in
+``gateway.store.outbox_triggers``) and its ``next_attempt_at`` has come, so a
+callback waiting for a retry holds back the later ones of the same message
+(never those of other messages).  ``done`` and ``dead`` rows hold nothing
+back.
+
+The due query is a range scan of the partial index ``ix_callback_outbox_due``
+(heads only, in due order): its cost follows the rows it returns, not the
+backlog, and it does not depend on the planner's statistics.  Reading due
+rows is a plain read (no lease written): the sender passes the ids it holds
+in memory as ``exclude``.  Results are written in batches (``callbacks_done``).
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import bindparam, func, literal_column, select, update
 from sqlalchemy.engine import Connection
 
 from . import schema as s
 from .timeutil import utc
 
 o = s.callback_outbox
+CHUNK = 500  # ids per IN (...) list
+# Heads are pending rows (the triggers drop the mark when a row leaves
+# ``pending``): asking for ``state`` too would let a planner pick the state
+# index, whose pending range includes every row held back.
+# ``head = 1`` as a literal: a partial index is usable only when the query
+# repeats its condition (a bound parameter does not).
+_HEAD = o.c.head == literal_column("1")
+_DUE = (select(o).where(_HEAD, o.c.next_attempt_at <= bindparam("now"))
+        .order_by(o.c.next_attempt_at, o.c.id).limit(bindparam("limit")))
+_DUE_EXCLUDING = (select(o).where(_HEAD, o.c.next_attempt_at <= bindparam("now"),
+                                  o.c.id.not_in(bindparam("exclude", expanding=True)))
+                  .order_by(o.c.next_attempt_at, o.c.id).limit(bindparam("limit")))
 
 
-def due_callbacks(conn: Connection, now: datetime, limit: int, *,
+def due_callbacks(conn: Connection, now: datetime, limit: int, *, exclude: Iterable[int] = (),
                   lease: timedelta | None = None) -> list[Mapping[str, Any]]:
+    """Up to ``limit`` due rows, oldest due first, none of ``exclude``.  With
+    ``lease`` (through ``Store.write``) their ``next_attempt_at`` moves to
+    ``now + lease``, so another reader does not pick them meanwhile."""
     now = utc(now)
-    earlier = o.alias("earlier")
-    held_back = exists().where(and_(earlier.c.message_sid == o.c.message_sid,
-                                    earlier.c.state == "pending", earlier.c.id < o.c.id))
-    rows = conn.execute(
-        select(o).where(o.c.state == "pending", o.c.next_attempt_at <= now, ~held_back)
-        .order_by(o.c.id).limit(limit)).mappings().all()
+    exclude = list(exclude)
+    if exclude:
+        result = conn.execute(_DUE_EXCLUDING, {"now": now, "limit": limit, "exclude": exclude})
+    else:
+        result = conn.execute(_DUE, {"now": now, "limit": limit})
+    rows = [dict(row) for row in result.mappings()]
     if lease is not None and rows:
         conn.execute(update(o).where(o.c.id.in_([r["id"] for r in rows]))
                      .values(next_attempt_at=now + lease))
-    return list(rows)
+    return rows
+
+
+def callbacks_done(conn: Connection, ids: Iterable[int]) -> None:
+    """Mark rows delivered, one UPDATE per chunk of ids (by primary key only:
+    a ``state`` condition would let SQLite walk the pending rows' index)."""
+    ids = list(ids)
+    for start in range(0, len(ids), CHUNK):
+        conn.execute(update(o).where(o.c.id.in_(ids[start:start + CHUNK]))
+                     .values(state="done", attempts=o.c.attempts + 1, last_error=None))
 
 
 def callback_done(conn: Connection, callback_id: int) -> None:
-    conn.execute(update(o).where(o.c.id == callback_id)
-                 .values(state="done", attempts=o.c.attempts + 1, last_error=None))
+    callbacks_done(conn, [callback_id])
 
 
 def callback_retry(conn: Connection, callback_id: int, *, next_attempt_at: datetime,
@@ -50,11 +78,18 @@ def callback_retry(conn: Connection, callback_id: int, *, next_attempt_at: datet
 
 
 def callback_dead(conn: Connection, callback_id: int, *, error: str) -> None:
-    conn.execute(update(o).where(o.c.id == callback_id)
+    conn.execute(update(o).where(o.c.id == callback_id, o.c.state == "pending")
                  .values(state="dead", attempts=o.c.attempts + 1, last_error=error[:2000]))
 
 
+def callbacks_deferred(conn: Connection, ids: Iterable[int], *, until: datetime) -> None:
+    """Move rows whose host is busy behind the others (not an attempt)."""
+    ids = list(ids)
+    for start in range(0, len(ids), CHUNK):
+        conn.execute(update(o).where(o.c.id.in_(ids[start:start + CHUNK]))
+                     .values(next_attempt_at=utc(until)))
+
+
 def pending_callbacks(conn: Connection) -> int:
-    from sqlalchemy import func
     return conn.execute(select(func.count()).select_from(o)
                         .where(o.c.state == "pending")).scalar_one()

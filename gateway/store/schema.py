@@ -40,6 +40,7 @@ from sqlalchemy import (
     text,
 )
 
+from .outbox_triggers import DUE_WHERE, create_head_triggers
 from .triggers import create_count_triggers
 
 metadata = MetaData(
@@ -191,9 +192,15 @@ callback_outbox = Table(
     Column("next_attempt_at", DateTime(timezone=True), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("last_error", Text, nullable=True),
+    # 1 on the lowest pending row of its message (kept by triggers, see
+    # gateway.store.outbox_triggers): the only row of the message that may go.
+    Column("head", Integer, nullable=False, default=0, server_default=text("0")),
     # In order per message: the lowest pending id of a message goes first.
     Index("ix_callback_outbox_state_next", "state", "next_attempt_at"),
     Index("ix_callback_outbox_message", "message_sid", "id"),
+    # The due rows, in due order, without looking at rows held back.
+    Index("ix_callback_outbox_due", "next_attempt_at", "id",
+          sqlite_where=text(DUE_WHERE), postgresql_where=text(DUE_WHERE)),
 )
 
 pending_receipts = Table(
@@ -242,3 +249,4 @@ media = Table(
 # The counter triggers are created by migration 0002, and by create_all
 # (tests) through this DDL event.
 event.listen(message_counts, "after_create", create_count_triggers)
+event.listen(callback_outbox, "after_create", create_head_triggers)

@@ -2,93 +2,18 @@
 store; backoff runs on a Clock."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
-import pytest
 import pytest_twisted
-import treq
 from sqlalchemy import select
-from twisted.internet import defer, reactor
-from twisted.internet.task import Clock
-from twisted.web.client import Agent, HTTPConnectionPool
+from twisted.internet import reactor
 
-from gateway.callbacks import CallbackSender, backoff, with_query
+from gateway.callbacks import backoff, with_query
 from gateway.config import CallbacksConfig
-from gateway.inbound_store import apply_rcml_reply
 from gateway.store import schema as s
-from gateway.store.messages import enqueue_callback, insert_message
+from gateway.store.messages import insert_message
 
-from .http_helpers import Recorder, serve
-from .pipeline_helpers import message_row, open_store, settle
-
-
-@pytest.fixture
-def store(tmp_path):
-    st = pytest_twisted.blockon(defer.ensureDeferred(open_store(tmp_path / "gw.db")))
-    yield st
-    pytest_twisted.blockon(st.stop())
-
-
-@pytest.fixture
-def web():
-    recorder = Recorder()
-    port, url = serve(recorder)
-    yield recorder, url
-    pytest_twisted.blockon(defer.maybeDeferred(port.stopListening))
-
-
-class Rig:
-    def __init__(self, store, **conf):
-        self.store = store
-        self.clock = Clock()
-        self.clock.advance(datetime.now(timezone.utc).timestamp())
-        self.pool = HTTPConnectionPool(reactor, persistent=False)
-        self.http = treq.client.HTTPClient(Agent(reactor, pool=self.pool))
-        self.new = []
-        self.settled: list[str] = []
-        self._waiters: list[tuple[int, defer.Deferred]] = []
-        self.sender = CallbackSender(store, self.http, self.clock,
-                                     CallbacksConfig(**{"timeout": 5, **conf}),
-                                     reply_hook=apply_rcml_reply, on_new_messages=self.new.extend,
-                                     on_settled=self._settled)
-
-    def _settled(self, what):
-        self.settled.append(what)
-        for n, d in list(self._waiters):
-            if len(self.settled) >= n:
-                self._waiters.remove((n, d))
-                d.callback(None)
-
-    async def results(self, count):
-        """Wait until *count* request results are recorded, then settle."""
-        await settle(self.store, self.clock, rounds=2)
-        if len(self.settled) < count:
-            d = defer.Deferred()
-            self._waiters.append((count, d))
-            await d.addTimeout(10, reactor)
-        await settle(self.store, self.clock, rounds=2)
-
-    def now(self):
-        return datetime.fromtimestamp(self.clock.seconds(), timezone.utc)
-
-    async def enqueue(self, sid, url, status, method="POST", kind="status"):
-        await self.store.write(enqueue_callback, message_sid=sid, kind=kind, url=url, method=method,
-                               params=[("MessageSid", sid), ("MessageStatus", status)], now=self.now())
-        self.sender.wake()
-
-    async def rows(self):
-        return await self.store.read(lambda conn: conn.execute(
-            select(s.callback_outbox).order_by(s.callback_outbox.c.id)).mappings().all())
-
-    async def turn(self, recorder=None, count=None):
-        await settle(self.store, self.clock, rounds=2)
-        if recorder is not None:
-            await recorder.wait(count)
-        await settle(self.store, self.clock, rounds=4)
-
-    async def stop(self):
-        self.sender.stopService()
-        await self.pool.closeCachedConnections()
+from .callback_rig import Rig, store, web  # noqa: F401 (fixtures)
+from .http_helpers import Recorder
+from .pipeline_helpers import message_row, settle
 
 
 def test_backoff_doubles_up_to_the_cap():

@@ -62,6 +62,7 @@ initial_backoff = 0.1
 max_backoff = 0.5
 poll_interval = 0.1
 timeout = 5
+allow_hosts = ["127.0.0.1"]  # the test's local callback receiver
 [[accounts]]
 sid = "{ACCOUNT}"
 auth_token = "{TOKEN}"

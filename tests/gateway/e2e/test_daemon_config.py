@@ -39,7 +39,7 @@ def _health(port):
 def _config(db, smsc_port, route):
     # [api] listen is overridden by run --listen (port 0): a reload keeps the override.
     return (f'[api]\nlisten = "127.0.0.1:8080"\n[store]\nurl = "sqlite:///{db}"\n'
-            '[pipeline]\npoll_interval = 0.2\n[callbacks]\npoll_interval = 0.1\n'
+            '[pipeline]\npoll_interval = 0.2\n[callbacks]\npoll_interval = 0.1\nallow_hosts = ["127.0.0.1"]\n'
             f'[[accounts]]\nsid = "{ACCOUNT}"\nauth_token = "{TOKEN}"\n'
             f'[[carriers]]\nname = "smsc"\nprotocol = "smpp"\nhost = "127.0.0.1"\nport = {smsc_port}\n'
             f'system_id = "gw"\npassword = "{PASSWORD}"\nbind = "transceiver"\nbinds = 2\n'

@@ -117,7 +117,8 @@ def test_due_callbacks_in_order_per_message(conn):
     callback_done(conn, b1["id"])
     # A's first callback waits for its retry and holds A's second back.
     assert _ns(due_callbacks(conn, T0 + timedelta(seconds=1), 10)) == [("B", "2")]
-    assert _ns(due_callbacks(conn, T0 + timedelta(seconds=10), 10)) == [("A", "1"), ("B", "2")]
+    # Oldest due first: B's second has been due since T0, A's first since T0 + 10 s.
+    assert _ns(due_callbacks(conn, T0 + timedelta(seconds=10), 10)) == [("B", "2"), ("A", "1")]
     callback_dead(conn, a1["id"], error="gave up")
     assert _ns(due_callbacks(conn, T0 + timedelta(seconds=10), 10)) == [("A", "2"), ("B", "2")]
     assert _ns(due_callbacks(conn, T0 + timedelta(seconds=10), 1)) == [("A", "2")]
