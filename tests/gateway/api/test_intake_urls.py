@@ -15,7 +15,12 @@ BAD_URLS = ["http://[::1/x", "http://a..b/cb", "http://" + "a" * 64 + ".com/cb",
             "http://[fe80::1%25eth0]/"]
 
 
-def _check_error(status, body, code):
+SURROGATES = {"http://h\ud800.com/", "http://h.com/\ud800"}
+
+
+def _check_error(status, body, code, url=None):
+    if url in SURROGATES:  # not text at all: every field's first check (gateway.api.strings)
+        code = 21100
     assert status == 400, body
     assert body["code"] == code and body["status"] == 400
     assert set(body) >= {"code", "message", "status", "more_info"}
@@ -25,19 +30,19 @@ def _check_error(status, body, code):
 @pytest_twisted.ensureDeferred
 async def test_status_callback_urls_the_sender_cannot_use_get_400(server, url):
     status, body = await server.json("POST", "/Messages", json={**SMS, "status_callback": url})
-    _check_error(status, body, 21609)
+    _check_error(status, body, 21609, url)
     status, body = await server.json("POST", "/SMS/Messages", json={
         "From": "+14155550100", "To": "+14155550101", "Body": "x", "StatusCallback": url})
-    _check_error(status, body, 21609)
+    _check_error(status, body, 21609, url)
 
 
 @pytest.mark.parametrize("url", BAD_URLS)
 @pytest_twisted.ensureDeferred
 async def test_media_urls_the_fetcher_cannot_use_get_400(server, url):
     status, body = await server.json("POST", "/Messages", json={**MMS, "media_list": [{"url": url}]})
-    _check_error(status, body, 21620)
+    _check_error(status, body, 21620, url)
     status, body = await server.json("POST", "/Messages", json={**MMS, "MediaUrl": [url]})
-    _check_error(status, body, 21620)
+    _check_error(status, body, 21620, url)
 
 
 @pytest_twisted.ensureDeferred

@@ -63,9 +63,12 @@ def test_body_keeps_tab_and_newlines_and_is_nfc_normalised():
 
 
 def test_urls_are_not_normalised():
+    # stored as the fetcher will request it (percent-encoded), but not NFC-normalised:
+    # the decomposed u + U+0308 stays two code points
     url = "http://example.com/Gru\u0308sse.jpg"
     row = create(MediaUrl=url)
-    assert row["media_list"] == [{"url": url, "content_type": None}]
+    assert row["media_list"] == [{"url": "http://example.com/Gru%CC%88sse.jpg",
+                                  "content_type": None}]
 
 
 @pytest.mark.parametrize("raw,stored", [("0.05", "0.05"), ("1", "1"), ("1.", "1"),

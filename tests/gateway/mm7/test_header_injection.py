@@ -37,8 +37,11 @@ def create(content_type):
 def test_intake_refuses_invalid_content_types(content_type):
     with pytest.raises(ApiError) as info:
         create(content_type)
-    assert (info.value.status, info.value.code) == (400, 21620)
-    assert "RFC 2045" in info.value.message and "\n" not in info.value.message
+    assert info.value.status == 400 and "\n" not in info.value.message
+    if any(c in content_type for c in "\r\n"):  # refused by the text check every field passes
+        assert info.value.code == 21100 and "control character" in info.value.message
+    else:
+        assert info.value.code == 21620 and "RFC 2045" in info.value.message
 
 
 def test_intake_takes_valid_content_types():
