@@ -73,3 +73,20 @@ def make_engine(url: str, *, writer: bool = False, durability: str = "normal",
         conn.exec_driver_sql(begin)
 
     return engine
+
+
+def truncate_wal(engine: Engine, url: str) -> tuple | None:
+    """SQLite: copy the whole WAL into the database file and truncate the
+    WAL to zero bytes (``wal_checkpoint(TRUNCATE)``), so the space a WAL grew
+    into (e.g. during a disk-full episode) is given back.  It waits (busy
+    timeout) for the writer and readers to reach the newest snapshot.
+    Returns SQLite's ``(busy, wal_frames, frames_checkpointed)``; raises when
+    it cannot write (the caller decides whether that matters).  None on
+    PostgreSQL."""
+    if not is_sqlite(url):
+        return None
+    connection = engine.raw_connection()
+    try:
+        return tuple(connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone())
+    finally:
+        connection.close()

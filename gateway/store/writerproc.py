@@ -48,8 +48,10 @@ import traceback
 from multiprocessing.connection import Connection
 from typing import Any, Callable, Sequence
 
+from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+log = Logger()
 PROTOCOL = pickle.HIGHEST_PROTOCOL
 
 
@@ -319,7 +321,7 @@ def serve(channel: Connection) -> int:
                 slots.append(i)
             except Exception as e:
                 answers[i] = (False, _portable(e, traceback.format_exc()))
-        outcomes, writer.conn = commit_group(writer.connection(), jobs, finish)
+        outcomes, writer.conn = commit_group(writer.connection, jobs, finish)
         for i, (ok, value) in zip(slots, outcomes):
             if ok:
                 answers[i] = (True, value)
@@ -343,7 +345,12 @@ class _ChildWriter:
 
     def prepare(self, migrate_schema: bool) -> None:
         from gateway.store import migrate
+        from gateway.store.engine import truncate_wal
 
+        try:
+            truncate_wal(self.engine, self.url)  # give back what a WAL grew into
+        except Exception as e:  # the store cannot write yet: its writes will say so
+            log.warn("store: the WAL could not be truncated at start: {error}", error=e)
         with self.engine.begin() as conn:
             if migrate_schema:
                 migrate.upgrade_connection(conn)
