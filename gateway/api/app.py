@@ -38,6 +38,7 @@ from .accounts import Accounts
 from .errors import FORBIDDEN, MORE_INFO, NOT_FOUND, UNAUTHORIZED, ApiError
 from .intake import new_message
 from .listing import check_page_exists, page_body, parse_list
+from .unavailable import store_unavailable
 from .render import BASE, media_resource, message_resource
 from .requests import read_params, query_params
 
@@ -92,7 +93,10 @@ class MessagesApi:
                 return self._error(request, error)
             except CancelledError:
                 raise  # the client went away; a created message is still stored
-            except Exception:
+            except Exception as exc:
+                unavailable = store_unavailable(exc)  # 503 + Retry-After, not logged per request
+                if unavailable is not None:
+                    return self._error(request, unavailable)
                 self.log.failure("API: {method} {path} failed", method=request.method,
                                  path=request.path)
                 return self._error(request, ApiError(500, 20500, "internal error; the request "
@@ -109,6 +113,8 @@ class MessagesApi:
         request.setHeader(b"content-type", b"application/json")
         if error.status == 401:
             request.setHeader(b"www-authenticate", b'Basic realm="carrier-gateway"')
+        for name, value in getattr(error, "headers", {}).items():
+            request.setHeader(name, value)
         return _sized(request, error.body(self.more_info))
 
     def not_found(self, request) -> bytes:
