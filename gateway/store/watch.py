@@ -3,14 +3,17 @@ ends them, and the WAL truncation after them.
 
 Rules (all on the reactor thread, on the injected clock):
 
-* Every batch's outcomes pass through :meth:`FaultWatch.saw`.  A committed
-  write ends a failing episode; a fault (``gateway.store.faults.is_fault``)
-  starts one or adds to it.  A job's own error changes nothing.
+* Every batch's outcomes pass through :meth:`FaultWatch.saw`.  A fault
+  (``gateway.store.faults.is_fault``) starts an episode or adds to it.  A
+  job's own error changes nothing.
 * While an episode lasts, a probe runs every ``probe_interval`` seconds: a
   ``wal_checkpoint(TRUNCATE)`` (SQLite: it gives back the space the WAL
   holds once the database file can grow), then one real write
-  (:func:`probe`).  So the store notices by itself that it can write again,
-  even when nothing else writes.
+  (:func:`probe`).  Only the probe's success ends an episode: a job that
+  happened to write nothing (a claim that found no message) commits even on
+  a full disk, and would end it falsely.  So the store notices by itself,
+  within a probe interval, that it can write again, even when nothing else
+  writes.
 * When an episode ends, the WAL is truncated (SQLite), so the volume gets
   back what the WAL grew into.
 * Background checkpoint failures are logged once per run of failures, and
@@ -50,20 +53,16 @@ class FaultWatch:
 
     def saw(self, outcomes) -> None:
         """The outcomes ``(ok, value)`` of one batch, as delivered."""
-        ok = False
-        faults = []
-        for good, value in outcomes:
-            if good:
-                ok = True
-            elif is_fault(getattr(value, "value", None)):
-                faults.append(value.value)
-        if ok:
-            if self.episodes.succeeded() is not None:
-                self._stop_probing()
-                self._truncate().addBoth(self._wake_waiting)
-        elif faults:
+        faults = [value.value for good, value in outcomes
+                  if not good and is_fault(getattr(value, "value", None))]
+        if faults:
             self.episodes.failed(faults[0], len(faults))
             self._start_probing()
+
+    def _probed(self, _result) -> None:
+        if self.episodes.succeeded() is not None:
+            self._stop_probing()
+            self._truncate().addBoth(self._wake_waiting)
 
     def _wake_waiting(self, _result) -> None:
         waiting, self._waiting = self._waiting, []
@@ -98,7 +97,7 @@ class FaultWatch:
             return None
         d = self.store.checkpoint("TRUNCATE")
         d.addErrback(lambda _f: None)  # the write below tells whether the store is back
-        d.addCallback(lambda _r: self.store.write(probe))
+        d.addCallback(lambda _r: self.store.write(probe).addCallback(self._probed))
         d.addErrback(lambda _f: None)  # counted in the episode by saw()
         return d
 
