@@ -52,6 +52,7 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     StoreService(store).setServiceParent(tree)
     monitor = parts["monitor"] = Monitor(store, reactor)
     monitor.setServiceParent(tree)
+    monitor.sources["store"] = lambda: {"fault_episodes": store.faults.count}
 
     profiles = receipt_profiles(config)
     numbers = number_directory(config.numbers)
@@ -98,6 +99,13 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     dispatcher.on_outcome = lambda _kind: callbacks.wake()
 
     HookService("receipt-sweeps", deliver.start, deliver.stop).setServiceParent(tree)
+    HookService("held-receipts", lambda: None, batching.stop).setServiceParent(tree)
+    if config.store.retention_days:
+        from gateway.store.retention import Pruner
+
+        pruner = parts["retention"] = Pruner(store, reactor, config.store.retention_days)
+        pruner.setServiceParent(tree)
+        monitor.sources["retention"] = lambda: pruner.stats
     notifier = parts["notifier"] = Notifier(environ)
     WatchdogService(notifier, reactor).setServiceParent(tree)
 

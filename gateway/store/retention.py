@@ -1,0 +1,99 @@
+"""The daemon's retention service (``[store] retention_days``), and one
+pruning run shared with ``carrier-gateway db prune``.
+
+Rules:
+
+* Every ``interval`` seconds (an hour) a run deletes the final messages
+  older than ``retention_days`` (``gateway.store.prune``), one small
+  transaction (``batch`` messages) after another, each an ordinary store
+  write: intake's writes queued meanwhile go first, in the next group
+  commit, so a run never holds the writer for long.  ``pause`` seconds
+  between batches leave the writer to intake entirely for a moment.
+* One log line per run that deleted something (messages, rows, seconds).
+* A run stops at the first failed batch (a store fault is logged by the
+  store itself); the next run starts over from the oldest.
+* ``stopService`` stops the run between two batches.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.application.service import Service
+from twisted.internet.defer import Deferred, inlineCallbacks, succeed
+from twisted.internet.task import LoopingCall, deferLater
+from twisted.logger import Logger
+
+from .faults import is_fault
+from .prune import BATCH, cutoff, prune_batch
+from .timeutil import from_timestamp
+
+log = Logger()
+INTERVAL = 3600.0
+PAUSE = 0.01  # seconds between two batches
+
+
+class Pruner(Service):
+    name = "retention"
+
+    def __init__(self, store: Any, clock: Any, retention_days: float, *, interval: float = INTERVAL,
+                 batch: int = BATCH, pause: float = PAUSE) -> None:
+        self.store = store
+        self.clock = clock
+        self.retention_days = retention_days
+        self.interval = interval
+        self.batch = batch
+        self.pause = pause
+        self.stats = {"runs": 0, "messages": 0, "rows": 0}
+        self._loop: LoopingCall | None = None
+        self._run: Deferred | None = None
+
+    def startService(self):
+        super().startService()
+        self._loop = LoopingCall(self._tick)
+        self._loop.clock = self.clock
+        self._loop.start(self.interval, now=True)
+
+    def stopService(self):
+        super().stopService()
+        if self._loop is not None and self._loop.running:
+            self._loop.stop()
+        run, self._run = self._run, None
+        return run if run is not None else succeed(None)
+
+    def _tick(self) -> None:
+        if self._run is None:
+            self._run = self.run_once()
+            self._run.addErrback(self._failed)
+            self._run.addBoth(self._done)
+
+    def _done(self, result):
+        self._run = None
+        return result
+
+    def _failed(self, failure) -> None:
+        if not is_fault(failure.value):
+            log.failure("retention: pruning failed", failure)
+
+    @inlineCallbacks
+    def run_once(self):
+        """One run over the whole store; fires with (messages, rows)."""
+        started = self.clock.seconds()
+        before = cutoff(from_timestamp(started), self.retention_days)
+        cursor, messages, rows = None, 0, 0
+        while True:
+            result = yield self.store.write(prune_batch, before, cursor, self.batch)
+            messages += result["messages"]
+            rows += result["rows"]
+            cursor = result["cursor"]
+            if result["done"] or not self.running:
+                break
+            if self.pause:
+                yield deferLater(self.clock, self.pause, lambda: None)
+        self.stats["runs"] += 1
+        self.stats["messages"] += messages
+        self.stats["rows"] += rows
+        if messages:
+            log.info("retention: {messages} messages ({rows} rows) older than {days} days pruned "
+                     "in {seconds:.1f}s", messages=messages, rows=rows, days=self.retention_days,
+                     seconds=self.clock.seconds() - started)
+        return messages, rows
