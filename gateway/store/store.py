@@ -58,29 +58,14 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 
-from .engine import is_sqlite, make_engine, truncate_wal
+from .engine import WriterMemory, connect_writer, is_sqlite, make_engine, truncate_wal
 from .group import commit_group
 from .watch import FaultWatch
 from .writerproc import Pipeline, WriterLost, WriterProcess
 
 _STOP = object()
-WRITER_CACHE_KIB = 64 * 1024  # SQLite page cache of the writer connection
-WRITER_MMAP_BYTES = 256 * 1024 * 1024
 WRITER_MODES = ("thread", "process")
 CHECKPOINT_INTERVAL = 0.25  # seconds between background WAL checkpoints (SQLite)
-
-
-def connect_writer(engine, url: str):
-    """The writer's connection.  On SQLite it gets a page cache big enough
-    for the hot part of the database (the default 2 MB makes every batch
-    re-read index pages the previous batch just wrote) and memory-mapped
-    reads; neither changes what is durable when."""
-    conn = engine.connect()
-    if is_sqlite(url):
-        conn.exec_driver_sql(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
-        conn.exec_driver_sql(f"PRAGMA mmap_size={WRITER_MMAP_BYTES}")
-        conn.commit()
-    return conn
 
 
 def in_memory(url: str) -> bool:
@@ -100,7 +85,7 @@ class Store:
     def __init__(self, url: str, reactor, *, readers: int = 4, max_batch: int = 1000,
                  durability: str = "normal", migrate: bool | None = None,
                  checkpoint_interval: float | None = CHECKPOINT_INTERVAL,
-                 writer: str = "thread") -> None:
+                 writer: str = "thread", memory: WriterMemory = WriterMemory()) -> None:
         if writer not in WRITER_MODES:
             raise ValueError(f"writer must be one of {WRITER_MODES}, got {writer!r}")
         self.url = url
@@ -111,6 +96,7 @@ class Store:
         self._readers = readers
         self._max_batch = max_batch
         self._durability = durability
+        self._memory = memory
         self._migrate = is_sqlite(url) if migrate is None else migrate
         self._checkpoint_interval = checkpoint_interval if is_sqlite(url) else None
         self._checkpoints: LoopingCall | None = None
@@ -274,8 +260,8 @@ class Store:
             if remote is not None:
                 remote.submit(jobs, partial(self._answered, batch))
                 continue
-            outcomes, conn = commit_group(conn or partial(connect_writer, self._write_engine, self.url),
-                                          jobs)
+            opener = partial(connect_writer, self._write_engine, self.url, self._memory)
+            outcomes, conn = commit_group(conn or opener, jobs)
             self._answered(batch, outcomes)
         if conn is not None:
             conn.close()
@@ -294,7 +280,8 @@ class Store:
     def _spawn_writer(self, first: bool):
         """A writer process; the first one migrates (SQLite) or checks the
         schema, a replacement only connects."""
-        remote = WriterProcess(self.url, durability=self._durability, migrate=self._migrate and first)
+        remote = WriterProcess(self.url, durability=self._durability, migrate=self._migrate and first,
+                               memory=self._memory)
         remote.start()
         self.writer_pid = remote.pid
         return remote
