@@ -1,6 +1,7 @@
 """Retention benchmark: how fast pruning deletes, and what it does to intake.
 
-    python benchmarks/bench_prune.py                      # 300,000 messages (~3.3 M rows)
+    python benchmarks/bench_prune.py                      # 300,000 messages (~2.75 M rows)
+    python benchmarks/bench_prune.py --reuse              # the database of the last run
     python benchmarks/bench_prune.py --messages 1000000   # a bigger store
     python benchmarks/bench_prune.py --writer thread
 
@@ -14,10 +15,11 @@ of ``--window`` seconds:
 * intake alone: ``--concurrency`` writers insert messages back to back
   (the API's write per POST), counted per second, with write latency;
 * intake while the daemon's Pruner runs (its batches, pauses and duty
-  cycle: ``--batch``, ``--pause``, ``--duty``), counted alike, and the rows
-  the Pruner deleted per second.
+  cycle: ``--batch``, ``--pause``, ``--duty``, ``--target``), counted
+  alike, and the rows the Pruner deleted per second.
 
-Then what is left is pruned at full speed (no pause), for its rows/s.
+for ``--rounds`` pairs of windows or until the run is done; then one
+window of pruning alone at full speed (no pause, no duty limit).
 
 Prints the seed size, each window's figures and the medians.  Figures vary
 with the machine and its load: compare runs on the same machine.
@@ -93,6 +95,20 @@ def seed(url: str, n: int, old_share: float) -> int:
     return rows
 
 
+def count_rows(url: str) -> int:
+    from sqlalchemy import func, select
+
+    from gateway.store import schema as s
+    from gateway.store.engine import make_engine
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        n = sum(conn.execute(select(func.count()).select_from(t)).scalar_one()
+                for t in (s.messages, s.segments, s.segment_ids, s.status_events, s.callback_outbox))
+    engine.dispose()
+    return n
+
+
 def message_row() -> dict:
     from gateway.store.timeutil import utcnow
 
@@ -153,22 +169,28 @@ async def run(args) -> None:
     from gateway.store.store import Store
 
     path = os.path.join(args.workdir, "prune.db")
-    for suffix in ("", "-wal", "-shm"):
-        if os.path.exists(path + suffix):
-            os.unlink(path + suffix)
     url = f"sqlite:///{path}"
-    t0 = time.monotonic()
-    rows = seed(url, args.messages, args.old)
-    print(f"seed: {args.messages:,} messages, {rows:,} rows in {time.monotonic() - t0:.0f}s; "
-          f"file {os.path.getsize(path) / 2**20:,.0f} MB")
+    if args.reuse and os.path.exists(path):
+        print(f"reusing {path}: {count_rows(url):,} rows; file {os.path.getsize(path) / 2**20:,.0f} MB")
+    else:
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.unlink(path + suffix)
+        t0 = time.monotonic()
+        rows = seed(url, args.messages, args.old)
+        print(f"seed: {args.messages:,} messages, {rows:,} rows in {time.monotonic() - t0:.0f}s; "
+              f"file {os.path.getsize(path) / 2**20:,.0f} MB")
     loop = asyncio.get_event_loop()
     store = Store(url, reactor, writer=args.writer)
     await Deferred.asFuture(store.start(), loop)
-    pruner = Pruner(store, reactor, 30, batch=args.batch, pause=args.pause, duty=args.duty)
+    pruner = Pruner(store, reactor, 30, batch=args.batch, pause=args.pause, duty=args.duty,
+                    target=args.target)
     state = pruner.new_run()
     alone, beside, rates = [], [], []
     try:
-        while not state["done"]:
+        for _ in range(args.rounds):
+            if state["done"]:
+                break
             rate, p50, p99 = await intake(store, args.window, args.concurrency)
             alone.append(rate)
             print(f"intake alone          {rate:7,.0f} writes/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms")
@@ -179,14 +201,14 @@ async def run(args) -> None:
             rates.append(deleted)
             print(f"intake while pruning  {rate:7,.0f} writes/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms"
                   f"   pruned {deleted:7,.0f} rows/s")
-        t1 = time.monotonic()
-        fast = Pruner(store, reactor, 0.5, batch=args.batch, pause=0, duty=1.0)
-        solo = await prune_for(fast, 1e9, fast.new_run())
-        print(f"prune alone, no pause (the rest, now old): {solo:,.0f} rows/s in {time.monotonic() - t1:.1f}s")
+        fast = Pruner(store, reactor, 0.5, batch=args.batch, pause=0, duty=1.0, target=10)
+        fast.size = args.batch
+        solo = await prune_for(fast, args.window, fast.new_run())
+        print(f"prune alone at full speed, batches of {args.batch}: {solo:,.0f} rows/s")
     finally:
         await Deferred.asFuture(store.stop(), loop)
     print(f"pruned beside intake: {state['messages']:,} messages, {state['rows']:,} rows; "
-          f"median {median(rates):,.0f} rows/s")
+          f"median {median(rates):,.0f} rows/s (the Pruner's batch size ended at {pruner.size})")
     print(f"median intake alone {median(alone):,.0f} writes/s; while pruning {median(beside):,.0f} writes/s")
 
 
@@ -198,9 +220,12 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--pause", type=float, default=0.01)
     parser.add_argument("--duty", type=float, default=0.25, help="the Pruner's share of the writer")
+    parser.add_argument("--target", type=float, default=0.05, help="seconds a batch should take")
     parser.add_argument("--window", type=float, default=10.0)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--workdir", default=tempfile.gettempdir())
+    parser.add_argument("--reuse", action="store_true", help="keep the database of the last run")
     args = parser.parse_args()
 
     from twisted.internet import asyncioreactor

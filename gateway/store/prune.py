@@ -21,6 +21,7 @@ Rules:
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -55,8 +56,15 @@ def prune_batch(conn: Connection, before: datetime, cursor: Cursor | None = None
                 limit: int = BATCH) -> dict[str, Any]:
     """Delete up to ``limit`` prunable messages created before ``before``,
     going on from ``cursor``.  Returns ``{"messages", "rows", "cursor",
-    "done"}`` (``rows``: every row deleted, the messages' included)."""
-    before = utc(before)
+    "done", "seconds"}`` (``rows``: every row deleted, the messages'
+    included; ``seconds``: how long the job itself took, on the writer)."""
+    started = time.perf_counter()
+    result = _prune_batch(conn, utc(before), cursor, limit)
+    result["seconds"] = time.perf_counter() - started
+    return result
+
+
+def _prune_batch(conn: Connection, before: datetime, cursor: Cursor | None, limit: int) -> dict[str, Any]:
     cursor = cursor or Cursor()
     accounts = sorted(conn.execute(select(s.message_counts.c.account_sid)
                                    .where(s.message_counts.c.account_sid >= cursor.account)

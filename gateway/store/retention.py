@@ -7,11 +7,13 @@ Rules:
   older than ``retention_days`` (``gateway.store.prune``), one small
   transaction (``batch`` messages) after another, each an ordinary store
   write: intake's writes queued meanwhile go first, in the next group
-  commit, so a run never holds the writer for long.  Between two batches
-  it pauses ``pause`` seconds, and at least long enough that its batches
-  take no more than ``duty`` (a quarter) of the writer's time: the rest is
-  intake's.  (bench_prune.py: at full speed, pruning took intake from
-  about 4,000 to 1,000 writes/s; see the README for the figures.)
+  commit.  A batch holds the writer for about ``target`` seconds (50 ms):
+  its size (at most ``batch`` messages) halves after a slower batch and
+  grows after a faster one, since what a batch costs grows with the
+  store.  Between two batches it pauses ``pause`` seconds when nothing
+  else was waiting for the writer, else long enough that its batches take
+  no more than ``duty`` (a quarter) of the writer's time.  (Figures:
+  README, "Retention".)
 * One log line per run that deleted something (messages, rows, seconds).
 * A run stops at the first failed batch (a store fault is logged by the
   store itself); the next run starts over from the oldest.
@@ -33,14 +35,17 @@ from .timeutil import from_timestamp
 log = Logger()
 INTERVAL = 3600.0
 PAUSE = 0.01  # seconds between two batches, at least
-DUTY = 0.25  # the largest share of the writer's time that batches take
+DUTY = 0.25  # the largest share of the writer's time that batches take while others wait
+TARGET = 0.05  # seconds a batch should hold the writer
+MIN_BATCH = 10
 
 
 class Pruner(Service):
     name = "retention"
 
     def __init__(self, store: Any, clock: Any, retention_days: float, *, interval: float = INTERVAL,
-                 batch: int = BATCH, pause: float = PAUSE, duty: float = DUTY) -> None:
+                 batch: int = BATCH, pause: float = PAUSE, duty: float = DUTY,
+                 target: float = TARGET) -> None:
         self.store = store
         self.clock = clock
         self.retention_days = retention_days
@@ -48,6 +53,8 @@ class Pruner(Service):
         self.batch = batch
         self.pause = pause
         self.duty = duty
+        self.target = target
+        self.size = min(batch, 100)  # the next batch's size
         self.stats = {"runs": 0, "messages": 0, "rows": 0}
         self._loop: LoopingCall | None = None
         self._run: Deferred | None = None
@@ -87,13 +94,18 @@ class Pruner(Service):
     @inlineCallbacks
     def step(self, run: dict):
         """One batch of ``run``, then its pause; fires when the next may start."""
-        started = self.clock.seconds()
-        result = yield self.store.write(prune_batch, run["before"], run["cursor"], self.batch)
+        result = yield self.store.write(prune_batch, run["before"], run["cursor"], self.size)
         run["messages"] += result["messages"]
         run["rows"] += result["rows"]
         run["cursor"], run["done"] = result["cursor"], result["done"]
-        took = self.clock.seconds() - started
-        pause = max(self.pause, took * (1 - self.duty) / self.duty)
+        took = result["seconds"]  # on the writer: not the wait behind other writes
+        if took > self.target:
+            self.size = max(MIN_BATCH, self.size // 2)
+        elif took < self.target / 2:
+            self.size = min(self.batch, self.size * 2)
+        pause = self.pause
+        if self.store.queue_depth:  # others wait for the writer: leave them the most of it
+            pause = max(pause, took * (1 - self.duty) / self.duty)
         if pause and not run["done"]:
             yield deferLater(self.clock, pause, lambda: None)
 
