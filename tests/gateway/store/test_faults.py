@@ -118,3 +118,23 @@ async def test_a_jobs_own_error_is_not_a_fault(tmp_path):
 def test_backoff_grows_to_a_cap():
     assert [backoff(n) for n in (1, 2, 3)] == [0.5, 1.0, 2.0]
     assert backoff(100) == 10.0
+
+
+def test_a_postgresql_server_that_cannot_be_reached_is_a_fault():
+    from gateway.store.engine import make_engine
+
+    engine = make_engine("postgresql+psycopg://gw@127.0.0.1:1/gw")  # nothing listens on port 1
+    try:
+        with pytest.raises(Exception) as caught:
+            engine.connect()
+    finally:
+        engine.dispose()
+    assert is_fault(caught.value), repr(caught.value)
+
+
+def test_a_sqlite_file_that_cannot_be_opened_is_a_fault(tmp_path):
+    import sqlite3
+
+    with pytest.raises(sqlite3.OperationalError) as caught:
+        sqlite3.connect(f"file:{tmp_path}/missing.db?mode=ro", uri=True)
+    assert is_fault(caught.value)
