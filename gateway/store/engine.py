@@ -35,8 +35,10 @@ class WriterMemory:
     (KiB) and its memory-mapped window of the database file (bytes).  The
     defaults and their measurement: README "Failure behaviour"."""
 
-    cache_kib: int = 64 * 1024
-    mmap_bytes: int = 256 * 1024 * 1024
+    # Bounded: the writer's RSS levels off instead of growing with the
+    # database file (README, "Writer memory").
+    cache_kib: int = 32 * 1024
+    mmap_bytes: int = 64 * 1024 * 1024
 
 
 def connect_writer(engine: Engine, url: str, memory: WriterMemory = WriterMemory()):
