@@ -11,6 +11,7 @@ import pytest
 import pytest_twisted
 from sqlalchemy import select
 from twisted.internet import reactor
+from twisted.logger import globalLogPublisher
 
 from gateway.api.accounts import Accounts
 from gateway.api.app import MessagesApi
@@ -46,8 +47,16 @@ async def stored_sids(url):
         await store.stop()
 
 
+@pytest.fixture
+def log_events():
+    events = []
+    globalLogPublisher.addObserver(events.append)
+    yield events
+    globalLogPublisher.removeObserver(events.append)
+
+
 @pytest_twisted.ensureDeferred
-async def test_full_disk_gives_503_then_201_and_loses_nothing(volume):
+async def test_full_disk_gives_503_then_201_and_loses_nothing(volume, log_events):
     url = f"sqlite:///{volume.path}/gw.db"
     store = Store(url, reactor, writer="process")
     store.watch.probe_interval = 0.05
@@ -92,3 +101,5 @@ async def test_full_disk_gives_503_then_201_and_loses_nothing(volume):
         await port.stopListening()
         await store.stop()
     assert accepted <= await stored_sids(url)  # after a restart of the store too
+    loud = [e for e in log_events if e["log_level"].name in ("error", "critical")]
+    assert loud == []  # no traceback per request (the store logs one line per episode)
