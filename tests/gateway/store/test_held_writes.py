@@ -145,3 +145,27 @@ async def test_receipts_refused_while_failing_are_applied_once_it_is_back(volume
     finally:
         await rig.stop()
     assert rig.clock.getDelayedCalls() == []
+
+
+@pytest_twisted.ensureDeferred
+async def test_the_recovery_at_start_is_retried_until_the_store_takes_it(volume):
+    from gateway.store.queue import claim_queued
+
+    store = await open_store(f"{volume.path}/gw.db")
+    carrier = ScriptedCarrier("a")
+    rig = Rig(store, carrier)
+    try:
+        row = message_row()
+        await store.write(insert_message, row)
+        await store.write(claim_queued, T0, 10)  # caught in `sending` by a crash
+        assert await rig.status(row["sid"]) == "sending"
+        await full(store, volume)
+        rig.dispatcher.startService()  # its mid-send recovery fails: the disk is full
+        await settle(store, rig.clock)
+        assert await rig.status(row["sid"]) == "sending" and carrier.pdus == []
+        volume.free()
+        await rig.retry(1)
+        assert await rig.status(row["sid"]) == "sent"  # requeued, claimed and sent
+    finally:
+        await rig.stop()
+    assert rig.clock.getDelayedCalls() == []
