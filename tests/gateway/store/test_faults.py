@@ -138,3 +138,26 @@ def test_a_sqlite_file_that_cannot_be_opened_is_a_fault(tmp_path):
     with pytest.raises(sqlite3.OperationalError) as caught:
         sqlite3.connect(f"file:{tmp_path}/missing.db?mode=ro", uri=True)
     assert is_fault(caught.value)
+
+
+@pytest_twisted.ensureDeferred
+async def test_the_wal_is_truncated_at_start(tmp_path, writer):
+    import sqlite3
+
+    from gateway.store import migrate
+
+    path = tmp_path / "gw.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    other = sqlite3.connect(path)  # another process's connection keeps the WAL on disk
+    other.execute("PRAGMA wal_autocheckpoint=0")
+    other.execute("CREATE TABLE scratch (x)")
+    other.executemany("INSERT INTO scratch VALUES (?)", [("x" * 500,)] * 2000)
+    other.commit()
+    assert os.path.getsize(f"{path}-wal") > 1_000_000  # what a failing episode leaves behind
+    store = Store(f"sqlite:///{path}", reactor, writer=writer)
+    await store.start()
+    try:
+        assert os.path.getsize(f"{path}-wal") == 0
+    finally:
+        await store.stop()
+        other.close()
