@@ -53,6 +53,7 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     StoreService(store).setServiceParent(tree)
     monitor = parts["monitor"] = Monitor(store, reactor)
     monitor.setServiceParent(tree)
+    monitor.sources["store"] = lambda: {"fault_episodes": store.faults.count}
 
     profiles = receipt_profiles(config)
     numbers = number_directory(config.numbers)
@@ -114,6 +115,13 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
         interval=deliver.settings.sweep_interval, horizon=deliver.settings.missing_segment_timeout)
     monitor.sources["receipt_query"] = lambda: query.stats
     HookService("receipt-query", query.start, query.stop).setServiceParent(tree)
+    HookService("held-receipts", lambda: None, batching.stop).setServiceParent(tree)
+    if config.store.retention_days:
+        from gateway.store.retention import Pruner
+
+        pruner = parts["retention"] = Pruner(store, reactor, config.store.retention_days)
+        pruner.setServiceParent(tree)
+        monitor.sources["retention"] = lambda: pruner.stats
     notifier = parts["notifier"] = Notifier(environ)
     WatchdogService(notifier, reactor).setServiceParent(tree)
 

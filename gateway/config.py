@@ -70,6 +70,10 @@ class StoreConfig:
     # "process": SQL runs in the store's writer process (see
     # gateway.store.writerproc); "thread": on a thread of the daemon.
     writer: str = "process"
+    # Final messages older than this many days are deleted (with their
+    # parts, events and callbacks) by the daemon every hour and by
+    # ``carrier-gateway db prune``; None keeps everything.
+    retention_days: float | None = None
 
 
 @dataclass(frozen=True)

@@ -85,8 +85,9 @@ def _store(t: Table | None) -> c.StoreConfig:
     if not (url.startswith("sqlite") or url.startswith("postgresql")):
         raise t.error("url", f"must be a sqlite:/// or postgresql+psycopg:// URL, got {url.split(':')[0]!r}")
     writer = t.string("writer", c.StoreConfig.writer, choices=c.STORE_WRITERS)
+    retention_days = t.number("retention_days", None, positive=True)
     t.finish()
-    return c.StoreConfig(url=url, writer=writer)
+    return c.StoreConfig(url=url, writer=writer, retention_days=retention_days)
 
 
 def _accounts(top: Table, source: str) -> tuple[c.Account, ...]:

@@ -11,6 +11,12 @@ or a monitoring check can act on the code alone.
 With ``[ops] health_details_auth = true`` the answer stays open (a load
 balancer sends no credentials) but holds only ``{"status": ...}`` unless
 the request carries the [ops] credentials; the code is the same either way.
+
+The store's own state is under ``"store"``: ``{"status": "ok"}``, or
+``"failing"`` with ``since`` (epoch seconds), ``error`` and
+``failed_writes`` while it cannot write (disk full, read-only, database
+gone; see ``gateway.store.faults``).  A failing store makes the answer
+"down" and 503 too: the gateway cannot accept a message then.
 """
 from __future__ import annotations
 
@@ -42,6 +48,11 @@ def carrier_health(name: str, carrier: Any, protocol: str) -> dict[str, Any]:
                 "binds": len(binds),
                 "bind_state": {b.name: ("up" if b.name in up else "down") for b in binds}}
     return {"protocol": protocol, "up": bool(getattr(carrier, "is_up", True))}
+
+
+def store_health(store: Any) -> dict[str, Any]:
+    faults = getattr(store, "faults", None)
+    return faults.snapshot() if faults is not None else {"status": "ok"}
 
 
 class Monitor(Service):
@@ -92,8 +103,12 @@ class Monitor(Service):
         carriers = {name: carrier_health(name, c, p) for name, (c, p) in self.carriers.items()}
         ups = [c["up"] for c in carriers.values()]
         status = "ok" if all(ups) else ("degraded" if any(ups) else "down")
+        store = store_health(self.store)
+        if store["status"] != "ok":
+            status = "down"
         return {
             "status": status,
+            "store": store,
             "carriers": carriers,
             "queue_depth": self.queue_depth,
             "queued": self.by_status.get(s.QUEUED, 0),

@@ -17,6 +17,12 @@ Theory of operation:
   as claimed, so the job need not read it again), queued at once so
   a receipt that arrives right behind its submit_sm_resp finds the part
   already recorded (the store's writer is FIFO).
+* A failed outcome write (the store cannot write: disk full, database
+  gone) is not given up: the outcomes are held (``gateway.store.held``)
+  and written again with a growing backoff until the store takes them, so
+  the messages leave ``sending`` as soon as the store is back, without a
+  restart.  They still count as in flight meanwhile, so claiming stops at
+  ``max_in_flight``.  The recovery at start and claims retry alike.
 * ``stopService`` stops claiming, waits (bounded) for submits in flight and
   their outcome write, then returns: the carriers below stop after it.
   Anything still in ``sending`` is resolved at the next start by the
@@ -39,6 +45,8 @@ from gateway.store.queue import claim_queued
 from gateway.routing import Router
 from gateway.senders import Failed, NotSent, Sent
 from gateway.store import queue as q
+from gateway.store.faults import backoff, is_fault
+from gateway.store.held import Held
 from gateway.store.timeutil import from_timestamp
 from gateway.wakeup import Wakeup
 
@@ -75,15 +83,30 @@ class Dispatcher(Service):
         self._last_expire = 0.0
         self._idle: list[Deferred] = []
         self._ready: Deferred | None = None
+        self._held = Held(clock, self._write_outcomes, "pipeline: outcomes")
+        self._recovery = None  # the retry of the mid-send recovery at start
+        self._recovery_attempts = 0
 
     # -- lifecycle ----------------------------------------------------------
     def startService(self):
         super().startService()
-        now = self._now()
-        self._ready = self.store.write(q.requeue_stuck, now, policy=self.config.mid_send_policy)
-        self._ready.addCallback(self._resolved_stuck)
-        self._ready.addErrback(lambda f: log.failure("pipeline: mid-send recovery failed", f))
+        self._ready = self._recover()
         return self._ready
+
+    def _recover(self) -> Deferred:
+        self._recovery = None
+        d = self.store.write(q.requeue_stuck, self._now(), policy=self.config.mid_send_policy)
+        d.addCallbacks(self._resolved_stuck, self._recovery_failed)
+        return d
+
+    def _recovery_failed(self, failure) -> None:
+        # Without the recovery the dispatcher does not start claiming: try
+        # again until the store takes it (the store logs its own episode).
+        if not is_fault(failure.value):
+            log.failure("pipeline: mid-send recovery failed", failure)
+        if self.running:
+            self._recovery_attempts += 1
+            self._recovery = self.clock.callLater(backoff(self._recovery_attempts), self._recover)
 
     def _resolved_stuck(self, sids):
         if sids:
@@ -96,12 +119,15 @@ class Dispatcher(Service):
     def stopService(self):
         super().stopService()
         self._wakeup.stop()
+        if self._recovery is not None and self._recovery.active():
+            self._recovery.cancel()
         done = self._when_idle()
         timeout = self.clock.callLater(self.stop_timeout, done.cancel)
 
         def finished(result):
             if timeout.active():
                 timeout.cancel()
+            self._held.stop()
             if self.in_flight:
                 log.warn("pipeline: stopped with {count} messages in flight (resolved at next start)",
                          count=self.in_flight)
@@ -146,7 +172,8 @@ class Dispatcher(Service):
 
     def _claim_failed(self, failure) -> None:
         self._claiming = False
-        log.failure("pipeline: claim failed", failure)
+        if not is_fault(failure.value):  # else the store logs its episode; the next tick retries
+            log.failure("pipeline: claim failed", failure)
 
     def _claimed(self, rows, limit: int) -> None:
         self._claiming = False
@@ -227,6 +254,9 @@ class Dispatcher(Service):
         if not batch:
             self._check_idle()
             return
+        self._write_outcomes(batch)
+
+    def _write_outcomes(self, batch: list[dict]) -> None:
         self._writing += 1
         d = self.store.write(record_outcomes, batch, self._now(), self.after_sent)
         d.addCallbacks(self._recorded, self._record_failed, callbackArgs=(batch,),
@@ -235,6 +265,7 @@ class Dispatcher(Service):
     def _recorded(self, counts, batch) -> None:
         self._writing -= 1
         self.in_flight -= len(batch)
+        self._held.written(len(batch))
         self.stats["sent"] += counts["sent"]
         self.stats["failed"] += counts["failed"]
         self.stats["requeued"] += counts["requeue"]
@@ -246,12 +277,12 @@ class Dispatcher(Service):
         self._after_write()
 
     def _record_failed(self, failure, batch) -> None:
-        # The whole transaction failed: those messages stay in `sending`
-        # and are resolved by the mid-send policy at the next start.
+        # The whole transaction failed: the outcomes are held and written
+        # again until the store takes them (still in flight meanwhile).
         self._writing -= 1
-        self.in_flight -= len(batch)
-        log.failure("pipeline: recording {count} outcomes failed", failure, count=len(batch))
-        self._after_write()
+        if not is_fault(failure.value):
+            log.failure("pipeline: recording {count} outcomes failed", failure, count=len(batch))
+        self._held.hold(batch, failure)
 
     def _after_write(self) -> None:
         if not self._outcomes:

@@ -8,6 +8,14 @@ wrapped handler unchanged.  Each receipt's Deferred fires after the job's
 commit, so deliver_sm_resp still follows the durable write (or a temporary
 error lets the SMSC redeliver).
 
+When the store cannot write (a store fault: disk full, database gone), the
+receipts are answered with that temporary error *and* held
+(``gateway.store.held``, at most ``max_held``) and applied again, with a
+growing backoff, once the store writes: an SMSC that gives up redelivering
+does not leave their messages in ``sent``.  Applying a receipt twice (held
+and redelivered) changes nothing the second time (a part's final status is
+set once).
+
 :func:`apply_receipts` keeps the receipts store's rules and does the common
 case -- a single-part message whose part matches the receipt -- in a few
 executemany statements: one lookup of all match keys, one UPDATE of the
@@ -28,6 +36,8 @@ from twisted.logger import Logger
 
 from gateway import correlation, receipts_store
 from gateway.pipeline_store import match_keys
+from gateway.store.faults import is_fault
+from gateway.store.held import Held
 from gateway.store.messages import transition_many
 from gateway.store import schema as s
 from gateway.store.prepared import Prepared
@@ -158,11 +168,13 @@ def _apply_fast(conn: Connection, chosen: list[tuple], messages, now: datetime) 
 
 
 class BatchingDeliverHandler:
-    def __init__(self, handler: Any, store: Any, clock: Any, *, max_batch: int = 5000):
+    def __init__(self, handler: Any, store: Any, clock: Any, *, max_batch: int = 5000,
+                 max_held: int = 100_000):
         self.handler = handler  # the receipts team's DeliverHandler (MO, sweeps, stats)
         self.store = store
         self.clock = clock
         self.max_batch = max_batch
+        self.held = Held(clock, self._apply_held, "receipts", limit=max_held)
         self._buffer: list[tuple[str, str, Any, Deferred]] = []
         self._call = None
 
@@ -200,8 +212,20 @@ class BatchingDeliverHandler:
                              profiles=self.handler.profiles)
         d.addCallbacks(self._applied, self._failed, callbackArgs=(batch,), errbackArgs=(batch,))
 
+    def _apply_held(self, items: list) -> None:
+        d = self.store.write(apply_receipts, items, now=from_timestamp(self.clock.seconds()),
+                             profiles=self.handler.profiles)
+        batch = [(carrier, bind, receipt, None) for carrier, bind, receipt in items]
+        d.addCallbacks(self._applied, self._failed, callbackArgs=(batch,), errbackArgs=(batch,))
+
+    def stop(self) -> None:
+        """Stop retrying held receipts (the SMSC redelivers them)."""
+        self.held.stop()
+
     def _applied(self, states: list[str], batch) -> None:
         stats = self.handler.stats
+        if any(d is None for *_rest, d in batch):
+            self.held.written(len(batch))
         for state, (carrier, _bind, receipt, d) in zip(states, batch):
             if state == receipts_store.APPLIED:
                 stats["receipts_applied"] += 1
@@ -209,10 +233,15 @@ class BatchingDeliverHandler:
                 stats["receipts_waiting"] += 1
                 log.info("receipt {message_id} from {carrier} matches no part yet; kept",
                          message_id=receipt.message_id, carrier=carrier)
-            d.callback(None)
+            if d is not None:  # None: a held receipt, answered already
+                d.callback(None)
 
     def _failed(self, failure, batch) -> None:
-        log.failure("receipts: applying {count} receipts failed; the SMSC will redeliver", failure,
-                    count=len(batch))
+        if is_fault(failure.value):  # the store logs its episode; we hold them
+            self.held.hold([(carrier, bind, receipt) for carrier, bind, receipt, _d in batch], failure)
+        else:
+            log.failure("receipts: applying {count} receipts failed; the SMSC will redeliver", failure,
+                        count=len(batch))
         for *_rest, d in batch:
-            d.errback(failure)
+            if d is not None:
+                d.errback(failure)

@@ -40,6 +40,7 @@ from .errors import FORBIDDEN, MORE_INFO, NOT_ALLOWED, NOT_FOUND, ApiError, erro
 from .intake import new_message
 from .listing import check_page_exists, page_body, parse_list
 from .render import BASE, media_resource, message_resource, shows
+from .unavailable import store_unavailable
 from .requests import read_params, query_params
 from .routing import Root, Route, Routes, allow_header, mounted_routes
 
@@ -113,6 +114,9 @@ class MessagesApi:
             except CancelledError:
                 raise  # the client went away; a created message is still stored
             except Exception as exc:
+                unavailable = store_unavailable(exc)  # 503 + Retry-After, not logged per request
+                if unavailable is not None:
+                    return self._error(request, unavailable)
                 self.log.failure("API: {method} {path} failed", method=request.method,
                                  path=request.path)
                 return self._error(request, internal_error(exc, request.method))

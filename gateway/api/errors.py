@@ -52,6 +52,8 @@ def error_page(request, error: ApiError, more_info: str = MORE_INFO) -> bytes:
     request.setHeader(b"content-length", b"%d" % len(body))
     if error.status == 401:
         request.setHeader(b"www-authenticate", b'Basic realm="carrier-gateway"')
+    for name, value in getattr(error, "headers", {}).items():  # e.g. Retry-After on a 503
+        request.setHeader(name, value)
     return body
 
 

@@ -11,6 +11,13 @@ A SQLite database whose directory does not exist is refused (exit 2): a
 typo in the path must not create a tree of directories and an empty
 database somewhere else.  ``db upgrade --create-dirs`` creates them on
 purpose.
+
+``carrier-gateway db prune [--url URL | --config FILE] [--days N] [--batch N]``
+deletes the final messages older than ``--days`` (else ``[store]
+retention_days`` of ``--config``) with their segments, status events,
+callbacks and media, in transactions of ``--batch`` messages (500), so a
+running daemon's intake keeps going meanwhile (``gateway.store.prune``).
+It prints what it deleted and how fast.
 """
 from __future__ import annotations
 
@@ -25,7 +32,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="db_command", metavar="ACTION")
     sub.required = True
     for name, summary in (("upgrade", "migrate the database to the newest schema revision"),
-                          ("current", "print the database's current schema revision")):
+                          ("current", "print the database's current schema revision"),
+                          ("prune", "delete final messages older than the retention period")):
         action = sub.add_parser(name, help=summary, description=summary)
         source = action.add_mutually_exclusive_group()
         source.add_argument("--url", help="SQLAlchemy URL, e.g. sqlite:///var/gateway.db or "
@@ -34,6 +42,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         if name == "upgrade":
             action.add_argument("--create-dirs", action="store_true",
                                 help="create a SQLite database's missing parent directories")
+        if name == "prune":
+            action.add_argument("--days", type=float, help="retention in days (default: [store] "
+                                                           "retention_days of --config)")
+            action.add_argument("--batch", type=int, default=500, help="messages per transaction")
 
 
 def _url(args: argparse.Namespace) -> str:
@@ -91,6 +103,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
     from sqlalchemy.exc import SQLAlchemyError
     from gateway.store import migrate
+    if args.db_command == "prune":
+        return _prune(args, url)
     try:
         if args.db_command == "current":
             print(migrate.current(url) or "(empty database)")
@@ -104,4 +118,47 @@ def run(args: argparse.Namespace) -> int:
         print(f"{_safe(url)}: already at revision {after} (head)")
     else:
         print(f"{_safe(url)}: upgraded {before or '(empty)'} -> {after} (head)")
+    return 0
+
+
+def _prune(args: argparse.Namespace, url: str) -> int:
+    import time
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from gateway.store import migrate
+    from gateway.store.engine import make_engine
+    from gateway.store.prune import cutoff, prune_batch
+    from gateway.store.timeutil import utcnow
+
+    days = args.days
+    if days is None and args.config:
+        from gateway.config import load
+        days = load(args.config).store.retention_days
+    if not days or days <= 0 or args.batch < 1:
+        print("carrier-gateway db prune: give --days N (> 0), or [store] retention_days in --config",
+              file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    before = cutoff(utcnow(), days)
+    messages = rows = 0
+    engine = make_engine(url, writer=True)
+    try:
+        with engine.connect() as conn:
+            migrate.check_at_head(conn)
+        cursor, done = None, False
+        while not done:
+            with engine.begin() as conn:  # one short transaction per batch
+                result = prune_batch(conn, before, cursor, args.batch)
+            messages, rows = messages + result["messages"], rows + result["rows"]
+            cursor, done = result["cursor"], result["done"]
+    except (SQLAlchemyError, OSError, RuntimeError) as exc:
+        print(f"carrier-gateway db prune: {_safe(url)}: {exc} ({messages} messages deleted before)",
+              file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    seconds = time.monotonic() - started
+    print(f"{_safe(url)}: {messages} messages ({rows} rows) older than {days:g} days deleted "
+          f"in {seconds:.1f}s ({rows / seconds if seconds else 0:,.0f} rows/s)")
     return 0

@@ -18,6 +18,7 @@ SQLite rules of operation:
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
@@ -26,6 +27,31 @@ BUSY_TIMEOUT_MS = 30_000
 # Checkpoint the WAL every ~40 MB rather than every ~4 MB: fewer, larger
 # checkpoints write hot index pages once instead of many times.
 WAL_AUTOCHECKPOINT_PAGES = 10_000
+
+
+@dataclass(frozen=True)
+class WriterMemory:
+    """What the SQLite writer connection may hold in memory: its page cache
+    (KiB) and its memory-mapped window of the database file (bytes).  The
+    defaults and their measurement: README "Failure behaviour"."""
+
+    # Bounded: the writer's RSS levels off instead of growing with the
+    # database file (README, "Writer memory").
+    cache_kib: int = 32 * 1024
+    mmap_bytes: int = 64 * 1024 * 1024
+
+
+def connect_writer(engine: Engine, url: str, memory: WriterMemory = WriterMemory()):
+    """The writer's connection.  On SQLite it gets a page cache big enough
+    for the hot part of the indexes (the default 2 MB makes every batch
+    re-read index pages the previous batch just wrote) and memory-mapped
+    reads, both bounded by ``memory``; neither changes what is durable when."""
+    conn = engine.connect()
+    if is_sqlite(url):
+        conn.exec_driver_sql(f"PRAGMA cache_size=-{int(memory.cache_kib)}")
+        conn.exec_driver_sql(f"PRAGMA mmap_size={int(memory.mmap_bytes)}")
+        conn.commit()
+    return conn
 
 
 def is_sqlite(url: str) -> bool:
@@ -73,3 +99,20 @@ def make_engine(url: str, *, writer: bool = False, durability: str = "normal",
         conn.exec_driver_sql(begin)
 
     return engine
+
+
+def truncate_wal(engine: Engine, url: str) -> tuple | None:
+    """SQLite: copy the whole WAL into the database file and truncate the
+    WAL to zero bytes (``wal_checkpoint(TRUNCATE)``), so the space a WAL grew
+    into (e.g. during a disk-full episode) is given back.  It waits (busy
+    timeout) for the writer and readers to reach the newest snapshot.
+    Returns SQLite's ``(busy, wal_frames, frames_checkpointed)``; raises when
+    it cannot write (the caller decides whether that matters).  None on
+    PostgreSQL."""
+    if not is_sqlite(url):
+        return None
+    connection = engine.raw_connection()
+    try:
+        return tuple(connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone())
+    finally:
+        connection.close()

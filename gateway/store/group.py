@@ -13,7 +13,9 @@ Shared by the store's writer thread and its writer process
   process pickles results there, so a result that cannot travel back rolls
   its job back instead of being committed and then lost).
 * If the COMMIT itself fails, every job of the batch fails and the
-  connection is dropped (the caller opens a new one).
+  connection is dropped (the caller opens a new one).  A store fault
+  (``gateway.store.faults``: disk full, read-only, connection gone) is not
+  logged here: the store logs one line per failing episode instead.
 
 A job is ``(fn, args, kwargs)``; an outcome is ``(ok, value)`` where value
 is the job's result or, when ``ok`` is false, a Failure.
@@ -24,6 +26,8 @@ from typing import Any, Callable, Sequence
 
 from twisted.logger import Logger
 from twisted.python.failure import Failure
+
+from .faults import is_fault
 
 log = Logger()
 
@@ -40,7 +44,15 @@ class _JobFailed(Exception):
 def commit_group(conn, jobs: Sequence[Job],
                  finish: Callable[[Any], Any] | None = None) -> tuple[list[Outcome], Any]:
     """Run ``jobs`` in one transaction on ``conn``.  Returns the outcomes
-    and the connection to use next (None when it had to be dropped)."""
+    and the connection to use next (None when it had to be dropped).
+    ``conn`` may be a callable that opens the connection: if that fails,
+    every job fails with the reason."""
+    if callable(conn):
+        try:
+            conn = conn()
+        except Exception:
+            failure = Failure()
+            return [(False, failure) for _ in jobs], None
     try:
         try:
             outcomes = _run(conn, jobs, finish, savepoints=False)
@@ -51,7 +63,8 @@ def commit_group(conn, jobs: Sequence[Job],
                 outcomes = _run(conn, jobs, finish, savepoints=True)
     except Exception:
         failure = Failure()
-        log.failure("store: group commit of {n} jobs failed", failure, n=len(jobs))
+        if not is_fault(failure.value):
+            log.failure("store: group commit of {n} jobs failed", failure, n=len(jobs))
         outcomes = [(False, failure) for _ in jobs]
         try:
             conn.invalidate()

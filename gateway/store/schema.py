@@ -164,6 +164,8 @@ segment_ids = Table(
     Column("segment_id", BigInteger().with_variant(Integer, "sqlite"), ForeignKey("segments.id"), nullable=False),
     Column("account_sid", String(64), nullable=False),
     Index("ix_segment_ids_key", "key"),
+    # The foreign key's look-up when a segment is deleted (retention).
+    Index("ix_segment_ids_segment_id", "segment_id"),
 )
 
 status_events = Table(

@@ -33,6 +33,11 @@ Theory of operation:
   threshold (``engine.WAL_AUTOCHECKPOINT_PAGES``, kept as the backstop)
   little is left to copy.  What is durable when does not change: a commit
   is durable once it is in the WAL.
+* Faults (``gateway.store.faults``, ``gateway.store.watch``): the store
+  knows when it cannot write (disk full, read-only, connection gone) and
+  says so in ``faults`` (what /health shows), logs one line when a failing
+  episode starts and one when it ends, probes until it can write again and
+  then truncates the WAL.  At start the WAL is truncated too.
 * ``start()`` migrates SQLite databases to the head revision on the writer
   (thread or process) before any queued write runs (PostgreSQL ones must
   already be at the head: ``carrier-gateway db upgrade``; start fails
@@ -53,28 +58,14 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 
-from .engine import is_sqlite, make_engine
+from .engine import WriterMemory, connect_writer, is_sqlite, make_engine, truncate_wal
 from .group import commit_group
+from .watch import FaultWatch
 from .writerproc import Pipeline, WriterLost, WriterProcess
 
 _STOP = object()
-WRITER_CACHE_KIB = 64 * 1024  # SQLite page cache of the writer connection
-WRITER_MMAP_BYTES = 256 * 1024 * 1024
 WRITER_MODES = ("thread", "process")
 CHECKPOINT_INTERVAL = 0.25  # seconds between background WAL checkpoints (SQLite)
-
-
-def connect_writer(engine, url: str):
-    """The writer's connection.  On SQLite it gets a page cache big enough
-    for the hot part of the database (the default 2 MB makes every batch
-    re-read index pages the previous batch just wrote) and memory-mapped
-    reads; neither changes what is durable when."""
-    conn = engine.connect()
-    if is_sqlite(url):
-        conn.exec_driver_sql(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
-        conn.exec_driver_sql(f"PRAGMA mmap_size={WRITER_MMAP_BYTES}")
-        conn.commit()
-    return conn
 
 
 def in_memory(url: str) -> bool:
@@ -94,7 +85,7 @@ class Store:
     def __init__(self, url: str, reactor, *, readers: int = 4, max_batch: int = 1000,
                  durability: str = "normal", migrate: bool | None = None,
                  checkpoint_interval: float | None = CHECKPOINT_INTERVAL,
-                 writer: str = "thread") -> None:
+                 writer: str = "thread", memory: WriterMemory = WriterMemory()) -> None:
         if writer not in WRITER_MODES:
             raise ValueError(f"writer must be one of {WRITER_MODES}, got {writer!r}")
         self.url = url
@@ -105,6 +96,7 @@ class Store:
         self._readers = readers
         self._max_batch = max_batch
         self._durability = durability
+        self._memory = memory
         self._migrate = is_sqlite(url) if migrate is None else migrate
         self._checkpoint_interval = checkpoint_interval if is_sqlite(url) else None
         self._checkpoints: LoopingCall | None = None
@@ -116,6 +108,8 @@ class Store:
         self._stopped: Deferred | None = None
         self._open = False
         self.stats = {"transactions": 0, "jobs": 0, "failed_jobs": 0, "queued": 0}
+        self.watch = FaultWatch(self, reactor)
+        self.faults = self.watch.episodes
 
     # -- lifecycle -------------------------------------------------------
     def start(self) -> Deferred:
@@ -141,6 +135,7 @@ class Store:
         if not self._open:
             return succeed(None)
         self._open = False
+        self.watch.stop()
         if self._checkpoints is not None and self._checkpoints.running:
             self._checkpoints.stop()
         self._queue.put(_STOP)
@@ -154,6 +149,10 @@ class Store:
             return result
 
         return stopped.addBoth(closed)
+
+    @property
+    def is_open(self) -> bool:
+        return self._open
 
     @property
     def queue_depth(self) -> int:
@@ -187,19 +186,29 @@ class Store:
 
     def _checkpoint_logged(self) -> Deferred:
         # LoopingCall waits for this Deferred, so checkpoints never overlap;
-        # a failed one is logged and the next runs on time.
-        return self.checkpoint().addErrback(
-            lambda f: self.log.failure("store: WAL checkpoint failed", f))
+        # a failed one is logged (once per run of failures) and the next
+        # runs on time.
+        d = self.checkpoint()
+        d.addCallbacks(lambda _r: self.watch.checkpoint_ok(), self.watch.checkpoint_failed)
+        return d
 
-    def checkpoint(self) -> Deferred:
-        """SQLite: copy the WAL's committed pages into the database file now
-        (PASSIVE: as far as it can without waiting for anyone).  Fires with
-        SQLite's ``(busy, wal_frames, frames_checkpointed)``."""
+    def checkpoint(self, mode: str = "PASSIVE") -> Deferred:
+        """SQLite: copy the WAL's committed pages into the database file now.
+        PASSIVE: as far as it can without waiting for anyone; TRUNCATE: all
+        of it, waiting for the writer, then truncate the WAL to zero bytes.
+        Fires with SQLite's ``(busy, wal_frames, frames_checkpointed)``
+        (None on PostgreSQL)."""
+        if mode not in ("PASSIVE", "TRUNCATE"):
+            raise ValueError(f"checkpoint mode {mode!r}")
         if not self._open:
             return fail(StoreClosed("store is not running"))
-        return deferToThreadPool(self._reactor, self._pool, self._run_checkpoint)
+        if not is_sqlite(self.url):
+            return succeed(None)
+        return deferToThreadPool(self._reactor, self._pool, self._run_checkpoint, mode)
 
-    def _run_checkpoint(self):
+    def _run_checkpoint(self, mode: str):
+        if mode == "TRUNCATE":
+            return truncate_wal(self._read_engine, self.url)
         # On a DB-API connection in autocommit: a checkpoint cannot run
         # inside a transaction.
         connection = self._read_engine.raw_connection()
@@ -217,6 +226,10 @@ class Store:
                 remote.start()
             else:
                 from . import migrate
+                try:
+                    truncate_wal(self._write_engine, self.url)  # give back what a WAL grew into
+                except Exception as e:  # the store cannot write yet: its writes will say so
+                    self.log.warn("store: the WAL could not be truncated at start: {error}", error=e)
                 with self._write_engine.begin() as conn:
                     if self._migrate:
                         migrate.upgrade_connection(conn)
@@ -247,9 +260,8 @@ class Store:
             if remote is not None:
                 remote.submit(jobs, partial(self._answered, batch))
                 continue
-            if conn is None:
-                conn = connect_writer(self._write_engine, self.url)
-            outcomes, conn = commit_group(conn, jobs)
+            opener = partial(connect_writer, self._write_engine, self.url, self._memory)
+            outcomes, conn = commit_group(conn or opener, jobs)
             self._answered(batch, outcomes)
         if conn is not None:
             conn.close()
@@ -268,7 +280,8 @@ class Store:
     def _spawn_writer(self, first: bool):
         """A writer process; the first one migrates (SQLite) or checks the
         schema, a replacement only connects."""
-        remote = WriterProcess(self.url, durability=self._durability, migrate=self._migrate and first)
+        remote = WriterProcess(self.url, durability=self._durability, migrate=self._migrate and first,
+                               memory=self._memory)
         remote.start()
         self.writer_pid = remote.pid
         return remote
@@ -277,6 +290,7 @@ class Store:
         self.stats["transactions"] += 1
         self.stats["jobs"] += len(outcomes)
         self.stats["queued"] -= len(outcomes)
+        self.watch.saw([(ok, result) for _d, ok, result in outcomes])
         for d, ok, result in outcomes:
             if d.called:  # cancelled by its caller (e.g. the HTTP client went away)
                 continue

@@ -15,7 +15,7 @@ Wire: a socketpair inherited by the child, frames from
 Messages are pickles:
 
 * parent -> child, first: ``{"url", "durability", "migrate", "sys_path",
-  "log_level"}``; child answers ``("ready", None)`` once the schema is
+  "log_level", "memory"}`` (``memory``: an ``engine.WriterMemory``); child answers ``("ready", None)`` once the schema is
   migrated (SQLite) or checked to be at head, or ``("error", (exc, tb))``.
 * parent -> child, then: a list of per-job pickles of ``(fn, args, kwargs)``
   (so one job that cannot be unpickled fails alone); the child answers
@@ -48,8 +48,10 @@ import traceback
 from multiprocessing.connection import Connection
 from typing import Any, Callable, Sequence
 
+from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+log = Logger()
 PROTOCOL = pickle.HIGHEST_PROTOCOL
 
 
@@ -69,8 +71,9 @@ class WriterProcess:
     the order sent).  ``send`` and ``receive`` may run on two threads."""
 
     def __init__(self, url: str, *, durability: str = "normal", migrate: bool = True,
-                 log_level: str = "info") -> None:
+                 log_level: str = "info", memory: Any = None) -> None:
         self.url = url
+        self.memory = memory
         self.durability = durability
         self.migrate = migrate
         self.log_level = log_level
@@ -96,7 +99,7 @@ class WriterProcess:
             theirs.close()
         self._channel = Connection(ours.detach())
         self._send({"url": self.url, "durability": self.durability, "migrate": self.migrate,
-                    "sys_path": list(sys.path), "log_level": self.log_level})
+                    "sys_path": list(sys.path), "log_level": self.log_level, "memory": self.memory})
         kind, payload = self._receive()
         if kind != "ready":
             self.close()
@@ -295,7 +298,7 @@ def serve(channel: Connection) -> int:
     init = pickle.loads(channel.recv_bytes())
     sys.path[:] = init["sys_path"]
     _start_logging(init.get("log_level", "info"))
-    writer = _ChildWriter(init["url"], init["durability"])
+    writer = _ChildWriter(init["url"], init["durability"], init.get("memory"))
     try:
         writer.prepare(init["migrate"])
     except BaseException as e:
@@ -319,7 +322,7 @@ def serve(channel: Connection) -> int:
                 slots.append(i)
             except Exception as e:
                 answers[i] = (False, _portable(e, traceback.format_exc()))
-        outcomes, writer.conn = commit_group(writer.connection(), jobs, finish)
+        outcomes, writer.conn = commit_group(writer.connection, jobs, finish)
         for i, (ok, value) in zip(slots, outcomes):
             if ok:
                 answers[i] = (True, value)
@@ -334,16 +337,22 @@ def serve(channel: Connection) -> int:
 
 
 class _ChildWriter:
-    def __init__(self, url: str, durability: str) -> None:
-        from gateway.store.engine import make_engine
+    def __init__(self, url: str, durability: str, memory=None) -> None:
+        from gateway.store.engine import WriterMemory, make_engine
 
         self.url = url
+        self.memory = memory or WriterMemory()
         self.engine = make_engine(url, writer=True, durability=durability)
         self.conn = None
 
     def prepare(self, migrate_schema: bool) -> None:
         from gateway.store import migrate
+        from gateway.store.engine import truncate_wal
 
+        try:
+            truncate_wal(self.engine, self.url)  # give back what a WAL grew into
+        except Exception as e:  # the store cannot write yet: its writes will say so
+            log.warn("store: the WAL could not be truncated at start: {error}", error=e)
         with self.engine.begin() as conn:
             if migrate_schema:
                 migrate.upgrade_connection(conn)
@@ -352,9 +361,9 @@ class _ChildWriter:
 
     def connection(self):
         if self.conn is None:
-            from gateway.store.store import connect_writer
+            from gateway.store.engine import connect_writer
 
-            self.conn = connect_writer(self.engine, self.url)
+            self.conn = connect_writer(self.engine, self.url, self.memory)
         return self.conn
 
     def close(self) -> None:

@@ -1,0 +1,131 @@
+"""Retention: deleting final messages older than ``[store] retention_days``.
+
+Rules:
+
+* A message is pruned when its status is final (delivered, undelivered,
+  failed, received), it was created before the cutoff, and no callback of
+  it is still pending.  With it go its segments, their match keys
+  (``segment_ids``), its status events, its callback rows and its media.
+  Nothing else is touched: a message still queued, sending or sent is kept
+  whatever its age.
+* :func:`prune_batch` is one store write job that deletes at most ``limit``
+  messages (and their rows) and returns where it stopped, so the caller
+  runs many small transactions, each a few milliseconds on the store's
+  single writer, and intake's writes take turns with them instead of
+  waiting behind one long delete.
+* The walk is a keyset scan of ``ix_messages_account_created`` (account,
+  date_created, sid), account by account from ``message_counts``: each row
+  is read once over a whole run, so no index is added for retention and
+  intake pays nothing for it.  Match keys are deleted by key (their only
+  index), recomputed from each part's SMSC id.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, delete, select, tuple_
+from sqlalchemy.engine import Connection
+
+from gateway import correlation
+
+from . import schema as s
+from .timeutil import utc
+
+BATCH = 500  # messages per transaction
+SCAN = 4 * BATCH  # index entries read per batch at most (non-final ones are skipped)
+_m = s.messages
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a run stopped: the account, and the last (date_created, sid) read in it."""
+
+    account: str = ""
+    date_created: datetime | None = None
+    sid: str = ""
+
+
+def cutoff(now: datetime, retention_days: float) -> datetime:
+    return utc(now) - timedelta(days=retention_days)
+
+
+def prune_batch(conn: Connection, before: datetime, cursor: Cursor | None = None,
+                limit: int = BATCH) -> dict[str, Any]:
+    """Delete up to ``limit`` prunable messages created before ``before``,
+    going on from ``cursor``.  Returns ``{"messages", "rows", "cursor",
+    "done", "seconds"}`` (``rows``: every row deleted, the messages'
+    included; ``seconds``: how long the job itself took, on the writer)."""
+    started = time.perf_counter()
+    result = _prune_batch(conn, utc(before), cursor, limit)
+    result["seconds"] = time.perf_counter() - started
+    return result
+
+
+def _prune_batch(conn: Connection, before: datetime, cursor: Cursor | None, limit: int) -> dict[str, Any]:
+    cursor = cursor or Cursor()
+    accounts = sorted(conn.execute(select(s.message_counts.c.account_sid)
+                                   .where(s.message_counts.c.account_sid >= cursor.account)
+                                   .distinct()).scalars())
+    found: list[str] = []
+    scanned = 0
+    for account in accounts:
+        where = [_m.c.account_sid == account, _m.c.date_created < before]
+        if account == cursor.account and cursor.date_created is not None:
+            where.append(tuple_(_m.c.date_created, _m.c.sid) > tuple_(
+                bindparam("c_date", cursor.date_created, type_=_m.c.date_created.type),
+                bindparam("c_sid", cursor.sid)))
+        rows = conn.execute(select(_m.c.sid, _m.c.status, _m.c.date_created).where(*where)
+                            .order_by(_m.c.date_created, _m.c.sid).limit(SCAN - scanned)).all()
+        scanned += len(rows)
+        for row in rows:
+            if row.status in s.FINAL_STATUSES:
+                found.append(row.sid)
+                cursor = Cursor(account, row.date_created, row.sid)
+                if len(found) == limit:
+                    return _finish(conn, found, cursor, done=False)
+        if rows:
+            cursor = Cursor(account, rows[-1].date_created, rows[-1].sid)
+        if scanned >= SCAN:
+            return _finish(conn, found, cursor, done=False)
+        cursor = Cursor(_next(account))
+    return _finish(conn, found, cursor, done=True)
+
+
+def _next(account: str) -> str:
+    return account + "\0"  # the smallest string after it
+
+
+def _finish(conn: Connection, sids: list[str], cursor: Cursor, *, done: bool) -> dict[str, Any]:
+    messages, rows = delete_messages(conn, sids)
+    return {"messages": messages, "rows": rows, "cursor": cursor, "done": done}
+
+
+def delete_messages(conn: Connection, sids: list[str]) -> tuple[int, int]:
+    """Delete these messages and their rows, but not one with a callback
+    still pending.  Returns (messages deleted, rows deleted)."""
+    if not sids:
+        return 0, 0
+    out = s.callback_outbox
+    busy = set(conn.execute(select(out.c.message_sid).where(
+        out.c.message_sid.in_(sids), out.c.state == "pending")).scalars())
+    sids = [sid for sid in sids if sid not in busy]
+    if not sids:
+        return 0, 0
+    seg = s.segments
+    parts = conn.execute(select(seg.c.id, seg.c.smsc_message_id)
+                         .where(seg.c.message_sid.in_(sids))).all()
+    rows = 0
+    if parts:
+        keys = sorted(set().union(*(correlation.match_keys(p.smsc_message_id or "") for p in parts)))
+        ids = [p.id for p in parts]
+        if keys:
+            rows += conn.execute(delete(s.segment_ids).where(and_(
+                s.segment_ids.c.key.in_(keys), s.segment_ids.c.segment_id.in_(ids)))).rowcount
+        rows += conn.execute(delete(seg).where(seg.c.message_sid.in_(sids))).rowcount
+    for table in (s.status_events, s.callback_outbox, s.media):
+        rows += conn.execute(delete(table).where(table.c.message_sid.in_(sids))).rowcount
+    messages = conn.execute(delete(_m).where(_m.c.sid.in_(sids))).rowcount
+    return messages, rows + messages

@@ -1,0 +1,90 @@
+"""Retention: prune_batch deletes final messages older than the cutoff with
+their parts, match keys, events, callbacks and media, in small batches, and
+keeps everything else.  SQLite, and PostgreSQL when configured."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, insert, select, update
+
+from gateway import correlation
+from gateway.store import schema as s
+from gateway.store.messages import insert_message, transition
+from gateway.store.prune import Cursor, cutoff, prune_batch
+
+from .factories import T0, message_row
+
+OLD = T0 - timedelta(days=40)
+PATHS = {"sent": ["sending", "sent"], "failed": ["sending", "failed"],
+         "delivered": ["sending", "sent", "delivered"], "undelivered": ["sending", "sent", "undelivered"]}
+
+
+def add(conn, *, created, status, account="AC" + "1" * 32, callback_state="done", parts=1):
+    row = message_row(date_created=created, account_sid=account)
+    insert_message(conn, row)
+    sid = row["sid"]
+    for step in PATHS[status]:
+        assert transition(conn, sid, step, now=created)
+    conn.execute(update(s.callback_outbox).where(s.callback_outbox.c.message_sid == sid)
+                 .values(state=callback_state))
+    for seqno in range(1, parts + 1):
+        message_id = f"{sid[-8:]}{seqno:02x}"
+        segment_id = conn.execute(insert(s.segments).values(
+            message_sid=sid, seqno=seqno, total=parts, carrier="a", smsc_message_id=message_id)
+            .returning(s.segments.c.id)).scalar_one()
+        for key in correlation.match_keys(message_id):
+            conn.execute(insert(s.segment_ids).values(key=key, segment_id=segment_id, account_sid=account))
+    conn.execute(insert(s.media).values(sid="ME" + sid[2:], message_sid=sid, account_sid=account,
+                                        content_type="image/png", data=b"x", created_at=created))
+    return sid
+
+
+def count(conn, table, sids=None):
+    q = select(func.count()).select_from(table)
+    if sids is not None:
+        column = table.c.sid if table is s.messages else table.c.message_sid
+        q = q.where(column.in_(sids))
+    return conn.execute(q).scalar_one()
+
+
+def prune_all(conn, before, limit):
+    cursor, runs, total = None, 0, 0
+    while True:
+        result = prune_batch(conn, before, cursor, limit)
+        runs += 1
+        total += result["messages"]
+        assert result["messages"] <= limit
+        cursor = result["cursor"]
+        if result["done"]:
+            return total, runs
+
+
+def test_prunes_old_final_messages_with_all_their_rows(conn):
+    accounts = ["AC" + c * 32 for c in "123"]
+    old = [add(conn, created=OLD + timedelta(seconds=i), status=st, account=accounts[i % 3], parts=1 + i % 2)
+           for i, st in enumerate(["delivered", "undelivered", "failed"] * 4)]
+    kept = [add(conn, created=OLD, status="sent"),  # not final, however old
+            add(conn, created=OLD, status="delivered", callback_state="pending"),  # a callback to send
+            add(conn, created=T0, status="delivered")]  # young
+    segments = select(s.segments.c.id).where(s.segments.c.message_sid.in_(old)).scalar_subquery()
+    assert conn.execute(select(func.count()).select_from(s.segment_ids)
+                        .where(s.segment_ids.c.segment_id.in_(segments))).scalar_one() > 0
+    total, runs = prune_all(conn, cutoff(T0, 30), limit=5)
+    assert total == len(old) and runs >= 3
+    for table in (s.messages, s.segments, s.status_events, s.callback_outbox, s.media):
+        assert count(conn, table, old) == 0, table.name
+        assert count(conn, table, kept) > 0, table.name
+    remaining = {seg for seg in conn.execute(select(s.segment_ids.c.segment_id)).scalars()}
+    assert remaining == set(conn.execute(select(s.segments.c.id)).scalars())
+    counts = dict(conn.execute(select(s.message_counts.c.account_sid, s.message_counts.c.n)).all())
+    assert sum(counts.values()) == len(kept)
+    assert prune_all(conn, cutoff(T0, 30), limit=5)[0] == 0  # nothing left to prune
+
+
+def test_a_batch_scans_a_bounded_number_of_rows(conn):
+    for i in range(30):
+        add(conn, created=OLD + timedelta(seconds=i), status="sent")
+    old = add(conn, created=OLD + timedelta(seconds=99), status="delivered")
+    result = prune_batch(conn, cutoff(T0, 30), None, limit=5)
+    assert result["messages"] == 1 and count(conn, s.messages, [old]) == 0
+    assert isinstance(result["cursor"], Cursor)
