@@ -61,16 +61,19 @@
     $("#episodes").textContent = episodes.length ? "Open episodes: " + episodes.join("; ") : "";
   }
 
-  function drawChart(traffic) {
+  function drawChart(traffic, now) {
+    // The x axis runs from the oldest slot (at most 15 minutes back) to now.
     const svg = $("#chart"); svg.replaceChildren();
-    const W = 600, H = 200, points = traffic.points, end = Date.now() / 1000, start = end - traffic.window;
+    const W = 600, H = 200, points = traffic.points, end = now;
+    const start = points.length ? Math.max(end - traffic.window, Math.min(points[0].t, end - 60)) : end - traffic.window;
     let max = 1;
     for (const p of points) for (const s of traffic.statuses) max = Math.max(max, p[s]);
-    const x = (t) => ((t - start) / traffic.window) * W, y = (v) => H - 4 - (v / max) * (H - 20);
+    const x = (t) => ((t - start) / (end - start)) * W, y = (v) => H - 4 - (v / max) * (H - 20);
     for (let i = 1; i <= 3; i++) {
       svg.append(el("svg:line", {x1: 0, x2: W, y1: y(max * i / 3), y2: y(max * i / 3), stroke: "#e3e5ea"}));
     }
     svg.append(el("svg:text", {x: 4, y: 12, "font-size": 11, fill: "#5a6275"}, fmt(max, 1) + "/s"));
+    svg.append(el("svg:text", {x: 4, y: H - 6, "font-size": 11, fill: "#5a6275"}, "-" + ago(end - start)));
     const legend = $("#legend"); legend.replaceChildren();
     for (const s of traffic.statuses) {
       const colour = COLOURS[s] || "#555";
@@ -118,7 +121,7 @@
       showConsole();
       $("#node").textContent = "node " + sum.node;
       $("#updated").textContent = "updated " + new Date().toLocaleTimeString();
-      drawBinds(sum.carriers); drawChart(sum.traffic); drawFigures(sum);
+      drawBinds(sum.carriers); drawChart(sum.traffic, sum.now); drawFigures(sum);
       drawFailures(await api("failures"));
     } catch (e) { if (e.message !== "unauthorized") $("#updated").textContent = String(e); }
   }
@@ -136,7 +139,7 @@
       el("h3", {"data-sid": m.sid}, m.sid + " — " + m.status),
       el("p", {}, `${m.direction} ${m.channel} from ${m.from_} to ${m.to} via ${m.carrier || "–"}; error ${fmt(m.error_code)} ${m.error_message || ""}; carrier stat/err ${m.carrier_stat || "–"}/${m.carrier_err || "–"}`),
       el("h4", {}, "Status events"),
-      table(["When", "Status", "Error", "Detail"], m.events.map((e) => [e.created_at, e.status, e.error_code, e.detail])),
+      table(["When", "Status", "Error", "Detail"], [[m.date_created, "created", null, m.direction]].concat(m.events.map((e) => [e.created_at, e.status, e.error_code, e.detail]))),
       el("h4", {}, "Parts"),
       table(["Part", "Carrier", "Bind", "SMSC id", "Status", "Receipt stat", "err", "Submitted", "Receipt at"],
         m.parts.map((p) => [p.seqno + "/" + p.total, p.carrier, p.bind, p.smsc_message_id, p.status, p.stat, p.err, p.submitted_at, p.receipt_at])),
