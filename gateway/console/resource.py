@@ -119,21 +119,23 @@ class Console(Resource):
         raise NOT_FOUND
 
     def _deferred(self, request, d: Deferred, missing: bool = False):
-        def done(result):
-            if missing and result is None:
-                body = self._error(request, NOT_FOUND)
-            else:
-                body = self._json(request, result)
-            if not request.finished and not request._disconnected:
+        gone: list[bool] = []
+        request.notifyFinish().addErrback(lambda _: gone.append(True))
+
+        def answer(body: bytes) -> None:
+            if not gone:
                 request.write(body)
                 request.finish()
 
+        def done(result):
+            if missing and result is None:
+                answer(self._error(request, NOT_FOUND))
+            else:
+                answer(self._json(request, result))
+
         def failed(failure):
             log.failure("console: store read failed", failure)
-            done_error = ApiError(500, 20500, "store read failed; retry")
-            if not request.finished and not request._disconnected:
-                request.write(self._error(request, done_error))
-                request.finish()
+            answer(self._error(request, ApiError(500, 20500, "store read failed; retry")))
 
         d.addCallbacks(done, failed)
         return NOT_DONE_YET

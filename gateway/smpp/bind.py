@@ -149,6 +149,7 @@ class SmppBind(Service, EsmeListener):
     # ---- service -------------------------------------------------------------------------
     def startService(self) -> None:
         Service.startService(self)
+        self._set_state("down", "connecting")
         self._service.startService()
 
     def stopService(self) -> Deferred:
