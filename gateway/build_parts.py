@@ -54,6 +54,10 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     monitor = parts["monitor"] = Monitor(store, reactor)
     monitor.setServiceParent(tree)
     monitor.sources["store"] = lambda: {"fault_episodes": store.faults.count}
+    from gateway.console.snapshot import Snapshot
+
+    snapshot = parts["console_snapshot"] = Snapshot(store, reactor, monitor.sources,
+                                                    interval=config.console.refresh)
 
     profiles = receipt_profiles(config)
     numbers = number_directory(config.numbers)
@@ -73,7 +77,11 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     api.auth_guard = guard
     monitor.sources["api_auth"] = lambda: guard.stats
     api.mount("health", HealthResource(monitor, ops if config.ops.health_details_auth else None))
-    api.mount("metrics", MetricsResource(monitor, ops if config.ops.metrics_auth else None))
+    api.mount("metrics", MetricsResource(monitor, ops if config.ops.metrics_auth else None, snapshot))
+    if config.console.enabled:
+        from gateway.console.mount import console_resource
+
+        api.mount("console", console_resource(config.console, guard, monitor, snapshot, store, reactor))
     # The API listens before the carriers bind: messages queue while binds come up.
     endpoint_type = TCP6ServerEndpoint if ":" in config.api.host else TCP4ServerEndpoint
     parts["listen"] = ListenService(
@@ -82,6 +90,7 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
                   reactor=reactor),
         on_listening=lambda port: _listening(parts, config, port))
     parts["listen"].setServiceParent(tree)
+    snapshot.setServiceParent(tree)
     monitor.sources["api_connections"] = lambda: parts["listen"].factory.connections.stats
     if http_client is None:
         from gateway.mm7.client import make_http_client

@@ -18,6 +18,9 @@ COMMANDS = {
     "receipt": "show how delivery receipts are parsed and translated",
     "simulate": "run a carrier simulator (smsc or mmsc)",
     "bench": "load-test an SMSC: submit_sm throughput per bind",
+    "status": "print a running daemon's console summary (binds, rates, queue, callbacks)",
+    "messages": "print one message's full history from the store (messages show SID)",
+    "console": "console helpers (console hash-password)",
 }
 
 

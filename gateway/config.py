@@ -24,7 +24,7 @@ from gateway.config_read import ConfigError, Table
 
 __all__ = [
     "ApiConfig", "StoreConfig", "Account", "Number", "SmppSettings", "Mm7Settings",
-    "CarrierConfig", "PipelineConfig", "CallbacksConfig", "MediaConfig", "OpsConfig", "Config",
+    "CarrierConfig", "PipelineConfig", "CallbacksConfig", "MediaConfig", "OpsConfig", "ConsoleConfig", "Config",
     "ConfigError", "load", "loads", "from_dict",
 ]
 
@@ -218,6 +218,18 @@ class OpsConfig:
 
 
 @dataclass(frozen=True)
+class ConsoleConfig:
+    """[console]: operators of the console (gateway.console); off when empty.
+    ``users`` maps a user name to a password hash (never a plain password)."""
+    users: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), repr=False)
+    refresh: float = 5.0  # seconds between the console's store summaries
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.users)
+
+
+@dataclass(frozen=True)
 class Config:
     api: ApiConfig = ApiConfig()
     store: StoreConfig = StoreConfig()
@@ -228,6 +240,7 @@ class Config:
     callbacks: CallbacksConfig = CallbacksConfig()
     media: MediaConfig = MediaConfig()
     ops: OpsConfig = OpsConfig()
+    console: ConsoleConfig = ConsoleConfig()
     receipts: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     log_level: str = "info"
     source: str = "<config>"

@@ -27,6 +27,9 @@ def build_config(top: Table, source: str) -> c.Config:
     from gateway.config_guards import ops_section
 
     ops = ops_section(top.table("ops"))
+    from gateway.config_console import console_section
+
+    console = console_section(top.table("console"))
     receipts = top.table("receipts")
     log = top.table("log")
     level = "info"
@@ -37,7 +40,7 @@ def build_config(top: Table, source: str) -> c.Config:
     _check_receipts(source, receipts.data if receipts else {}, carriers)
     return c.Config(
         api=api, store=store, accounts=accounts, numbers=numbers, carriers=carriers,
-        pipeline=pipeline, callbacks=callbacks, media=media, ops=ops,
+        pipeline=pipeline, callbacks=callbacks, media=media, ops=ops, console=console,
         receipts=_frozen(receipts.data if receipts else {}), log_level=level, source=source,
     )
 

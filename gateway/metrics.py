@@ -1,9 +1,16 @@
-"""``GET /metrics``: Prometheus text exposition (format 0.0.4).
+"""``GET /metrics``: Prometheus exposition by the ``prometheus-client`` library.
 
-Everything is read from objects the daemon already keeps (the monitor's
-store snapshot, each SMPP bind's counters and latency histogram, the
-dispatcher's, callback sender's and deliver handler's ``stats``), so a
-scrape costs no SQL and no locks.
+Everything is read at scrape time from objects the daemon already keeps
+(the monitor's store snapshot, each SMPP bind's counters and latency
+histogram, the dispatcher's, callback sender's and deliver handler's
+``stats``, the console's store summary), through one custom collector, so
+a scrape costs no SQL and no locks.  The library writes the text format
+(escaping, ``_total``, ``_bucket``/``_sum``/``_count``), and adds the
+standard ``process_*`` metrics.
+
+Names (all prefixed ``carrier_gateway_``; README "Metrics" lists them):
+the names of earlier releases are unchanged; counters end in ``_total``,
+times are in seconds, per-bind series carry ``carrier`` and ``bind``.
 
 With ``[ops] metrics_auth = true`` a scrape needs the [ops] credentials
 (HTTP Basic): without them 401, over the failure budget 429, both with the
@@ -13,11 +20,16 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from prometheus_client import CollectorRegistry, ProcessCollector, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+
 from gateway.api.pages import JsonErrorsLeaf
+
 from gateway.health import Monitor
 
 PREFIX = "carrier_gateway"
 CONTENT_TYPE = b"text/plain; version=0.0.4; charset=utf-8"
+BIND_LABELS = ("carrier", "bind")
 
 # Per-bind counters of gateway.smpp.stats.BindStats, as Prometheus counters.
 _BIND_COUNTERS = {
@@ -33,105 +45,127 @@ _BIND_COUNTERS = {
     "losses": "connections lost",
 }
 
+# Status changes the daemon makes, counted where it makes them:
+# status label -> (monitor source, counter).
+STATUS_CHANGES = {"sent": ("pipeline", "sent"), "failed": ("pipeline", "failed"),
+                  "receipted": ("receipts", "receipts_applied"), "received": ("receipts", "mo")}
 
-def _escape(value: Any) -> str:
-    return str(value).replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
-
-
-def _labels(**labels: Any) -> str:
-    if not labels:
-        return ""
-    return "{" + ",".join(f'{k}="{_escape(v)}"' for k, v in labels.items()) + "}"
-
-
-class Exposition:
-    """Samples grouped by family (the text format wants each family in one block)."""
-
-    def __init__(self):
-        self._families: dict[str, tuple[str, str, list[str]]] = {}
-
-    def declare(self, family: str, kind: str, help_text: str) -> list[str]:
-        if family not in self._families:
-            self._families[family] = (kind, help_text, [])
-        return self._families[family][2]
-
-    def metric(self, name: str, kind: str, help_text: str, value: float, **labels: Any) -> None:
-        full = f"{PREFIX}_{name}"
-        family = full[: -len("_bucket")] if kind == "histogram" and full.endswith("_bucket") else full
-        self.sample(family, kind, help_text, full, value, labels)
-
-    def sample(self, family: str, kind: str, help_text: str, full: str, value: float,
-               labels: dict) -> None:
-        self.declare(family, kind, help_text).append(f"{full}{_labels(**labels)} {_number(value)}")
-
-    def text(self) -> bytes:
-        lines = []
-        for family, (kind, help_text, samples) in self._families.items():
-            lines.append(f"# HELP {family} {help_text}")
-            lines.append(f"# TYPE {family} {kind}")
-            lines.extend(samples)
-        return ("\n".join(lines) + "\n").encode("utf-8")
+# The console's store summary (gateway.console.snapshot) as gauges.
+_STORE_GAUGES = {
+    "queue_oldest_age_seconds": ("oldest_queued_age", "Age of the oldest queued message."),
+    "callbacks_backlog": ("callback_backlog", "Callbacks waiting to be delivered."),
+    "callbacks_dead": ("callbacks_dead", "Callbacks given up on (kept in the outbox)."),
+    "receipts_waiting": ("receipts_waiting", "Receipts kept until their part is known."),
+    "receipts_unmatched": ("receipts_unmatched", "Receipts that matched no message in time."),
+}
 
 
-def _number(value: float) -> str:
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, int):
-        return str(value)
-    return repr(float(value))
+def _name(name: str) -> str:
+    return f"{PREFIX}_{name}"
 
 
-def render(monitor: Monitor) -> bytes:
-    out = Exposition()
-    for status, count in sorted(monitor.by_status.items()):
-        out.metric("messages", "gauge", "Messages in the store by status.", count, status=status)
-    out.metric("queue_depth", "gauge", "Messages queued or being sent.", monitor.queue_depth)
-    for name, (carrier, protocol) in sorted(monitor.carriers.items()):
-        out.metric("carrier_up", "gauge", "1 when the carrier can take messages.",
-                   int(bool(getattr(carrier, "is_up", False))), carrier=name, protocol=protocol)
-        stats = getattr(carrier, "stats", None)
-        if protocol == "smpp" and isinstance(stats, dict):
-            _binds(out, name, stats)
-    for source, get in sorted(monitor.sources.items()):
-        for key, value in sorted(get().items()):
-            if isinstance(value, (int, float)):
-                out.metric(f"{source}_{key}_total", "counter", f"{source}: {key.replace('_', ' ')}.", value)
-    return out.text()
+class GatewayCollector:
+    """A prometheus-client collector over the monitor (and the console snapshot)."""
+
+    def __init__(self, monitor: Monitor, snapshot: Any = None):
+        self.monitor = monitor
+        self.snapshot = snapshot
+
+    def collect(self) -> Iterable[Any]:
+        m = self.monitor
+        messages = GaugeMetricFamily(_name("messages"), "Messages in the store by status.", labels=["status"])
+        for status, count in sorted(m.by_status.items()):
+            messages.add_metric([status], count)
+        yield messages
+        yield GaugeMetricFamily(_name("queue_depth"), "Messages queued or being sent.", value=m.queue_depth)
+        yield from self._store_gauges()
+        yield from self._status_changes()
+        up = GaugeMetricFamily(_name("carrier_up"), "1 when the carrier can take messages.",
+                               labels=["carrier", "protocol"])
+        smpp = {}
+        for name, (carrier, protocol) in sorted(m.carriers.items()):
+            up.add_metric([name, protocol], int(bool(getattr(carrier, "is_up", False))))
+            stats = getattr(carrier, "stats", None)
+            if protocol == "smpp" and isinstance(stats, dict):
+                smpp[name] = stats
+        yield up
+        yield from _binds(smpp)
+        for source, get in sorted(m.sources.items()):
+            for key, value in sorted(get().items()):
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    yield CounterMetricFamily(_name(f"{source}_{key}"), f"{source}: {key.replace('_', ' ')}.",
+                                              value=value)
+
+    def _store_gauges(self) -> Iterable[Any]:
+        summary = getattr(self.snapshot, "summary", None) or {}
+        for name, (key, help_text) in _STORE_GAUGES.items():
+            value = summary.get(key)
+            if name == "queue_oldest_age_seconds" and value is None and summary:
+                value = 0.0  # nothing queued
+            if value is not None:
+                yield GaugeMetricFamily(_name(name), help_text, value=value)
+
+    def _status_changes(self) -> Iterable[Any]:
+        family = CounterMetricFamily(_name("status_changes"), "Status changes the daemon made, by status.",
+                                     labels=["status"])
+        for status, (source, key) in STATUS_CHANGES.items():
+            get = self.monitor.sources.get(source)
+            if get is not None:
+                family.add_metric([status], get().get(key, 0))
+        yield family
 
 
-def _binds(out: Exposition, carrier: str, stats: dict) -> None:
-    for bind, b in sorted(stats.items()):
-        labels = {"carrier": carrier, "bind": bind}
-        out.metric("bind_up", "gauge", "1 when the SMPP bind is bound.", int(bool(b.get("bound"))), **labels)
-        out.metric("window_size", "gauge", "Outstanding requests allowed per bind.", b.get("window", 0), **labels)
-        out.metric("window_used", "gauge", "Requests awaiting a response on the bind.",
-                   b.get("window_used", 0), **labels)
-        out.metric("throttling_events_total", "counter", "Adaptive slow-downs after ESME_RTHROTTLED.",
-                   b.get("throttling_events", 0), **labels)
-        for key, help_text in _BIND_COUNTERS.items():
+def _binds(smpp: dict[str, dict]) -> Iterable[Any]:
+    rows = [((carrier, bind), b) for carrier, stats in sorted(smpp.items()) for bind, b in sorted(stats.items())]
+    gauges = (("bind_up", "1 when the SMPP bind is bound.", lambda b: int(bool(b.get("bound")))),
+              ("window_size", "Outstanding requests allowed per bind.", lambda b: b.get("window", 0)),
+              ("window_used", "Requests awaiting a response on the bind.", lambda b: b.get("window_used", 0)),
+              ("bind_tps_limit", "TPS limit in force on the bind (absent: none).", lambda b: b.get("tps_limit")))
+    for name, help_text, value in gauges:
+        family = GaugeMetricFamily(_name(name), help_text, labels=BIND_LABELS)
+        for labels, b in rows:
+            if value(b) is not None:
+                family.add_metric(labels, value(b))
+        yield family
+    events = CounterMetricFamily(_name("throttling_events"), "Adaptive slow-downs after ESME_RTHROTTLED.",
+                                 labels=BIND_LABELS)
+    for labels, b in rows:
+        events.add_metric(labels, b.get("throttling_events", 0))
+    yield events
+    for key, help_text in _BIND_COUNTERS.items():
+        family = CounterMetricFamily(_name(f"smpp_{key}"), f"SMPP {help_text}.", labels=BIND_LABELS)
+        for labels, b in rows:
             if key in b:
-                out.metric(f"smpp_{key}_total", "counter", f"SMPP {help_text}.", b[key], **labels)
-        _histogram(out, b.get("latency_buckets") or (), b.get("latency_sum", 0.0),
-                   b.get("latency_count", 0), labels)
+                family.add_metric(labels, b[key])
+        yield family
+    latency = HistogramMetricFamily(_name("submit_latency_seconds"), "submit_sm to submit_sm_resp latency.",
+                                    labels=BIND_LABELS)
+    for labels, b in rows:
+        latency.add_metric(list(labels), list(b.get("latency_buckets") or [("+Inf", 0)]),
+                           float(b.get("latency_sum", 0.0)))
+    yield latency
 
 
-def _histogram(out: Exposition, buckets: Iterable[tuple[str, int]], total: float, count: int,
-               labels: dict) -> None:
-    family = f"{PREFIX}_submit_latency_seconds"
-    help_text = "submit_sm to submit_sm_resp latency."
-    for le, n in buckets:
-        out.sample(family, "histogram", help_text, family + "_bucket", n, dict(labels, le=le))
-    out.sample(family, "histogram", help_text, family + "_sum", float(total), labels)
-    out.sample(family, "histogram", help_text, family + "_count", count, labels)
+def registry(monitor: Monitor, snapshot: Any = None, *, process: bool = True) -> CollectorRegistry:
+    out = CollectorRegistry(auto_describe=False)
+    out.register(GatewayCollector(monitor, snapshot))
+    if process:
+        ProcessCollector(registry=out)
+    return out
+
+
+def render(monitor: Monitor, snapshot: Any = None) -> bytes:
+    return generate_latest(registry(monitor, snapshot, process=False))
 
 
 class MetricsResource(JsonErrorsLeaf):
     """Another method is a JSON 405, a path below it a JSON 404."""
 
-    def __init__(self, monitor: Monitor, auth: Any = None):
+    def __init__(self, monitor: Monitor, auth: Any = None, snapshot: Any = None):
         super().__init__()
         self.monitor = monitor
         self.auth = auth  # an OpsAuth, or None: open
+        self.registry = registry(monitor, snapshot)
 
     def render_GET(self, request):
         if self.auth is not None:
@@ -146,4 +180,4 @@ class MetricsResource(JsonErrorsLeaf):
                     request.setHeader(b"www-authenticate", b'Basic realm="carrier-gateway ops"')
                 return error.body(MORE_INFO)
         request.setHeader(b"content-type", CONTENT_TYPE)
-        return render(self.monitor)
+        return generate_latest(self.registry)

@@ -57,6 +57,8 @@ class SmppBind(Service, EsmeListener):
         self.stats = BindStats(clock.seconds())
         self.protocol: EsmeProtocol | None = None
         self.last_error: str | None = None
+        # For the console: "down" | "binding" | "up", since when, and why (down).
+        self.state, self.state_since, self.state_reason = "down", clock.seconds(), "not started"
         self._building: EsmeProtocol | None = None
         self._service = ClientService(GuardedEndpoint(endpoint), _Factory(self),
                                       retryPolicy=self.policy, clock=clock,
@@ -66,6 +68,9 @@ class SmppBind(Service, EsmeListener):
     @property
     def is_bound(self) -> bool:
         return self.protocol is not None
+
+    def _set_state(self, state: str, reason: str | None = None) -> None:
+        self.state, self.state_since, self.state_reason = state, self.clock.seconds(), reason
 
     def room(self) -> int:
         """Requests this bind may send now, window-wise (0 when not usable)."""
@@ -88,6 +93,7 @@ class SmppBind(Service, EsmeListener):
         protocol = self._building
         self._building = None
         self.stats.bind_attempts += 1
+        self._set_state("binding")
         return protocol.bind().addCallbacks(self._bound, self._bind_failed,
                                             callbackArgs=(protocol,), errbackArgs=(protocol,))
 
@@ -97,6 +103,7 @@ class SmppBind(Service, EsmeListener):
         self.protocol = protocol
         self.last_error = None
         self.stats.binds += 1
+        self._set_state("up")
         log.info("bind {bind} up as {kind} to {system_id}@{host}:{port} (SMSC {smsc})",
                  bind=self.name, kind=self.kind, system_id=self.settings.system_id,
                  host=self.settings.host, port=self.settings.port,
@@ -109,6 +116,7 @@ class SmppBind(Service, EsmeListener):
         error = failure.value
         self.stats.bind_failures += 1
         self.last_error = str(error)
+        self._set_state("down", f"bind failed: {error}")
         if isinstance(error, BindFailed) and error.is_auth_failure:
             self.policy.auth_failed()
             log.error("bind {bind}: the SMSC refused system_id {system_id!r}: {error}; "
@@ -129,6 +137,7 @@ class SmppBind(Service, EsmeListener):
     def connection_lost(self, protocol: EsmeProtocol) -> None:
         if protocol is self.protocol:
             self.protocol = None
+            self._set_state("down", "unbound" if not self.running else "connection lost")
             if not self.running:  # our own stop
                 log.info("bind {bind} unbound", bind=self.name)
             else:
@@ -140,6 +149,7 @@ class SmppBind(Service, EsmeListener):
     # ---- service -------------------------------------------------------------------------
     def startService(self) -> None:
         Service.startService(self)
+        self._set_state("down", "connecting")
         self._service.startService()
 
     def stopService(self) -> Deferred:

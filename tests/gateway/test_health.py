@@ -83,14 +83,26 @@ async def test_metrics_are_valid_prometheus_text(store):
     request, body = get(MetricsResource(monitor))
     assert request.responseHeaders.getRawHeaders(b"content-type")[0].startswith(b"text/plain; version=0.0.4")
     text = body.decode()
-    assert 'carrier_gateway_messages{status="queued"} 1' in text
-    assert 'carrier_gateway_bind_up{carrier="smsc-a",bind="smsc-a-1"} 0' in text
-    assert 'carrier_gateway_window_used{carrier="smsc-a",bind="smsc-a-2"} 0' in text
-    assert 'carrier_gateway_throttling_events_total{carrier="smsc-a",bind="smsc-a-1"} 0' in text
-    assert 'carrier_gateway_submit_latency_seconds_bucket{carrier="smsc-a",bind="smsc-a-1",le="0.005"} 1' in text
-    assert 'carrier_gateway_submit_latency_seconds_count{carrier="smsc-a",bind="smsc-a-1"} 1' in text
-    assert "carrier_gateway_pipeline_sent_total 7" in text
+    values = samples(text)
+    bind = (("bind", "smsc-a-1"), ("carrier", "smsc-a"))
+    assert values[("carrier_gateway_messages", (("status", "queued"),))] == 1
+    assert values[("carrier_gateway_bind_up", bind)] == 0
+    assert values[("carrier_gateway_window_used", (("bind", "smsc-a-2"), ("carrier", "smsc-a")))] == 0
+    assert values[("carrier_gateway_throttling_events_total", bind)] == 0
+    assert values[("carrier_gateway_submit_latency_seconds_bucket", bind + (("le", "0.005"),))] == 1
+    assert values[("carrier_gateway_submit_latency_seconds_count", bind)] == 1
+    assert values[("carrier_gateway_pipeline_sent_total", ())] == 7
+    assert values[("carrier_gateway_status_changes_total", (("status", "sent"),))] == 7
+    assert values[("carrier_gateway_smpp_accepted_total", bind)] == 1
     _check_format(text)
+
+
+def samples(text: str) -> dict:
+    """(sample name, sorted labels) -> value, read by the library's own parser."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(text) for s in family.samples}
 
 
 def _check_format(text: str) -> None:
@@ -106,7 +118,8 @@ def _check_format(text: str) -> None:
         else:
             assert SAMPLE.match(line), line
             name = line.split("{")[0].split(" ")[0]
-            assert name == family or name in (family + "_bucket", family + "_sum", family + "_count"), line
+            assert name == family or name in (family + "_bucket", family + "_sum", family + "_count",
+                                              family + "_total", family + "_created"), line
 
 
 def test_label_values_are_escaped():

@@ -114,8 +114,12 @@ async def test_no_bind_queued_then_sent_and_queue_survives_restart(tmp_path):
         assert response.code == 200 and health["carriers"]["sim"]["binds_up"] == 1
         assert health["queue_depth"] == 0
         metrics = (await (await treq.get(gw.base + "/metrics")).text())
-        assert 'carrier_gateway_messages{status="delivered"} 3' in metrics
-        assert 'carrier_gateway_bind_up{carrier="sim",bind="sim-1"} 1' in metrics
+        from prometheus_client.parser import text_string_to_metric_families
+
+        values = {(s.name, tuple(sorted(s.labels.items()))): s.value
+                  for family in text_string_to_metric_families(metrics) for s in family.samples}
+        assert values[("carrier_gateway_messages", (("status", "delivered"),))] == 3
+        assert values[("carrier_gateway_bind_up", (("bind", "sim-1"), ("carrier", "sim")))] == 1
     finally:
         await gw.stop()
         await smsc.stop()

@@ -1,0 +1,73 @@
+"""The console's store reads on SQLite and, with GATEWAY_TEST_DATABASE_URL,
+PostgreSQL: summary counts, the recent failures, search by sid, number or
+SMSC id (any spelling), and a message's full history."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import pytest_twisted
+from sqlalchemy import insert
+
+from gateway.console import queries
+from gateway.correlation import match_keys
+from gateway.store import schema as s
+from gateway.store.messages import insert_message
+from tests.db_backends import BACKENDS
+from tests.gateway.pipeline_helpers import T0, database, message_row, open_store
+
+
+def _fixture_rows(conn, sid: str) -> None:
+    seg_id = conn.execute(insert(s.segments).values(
+        message_sid=sid, seqno=1, total=1, carrier="sim", bind="sim-1", smsc_message_id="0000ABCD",
+        status="undelivered", error_code=30003, stat="UNDELIV", err="001", submitted_at=T0,
+        receipt_at=T0 + timedelta(seconds=2))).inserted_primary_key[0]
+    conn.execute(insert(s.segment_ids), [{"key": k, "segment_id": seg_id, "account_sid": "AC" + "1" * 32}
+                                         for k in match_keys("0000ABCD")])
+    conn.execute(insert(s.status_events), [
+        {"message_sid": sid, "status": status, "error_code": code, "detail": None,
+         "created_at": T0 + timedelta(seconds=n)} for n, (status, code) in
+        enumerate((("sending", None), ("sent", None), ("undelivered", 30003)))])
+    conn.execute(insert(s.callback_outbox), [
+        {"message_sid": sid, "kind": "status", "url": "http://cb.example/x", "method": "POST", "params": [],
+         "state": state, "attempts": attempts, "next_attempt_at": T0, "created_at": T0, "last_error": error}
+        for state, attempts, error in (("done", 1, None), ("dead", 3, "HTTP 404"), ("pending", 2, "HTTP 503"))])
+    conn.execute(insert(s.pending_receipts).values(
+        account_sid=None, carrier="sim", message_id="zz", keys=[], receipt={}, received_at=T0, state="unmatched"))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest_twisted.ensureDeferred
+async def test_console_queries(backend, tmp_path):
+    with database(backend, tmp_path) as where:
+        store = await open_store(where)
+        try:
+            failed = message_row(status="undelivered", to="+15557654321", error_code=30003,
+                                 carrier_stat="UNDELIV", carrier_err="001")
+            queued = message_row(status="queued", date_created=T0 - timedelta(seconds=30))
+            for row in (failed, queued, message_row(status="delivered")):
+                await store.write(insert_message, row)
+            await store.write(_fixture_rows, failed["sid"])
+
+            summary = await store.read(queries.store_summary, T0)
+            assert summary["oldest_queued_age"] == pytest.approx(30.0)
+            assert (summary["callback_backlog"], summary["callbacks_dead"]) == (1, 1)
+            assert summary["failing_endpoints"][0]["url"] == "http://cb.example/x"
+            assert summary["failing_endpoints"][0]["count"] == 2
+            assert (summary["receipts_unmatched"], summary["receipts_waiting"]) == (1, 0)
+
+            recent = await store.read(queries.recent_failures)
+            assert [(m["sid"], m["carrier_stat"], m["error_code"]) for m in recent] == \
+                [(failed["sid"], "UNDELIV", 30003)]
+            for q in (failed["sid"], "+15557654321", "0000ABCD", "abcd", "43981"):  # hex id, also as decimal
+                found = await store.read(queries.search, q)
+                assert [m["sid"] for m in found] == [failed["sid"]], q
+            assert await store.read(queries.search, "  ") == []
+
+            history = await store.read(queries.history, failed["sid"])
+            assert [e["status"] for e in history["events"]] == ["sending", "sent", "undelivered"]
+            assert history["parts"][0]["smsc_message_id"] == "0000ABCD" and history["parts"][0]["stat"] == "UNDELIV"
+            assert [c["answer"] for c in history["callbacks"]] == ["2xx", "HTTP 404", "HTTP 503"]
+            assert await store.read(queries.history, "SMmissing") is None
+        finally:
+            await store.stop()
