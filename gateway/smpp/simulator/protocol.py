@@ -105,8 +105,8 @@ class SmscProtocol(Protocol):
             elif kind is BindStateChanged:
                 pass
         self.flush()
-        if sim._dirty:
-            sim.flush_dirty()
+        if sim._batch or sim._dirty:
+            sim.end_of_chunk()
 
     def _on_request(self, pdu: Any) -> None:
         sim = self.sim

@@ -22,7 +22,7 @@ def ask(rig: Rig, message_id: str) -> QuerySmResp:
 
 def submitted(rig: Rig) -> str:
     box = outcome(rig.carrier.submit(submit_sm(registered_delivery=1)))
-    rig.net.flush()
+    rig.net.advance(0.1)  # the response, then the receipt
     (resp,) = box
     return resp.message_id
 
