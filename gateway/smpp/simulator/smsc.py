@@ -40,7 +40,7 @@ from gateway.smpp.simulator.config import SimConfig
 from gateway.smpp.simulator.ids import id_generator, id_translator
 from gateway.smpp.simulator.mo import Collector, Tracker, mo_parts
 from gateway.smpp.simulator.queries import MessageBook
-from gateway.smpp.simulator.receipts import OutcomePicker, receipt_parts
+from gateway.smpp.simulator.receipts import OutcomePicker, receipt_parts, receipt_snippet
 from gateway.smpp.simulator.protocol import SmscProtocol
 from gateway.smpp.simulator.timers import TimerHeap
 from gateway.smpp.throttle import TokenBucket
@@ -281,8 +281,9 @@ class SmscSimulator(Factory):
         if self._receipt_id is not None:
             message_id = self._receipt_id(message_id)
         raw_id = message_id.encode("latin-1")
-        text, state, network_error = receipt_parts(raw_id, stat, now, now + delay,
-                                                   pdu.short_message)
+        snippet = receipt_snippet(pdu.data_coding, pdu.esm_class, pdu.short_message
+                                  or pdu.tlv_raw(Tag.MESSAGE_PAYLOAD) or b"")
+        text, state, network_error = receipt_parts(raw_id, stat, now, now + delay, snippet)
         deliver = make_deliver_sm(
             source_addr_ton=pdu.dest_addr_ton, source_addr_npi=pdu.dest_addr_npi,
             source_addr=pdu.destination_addr, dest_addr_ton=pdu.source_addr_ton,

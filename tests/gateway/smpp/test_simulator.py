@@ -263,3 +263,42 @@ def test_receipts_go_to_the_submitting_transceiver_or_any_bind(any_bind: bool):
         assert other == []
     receiver.stopService()
     rig.stop()
+
+
+def receipt_text(pdu: Any) -> bytes:
+    return pdu.short_message.split(b" text:", 1)[1]
+
+
+@pytest.mark.parametrize("body,expected", [
+    ("Привет, это длинное сообщение в UCS-2 " * 5, "Привет, это длинное ".encode("latin-1", "replace")),
+    ("Grüße @ $5 under_score, a long GSM-7 message " * 5, "Grüße @ $5 under_sco".encode("latin-1")),
+    ("Café ☕ ok", "Café ? ok".encode("latin-1")),
+])
+def test_receipt_text_is_the_first_20_characters_of_each_part(body: str, expected: bytes):
+    from dataclasses import replace
+
+    from segmentation import plan
+
+    message = plan(body, reference=7)
+    rig = Rig()
+    for part in message.parts:
+        pdu = replace(submit_sm(part.short_message, registered_delivery=1),
+                      data_coding=message.data_coding,
+                      esm_class=0x40 if part.esm_class_udhi else 0)
+        rig.carrier.submit(pdu)
+    rig.net.advance(0.1)
+    texts = [receipt_text(pdu) for _, _, pdu in rig.delivered]
+    assert len(texts) == len(message.parts)
+    assert texts[0] == expected  # decoded, no UDH octets, no UCS-2 NULs
+    assert all(len(t.decode("latin-1")) <= 20 and b"\x00" not in t for t in texts)
+    rig.stop()
+
+
+def test_receipt_snippet_of_odd_octets():
+    from gateway.smpp.simulator.receipts import receipt_snippet
+
+    assert receipt_snippet(0x03, 0, "naïve\r\nline".encode("latin-1")) == "naïve  line".encode("latin-1")
+    assert receipt_snippet(0x04, 0, b"\x01\x02binary") == b""
+    assert receipt_snippet(0x08, 0x40, b"\x05\x00\x03\x01\x02\x01\x00A\x00B") == b"AB"
+    assert receipt_snippet(0x08, 0, b"\x00A\x00") == b"?A?"  # odd UCS-2: the octets as Latin-1
+    assert receipt_snippet(0x00, 0x40, b"\x09\x00\x03") == b" ??"  # a UDH overrunning: as is
