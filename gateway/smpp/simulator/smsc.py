@@ -37,6 +37,8 @@ from twisted.internet.protocol import Factory
 from twisted.logger import Logger
 
 from gateway.smpp.simulator.config import SimConfig
+from gateway.smpp.simulator.frames import (RecentSubmits, SubmitView, receipt_body, scan_submit,
+                                           submit_sm_resp, view_of)
 from gateway.smpp.simulator.ids import id_generator, id_translator
 from gateway.smpp.simulator.mo import Collector, Tracker, mo_parts
 from gateway.smpp.simulator.queries import MessageBook
@@ -45,15 +47,17 @@ from gateway.smpp.simulator.protocol import SmscProtocol
 from gateway.smpp.simulator.timers import TimerHeap
 from gateway.smpp.throttle import TokenBucket
 from protocols.smpp.constants import CommandStatus as St
-from protocols.smpp.constants import Tag
+from protocols.smpp.codec import Encoded
 from protocols.smpp.fast import fast_constructor
 from protocols.smpp.pdu import DeliverSm, SubmitSmResp
 
 log = Logger()
-_STATE_OCTETS = [bytes((n,)) for n in range(256)]
 MAX_WAITING = 100_000  # deliver_sm kept per system_id while no receiver is bound
-make_deliver_sm = fast_constructor(DeliverSm)        # a receipt per submit_sm
 make_submit_sm_resp = fast_constructor(SubmitSmResp)
+make_encoded = fast_constructor(Encoded)
+_RECEIPT_TLVS = (b"\x00\x1e%b%b\x00"        # receipted_message_id, C-octet string
+                 b"\x04\x27\x00\x01%c"      # message_state
+                 b"\x04\x23\x00\x03%b")     # network_error_code
 
 
 class SmscSimulator(Factory):
@@ -94,7 +98,7 @@ class SmscSimulator(Factory):
         self.receipts_sent = self.mo_sent = self.delivers_acked = self.deliver_errors = 0
         self.delivers_dropped = self.receipts_dropped = self.queries = 0
         self.queue_full_since: float | None = None  # when the queue-full episode began
-        self.received: deque = deque(maxlen=10000)  # recent submit_sm, for tests and demos
+        self.received = RecentSubmits(10000)  # recent submit_sm, for tests and demos
 
     # ---- lifecycle ----------------------------------------------------------------------
     def listen(self, reactor: Any, port: int = 0, interface: str = "127.0.0.1",
@@ -180,6 +184,22 @@ class SmscSimulator(Factory):
                 protocol.send_deliver(waiting.popleft())
 
     # ---- submit_sm ----------------------------------------------------------------------------
+    def answer_submit(self, protocol: SmscProtocol, frame: bytes, seq: int) -> bytes | None:
+        """The submit_sm lane (``Session.answer_raw``): the response's bytes, or None
+        for the normal path (error injection on, or a frame that does not decode)."""
+        if self._injecting:
+            return None
+        view = scan_submit(frame)
+        if view is None:
+            return None
+        self.submits += 1
+        self.received.append(frame)
+        message_id = self.next_id()
+        self.responses[0] += 1
+        if view.registered_delivery & 0x03:
+            self._receipt(protocol, view, message_id)
+        return submit_sm_resp(seq, message_id.encode("latin-1"))
+
     def on_submit(self, protocol: SmscProtocol, pdu: Any) -> None:
         self.submits += 1
         self.received.append(pdu)
@@ -190,7 +210,7 @@ class SmscSimulator(Factory):
         protocol.respond(make_submit_sm_resp(message_id=message_id,
                                              sequence_number=pdu.sequence_number))
         if pdu.registered_delivery & 0x03:
-            self._receipt(protocol, pdu, message_id)
+            self._receipt(protocol, view_of(pdu), message_id)
 
     def _misbehave(self, protocol: SmscProtocol, pdu: Any) -> bool:
         """Apply error injection; True when the submit got its fate here."""
@@ -224,13 +244,13 @@ class SmscSimulator(Factory):
         message_id = self.next_id()
         self.responses[0] += 1
         if config.receipt_before_response and pdu.registered_delivery & 0x03:
-            self._receipt(protocol, pdu, message_id, first=True)
+            self._receipt(protocol, view_of(pdu), message_id, first=True)
             self.later(max(config.response_delay, 0.01), self._answer_now,
                        protocol, pdu.response(message_id=message_id))
             return True
         self._answer(protocol, pdu.response(message_id=message_id))
         if pdu.registered_delivery & 0x03:
-            self._receipt(protocol, pdu, message_id, after=config.response_delay)
+            self._receipt(protocol, view_of(pdu), message_id, after=config.response_delay)
         return True
 
     def _queue_full_episode(self) -> bool:
@@ -260,7 +280,7 @@ class SmscSimulator(Factory):
             protocol.flush()
 
     # ---- receipts --------------------------------------------------------------------------------
-    def _receipt(self, protocol: SmscProtocol, pdu: Any, message_id: str,
+    def _receipt(self, protocol: SmscProtocol, view: SubmitView, message_id: str,
                  after: float = 0.0, first: bool = False) -> None:
         """Decide the receipt of one accepted submit_sm; send it (see the module's
         rules) ``after`` seconds (a slow response) plus the receipt delay, or at
@@ -273,7 +293,7 @@ class SmscSimulator(Factory):
             delay += config.receipt_jitter * self.rng.random()
         now = self.clock.seconds()
         self.book.remember(message_id, stat, now + delay)
-        if pdu.registered_delivery & 0x03 == 2 and stat == "DELIVRD":
+        if view.registered_delivery & 0x03 == 2 and stat == "DELIVRD":
             return  # receipts on failure only
         if config.drop_receipt_ratio and self.rng.random() < config.drop_receipt_ratio:
             self.receipts_dropped += 1
@@ -281,17 +301,11 @@ class SmscSimulator(Factory):
         if self._receipt_id is not None:
             message_id = self._receipt_id(message_id)
         raw_id = message_id.encode("latin-1")
-        snippet = receipt_snippet(pdu.data_coding, pdu.esm_class, pdu.short_message
-                                  or pdu.tlv_raw(Tag.MESSAGE_PAYLOAD) or b"")
+        snippet = receipt_snippet(view.data_coding, view.esm_class, view.text)
         text, state, network_error = receipt_parts(raw_id, stat, now, now + delay, snippet)
-        deliver = make_deliver_sm(
-            source_addr_ton=pdu.dest_addr_ton, source_addr_npi=pdu.dest_addr_npi,
-            source_addr=pdu.destination_addr, dest_addr_ton=pdu.source_addr_ton,
-            dest_addr_npi=pdu.source_addr_npi, destination_addr=pdu.source_addr,
-            esm_class=0x04, short_message=text,
-            tlvs=((Tag.RECEIPTED_MESSAGE_ID, raw_id + b"\0"),
-                  (Tag.MESSAGE_STATE, _STATE_OCTETS[state]),
-                  (Tag.NETWORK_ERROR_CODE, network_error)))
+        tlvs = _RECEIPT_TLVS % ((len(raw_id) + 1).to_bytes(2, "big"), raw_id, state,
+                                network_error)
+        deliver = make_encoded(DeliverSm, receipt_body(view, text, tlvs))
         self.receipts_sent += 1
         if first:
             self._release([(protocol, (deliver, None))])
