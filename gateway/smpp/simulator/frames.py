@@ -42,6 +42,9 @@ class SubmitView(NamedTuple):
     text: bytes            # short_message, or message_payload when that is empty
 
 
+_new_view = tuple.__new__  # a NamedTuple's own __new__ is a lambda: a call more per submit_sm
+
+
 def scan_submit(frame: bytes) -> SubmitView | None:
     """The receipt's fields of a whole submit_sm frame, or None if it does not decode."""
     index = frame.index
@@ -72,8 +75,9 @@ def scan_submit(frame: bytes) -> SubmitView | None:
             return None
         if tag == _PAYLOAD and not text:
             text = frame[end - length:end]
-    return SubmitView(registered_delivery, frame[source:destination],
-                      frame[destination:addresses_end], esm_class, data_coding, text)
+    return _new_view(SubmitView, (registered_delivery, frame[source:destination],
+                                  frame[destination:addresses_end], esm_class, data_coding,
+                                  text))
 
 
 def view_of(pdu: Any) -> SubmitView:
