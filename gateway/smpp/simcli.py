@@ -56,7 +56,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="receipts spell the id as the response does (same, default) or as this "
              "number form (hex ids answered, decimal in receipts, as many carriers do)")
     add("--id-start", type=int, help="first message id number (e.g. 18446744073709551616)")
-    add("--receipt-delay", type=float, help="seconds from submit_sm_resp to receipt")
+    add("--receipt-delay", type=float,
+        help="seconds from the written submit_sm_resp to its receipt (default 0.1; 0 = next write)")
     add("--receipt-jitter", type=float, help="plus a random 0..JITTER seconds")
     add("--receipts-any-bind", action="store_true", default=None,
         help="send receipts to any receiver bind of the account, not the submitting one")

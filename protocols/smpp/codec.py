@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 from struct import Struct
 from struct import error as StructError
-from typing import Callable
+from typing import Any, Callable
 
 from .constants import HEADER_LENGTH, CommandStatus
 from .errors import LocalProtocolError, RemoteProtocolError
@@ -149,8 +149,42 @@ def _compile(cls: type[Pdu]) -> tuple[Callable, Callable]:
     return namespace["decode_" + cls.__name__], namespace["encode_" + cls.__name__]
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Encoded:
+    """A request whose body is already in wire form, e.g. ``Encoded(DeliverSm, body)``.
+
+    The session numbers, windows and sends it like the PDU it stands for (the
+    SMSC simulator builds its receipts so, from slices of the submit_sm);
+    ``decoded()`` is that PDU, and any other attribute (``short_message``,
+    ``tlv(tag)``) is read from it."""
+    pdu_type: type[Pdu]
+    body: bytes
+    is_response = False
+    sequence_number = 0
+
+    @property
+    def command_id(self) -> int:
+        return self.pdu_type.command_id
+
+    @property
+    def response_type(self) -> type[Pdu] | None:
+        return self.pdu_type.response_type
+
+    def decoded(self, sequence_number: int = 0) -> Pdu:
+        return decode(encode(self, sequence_number))
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.decoded(), name)
+
+
+def _encode_encoded(p: Encoded, seq: int) -> bytes:
+    return _HEADER.pack(16 + len(p.body), p.pdu_type.command_id, 0, seq) + p.body
+
+
 _DECODERS: dict[int, Callable] = {}
-_ENCODERS: dict[type, Callable] = {}
+_ENCODERS: dict[type, Callable] = {Encoded: _encode_encoded}
 for _cls in PDU_TYPES:
     _DECODERS[_cls.command_id], _ENCODERS[_cls] = _compile(_cls)
 

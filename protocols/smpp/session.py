@@ -30,11 +30,17 @@ Rules:
 - Timers live in the adapter: when one fires it calls `expire(seq)`. Losing the
   connection is `connection_lost()`, which fails every pending request at once.
 - Event order for one PDU: its own event first, then `BindStateChanged` if any.
+- `answer_raw(command_id, answer)` (the SMSC simulator's submit_sm lane; the ESME
+  client never sets one): a request of that command_id that the bind state allows
+  and that leaves the state as it is goes to `answer(frame, sequence_number)`
+  undecoded. The bytes it returns are queued as the answer, and no event is made;
+  if it returns None the request takes the normal path (decoded, an event).
 """
 from __future__ import annotations
 
+from struct import Struct
 from types import MappingProxyType
-from typing import Mapping
+from typing import Callable, Mapping
 
 from .codec import decode, encode
 from .constants import DEFAULT_MAX_COMMAND_LENGTH, MAX_SEQUENCE_NUMBER, CommandId
@@ -47,6 +53,7 @@ from .framer import Framer
 from .pdu import EnquireLinkResp, GenericNack, Pdu
 from .state import BIND_COMMANDS, BOUND, RULES, BindState, Flow, Role
 
+_ID_AND_SEQ = Struct(">I4xI").unpack_from  # command_id and sequence_number of a frame
 _UNWINDOWED = frozenset((CommandId.BIND_TRANSMITTER, CommandId.BIND_RECEIVER,
                          CommandId.BIND_TRANSCEIVER, CommandId.UNBIND, CommandId.ENQUIRE_LINK))
 
@@ -68,6 +75,7 @@ class Session:
         self._windowed = 0
         self._inbound: dict[int, Pdu] = {}
         self._next_seq = first_sequence_number
+        self._raw: dict[int, Callable[[bytes, int], bytes | None]] = {}
         self._set_state(BindState.OPEN)
 
     # ---- state ------------------------------------------------------------------
@@ -169,13 +177,36 @@ class Session:
         return out
 
     # ---- receiving ---------------------------------------------------------------
+    def answer_raw(self, command_id: int,
+                   answer: Callable[[bytes, int], bytes | None] | None) -> None:
+        """Answer requests of `command_id` from their frame (see the rules); None: stop."""
+        if answer is None:
+            self._raw.pop(command_id, None)
+        else:
+            self._raw[command_id] = answer
+
+    def _answered_raw(self, frame: bytes) -> bool:
+        cid, seq = _ID_AND_SEQ(frame, 4)
+        answer = self._raw.get(cid)
+        if (answer is None or self._recv_rules.get((cid, True)) is not self.state
+                or seq in self._inbound):
+            return False
+        out = answer(frame, seq)
+        if out is None:
+            return False
+        self._out.append(out)
+        return True
+
     def receive_data(self, data: bytes) -> list[Event]:
         """Feed bytes from the peer; return the events they complete, in order."""
         if self.state is BindState.CLOSED:
             raise LocalProtocolError("session is closed")
         events: list[Event] = []
         framer = self._framer
+        raw = self._raw
         for frame in framer.feed(data):
+            if raw and self._answered_raw(frame):
+                continue
             try:
                 pdu = decode(frame)
             except RemoteProtocolError as e:

@@ -44,7 +44,8 @@ class SimConfig:
     id_start: int = 1
     receipt_id_format: str = "same"     # or the same number as "hex"/"decimal" in receipts
                                         # (carriers answer 0x1A2B and report 6699)
-    receipt_delay: float = 0.0          # seconds after the submit_sm_resp
+    receipt_delay: float = 0.1          # seconds after the submit_sm_resp is written (0: in
+                                        # the next write; see smsc.py on TX+RX pairs)
     receipt_jitter: float = 0.0         # plus uniform 0..jitter
     outcomes: Mapping[str, float] = field(
         default_factory=lambda: MappingProxyType({"DELIVRD": 1.0}))

@@ -1,8 +1,9 @@
 """One ESME connection to the simulated SMSC, on the server-role session.
 
-The hot path (a bound ESME pushing submit_sm as fast as it can) is: decode
-the chunk's PDUs, answer each submit_sm, queue its receipt, write everything
-once per chunk.  No Deferred, no timer, no log line per PDU.  Everything
+The hot path (a bound ESME pushing submit_sm as fast as it can) is: frame
+the chunk, answer each submit_sm from its frame (``Session.answer_raw``:
+no decode, no event, no PDU object; see ``frames.py``), queue its receipt,
+write everything once per chunk.  No Deferred, no timer, no log line per PDU.  Everything
 slow or odd (error injection, delays, MO) is decided by the simulator object
 (``smsc.py``), which holds the config, the clock and the counters.
 
@@ -13,12 +14,14 @@ back to the simulator for redelivery.
 from __future__ import annotations
 
 from collections import deque
+from functools import partial
 from typing import Any
 
 from twisted.internet.protocol import Protocol
 from twisted.logger import Logger
 
 from gateway.smpp.endpoints import set_no_delay
+from protocols.smpp.constants import CommandId
 from protocols.smpp.constants import CommandStatus as St
 from protocols.smpp.errors import LocalProtocolError
 from protocols.smpp.events import (BindStateChanged, GenericNackReceived, ProtocolError,
@@ -55,6 +58,7 @@ class SmscProtocol(Protocol):
 
     def connectionMade(self) -> None:
         set_no_delay(self.transport)
+        self.session.answer_raw(CommandId.SUBMIT_SM, partial(self.sim.answer_submit, self))
         self.sim.connection_made(self)
 
     def connectionLost(self, reason: Any = None) -> None:
@@ -105,8 +109,8 @@ class SmscProtocol(Protocol):
             elif kind is BindStateChanged:
                 pass
         self.flush()
-        if sim._dirty:
-            sim.flush_dirty()
+        if sim._batch or sim._dirty:
+            sim.end_of_chunk()
 
     def _on_request(self, pdu: Any) -> None:
         sim = self.sim

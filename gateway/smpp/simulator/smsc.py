@@ -13,9 +13,18 @@ Theory of operation:
   routes every deliver_sm (receipt or MO) to a bound receiver/transceiver of
   the same system_id, round-robin (a TX+RX pair gets its receipts on the RX
   side).  With no such bind up, deliver_sm wait here until one binds.
+* A receipt never leaves before its submit_sm_resp is written: the receipts
+  a chunk of submit_sm makes are held until the chunk's responses are
+  written, then leave ``receipt_delay`` (default 0.1 s) later, in one batch,
+  on the submitting transceiver (or routed as above).  Over a TX+RX pair the
+  response and the receipt travel on two connections, so without that delay
+  a peer reading its binds in separate threads (Kannel) can see the receipt
+  first and lose it.  With a slow response (``response_delay``) the receipt
+  waits for it too.  ``receipt-before-response`` is the one behaviour that
+  sends the receipt at once and the response 10 ms later.
 * Delayed things (receipts with a delay, slow responses, redeliveries) sit in
-  one ``TimerHeap`` with one timer on the injected clock.  Immediate receipts are
-  queued on the connection and leave in the same write as the response.
+  one ``TimerHeap`` with one timer on the injected clock; the receipts of a
+  chunk take one entry between them.
 """
 from __future__ import annotations
 
@@ -28,23 +37,27 @@ from twisted.internet.protocol import Factory
 from twisted.logger import Logger
 
 from gateway.smpp.simulator.config import SimConfig
+from gateway.smpp.simulator.frames import (RecentSubmits, SubmitView, receipt_body, scan_submit,
+                                           submit_sm_resp, view_of)
 from gateway.smpp.simulator.ids import id_generator, id_translator
 from gateway.smpp.simulator.mo import Collector, Tracker, mo_parts
 from gateway.smpp.simulator.queries import MessageBook
-from gateway.smpp.simulator.receipts import OutcomePicker, receipt_parts
+from gateway.smpp.simulator.receipts import OutcomePicker, receipt_parts, receipt_snippet
 from gateway.smpp.simulator.protocol import SmscProtocol
 from gateway.smpp.simulator.timers import TimerHeap
 from gateway.smpp.throttle import TokenBucket
 from protocols.smpp.constants import CommandStatus as St
-from protocols.smpp.constants import Tag
+from protocols.smpp.codec import Encoded
 from protocols.smpp.fast import fast_constructor
 from protocols.smpp.pdu import DeliverSm, SubmitSmResp
 
 log = Logger()
-_STATE_OCTETS = [bytes((n,)) for n in range(256)]
 MAX_WAITING = 100_000  # deliver_sm kept per system_id while no receiver is bound
-make_deliver_sm = fast_constructor(DeliverSm)        # a receipt per submit_sm
 make_submit_sm_resp = fast_constructor(SubmitSmResp)
+make_encoded = fast_constructor(Encoded)
+_RECEIPT_TLVS = (b"\x00\x1e%b%b\x00"        # receipted_message_id, C-octet string
+                 b"\x04\x27\x00\x01%c"      # message_state
+                 b"\x04\x23\x00\x03%b")     # network_error_code
 
 
 class SmscSimulator(Factory):
@@ -67,14 +80,14 @@ class SmscSimulator(Factory):
                                config.throttle_ratio, config.queue_full_for,
                                config.response_delay, config.silent,
                                config.receipt_before_response))
-        self._delay_receipts = config.receipt_delay > 0 or config.receipt_jitter > 0
+        self._batch: list[tuple[SmscProtocol, tuple[Any, Any]]] = []  # receipts of this chunk
         self.connections: list[SmscProtocol] = []
         self._receivers: dict[str, list[SmscProtocol]] = defaultdict(list)
         self._waiting: dict[str, deque] = defaultdict(deque)  # system_id -> entries
         self._rr = 0
         self._dirty: set[SmscProtocol] = set()
         self._buckets: dict[SmscProtocol, TokenBucket] = {}
-        self._timers = TimerHeap(clock, after=self.flush_dirty)
+        self._timers = TimerHeap(clock, after=self.end_of_chunk)
         self.later = self._timers.later
         self._mo_call: Any = None
         self._mo_ref = 0
@@ -85,7 +98,7 @@ class SmscSimulator(Factory):
         self.receipts_sent = self.mo_sent = self.delivers_acked = self.deliver_errors = 0
         self.delivers_dropped = self.receipts_dropped = self.queries = 0
         self.queue_full_since: float | None = None  # when the queue-full episode began
-        self.received: deque = deque(maxlen=10000)  # recent submit_sm, for tests and demos
+        self.received = RecentSubmits(10000)  # recent submit_sm, for tests and demos
 
     # ---- lifecycle ----------------------------------------------------------------------
     def listen(self, reactor: Any, port: int = 0, interface: str = "127.0.0.1",
@@ -171,6 +184,22 @@ class SmscSimulator(Factory):
                 protocol.send_deliver(waiting.popleft())
 
     # ---- submit_sm ----------------------------------------------------------------------------
+    def answer_submit(self, protocol: SmscProtocol, frame: bytes, seq: int) -> bytes | None:
+        """The submit_sm lane (``Session.answer_raw``): the response's bytes, or None
+        for the normal path (error injection on, or a frame that does not decode)."""
+        if self._injecting:
+            return None
+        view = scan_submit(frame)
+        if view is None:
+            return None
+        self.submits += 1
+        self.received.append(frame)
+        message_id = self.next_id()
+        self.responses[0] += 1
+        if view.registered_delivery & 0x03:
+            self._receipt(protocol, view, message_id)
+        return submit_sm_resp(seq, message_id.encode("latin-1"))
+
     def on_submit(self, protocol: SmscProtocol, pdu: Any) -> None:
         self.submits += 1
         self.received.append(pdu)
@@ -181,7 +210,7 @@ class SmscSimulator(Factory):
         protocol.respond(make_submit_sm_resp(message_id=message_id,
                                              sequence_number=pdu.sequence_number))
         if pdu.registered_delivery & 0x03:
-            self._receipt(protocol, pdu, message_id)
+            self._receipt(protocol, view_of(pdu), message_id)
 
     def _misbehave(self, protocol: SmscProtocol, pdu: Any) -> bool:
         """Apply error injection; True when the submit got its fate here."""
@@ -215,14 +244,13 @@ class SmscSimulator(Factory):
         message_id = self.next_id()
         self.responses[0] += 1
         if config.receipt_before_response and pdu.registered_delivery & 0x03:
-            self._receipt(protocol, pdu, message_id)
-            protocol.flush()
+            self._receipt(protocol, view_of(pdu), message_id, first=True)
             self.later(max(config.response_delay, 0.01), self._answer_now,
                        protocol, pdu.response(message_id=message_id))
             return True
         self._answer(protocol, pdu.response(message_id=message_id))
         if pdu.registered_delivery & 0x03:
-            self._receipt(protocol, pdu, message_id)
+            self._receipt(protocol, view_of(pdu), message_id, after=config.response_delay)
         return True
 
     def _queue_full_episode(self) -> bool:
@@ -252,15 +280,20 @@ class SmscSimulator(Factory):
             protocol.flush()
 
     # ---- receipts --------------------------------------------------------------------------------
-    def _receipt(self, protocol: SmscProtocol, pdu: Any, message_id: str) -> None:
+    def _receipt(self, protocol: SmscProtocol, view: SubmitView, message_id: str,
+                 after: float = 0.0, first: bool = False) -> None:
+        """Decide the receipt of one accepted submit_sm; send it (see the module's
+        rules) ``after`` seconds (a slow response) plus the receipt delay, or at
+        once when it must come ``first``."""
         config = self.config
         stat = self._single or self._picker.pick(self.rng.random())
-        delay = 0.0
-        if self._delay_receipts:
-            delay = config.receipt_delay + config.receipt_jitter * self.rng.random()
+        batched = not (first or after or config.receipt_jitter > 0)
+        delay = 0.0 if first else after + config.receipt_delay
+        if config.receipt_jitter > 0 and not first:
+            delay += config.receipt_jitter * self.rng.random()
         now = self.clock.seconds()
         self.book.remember(message_id, stat, now + delay)
-        if pdu.registered_delivery & 0x03 == 2 and stat == "DELIVRD":
+        if view.registered_delivery & 0x03 == 2 and stat == "DELIVRD":
             return  # receipts on failure only
         if config.drop_receipt_ratio and self.rng.random() < config.drop_receipt_ratio:
             self.receipts_dropped += 1
@@ -268,26 +301,43 @@ class SmscSimulator(Factory):
         if self._receipt_id is not None:
             message_id = self._receipt_id(message_id)
         raw_id = message_id.encode("latin-1")
-        text, state, network_error = receipt_parts(raw_id, stat, now, now + delay,
-                                                   pdu.short_message)
-        deliver = make_deliver_sm(
-            source_addr_ton=pdu.dest_addr_ton, source_addr_npi=pdu.dest_addr_npi,
-            source_addr=pdu.destination_addr, dest_addr_ton=pdu.source_addr_ton,
-            dest_addr_npi=pdu.source_addr_npi, destination_addr=pdu.source_addr,
-            esm_class=0x04, short_message=text,
-            tlvs=((Tag.RECEIPTED_MESSAGE_ID, raw_id + b"\0"),
-                  (Tag.MESSAGE_STATE, _STATE_OCTETS[state]),
-                  (Tag.NETWORK_ERROR_CODE, network_error)))
-        entry = (deliver, None)
-        system_id = protocol.system_id or ""
+        snippet = receipt_snippet(view.data_coding, view.esm_class, view.text)
+        text, state, network_error = receipt_parts(raw_id, stat, now, now + delay, snippet)
+        tlvs = _RECEIPT_TLVS % ((len(raw_id) + 1).to_bytes(2, "big"), raw_id, state,
+                                network_error)
+        deliver = make_encoded(DeliverSm, receipt_body(view, text, tlvs))
         self.receipts_sent += 1
-        if delay > 0:
-            self.later(delay, self._route, system_id, entry)
-        elif (protocol.kind == "transceiver" and not protocol.closed
-              and not config.receipts_any_bind):
-            protocol.send_deliver(entry)
+        if first:
+            self._release([(protocol, (deliver, None))])
+            self.flush_dirty()
+        elif batched:
+            self._batch.append((protocol, (deliver, None)))  # after this chunk's responses
         else:
-            self._route(system_id, entry)
+            self.later(delay, self._release, [(protocol, (deliver, None))])
+
+    def end_of_chunk(self) -> None:
+        """The responses of a chunk are written: its receipts leave now (a receipt
+        delay of 0) or one receipt delay later; then write what was routed."""
+        batch = self._batch
+        if batch:
+            self._batch = []
+            if self.config.receipt_delay > 0:
+                self.later(self.config.receipt_delay, self._release, batch)
+            else:
+                self._release(batch)
+        if self._dirty:
+            self.flush_dirty()
+
+    def _release(self, batch: list[tuple[SmscProtocol, tuple[Any, Any]]]) -> None:
+        """Send receipts: to the submitting transceiver while it is up, else routed."""
+        any_bind = self.config.receipts_any_bind
+        dirty = self._dirty
+        for protocol, entry in batch:
+            if protocol.kind == "transceiver" and not any_bind and not protocol.closed:
+                protocol.send_deliver(entry)
+                dirty.add(protocol)
+            else:
+                self._route(protocol.system_id or "", entry)
 
     def _route(self, system_id: str, entry: tuple[Any, Any]) -> None:
         receivers = [p for p in self._receivers.get(system_id, ()) if p.can_deliver]

@@ -67,7 +67,7 @@ def test_binds_and_submits():
 def test_receipt_reaches_the_deliver_handler():
     rig = Rig()
     outcome(rig.carrier.submit(submit_sm(registered_delivery=1)))
-    rig.net.flush()
+    rig.net.advance(0.1)  # the simulator sends a receipt 0.1 s after its response
     [(carrier, bind, pdu)] = rig.delivered
     assert (carrier, bind) == ("acme", "acme-1")
     assert pdu.esm_class == 0x04 and pdu.tlv_raw(0x001E) == b"00000001\0"
@@ -225,7 +225,8 @@ def test_transmitter_receiver_pair_gets_receipts_on_the_receiver():
     assert rig.carrier.bound_count == 4
     results = [outcome(rig.carrier.submit(submit_sm(registered_delivery=1))) for _ in range(4)]
     rig.net.flush()
-    assert all(isinstance(r[0], SubmitSmResp) for r in results)
+    assert all(isinstance(r[0], SubmitSmResp) for r in results) and rig.delivered == []
+    rig.net.advance(0.1)  # receipts leave 0.1 s after their responses
     assert {b.stats.submits for b in rig.carrier.binds if b.kind == "transmitter"} == {2}
     assert len(rig.delivered) == 4 and {d[1] for d in rig.delivered} <= {"acme-1-rx", "acme-2-rx"}
     rig.stop()

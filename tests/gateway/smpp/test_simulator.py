@@ -53,7 +53,7 @@ def test_receipt_is_classic_text_plus_tlvs():
     rig = Rig()
     result = outcome(rig.carrier.submit(submit_sm(b"Hello receipts, this is a long text",
                                                    registered_delivery=1)))
-    rig.net.flush()
+    rig.net.advance(0.1)  # receipts leave 0.1 s after their responses
     [(_, _, pdu)] = rig.delivered
     text = pdu.short_message.decode()
     assert re.fullmatch(r"id:00000001 sub:001 dlvrd:001 submit date:\d{10} done date:\d{10} "
@@ -70,7 +70,7 @@ def test_receipts_only_when_asked_and_on_failure_only():
     rig = Rig(config)
     for rd in (0, 0, 2, 2, 2, 2, 2, 2, 2, 2):
         rig.carrier.submit(submit_sm(registered_delivery=rd))
-    rig.net.flush()
+    rig.net.advance(0.1)
     stats = {r.stat for r in receipts_of(rig)}
     assert stats == {"UNDELIV"}  # registered_delivery 2: failures only; 0: none
     assert 0 < len(rig.delivered) < 8
@@ -101,7 +101,7 @@ def test_message_id_formats(fmt: str, pattern: str | None):
 def test_receipt_id_format_respells_the_same_number(fmt, receipt_fmt, sent, reported):
     rig = Rig(SimConfig(id_format=fmt, receipt_id_format=receipt_fmt, id_start=255))
     result = outcome(rig.carrier.submit(submit_sm(registered_delivery=1)))
-    rig.net.flush()
+    rig.net.advance(0.1)
     [(_, _, pdu)] = rig.delivered
     assert result[0].message_id == sent
     assert pdu.tlv(0x001E) == reported and pdu.short_message.startswith(b"id:%s " % reported.encode())
@@ -149,7 +149,7 @@ def test_unknown_system_id_is_refused_with_0x0f():
 def test_receipts_wait_for_a_receiver_bind():
     rig = Rig(bind="transmitter")
     result = outcome(rig.carrier.submit(submit_sm(registered_delivery=1)))
-    rig.net.flush()
+    rig.net.advance(0.1)
     assert result and rig.sim.stats["waiting_for_receiver"] == 1
     rx = Rig.__new__(Rig)
     rx.net, rx.delivered = rig.net, []
@@ -158,7 +158,7 @@ def test_receipts_wait_for_a_receiver_bind():
                            rig.net.endpoint_factory,
                            deliver_handler=lambda c, b, pdu: rx.delivered.append(pdu))
     receiver.startService()
-    rig.net.flush()
+    rig.net.advance(0.1)
     assert len(rx.delivered) == 1 and rig.sim.stats["waiting_for_receiver"] == 0
     receiver.stopService()
     rig.stop()
@@ -255,7 +255,7 @@ def test_receipts_go_to_the_submitting_transceiver_or_any_bind(any_bind: bool):
     rig.net.flush()
     for _ in range(8):
         rig.carrier.submit(submit_sm(registered_delivery=1))
-    rig.net.flush()
+    rig.net.advance(0.1)
     assert len(rig.delivered) + len(other) == 8
     if any_bind:
         assert len(rig.delivered) == len(other) == 4
@@ -263,3 +263,42 @@ def test_receipts_go_to_the_submitting_transceiver_or_any_bind(any_bind: bool):
         assert other == []
     receiver.stopService()
     rig.stop()
+
+
+def receipt_text(pdu: Any) -> bytes:
+    return pdu.short_message.split(b" text:", 1)[1]
+
+
+@pytest.mark.parametrize("body,expected", [
+    ("Привет, это длинное сообщение в UCS-2 " * 5, "Привет, это длинное ".encode("latin-1", "replace")),
+    ("Grüße @ $5 under_score, a long GSM-7 message " * 5, "Grüße @ $5 under_sco".encode("latin-1")),
+    ("Café ☕ ok", "Café ? ok".encode("latin-1")),
+])
+def test_receipt_text_is_the_first_20_characters_of_each_part(body: str, expected: bytes):
+    from dataclasses import replace
+
+    from segmentation import plan
+
+    message = plan(body, reference=7)
+    rig = Rig()
+    for part in message.parts:
+        pdu = replace(submit_sm(part.short_message, registered_delivery=1),
+                      data_coding=message.data_coding,
+                      esm_class=0x40 if part.esm_class_udhi else 0)
+        rig.carrier.submit(pdu)
+    rig.net.advance(0.1)
+    texts = [receipt_text(pdu) for _, _, pdu in rig.delivered]
+    assert len(texts) == len(message.parts)
+    assert texts[0] == expected  # decoded, no UDH octets, no UCS-2 NULs
+    assert all(len(t.decode("latin-1")) <= 20 and b"\x00" not in t for t in texts)
+    rig.stop()
+
+
+def test_receipt_snippet_of_odd_octets():
+    from gateway.smpp.simulator.receipts import receipt_snippet
+
+    assert receipt_snippet(0x03, 0, "naïve\r\nline".encode("latin-1")) == "naïve  line".encode("latin-1")
+    assert receipt_snippet(0x04, 0, b"\x01\x02binary") == b""
+    assert receipt_snippet(0x08, 0x40, b"\x05\x00\x03\x01\x02\x01\x00A\x00B") == b"AB"
+    assert receipt_snippet(0x08, 0, b"\x00A\x00") == b"?A?"  # odd UCS-2: the octets as Latin-1
+    assert receipt_snippet(0x00, 0x40, b"\x09\x00\x03") == b" ??"  # a UDH overrunning: as is

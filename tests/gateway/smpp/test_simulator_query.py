@@ -22,7 +22,7 @@ def ask(rig: Rig, message_id: str) -> QuerySmResp:
 
 def submitted(rig: Rig) -> str:
     box = outcome(rig.carrier.submit(submit_sm(registered_delivery=1)))
-    rig.net.flush()
+    rig.net.advance(0.1)  # the response, then the receipt
     (resp,) = box
     return resp.message_id
 
@@ -81,3 +81,12 @@ def test_drop_receipts_is_in_the_catalogue_and_the_cli():
     simcli.configure(parser)
     config = simcli.config_from(parser.parse_args(["--drop-receipt-ratio", "0.25"]))
     assert config.drop_receipt_ratio == 0.25
+
+
+def test_book_forgets_the_oldest_message_once_even_when_one_is_remembered_twice():
+    book = MessageBook(capacity=2)
+    for message_id in ("a", "a", "b", "c", "d"):
+        book.remember(message_id, "DELIVRD", 0.0)
+    assert len(book) == 2
+    known = [m for m in "abcd" if book.answer(QuerySm(message_id=m), 1.0).command_status == 0]
+    assert known == ["c", "d"]
