@@ -203,7 +203,8 @@ def write_config(path: str, url: str, smsc_port: int, window: int) -> None:
                 f'[[carriers]]\nname = "sim"\nprotocol = "smpp"\nhost = "127.0.0.1"\n'
                 f'port = {smsc_port}\nsystem_id = "bench"\npassword = "bench"\n'
                 f'bind = "transceiver"\nbinds = 1\nwindow = {window}\nmax_tps = 0\n'
-                'registered_delivery = true\nroutes = ["+"]\n')
+                'registered_delivery = true\nroutes = ["+"]\n'
+                '[callbacks]\nallow_hosts = ["127.0.0.1"]\n')
 
 
 # -- the clients --------------------------------------------------------------
