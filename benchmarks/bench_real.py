@@ -111,11 +111,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def rss_mb(pid: int) -> float:
+def rss_mb(pid: int, field: str = "VmRSS:") -> float:
+    """Resident MB; ``field="RssAnon:"`` leaves out file pages (SQLite's
+    memory-mapped database is counted in VmRSS but is the page cache)."""
     try:
         with open(f"/proc/{pid}/status") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field):
                     return int(line.split()[1]) / 1024.0
     except OSError:
         pass
@@ -295,6 +297,16 @@ def run(args) -> dict:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+RSS_KINDS = ("daemon", "writer", "daemon anon", "writer anon")
+
+
+def _sample_rss(rss: dict, daemon_pid: int, writer_pids: list[int]) -> None:
+    rss["daemon"].append(rss_mb(daemon_pid))
+    rss["writer"].append(sum(rss_mb(p) for p in writer_pids))
+    rss["daemon anon"].append(rss_mb(daemon_pid, "RssAnon:"))
+    rss["writer anon"].append(sum(rss_mb(p, "RssAnon:") for p in writer_pids))
+
+
 def _measure(args, daemon, sim, receiver, watch: _Watch, port: int, receiver_port: int) -> dict:
     writer_pids = children(daemon.pid)
     pids = {"daemon": [daemon.pid], "writer": writer_pids, "simulator": [sim.pid],
@@ -302,7 +314,8 @@ def _measure(args, daemon, sim, receiver, watch: _Watch, port: int, receiver_por
     if args.db != "sqlite":
         pids["postgres"] = postgres_pids()
     cpu0 = {k: sum(cpu_seconds(p) for p in v) for k, v in pids.items()}
-    rss = {"daemon": [rss_mb(daemon.pid)], "writer": [sum(rss_mb(p) for p in writer_pids)]}
+    rss = {name: [] for name in RSS_KINDS}
+    _sample_rss(rss, daemon.pid, writer_pids)
     stats: dict = {}
     thread = threading.Thread(target=lambda: asyncio.run(
         _drive(port, receiver_port, args.count, args.clients, stats)), daemon=True)
@@ -317,8 +330,7 @@ def _measure(args, daemon, sim, receiver, watch: _Watch, port: int, receiver_por
                          "callbacks": counts["callbacks"], "final": counts["final"],
                          "not_final": accepted - counts["final"],
                          "callbacks_due": 2 * accepted - counts["callbacks"]})
-        rss["daemon"].append(rss_mb(daemon.pid))
-        rss["writer"].append(sum(rss_mb(p) for p in writer_pids))
+        _sample_rss(rss, daemon.pid, writer_pids)
         if not args.json:
             print("{t:7.1f} s  accepted {accepted:7d}  final {final:7d}  not final {not_final:6d}  "
                   "callbacks {callbacks:7d}  due {callbacks_due:6d}".format(**timeline[-1]),
