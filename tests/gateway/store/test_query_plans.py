@@ -40,3 +40,14 @@ def test_message_rows_by_sid_use_the_primary_key(pg_conn):
         {"sids": [f"SM{i:032d}" for i in range(40)]}).all()
     text_plan = "\n".join(r[0] for r in plan)
     assert "Seq Scan" not in text_plan, text_plan
+
+
+def test_an_upgrade_analyzes_the_gateway_tables(engine, db_url):
+    if is_sqlite(db_url):
+        pytest.skip("ANALYZE after migrations is for PostgreSQL only "
+                    "(set GATEWAY_TEST_DATABASE_URL to run this)")
+    with engine.connect() as connection:
+        analyzed = dict(connection.execute(text(
+            "SELECT relname, analyze_count + autoanalyze_count FROM pg_stat_user_tables "
+            "WHERE schemaname = current_schema()")).all())
+    assert analyzed["messages"] >= 1 and analyzed["segment_ids"] >= 1, analyzed
