@@ -14,16 +14,6 @@ SQLite rules of operation:
   None``) and we emit ``BEGIN`` ourselves, so SAVEPOINTs work as documented.
   The writer engine uses ``BEGIN IMMEDIATE``: it takes the write lock at the
   start and never has to upgrade a read lock (no SQLITE_BUSY deadlocks).
-
-PostgreSQL rules of operation:
-
-* The writer's session plans index-driven whatever the statistics say
-  (``INDEX_DRIVEN``: no sequential scans where an index serves, nested
-  loops instead of hash or merge joins).  Every writer statement is a
-  lookup or a change by key of a batch of rows; without statistics (a new
-  database, or ``autovacuum = off``) the planner's default estimates turned
-  the receipt lookup into sequential scans of ``segment_ids`` and
-  ``segments``, a cost that grows with every stored message.
 """
 from __future__ import annotations
 
@@ -36,8 +26,6 @@ BUSY_TIMEOUT_MS = 30_000
 # Checkpoint the WAL every ~40 MB rather than every ~4 MB: fewer, larger
 # checkpoints write hot index pages once instead of many times.
 WAL_AUTOCHECKPOINT_PAGES = 10_000
-INDEX_DRIVEN = ("SET enable_seqscan = off", "SET enable_hashjoin = off",
-                "SET enable_mergejoin = off")
 
 
 def is_sqlite(url: str) -> bool:
@@ -51,21 +39,12 @@ def _ensure_sqlite_dir(url: str) -> None:
         os.makedirs(directory, exist_ok=True)
 
 
-def _index_driven(dbapi_connection, _record) -> None:
-    with dbapi_connection.cursor() as cursor:
-        for statement in INDEX_DRIVEN:
-            cursor.execute(statement)
-    dbapi_connection.commit()  # a SET rolled back would be undone
-
-
 def make_engine(url: str, *, writer: bool = False, durability: str = "normal",
                 pool_size: int = 4) -> Engine:
     """Build an engine; ``writer=True`` gives the single writer's engine."""
     if not is_sqlite(url):
         if writer:
-            engine = create_engine(url, pool_size=1, max_overflow=0, pool_pre_ping=True)
-            event.listen(engine, "connect", _index_driven)
-            return engine
+            return create_engine(url, pool_size=1, max_overflow=0, pool_pre_ping=True)
         return create_engine(url, pool_size=pool_size, max_overflow=pool_size,
                              pool_pre_ping=True)
     _ensure_sqlite_dir(url)
