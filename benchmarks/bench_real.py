@@ -111,11 +111,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def rss_mb(pid: int) -> float:
+def rss_mb(pid: int, field: str = "VmRSS:") -> float:
+    """Resident MB; ``field="RssAnon:"`` leaves out file pages (SQLite's
+    memory-mapped database is counted in VmRSS but is the page cache)."""
     try:
         with open(f"/proc/{pid}/status") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field):
                     return int(line.split()[1]) / 1024.0
     except OSError:
         pass
@@ -139,19 +141,35 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def postgres_pids() -> list[int]:
-    """The PostgreSQL server's processes on this machine (their CPU is the
-    store's share on PostgreSQL; other clients' work is counted too)."""
-    pids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/comm") as f:
-                    if f.read().strip() == "postgres":
-                        pids.append(int(entry))
-            except OSError:
-                pass
-    return pids
+class PostgresBackends:
+    """CPU of the PostgreSQL backends serving this run's gateway only (found
+    by their application_name, sampled each second), so other clients of
+    the same server do not count."""
+
+    def __init__(self, url: str):
+        from sqlalchemy import create_engine
+        from sqlalchemy.engine import make_url
+
+        scoped = make_url(url)
+        self.app = scoped.query["application_name"]
+        self.engine = create_engine(scoped.difference_update_query(["options", "application_name"]))
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+
+    def sample(self) -> None:
+        with self.engine.connect() as conn:
+            pids = [r[0] for r in conn.exec_driver_sql(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = %(app)s",
+                {"app": self.app})]
+        for pid in pids:
+            cpu = cpu_seconds(pid)
+            self.first.setdefault(pid, cpu if not self.last else 0.0)
+            if cpu:
+                self.last[pid] = cpu
+
+    def cpu(self) -> float:
+        self.sample()
+        return sum(self.last.get(pid, start) - start for pid, start in self.first.items())
 
 
 def spawn(*argv: str, cwd: str | None = None) -> subprocess.Popen:
@@ -191,7 +209,9 @@ def database_url(kind: str, workdir: str):
             conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
         admin.dispose()
 
-    scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+    # application_name marks this run's backends (see PostgresBackends)
+    scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}",
+                                              "application_name": schema})
     return scoped.render_as_string(hide_password=False), drop
 
 
@@ -203,7 +223,8 @@ def write_config(path: str, url: str, smsc_port: int, window: int) -> None:
                 f'[[carriers]]\nname = "sim"\nprotocol = "smpp"\nhost = "127.0.0.1"\n'
                 f'port = {smsc_port}\nsystem_id = "bench"\npassword = "bench"\n'
                 f'bind = "transceiver"\nbinds = 1\nwindow = {window}\nmax_tps = 0\n'
-                'registered_delivery = true\nroutes = ["+"]\n')
+                'registered_delivery = true\nroutes = ["+"]\n'
+                '[callbacks]\nallow_hosts = ["127.0.0.1"]\n')
 
 
 # -- the clients --------------------------------------------------------------
@@ -260,6 +281,7 @@ class _Watch:
 def run(args) -> dict:
     workdir = tempfile.mkdtemp(prefix="bench_real_")
     url, drop = database_url(args.db, workdir)
+    args.store_url = url
     procs: list[subprocess.Popen] = []
     try:
         sim = spawn("-m", "gateway", "simulate", "smsc", "--port", "0", "--window", "1000")
@@ -294,14 +316,26 @@ def run(args) -> dict:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+RSS_KINDS = ("daemon", "writer", "daemon anon", "writer anon")
+
+
+def _sample_rss(rss: dict, daemon_pid: int, writer_pids: list[int]) -> None:
+    rss["daemon"].append(rss_mb(daemon_pid))
+    rss["writer"].append(sum(rss_mb(p) for p in writer_pids))
+    rss["daemon anon"].append(rss_mb(daemon_pid, "RssAnon:"))
+    rss["writer anon"].append(sum(rss_mb(p, "RssAnon:") for p in writer_pids))
+
+
 def _measure(args, daemon, sim, receiver, watch: _Watch, port: int, receiver_port: int) -> dict:
     writer_pids = children(daemon.pid)
     pids = {"daemon": [daemon.pid], "writer": writer_pids, "simulator": [sim.pid],
             "receiver": [receiver.pid]}
-    if args.db != "sqlite":
-        pids["postgres"] = postgres_pids()
+    backends = PostgresBackends(args.store_url) if args.db != "sqlite" else None
     cpu0 = {k: sum(cpu_seconds(p) for p in v) for k, v in pids.items()}
-    rss = {"daemon": [rss_mb(daemon.pid)], "writer": [sum(rss_mb(p) for p in writer_pids)]}
+    if backends is not None:
+        backends.sample()
+    rss = {name: [] for name in RSS_KINDS}
+    _sample_rss(rss, daemon.pid, writer_pids)
     stats: dict = {}
     thread = threading.Thread(target=lambda: asyncio.run(
         _drive(port, receiver_port, args.count, args.clients, stats)), daemon=True)
@@ -316,14 +350,18 @@ def _measure(args, daemon, sim, receiver, watch: _Watch, port: int, receiver_por
                          "callbacks": counts["callbacks"], "final": counts["final"],
                          "not_final": accepted - counts["final"],
                          "callbacks_due": 2 * accepted - counts["callbacks"]})
-        rss["daemon"].append(rss_mb(daemon.pid))
-        rss["writer"].append(sum(rss_mb(p) for p in writer_pids))
+        _sample_rss(rss, daemon.pid, writer_pids)
+        if backends is not None:
+            backends.sample()
         if not args.json:
             print("{t:7.1f} s  accepted {accepted:7d}  final {final:7d}  not final {not_final:6d}  "
                   "callbacks {callbacks:7d}  due {callbacks_due:6d}".format(**timeline[-1]),
                   file=sys.stderr, flush=True)
     thread.join(5)
     cpu = {k: sum(cpu_seconds(p) for p in v) - cpu0[k] for k, v in pids.items()}
+    if backends is not None:
+        cpu["postgres"] = backends.cpu()
+        backends.engine.dispose()
     return _result(args, stats, watch, timeline, cpu, rss)
 
 

@@ -8,10 +8,14 @@ Rules:
 * GET puts the parameters in the query string, POST sends them as a form.
 * The agent connects through the SSRF guard (:mod:`gateway.mm7.guard`)
   after name resolution, with a short connect timeout; ``[callbacks]
-  allow_hosts`` lets named internal hosts through.  Its pool keeps up to
-  ``per_host_concurrency`` persistent connections per host, the most
-  requests the sender has in flight toward one host, so a busy host's
-  callbacks reuse connections instead of opening one each.
+  allow_hosts`` lets named internal hosts through.  Requests go over
+  :mod:`gateway.http_lean` (one written buffer, one parsed answer per
+  exchange); its pool keeps up to ``per_host_concurrency`` keep-alive
+  connections per host, the most requests the sender has in flight toward
+  one host, so a busy host's callbacks reuse connections instead of opening
+  one each.
+* The request's headers come from :func:`request_headers` (one place to
+  add a header).
 * :func:`send` returns a Deferred of the answer ``(code, body)`` (``body``
   only when asked for) that covers the HTTP exchange and nothing else: the
   timeout (on the injected clock) cancels the request and the body read,
@@ -24,14 +28,9 @@ from base64 import b64encode
 from typing import Any
 from urllib.parse import urlencode
 
-from twisted.internet.defer import CancelledError, Deferred, fail, succeed
-from twisted.internet.protocol import Protocol, connectionDone
-from twisted.web.client import Agent, HTTPConnectionPool, ResponseDone
-from twisted.web.http import PotentialDataLoss
-from twisted.web.http_headers import Headers
-from twisted.web.iweb import IBodyProducer
-from zope.interface import implementer
+from twisted.internet.defer import CancelledError, Deferred, fail
 
+from gateway.http_lean import HostConnections
 from gateway.mm7.guard import GuardedEndpointFactory
 from gateway.weburl import WebUrl
 
@@ -44,19 +43,30 @@ class CallbackTimeout(Exception):
     """No complete answer within the callback timeout."""
 
 
-def callback_pool(reactor: Any, config: Any) -> HTTPConnectionPool:
-    pool = HTTPConnectionPool(reactor, persistent=True)
-    pool.maxPersistentPerHost = config.per_host_concurrency
-    return pool
+def callback_pool(reactor: Any, config: Any) -> HostConnections:
+    """The connection pool: up to ``per_host_concurrency`` idle keep-alive
+    connections per host.  Its endpoints are set by the agent."""
+    return HostConnections(None, config.per_host_concurrency)
 
 
-def make_callback_agent(reactor: Any, config: Any, *, pool: HTTPConnectionPool | None = None,
-                        tls_policy=None) -> Agent:
+class CallbackAgent:
+    """Sends one request over the pool's connections (``gateway.http_lean``)."""
+
+    def __init__(self, pool: HostConnections):
+        self.pool = pool
+
+    def request(self, url: WebUrl, data: bytes, keep: int) -> Deferred:
+        return self.pool.request((url.scheme, url.host, url.port), data, keep)
+
+
+def make_callback_agent(reactor: Any, config: Any, *, pool: HostConnections | None = None,
+                        tls_policy=None) -> CallbackAgent:
     """The agent for status callbacks and ``sms_url`` requests."""
     pool = pool if pool is not None else callback_pool(reactor, config)
-    guard = GuardedEndpointFactory(reactor, allow_hosts=config.allow_hosts, tls_policy=tls_policy,
-                                   connect_timeout=config.connect_timeout, purpose="callback")
-    return Agent.usingEndpointFactory(reactor, guard, pool=pool)
+    pool.endpoints = GuardedEndpointFactory(
+        reactor, allow_hosts=config.allow_hosts, tls_policy=tls_policy,
+        connect_timeout=config.connect_timeout, purpose="callback")
+    return CallbackAgent(pool)
 
 
 def with_query(url: str, params) -> str:
@@ -66,25 +76,45 @@ def with_query(url: str, params) -> str:
     return f"{url}&{query}" if "?" in url else f"{url}?{query}"
 
 
-def send(agent: Any, clock: Any, url: WebUrl, method: str, params, *, timeout: float,
-         want_body: bool) -> Deferred:
-    """Deferred[(code, body or None)]; fails with CallbackTimeout after *timeout*."""
-    headers = Headers({b"user-agent": [USER_AGENT]})
+def request_headers(url: WebUrl, method: str, params) -> list[tuple[bytes, bytes]]:
+    """The request's headers after ``Host`` (and before ``Content-Length``)."""
+    headers = [(b"User-Agent", USER_AGENT)]
     if url.auth is not None:
         user, password = url.auth
         token = b64encode(f"{user}:{password}".encode("utf-8"))
-        headers.addRawHeader(b"authorization", b"Basic " + token)
-    target, producer = url.request_url, None
+        headers.append((b"Authorization", b"Basic " + token))
+    if method != "GET":
+        headers.append((b"Content-Type", FORM))
+    return headers
+
+
+def request_bytes(url: WebUrl, method: str, params) -> bytes:
+    """The whole request: GET puts the parameters in the query string,
+    POST sends them as a form."""
+    target, body = url.target, b""
     if method == "GET":
         target = with_query(target, params)
     else:
-        headers.addRawHeader(b"content-type", FORM)
-        producer = _Bytes(urlencode([(k, v) for k, v in params]).encode("ascii"))
+        body = urlencode([(k, v) for k, v in params]).encode("ascii")
+    lines = [f"{method} {target} HTTP/1.1\r\nHost: {url.netloc}\r\n".encode("ascii")]
+    lines += [name + b": " + value + b"\r\n" for name, value in request_headers(url, method, params)]
+    if method != "GET":
+        lines.append(b"Content-Length: %d\r\n" % len(body))
+    lines.append(b"\r\n")
+    lines.append(body)
+    return b"".join(lines)
+
+
+def send(agent: Any, clock: Any, url: WebUrl, method: str, params, *, timeout: float,
+         want_body: bool) -> Deferred:
+    """Deferred[(code, body or None)]; fails with CallbackTimeout after *timeout*."""
     try:
-        d = agent.request(method.encode("ascii"), target.encode("ascii"), headers, producer)
-    except Exception as exc:  # the agent refused the URL before any I/O
+        data = request_bytes(url, method, params)
+        d = agent.request(url, data, MAX_BODY if want_body else 0)
+    except Exception as exc:  # refused before any I/O
         return fail(exc)
-    d.addCallback(_read, want_body)
+    if not want_body:
+        d.addCallback(lambda answer: (answer[0], None))
     expired = []
 
     def expire():
@@ -103,37 +133,6 @@ def send(agent: Any, clock: Any, url: WebUrl, method: str, params, *, timeout: f
     return d.addBoth(finished)
 
 
-def _read(response, want_body: bool) -> Deferred:
-    # The body is always read: the connection goes back to the pool after.
-    collector = _Collect(MAX_BODY if want_body else 0)
-    response.deliverBody(collector)
-    return collector.done.addCallback(lambda data: (response.code, data if want_body else None))
-
-
-class _Collect(Protocol):
-    """Reads a response body, keeping at most ``keep`` bytes; cancelling
-    closes the connection."""
-
-    def __init__(self, keep: int):
-        self._keep = keep
-        self._parts: list[bytes] = []
-        self._size = 0
-        self.done = Deferred(lambda _d: self.transport.stopProducing())
-
-    def dataReceived(self, data: bytes) -> None:
-        if self._size < self._keep:
-            self._parts.append(data[:self._keep - self._size])
-            self._size += len(self._parts[-1])
-
-    def connectionLost(self, reason=connectionDone) -> None:
-        if self.done.called:
-            return
-        if reason.check(ResponseDone, PotentialDataLoss):
-            self.done.callback(b"".join(self._parts))
-        else:
-            self.done.errback(reason)
-
-
 def _is_cancel(result) -> bool:
     check = getattr(result, "check", None)
     if check is None:
@@ -146,25 +145,3 @@ def _is_cancel(result) -> bool:
         return True
     reasons = getattr(result.value, "reasons", None) or ()
     return any(r.check(CancelledError, ConnectingCancelledError) for r in reasons)
-
-
-@implementer(IBodyProducer)
-class _Bytes:
-    """A request body already in memory (no cooperator, no timer)."""
-
-    def __init__(self, data: bytes):
-        self._data = data
-        self.length = len(data)
-
-    def startProducing(self, consumer):
-        consumer.write(self._data)
-        return succeed(None)
-
-    def pauseProducing(self):
-        pass
-
-    def resumeProducing(self):
-        pass
-
-    def stopProducing(self):
-        pass

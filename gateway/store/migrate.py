@@ -4,7 +4,8 @@
 reports where it is.  ``carrier-gateway db upgrade`` and ``Store.start()``
 (for SQLite) call ``upgrade``.  The migration scripts live in
 ``gateway/store/migrations/versions`` and must stay equal to
-``gateway.store.schema.metadata`` (a test compares them).
+``gateway.store.schema.metadata`` (a test compares them).  On PostgreSQL
+an upgrade ends with ANALYZE of the gateway's tables.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
 from .engine import make_engine
@@ -46,7 +48,21 @@ def check_at_head(connection: Connection) -> None:
 
 
 def upgrade_connection(connection: Connection, revision: str = "head") -> None:
+    """Migrate; on PostgreSQL then ANALYZE the gateway's tables, so the
+    planner has statistics even where autovacuum is off."""
     command.upgrade(alembic_config(connection), revision)
+    if connection.dialect.name == "postgresql":
+        analyze(connection)
+
+
+def analyze(connection: Connection) -> None:
+    """ANALYZE the gateway's tables (named: not every table of the database)."""
+    from . import schema
+
+    present = set(inspect(connection).get_table_names())
+    names = [t.name for t in schema.metadata.sorted_tables if t.name in present]
+    if names:
+        connection.exec_driver_sql("ANALYZE " + ", ".join(f'"{name}"' for name in names))
 
 
 def upgrade(url: str, revision: str = "head") -> str:
