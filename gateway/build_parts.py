@@ -53,6 +53,9 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     StoreService(store).setServiceParent(tree)
     monitor = parts["monitor"] = Monitor(store, reactor)
     monitor.setServiceParent(tree)
+    node = parts["cluster"] = _cluster_node(config, reactor, store)
+    node.setServiceParent(tree)
+    monitor.node_id = node.node_id
 
     profiles = receipt_profiles(config)
     numbers = number_directory(config.numbers)
@@ -93,7 +96,8 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
 
     dispatcher = parts["dispatcher"] = Dispatcher(
         store, senders, Router(config.carriers), reactor, config.pipeline,
-        after_sent=early_receipts(profiles))
+        after_sent=early_receipts(profiles), node_id=node.node_id)
+    node.on_takeover = dispatcher.wake
     api.notify_new_message = dispatcher.wake
     dispatcher.setServiceParent(tree)
     monitor.sources["pipeline"] = lambda: dispatcher.stats
@@ -113,6 +117,14 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     HookService("receipt-query", query.start, query.stop).setServiceParent(tree)
     notifier = parts["notifier"] = Notifier(environ)
     WatchdogService(notifier, reactor).setServiceParent(tree)
+
+
+def _cluster_node(config: Config, reactor: Any, store: Any):
+    from gateway.cluster.heartbeat import ClusterNode
+    from gateway.store.engine import is_sqlite
+
+    return ClusterNode(store, reactor, config.cluster, sqlite=is_sqlite(config.store.url),
+                       policy=config.pipeline.mid_send_policy)
 
 
 def auth_parts(config: Config, clock: Any) -> tuple[Any, Any]:

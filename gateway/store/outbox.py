@@ -6,7 +6,9 @@ a callback waiting for a retry holds back the later ones of the same message
 (never those of other messages).  ``done`` and ``dead`` rows no longer hold
 anything back.  With ``lease`` the returned rows' ``next_attempt_at`` moves to
 ``now + lease`` (call it through ``Store.write``), so a second poll does not
-pick a row whose request is still in flight.
+pick a row whose request is still in flight.  On PostgreSQL the due rows
+are read ``FOR UPDATE SKIP LOCKED``, so of nodes polling at once each
+leases rows no other node holds: each request is made by one node at a time.
 """
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ def due_callbacks(conn: Connection, now: datetime, limit: int, *,
                                     earlier.c.state == "pending", earlier.c.id < o.c.id))
     rows = conn.execute(
         select(o).where(o.c.state == "pending", o.c.next_attempt_at <= now, ~held_back)
-        .order_by(o.c.id).limit(limit)).mappings().all()
+        .order_by(o.c.id).limit(limit).with_for_update(skip_locked=True, of=o)).mappings().all()
     if lease is not None and rows:
         conn.execute(update(o).where(o.c.id.in_([r["id"] for r in rows]))
                      .values(next_attempt_at=now + lease))
