@@ -18,6 +18,7 @@ COMMANDS = {
     "receipt": "show how delivery receipts are parsed and translated",
     "simulate": "run a carrier simulator (smsc or mmsc)",
     "bench": "load-test an SMSC: submit_sm throughput per bind",
+    "cluster": "the nodes of a cluster on one store (cluster status)",
 }
 
 
