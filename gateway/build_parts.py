@@ -184,6 +184,7 @@ def _carriers(tree, config, reactor, store, monitor, deliver, numbers, endpoint_
               http_client, reference_start):
     from gateway.senders import SmsSender
     from gateway.smpp.carrier import SmppCarrier
+    from gateway.store.engine import is_sqlite
     from gateway.submit import References
 
     references = References(reference_start)
@@ -197,7 +198,8 @@ def _carriers(tree, config, reactor, store, monitor, deliver, numbers, endpoint_
     for c in config.carriers:
         if c.protocol != "smpp":
             continue
-        carrier = SmppCarrier(c.name, c.smpp, reactor, endpoint_factory, deliver)
+        carrier = SmppCarrier(c.name, c.smpp, reactor, endpoint_factory, deliver,
+                              gated=not is_sqlite(config.store.url))
         carrier.setName(f"carrier:{c.name}")
         carrier.setServiceParent(tree)
         carriers[c.name] = carrier
@@ -208,7 +210,21 @@ def _carriers(tree, config, reactor, store, monitor, deliver, numbers, endpoint_
         mm7_root = _mm7(tree, config, reactor, store, monitor, numbers, http_client, senders, mm7_carriers)
     tree.parts["carriers"] = carriers
     tree.parts["senders"] = senders
+    if carriers and not is_sqlite(config.store.url):
+        _bind_slots(tree, config, reactor, carriers)
     return senders, mm7_root
+
+
+def _bind_slots(tree, config, reactor, carriers) -> None:
+    """On PostgreSQL the SMPP binds are a cluster-wide budget (gateway.cluster.slots)."""
+    from gateway.cluster.slots import SlotKeeper
+    from gateway.store.engine import make_engine
+
+    keeper = tree.parts["bind_slots"] = SlotKeeper(
+        make_engine(config.store.url, pool_size=1), reactor, carriers,
+        interval=config.cluster.heartbeat, lease_timeout=config.cluster.lease_timeout)
+    keeper.setServiceParent(tree)
+    tree.parts["cluster"].binds = lambda: keeper.count
 
 
 def _mm7(tree, config, reactor, store, monitor, numbers, http_client, senders, mm7_carriers):
