@@ -46,6 +46,7 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     from gateway.receipt_query import ReceiptQuery, receipt_timeouts
     from gateway.routing import Router
     from gateway.service import HookService, ListenService, StoreService
+    from gateway.store.engine import is_sqlite
     from gateway.store.store import Store
 
     parts = tree.parts
@@ -110,6 +111,10 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     dispatcher.on_outcome = lambda _kind: callbacks.wake()
 
     HookService("receipt-sweeps", deliver.start, deliver.stop).setServiceParent(tree)
+    if not is_sqlite(config.store.url):  # receipts that raced their part on another node
+        from gateway.cluster.receipts import ReceiptRetry
+
+        ReceiptRetry(store, reactor, interval=config.cluster.heartbeat, profiles=profiles).setServiceParent(tree)
     query = parts["receipt_query"] = ReceiptQuery(
         store, parts["carriers"], timeouts, reactor, profiles=profiles,
         interval=deliver.settings.sweep_interval, horizon=deliver.settings.missing_segment_timeout)
