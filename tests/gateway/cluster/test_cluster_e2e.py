@@ -50,7 +50,12 @@ def test_three_nodes_deliver_each_message_once_on_exactly_binds_binds(rig):
     nodes = [start(f"n{i}") for i in range(1, 4)]
     smsc.wait_stats(f'"connections": {BINDS}')
     sids = send_many(nodes, 60, callbacks)
-    _all_delivered(callbacks, sids)
+    try:
+        _all_delivered(callbacks, sids)
+    except AssertionError:
+        events = [line for node in nodes for line in node.lines
+                  if "took over" in line or "taken for dead" in line or "rror" in line]
+        raise AssertionError(f"not delivered; cluster events: {events[:20]}") from None
     for sid in sids:  # once each, callbacks in order
         assert callbacks.statuses(sid) == ["sending", "sent", "delivered"]
     stats = smsc.wait_stats('"connections"')
