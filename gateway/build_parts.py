@@ -46,6 +46,7 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     from gateway.receipt_query import ReceiptQuery, receipt_timeouts
     from gateway.routing import Router
     from gateway.service import HookService, ListenService, StoreService
+    from gateway.store.engine import is_sqlite
     from gateway.store.store import Store
 
     parts = tree.parts
@@ -58,6 +59,9 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
 
     snapshot = parts["console_snapshot"] = Snapshot(store, reactor, monitor.sources,
                                                     interval=config.console.refresh)
+    node = parts["cluster"] = _cluster_node(config, reactor, store)
+    node.setServiceParent(tree)
+    monitor.node_id = node.node_id
 
     profiles = receipt_profiles(config)
     numbers = number_directory(config.numbers)
@@ -103,7 +107,8 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
 
     dispatcher = parts["dispatcher"] = Dispatcher(
         store, senders, Router(config.carriers), reactor, config.pipeline,
-        after_sent=early_receipts(profiles))
+        after_sent=early_receipts(profiles), node_id=node.node_id)
+    node.on_takeover = dispatcher.wake
     api.notify_new_message = dispatcher.wake
     dispatcher.setServiceParent(tree)
     monitor.sources["pipeline"] = lambda: dispatcher.stats
@@ -115,10 +120,16 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
         store, make_callback_agent(reactor, config.callbacks, pool=pool), reactor, config.callbacks,
         reply_hook=apply_rcml_reply, on_new_messages=dispatcher.wake, pool=pool)
     callbacks.setServiceParent(tree)
+    if not is_sqlite(config.store.url):  # one node of the cluster sends (gateway.cluster.roles)
+        _one_node_roles(tree, config, reactor, {"role:callbacks": callbacks})
     monitor.sources["callbacks"] = lambda: callbacks.stats
     dispatcher.on_outcome = lambda _kind: callbacks.wake()
 
     HookService("receipt-sweeps", deliver.start, deliver.stop).setServiceParent(tree)
+    if not is_sqlite(config.store.url):  # receipts that raced their part on another node
+        from gateway.cluster.receipts import ReceiptRetry
+
+        ReceiptRetry(store, reactor, interval=config.cluster.heartbeat, profiles=profiles).setServiceParent(tree)
     query = parts["receipt_query"] = ReceiptQuery(
         store, parts["carriers"], timeouts, reactor, profiles=profiles,
         interval=deliver.settings.sweep_interval, horizon=deliver.settings.missing_segment_timeout)
@@ -133,6 +144,14 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
         monitor.sources["retention"] = lambda: pruner.stats
     notifier = parts["notifier"] = Notifier(environ)
     WatchdogService(notifier, reactor).setServiceParent(tree)
+
+
+def _cluster_node(config: Config, reactor: Any, store: Any):
+    from gateway.cluster.heartbeat import ClusterNode
+    from gateway.store.engine import is_sqlite
+
+    return ClusterNode(store, reactor, config.cluster, sqlite=is_sqlite(config.store.url),
+                       policy=config.pipeline.mid_send_policy)
 
 
 def auth_parts(config: Config, clock: Any) -> tuple[Any, Any]:
@@ -192,6 +211,7 @@ def _carriers(tree, config, reactor, store, monitor, deliver, numbers, endpoint_
               http_client, reference_start):
     from gateway.senders import SmsSender
     from gateway.smpp.carrier import SmppCarrier
+    from gateway.store.engine import is_sqlite
     from gateway.submit import References
 
     references = References(reference_start)
@@ -205,7 +225,8 @@ def _carriers(tree, config, reactor, store, monitor, deliver, numbers, endpoint_
     for c in config.carriers:
         if c.protocol != "smpp":
             continue
-        carrier = SmppCarrier(c.name, c.smpp, reactor, endpoint_factory, deliver)
+        carrier = SmppCarrier(c.name, c.smpp, reactor, endpoint_factory, deliver,
+                              gated=not is_sqlite(config.store.url))
         carrier.setName(f"carrier:{c.name}")
         carrier.setServiceParent(tree)
         carriers[c.name] = carrier
@@ -216,7 +237,34 @@ def _carriers(tree, config, reactor, store, monitor, deliver, numbers, endpoint_
         mm7_root = _mm7(tree, config, reactor, store, monitor, numbers, http_client, senders, mm7_carriers)
     tree.parts["carriers"] = carriers
     tree.parts["senders"] = senders
+    if carriers and not is_sqlite(config.store.url):
+        _bind_slots(tree, config, reactor, carriers)
     return senders, mm7_root
+
+
+def _one_node_roles(tree, config, reactor, services) -> None:
+    from gateway.cluster.roles import OneNodeRole
+    from gateway.cluster.slots import SlotKeeper
+    from gateway.store.engine import make_engine
+
+    roles = {name: OneNodeRole(service) for name, service in services.items()}
+    keeper = tree.parts["roles"] = SlotKeeper(
+        make_engine(config.store.url, pool_size=1), reactor, roles,
+        interval=config.cluster.heartbeat, lease_timeout=config.cluster.lease_timeout)
+    keeper.name = "roles"
+    keeper.setServiceParent(tree)
+
+
+def _bind_slots(tree, config, reactor, carriers) -> None:
+    """On PostgreSQL the SMPP binds are a cluster-wide budget (gateway.cluster.slots)."""
+    from gateway.cluster.slots import SlotKeeper
+    from gateway.store.engine import make_engine
+
+    keeper = tree.parts["bind_slots"] = SlotKeeper(
+        make_engine(config.store.url, pool_size=1), reactor, carriers,
+        interval=config.cluster.heartbeat, lease_timeout=config.cluster.lease_timeout)
+    keeper.setServiceParent(tree)
+    tree.parts["cluster"].binds = lambda: keeper.count
 
 
 def _mm7(tree, config, reactor, store, monitor, numbers, http_client, senders, mm7_carriers):

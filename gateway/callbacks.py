@@ -83,6 +83,7 @@ class CallbackSender(Service):
         self.on_new_messages = on_new_messages
         self.on_settled = on_settled  # called with done | retry | dead once recorded
         self.stats = {"sent": 0, "retried": 0, "dead": 0}
+        self.enabled = True  # False: fetch nothing new (another node holds the role)
         self.hosts = HostQueues(config.concurrency, config.per_host_concurrency, STALL_AFTER)
         self._fetching = False
         self._again = False
@@ -123,7 +124,7 @@ class CallbackSender(Service):
             self._again = True  # rows may have come since that read began
             return
         ready = self.hosts.ready(self.clock.seconds())
-        if not self.running or ready >= self.config.concurrency:
+        if not self.running or not self.enabled or ready >= self.config.concurrency:
             return
         room = 2 * self.config.concurrency - ready
         self._fetching, self._again = True, False

@@ -21,6 +21,7 @@ COMMANDS = {
     "status": "print a running daemon's console summary (binds, rates, queue, callbacks)",
     "messages": "print one message's full history from the store (messages show SID)",
     "console": "console helpers (console hash-password)",
+    "cluster": "the nodes of a cluster on one store (cluster status)",
 }
 
 

@@ -24,7 +24,7 @@ from gateway.config_read import ConfigError, Table
 
 __all__ = [
     "ApiConfig", "StoreConfig", "Account", "Number", "SmppSettings", "Mm7Settings",
-    "CarrierConfig", "PipelineConfig", "CallbacksConfig", "MediaConfig", "OpsConfig", "ConsoleConfig", "Config",
+    "CarrierConfig", "PipelineConfig", "CallbacksConfig", "MediaConfig", "OpsConfig", "ConsoleConfig", "ClusterConfig", "Config",
     "ConfigError", "load", "loads", "from_dict",
 ]
 
@@ -181,6 +181,21 @@ class PipelineConfig:
     mid_send_policy: str = "at-least-once"
 
 
+def _host_name() -> str:
+    import socket
+
+    return socket.gethostname()
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """[cluster]: this node's id (default the host name), its heartbeat
+    period and the lease after which a silent node counts as dead (s)."""
+    node_id: str = field(default_factory=_host_name)
+    heartbeat: float = 2.0
+    lease_timeout: float = 10.0
+
+
 @dataclass(frozen=True)
 class CallbacksConfig:
     retry_for: float = 86400.0
@@ -241,6 +256,7 @@ class Config:
     media: MediaConfig = MediaConfig()
     ops: OpsConfig = OpsConfig()
     console: ConsoleConfig = ConsoleConfig()
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
     receipts: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     log_level: str = "info"
     source: str = "<config>"

@@ -30,6 +30,7 @@ def build_config(top: Table, source: str) -> c.Config:
     from gateway.config_console import console_section
 
     console = console_section(top.table("console"))
+    cluster = _cluster(top.table("cluster"))
     receipts = top.table("receipts")
     log = top.table("log")
     level = "info"
@@ -40,7 +41,7 @@ def build_config(top: Table, source: str) -> c.Config:
     _check_receipts(source, receipts.data if receipts else {}, carriers)
     return c.Config(
         api=api, store=store, accounts=accounts, numbers=numbers, carriers=carriers,
-        pipeline=pipeline, callbacks=callbacks, media=media, ops=ops, console=console,
+        pipeline=pipeline, callbacks=callbacks, media=media, ops=ops, console=console, cluster=cluster,
         receipts=_frozen(receipts.data if receipts else {}), log_level=level, source=source,
     )
 
@@ -270,6 +271,21 @@ def _pipeline(t: Table | None) -> c.PipelineConfig:
         max_in_flight=t.integer("max_in_flight", d.max_in_flight, lo=1),
         mid_send_policy=t.string("mid_send_policy", d.mid_send_policy, choices=c.MID_SEND_POLICIES),
     )
+    t.finish()
+    return out
+
+
+def _cluster(t: Table | None) -> c.ClusterConfig:
+    if t is None:
+        return c.ClusterConfig()
+    d = c.ClusterConfig
+    node_id = t.string("node_id", None, max_len=128, nonempty=True)
+    out = c.ClusterConfig(node_id=node_id or c.ClusterConfig().node_id,
+                          heartbeat=t.number("heartbeat", d.heartbeat, positive=True),
+                          lease_timeout=t.number("lease_timeout", d.lease_timeout, positive=True))
+    if out.lease_timeout <= out.heartbeat:
+        raise t.error("lease_timeout", f"must be longer than heartbeat ({out.heartbeat}), "
+                                       f"got {out.lease_timeout}")
     t.finish()
     return out
 

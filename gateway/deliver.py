@@ -46,6 +46,7 @@ from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 
 from gateway import inbound_store, receipts_store
+from gateway.cluster.sweeps import once
 from gateway.inbound_store import InboundSms, NumberRoute
 from gateway.store.timeutil import from_timestamp
 from gateway.translator import Profile
@@ -258,11 +259,13 @@ class DeliverHandler:
         now, s = self._now(), self.settings
         pending = self.store.write(receipts_store.sweep_pending, now=now,
                                    window=timedelta(seconds=s.early_window), profiles=self.profiles)
-        missing = self.store.write(receipts_store.sweep_missing_segments, now=now,
-                                   timeout=timedelta(seconds=s.missing_segment_timeout),
+        # once(): one node per round in a cluster (gateway.cluster.sweeps)
+        missing = self.store.write(once, "missing-segments", receipts_store.sweep_missing_segments,
+                                   skipped=[], now=now, timeout=timedelta(seconds=s.missing_segment_timeout),
                                    asked_first=self.asked_first)
-        inbound = self.store.write(inbound_store.sweep_reassembly, now=now,
-                                   timeout=timedelta(seconds=s.reassembly_timeout), lookup=self.numbers)
+        inbound = self.store.write(once, "reassembly", inbound_store.sweep_reassembly, skipped=[],
+                                   now=now, timeout=timedelta(seconds=s.reassembly_timeout),
+                                   lookup=self.numbers)
         pending.addCallback(self._count, "receipts_unmatched", lambda n: n)
         missing.addCallback(self._count, "missing_segment", len)
         inbound.addCallback(self._count, "incomplete_inbound", len)

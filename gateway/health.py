@@ -68,6 +68,7 @@ class Monitor(Service):
         self.by_status: dict[str, int] = {}
         self.sources: dict[str, Callable[[], Mapping[str, Any]]] = {}  # extra stats
         self.refreshed_at: float | None = None
+        self.node_id: str | None = None  # [cluster] node_id: /health names the node
         self._loop: LoopingCall | None = None
 
     def add_carrier(self, name: str, carrier: Any, protocol: str) -> None:
@@ -109,6 +110,7 @@ class Monitor(Service):
         return {
             "status": status,
             "store": store,
+            "node": self.node_id,
             "carriers": carriers,
             "queue_depth": self.queue_depth,
             "queued": self.by_status.get(s.QUEUED, 0),

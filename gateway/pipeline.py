@@ -26,7 +26,8 @@ Theory of operation:
 * ``stopService`` stops claiming, waits (bounded) for submits in flight and
   their outcome write, then returns: the carriers below stop after it.
   Anything still in ``sending`` is resolved at the next start by the
-  mid-send policy (``requeue_stuck``).
+  mid-send policy (``requeue_stuck``): in a cluster (``node_id``) this
+  node's own only; a dead node's are taken over by ``gateway.cluster``.
 """
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ class Dispatcher(Service):
     def __init__(self, store: Any, senders: Mapping[str, Any], router: Router, clock: IReactorTime,
                  config: PipelineConfig = PipelineConfig(), *, after_sent: AfterSent | None = None,
                  retry_delay: float = 5.0, expire_every: float = 30.0, stop_timeout: float = 15.0,
-                 on_outcome: Callable[[str], None] | None = None):
+                 on_outcome: Callable[[str], None] | None = None, node_id: str | None = None):
         self.store = store
         self.senders = dict(senders)
         self.router = router
@@ -73,6 +74,7 @@ class Dispatcher(Service):
         self.expire_every = expire_every
         self.stop_timeout = stop_timeout
         self.on_outcome = on_outcome
+        self.node_id = node_id  # claims record it; at start only its own are resolved
         self.in_flight = 0
         self.stats = {"claimed": 0, "sent": 0, "failed": 0, "requeued": 0, "pumps": 0}
         self._wakeup = Wakeup(clock, self._pump, self._tick)
@@ -95,7 +97,8 @@ class Dispatcher(Service):
 
     def _recover(self) -> Deferred:
         self._recovery = None
-        d = self.store.write(q.requeue_stuck, self._now(), policy=self.config.mid_send_policy)
+        d = self.store.write(q.requeue_stuck, self._now(), policy=self.config.mid_send_policy,
+                           node_id=self.node_id)
         d.addCallbacks(self._resolved_stuck, self._recovery_failed)
         return d
 
@@ -166,7 +169,7 @@ class Dispatcher(Service):
         limit = min(self.config.batch_size, room)
         self._claiming = True
         self.stats["pumps"] += 1
-        d = self.store.write(claim_queued, self._now(), limit)
+        d = self.store.write(claim_queued, self._now(), limit, self.node_id)
         d.addCallback(self._claimed, limit)
         d.addErrback(self._claim_failed)
 

@@ -252,6 +252,7 @@ def sweep_pending(conn: Connection, *, now: datetime, window: timedelta,
     old = conn.execute(
         select(pending_receipts).where(and_(pending_receipts.c.state == WAITING,
                                             pending_receipts.c.received_at <= now - window))
+        .with_for_update(skip_locked=True)  # once per receipt across cluster nodes
     ).mappings().all()
     unmatched = 0
     for row in old:

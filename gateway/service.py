@@ -189,7 +189,7 @@ class GatewayService(MultiService):
 # What a reload does not apply: (Config attribute, as the file names it).
 RESTART_SECTIONS = (("api", "[api]"), ("store", "[store]"), ("pipeline", "[pipeline]"),
                     ("callbacks", "[callbacks]"), ("media", "[media]"), ("receipts", "[receipts]"),
-                    ("ops", "[ops]"), ("console", "[console]"), ("log_level", "[log] level"))
+                    ("ops", "[ops]"), ("console", "[console]"), ("cluster", "[cluster]"), ("log_level", "[log] level"))
 
 
 def _connection_settings(carrier) -> tuple:

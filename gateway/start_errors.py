@@ -16,6 +16,10 @@ from twisted.internet.error import CannotListenError
 def explain(error: BaseException, config: Any, config_path: str | None) -> str | None:
     if isinstance(error, CannotListenError):
         return _listen(error, config_path)
+    from gateway.cluster.nodes import NodeRefused
+
+    if isinstance(error, NodeRefused):
+        return f"this node may not join the cluster: {error}"
     return _store(error, config)
 
 

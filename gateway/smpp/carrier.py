@@ -14,6 +14,10 @@ Rules:
   ``response_timeout`` (or the connection lost with the request in flight)
   resends up to ``retries`` times, then fails with 30090.  Any other status
   or a generic_nack fails with 30008 carrying the status.
+* ``gated=True`` (a cluster: ``gateway.cluster.slots``): starting the
+  carrier opens no bind; ``open_slot(i)`` starts bind ``i`` (both halves of
+  a transmitter+receiver pair) and ``close_slot(i)`` drains and unbinds it.
+  A slot opened again gets fresh bind objects.
 * ``stopService`` stops taking work: queued requests fail with ``NotSent``
   (the daemon keeps them and sends them later), each bind drains its window
   (bounded by ``drain_timeout``), unbinds and closes.
@@ -23,7 +27,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any, Callable
 
-from twisted.application.service import MultiService
+from twisted.application.service import MultiService, Service
 from twisted.internet.defer import Deferred, fail
 from twisted.logger import Logger
 
@@ -59,22 +63,20 @@ class _Job:
 class SmppCarrier(MultiService):
     def __init__(self, name: str, settings: Any, clock: Any,
                  endpoint_factory: Callable[[Any], Any],
-                 deliver_handler: DeliverHandler | None = None) -> None:
+                 deliver_handler: DeliverHandler | None = None, *, gated: bool = False) -> None:
         super().__init__()
         self.name = name
+        self.gated = gated
+        self._endpoint_factory = endpoint_factory
+        self._deliver_handler = deliver_handler
         self.settings = settings = coerce(settings)
         self.clock = clock
         self.binds: list[SmppBind] = []
-        kinds = settings.connection_kinds
+        self._slots: dict[int, list[SmppBind]] = {}
+        self._opened: set[int] = set()  # slots opened before: reopened with fresh binds
         for index in range(1, settings.binds + 1):
-            for kind in kinds:
-                suffix = "" if len(kinds) == 1 else ("-tx" if kind == "transmitter" else "-rx")
-                bind_name = f"{name}-{index}{suffix}"
-                bind = SmppBind(bind_name, kind, settings, clock, endpoint_factory(settings),
-                                carrier=self,
-                                deliver_handler=_handler(deliver_handler, name, bind_name))
-                bind.setServiceParent(self)
-                self.binds.append(bind)
+            self._slots[index] = self._make_binds(index)
+            self.binds += self._slots[index]
         self._senders = [b for b in self.binds if b.can_send]
         self._queue: deque[_Job] = deque()
         self._next = 0
@@ -83,6 +85,47 @@ class SmppCarrier(MultiService):
         self._backoffs: dict[_Job, Any] = {}
         self._accepting = True
         self.refusals = Refusals(name, settings)
+
+    def _make_binds(self, index: int) -> list[SmppBind]:
+        kinds = self.settings.connection_kinds
+        made = []
+        for kind in kinds:
+            suffix = "" if len(kinds) == 1 else ("-tx" if kind == "transmitter" else "-rx")
+            bind_name = f"{self.name}-{index}{suffix}"
+            bind = SmppBind(bind_name, kind, self.settings, self.clock, self._endpoint_factory(self.settings),
+                            carrier=self,
+                            deliver_handler=_handler(self._deliver_handler, self.name, bind_name))
+            bind.setServiceParent(self)
+            made.append(bind)
+        return made
+
+    # ---- cluster bind slots ------------------------------------------------------------
+    def startService(self) -> None:
+        if self.gated:
+            Service.startService(self)  # the slot keeper opens the binds
+        else:
+            super().startService()
+
+    def open_slot(self, index: int) -> None:
+        binds = self._slots[index]
+        if any(b.running for b in binds):
+            return
+        if index in self._opened:  # a ClientService does not start again: fresh binds
+            for b in binds:
+                b.disownServiceParent()
+            fresh = self._make_binds(index)
+            self.binds = [b for b in self.binds if b not in binds] + fresh
+            self._senders = [b for b in self.binds if b.can_send]
+            self._slots[index] = binds = fresh
+        self._opened.add(index)
+        for b in binds:
+            b.startService()
+
+    def close_slot(self, index: int) -> Deferred:
+        from twisted.internet.defer import gatherResults, maybeDeferred
+
+        return gatherResults([maybeDeferred(b.stopService) for b in self._slots[index] if b.running],
+                             consumeErrors=True).addCallback(lambda _: None)
 
     # ---- health ------------------------------------------------------------------------
     @property

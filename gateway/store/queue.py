@@ -2,12 +2,18 @@
 
 * ``claim_queued`` moves due ``queued`` messages to ``sending`` in one
   statement batch inside the writer's transaction, so two claims never get
-  the same message.  The first claim of a Messages API message enqueues its
+  the same message.  On PostgreSQL the due rows are selected ``FOR UPDATE
+  SKIP LOCKED``: two nodes claiming at once each take rows the other does
+  not hold, instead of waiting on them.  A claim records the claiming
+  node in ``claimed_by``.  The first claim of a Messages API message enqueues its
   ``sending`` callback; a re-claim after ``requeue`` does not repeat it.
 * ``requeue`` puts a claimed message back (no bind up, retry later).  It is
   the one backwards move, and it is not a status change the customer sees.
 * ``requeue_stuck`` is the restart policy for messages caught in
-  ``sending`` by a crash.  Default ``at-least-once``: they go back to
+  ``sending`` by a crash.  Given a node id it resolves only that node's
+  messages (and those claimed before clustering, with no node): at start
+  a node's own, and at a takeover a dead node's (``claimed_by`` lists
+  them).  Default ``at-least-once``: they go back to
   ``queued`` (their half-written segment rows are dropped) and are sent
   again; a message whose submit_sm reached the SMSC just before the crash may
   be delivered twice.  ``at-most-once`` fails them with 30008 instead.
@@ -43,7 +49,8 @@ _QUEUED = literal_column(f"'{s.QUEUED}'")
 _DUE = (select(m.c.sid)
         .where(m.c.status == _QUEUED, m.c.next_attempt_at <= bindparam("now"),
                or_(m.c.expires_at.is_(None), m.c.expires_at > bindparam("now")))
-        .order_by(m.c.next_attempt_at).limit(bindparam("limit")))
+        .order_by(m.c.next_attempt_at).limit(bindparam("limit"))
+        .with_for_update(skip_locked=True))  # PostgreSQL; SQLite has one writer
 
 
 class _Media(TypeDecorator):
@@ -64,8 +71,13 @@ class _Media(TypeDecorator):
 
 
 _CLAIMED = [type_coerce(c, _Media()).label(c.name) if c.name == "media_list" else c for c in m.c]
-_CLAIM = (update(m).where(m.c.sid.in_(_DUE.scalar_subquery()), m.c.status == s.QUEUED)
-          .values(status=s.SENDING, date_updated=bindparam("now"), attempts=m.c.attempts + 1)
+# A materialized CTE: PostgreSQL runs the locking LIMIT query once.  As a
+# plain ``IN (subquery)`` it may rescan it (a nested-loop semi-join) and,
+# skipping the rows it has just locked itself, claim more than ``limit``.
+_DUE_ONCE = _DUE.cte("due").prefix_with("MATERIALIZED", dialect="postgresql")
+_CLAIM = (update(m).where(m.c.sid.in_(select(_DUE_ONCE.c.sid)), m.c.status == s.QUEUED)
+          .values(status=s.SENDING, date_updated=bindparam("now"), attempts=m.c.attempts + 1,
+                  claimed_by=bindparam("node"))
           .returning(*_CLAIMED))
 
 
@@ -73,7 +85,8 @@ def _oldest_first(row: Mapping[str, Any]):
     return row["next_attempt_at"], row["date_created"], row["sid"]
 
 
-def claim_queued(conn: Connection, now: datetime, limit: int) -> list[Mapping[str, Any]]:
+def claim_queued(conn: Connection, now: datetime, limit: int,
+                 node_id: str | None = None) -> list[Mapping[str, Any]]:
     """Claim up to ``limit`` due queued messages (oldest due first) for sending.
 
     One UPDATE ... RETURNING: the due rows are taken in ``(status,
@@ -84,7 +97,7 @@ def claim_queued(conn: Connection, now: datetime, limit: int) -> list[Mapping[st
     if limit <= 0:
         return []
     now = utc(now)
-    rows = sorted(conn.execute(_CLAIM, {"now": now, "limit": limit}).mappings().all(), key=_oldest_first)
+    rows = sorted(conn.execute(_CLAIM, {"now": now, "limit": limit, "node": node_id}).mappings().all(), key=_oldest_first)
     if not rows:
         return []
     INSERT_EVENTS.run(conn, [
@@ -118,13 +131,25 @@ def _drop_segments(conn: Connection, sids: list[str]) -> None:
     conn.execute(delete(s.segments).where(s.segments.c.message_sid.in_(sids)))
 
 
-def requeue_stuck(conn: Connection, now: datetime, *,
-                  policy: str = "at-least-once") -> list[str]:
-    """Resolve messages left in ``sending`` by a crash; returns their sids."""
+def requeue_stuck(conn: Connection, now: datetime, *, policy: str = "at-least-once",
+                  node_id: str | None = None, claimed_by: list[str] | None = None) -> list[str]:
+    """Resolve messages left in ``sending`` by a crash; returns their sids.
+
+    Without ``node_id``: every such message.  With it: those claimed by
+    ``node_id`` or by no node, or (``claimed_by``) by those nodes, which
+    this node takes over: the rows move to ``node_id`` under row locks, so
+    of two nodes taking over the same dead node's messages each message is
+    resolved by one."""
     if policy not in ("at-least-once", "at-most-once"):
         raise ValueError(f"unknown mid-send policy {policy!r}")
     now = utc(now)
-    sids = list(conn.execute(select(m.c.sid).where(m.c.status == s.SENDING)).scalars())
+    if node_id is None:
+        sids = list(conn.execute(select(m.c.sid).where(m.c.status == s.SENDING)).scalars())
+    else:
+        owners = m.c.claimed_by.in_(claimed_by) if claimed_by is not None else \
+            or_(m.c.claimed_by == node_id, m.c.claimed_by.is_(None))
+        sids = list(conn.execute(update(m).where(m.c.status == s.SENDING, owners)
+                                 .values(claimed_by=node_id).returning(m.c.sid)).scalars())
     if not sids:
         return []
     if policy == "at-most-once":
@@ -146,7 +171,8 @@ def expire_unsent(conn: Connection, now: datetime) -> list[str]:
     now = utc(now)
     sids = list(conn.execute(
         select(m.c.sid).where(m.c.status == _QUEUED, m.c.expires_at.is_not(None),
-                              m.c.expires_at <= now)).scalars())
+                              m.c.expires_at <= now)
+        .with_for_update(skip_locked=True)).scalars())  # once per message across nodes
     return transition_many(conn, [{"sid": sid, "status": s.FAILED, "error_code": EXPIRED_CODE,
                                    "error_message": EXPIRED_MESSAGE} for sid in sids], now=now)
 

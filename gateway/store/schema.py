@@ -98,6 +98,9 @@ messages = Table(
     Column("date_created", DateTime(timezone=True), nullable=False),
     Column("date_updated", DateTime(timezone=True), nullable=False),
     Column("date_sent", DateTime(timezone=True), nullable=True),
+    # The cluster node whose dispatcher claimed it (gateway.cluster): who
+    # resolves it if it is caught in ``sending``.
+    Column("claimed_by", String(128), nullable=True),
     # Listing and keyset paging within an account: every sort key of the API
     # (DateCreated, Status, To, From, Direction) is followed by the tie
     # breakers (date_created, sid), so "ORDER BY key, date_created, sid" and
@@ -245,6 +248,22 @@ media = Table(
     Column("data", LargeBinary, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_media_message", "message_sid"),
+)
+
+# The cluster's nodes (gateway.cluster.nodes): one row per node id.  A node
+# is alive while ``state`` is "live" and its heartbeat is younger than the
+# lease timeout; "left" after a clean stop, "gone" once another node has
+# taken over what it held.
+nodes = Table(
+    "nodes",
+    metadata,
+    Column("node_id", String(128), primary_key=True),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("state", String(8), nullable=False),  # live | left | gone
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("last_heartbeat", DateTime(timezone=True), nullable=False),
+    Column("binds", Integer, nullable=False, default=0),  # bind slots held
 )
 
 

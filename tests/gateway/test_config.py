@@ -130,3 +130,17 @@ def test_receipts_override_table_is_kept_frozen():
     assert receipts["err"]["001"] == 30005 and receipts["failed_undelivered_swap"] is True
     with pytest.raises(TypeError):
         receipts["x"] = 1  # type: ignore[index]
+
+
+def test_cluster_section_keys_and_defaults():
+    import socket
+
+    default = config.loads("")
+    assert default.cluster.node_id == socket.gethostname()
+    assert (default.cluster.heartbeat, default.cluster.lease_timeout) == (2.0, 10.0)
+    set_ = config.loads('[cluster]\nnode_id = "gw-1"\nheartbeat = 1\nlease_timeout = 5\n')
+    assert (set_.cluster.node_id, set_.cluster.heartbeat, set_.cluster.lease_timeout) == ("gw-1", 1, 5)
+    with pytest.raises(config.ConfigError, match="lease_timeout"):
+        config.loads("[cluster]\nheartbeat = 5\nlease_timeout = 5\n")
+    with pytest.raises(config.ConfigError, match="node_id"):
+        config.loads('[cluster]\nnode_id = ""\n')

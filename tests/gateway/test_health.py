@@ -128,3 +128,15 @@ def test_label_values_are_escaped():
     text = render(monitor).decode()
     assert 'carrier="we\\"ird\\\\name"' in text
     _check_format(text)
+
+
+def test_health_names_the_node(tmp_path):
+    from twisted.internet.testing import MemoryReactorClock
+
+    from gateway import config
+    from gateway.service import build
+
+    tree = build(config.loads(f'[store]\nurl = "sqlite:///{tmp_path}/x.db"\n[cluster]\nnode_id = "gw-7"\n'),
+                 MemoryReactorClock(), environ={})
+    assert tree.parts["monitor"].health()["node"] == "gw-7"
+    assert Monitor(None, Clock()).health()["node"] is None

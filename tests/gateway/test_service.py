@@ -35,7 +35,7 @@ routes = ["+44"]
 def test_children_in_start_order(tmp_path):
     tree = build(config.loads(BASE.format(db=tmp_path / "x.db")), MemoryReactorClock(), environ={})
     names = [child.name for child in tree]
-    assert names[:3] == ["store", "monitor", "api"]
+    assert names[:4] == ["store", "monitor", "cluster", "api"]
     assert names.index("carrier:a") < names.index("pipeline") < names.index("callbacks")
     assert names[-1] == "sd-watchdog"
 

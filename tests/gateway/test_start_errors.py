@@ -36,3 +36,11 @@ def test_store_errors_hide_the_password():
 
 def test_unknown_failures_are_left_to_the_traceback():
     assert explain(RuntimeError("bug"), config.Config(), None) is None
+
+
+def test_a_refused_cluster_node_is_one_line():
+    from gateway.cluster.nodes import NodeRefused
+    from gateway.start_errors import explain
+
+    line = explain(NodeRefused("SQLite allows one live node"), None, None)
+    assert line == "this node may not join the cluster: SQLite allows one live node"

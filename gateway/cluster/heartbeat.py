@@ -1,0 +1,143 @@
+"""This node in the cluster: registration, heartbeat, takeover.
+
+Theory of operation:
+
+* ``startService`` reads the ``nodes`` table and refuses to start (raises
+  :class:`~gateway.cluster.nodes.NodeRefused`) when ``start_refusal`` says
+  so; else it registers this node as live.  It runs right after the store
+  starts, before the dispatcher resolves this node's own mid-send messages.
+* Every ``heartbeat`` seconds (on the injected clock) one store write
+  refreshes the heartbeat and the bind slots held, marks dead or departed
+  nodes ``gone`` and takes over their messages caught in ``sending`` under
+  the mid-send policy (``requeue_stuck`` with ``claimed_by``); then
+  ``on_takeover`` wakes the dispatcher.  A node whose row was reaped while
+  it was in fact alive (a heartbeat late by more than the lease)
+  re-registers: its messages in flight were taken over and may be sent
+  twice, which is the documented bound.
+* ``stopService`` stops the beat and writes ``left``: the node's
+  remaining ``sending`` messages (if its drain timed out) are taken over by
+  a live node at its next beat.
+"""
+from __future__ import annotations
+
+import os
+import socket
+from datetime import datetime
+from typing import Any, Callable
+
+from twisted.application.service import Service
+from twisted.internet.interfaces import IReactorTime
+from twisted.internet.task import LoopingCall
+from twisted.logger import Logger
+
+from gateway.cluster import nodes
+from gateway.config import ClusterConfig
+from gateway.store.queue import requeue_stuck
+from gateway.store.timeutil import from_timestamp
+
+log = Logger()
+
+
+def pid_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def beat_and_take_over(conn, node_id: str, host: str, pid: int, now: datetime, lease_timeout: float,
+                       policy: str, binds: int) -> tuple[bool, list[str], list[str]]:
+    """One heartbeat (a store job): (was still live, reaped nodes, sids taken over)."""
+    still_live = nodes.beat(conn, node_id, now, binds)
+    if not still_live:
+        nodes.register(conn, node_id, host, pid, now)
+        nodes.beat(conn, node_id, now, binds)
+    reaped = nodes.reap(conn, node_id, now, lease_timeout)
+    sids = requeue_stuck(conn, now, policy=policy, node_id=node_id, claimed_by=reaped) if reaped else []
+    return still_live, reaped, sids
+
+
+class ClusterNode(Service):
+    name = "cluster"
+
+    def __init__(self, store: Any, clock: IReactorTime, config: ClusterConfig, *, sqlite: bool,
+                 policy: str = "at-least-once", host: str | None = None, pid: int | None = None,
+                 binds: Callable[[], int] = lambda: 0,
+                 on_takeover: Callable[[], Any] | None = None,
+                 is_running: Callable[[int], bool] = pid_running):
+        self.store = store
+        self.clock = clock
+        self.config = config
+        self.sqlite = sqlite
+        self.policy = policy
+        self.host = host if host is not None else socket.gethostname()
+        self.pid = pid if pid is not None else os.getpid()
+        self.binds = binds
+        self.on_takeover = on_takeover
+        self.is_running = is_running
+        self.stats = {"beats": 0, "taken_over": 0, "reaped": 0}
+        self._loop: LoopingCall | None = None
+
+    @property
+    def node_id(self) -> str:
+        return self.config.node_id
+
+    def startService(self):
+        super().startService()
+        d = self.store.read(nodes.list_nodes)
+        d.addCallback(self._check)
+        d.addCallback(lambda _: self.store.write(nodes.register, self.node_id, self.host, self.pid,
+                                                 self._now()))
+        d.addCallback(self._registered)
+        return d
+
+    def _check(self, listed) -> None:
+        refusal = nodes.start_refusal(listed, node_id=self.node_id, host=self.host, now=self._now(),
+                                      lease_timeout=self.config.lease_timeout, sqlite=self.sqlite,
+                                      pid_running=self.is_running)
+        if refusal is not None:
+            raise nodes.NodeRefused(refusal)
+
+    def _registered(self, _ignored) -> None:
+        log.info("cluster: node {node_id} registered (heartbeat {heartbeat}s, lease {lease}s)",
+                 node_id=self.node_id, heartbeat=self.config.heartbeat, lease=self.config.lease_timeout)
+        if not self.running:
+            return
+        self._loop = LoopingCall(self.beat)
+        self._loop.clock = self.clock
+        self._loop.start(self.config.heartbeat, now=False)
+
+    def beat(self):
+        d = self.store.write(beat_and_take_over, self.node_id, self.host, self.pid, self._now(),
+                             self.config.lease_timeout, self.policy, self.binds())
+        d.addCallbacks(self._beaten, lambda f: log.failure("cluster: heartbeat failed", f))
+        return d
+
+    def _beaten(self, result) -> None:
+        still_live, reaped, sids = result
+        self.stats["beats"] += 1
+        if not still_live:
+            log.warn("cluster: node {node_id} was taken for dead (heartbeat late by more than "
+                     "{lease}s); registered again", node_id=self.node_id, lease=self.config.lease_timeout)
+        if reaped:
+            self.stats["reaped"] += len(reaped)
+            self.stats["taken_over"] += len(sids)
+            log.info("cluster: took over from {nodes}: {count} messages caught mid-send ({policy})",
+                     nodes=", ".join(reaped), count=len(sids), policy=self.policy)
+            if self.on_takeover is not None:
+                self.on_takeover()
+
+    def stopService(self):
+        super().stopService()
+        if self._loop is not None and self._loop.running:
+            self._loop.stop()
+        self._loop = None
+        d = self.store.write(nodes.leave, self.node_id, self._now())
+        d.addErrback(lambda f: log.failure("cluster: recording the node's stop failed", f))
+        return d
+
+    def _now(self) -> datetime:
+        return from_timestamp(self.clock.seconds())
