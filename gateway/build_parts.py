@@ -101,9 +101,12 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     # Callbacks get their own agent: the SSRF guard with [callbacks]
     # allow_hosts, a short connect timeout, a pool sized per host.
     pool = callback_pool(reactor, config.callbacks)
+    # Auth tokens sign the callbacks (X-Twilio-Signature); a reload refills the dict.
+    tokens = parts["signing_tokens"] = {a.sid: a.auth_token for a in config.accounts}
     callbacks = parts["callbacks"] = CallbackSender(
         store, make_callback_agent(reactor, config.callbacks, pool=pool), reactor, config.callbacks,
-        reply_hook=apply_rcml_reply, on_new_messages=dispatcher.wake, pool=pool)
+        reply_hook=apply_rcml_reply, on_new_messages=dispatcher.wake, pool=pool,
+        signing_tokens=tokens.get)
     callbacks.setServiceParent(tree)
     monitor.sources["callbacks"] = lambda: callbacks.stats
     dispatcher.on_outcome = lambda _kind: callbacks.wake()

@@ -32,6 +32,7 @@ from twisted.web.http_headers import Headers
 from twisted.web.iweb import IBodyProducer
 from zope.interface import implementer
 
+from gateway import webhook_signature
 from gateway.mm7.guard import GuardedEndpointFactory
 from gateway.weburl import WebUrl
 
@@ -67,8 +68,10 @@ def with_query(url: str, params) -> str:
 
 
 def send(agent: Any, clock: Any, url: WebUrl, method: str, params, *, timeout: float,
-         want_body: bool) -> Deferred:
-    """Deferred[(code, body or None)]; fails with CallbackTimeout after *timeout*."""
+         want_body: bool, signing_token: str | None = None) -> Deferred:
+    """Deferred[(code, body or None)]; fails with CallbackTimeout after *timeout*.
+    With ``signing_token`` (the account's auth token) the request carries
+    ``X-Twilio-Signature`` (``gateway.webhook_signature``)."""
     headers = Headers({b"user-agent": [USER_AGENT]})
     if url.auth is not None:
         user, password = url.auth
@@ -80,6 +83,9 @@ def send(agent: Any, clock: Any, url: WebUrl, method: str, params, *, timeout: f
     else:
         headers.addRawHeader(b"content-type", FORM)
         producer = _Bytes(urlencode([(k, v) for k, v in params]).encode("ascii"))
+    if signing_token is not None:
+        signed = (target, ()) if method == "GET" else (target, params)
+        headers.addRawHeader(webhook_signature.HEADER, webhook_signature.signature(signing_token, *signed))
     try:
         d = agent.request(method.encode("ascii"), target.encode("ascii"), headers, producer)
     except Exception as exc:  # the agent refused the URL before any I/O
