@@ -90,7 +90,7 @@ def _media(params: Params) -> list[dict]:
             if not isinstance(item, dict) or not isinstance(item.get("url"), str):
                 raise bad_request(21620, "media_list: each item needs an http(s) 'url'")
             url = _http_url(item["url"], 21620, "media_list")
-            ctype = item.get("content_type")
+            ctype = item.get("content_type", item.get("content-type"))  # the document's example
             if ctype is not None and not isinstance(ctype, str):
                 raise bad_request(21620, "media_list: content_type must be a string")
             if ctype is not None and not is_media_type(ctype):
@@ -138,6 +138,27 @@ def _callback(params: Params, default_method: str) -> tuple[str | None, str | No
     return url, method
 
 
+def _send_as_mms(params: Params) -> bool:
+    name, value = _field(params, ("SendAsMms", "send_as_mms"))
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise malformed(f"{name}: must be true or false")
+
+
+def _not_available(params: Params) -> None:
+    """Fields of the CPaaS documents this gateway does not implement: a
+    clear 400, never silently ignored (the message would go out otherwise
+    than asked)."""
+    for names, what in ((("MessagingServiceSid", "messaging_service_sid"), "messaging services"),
+                        (("ApplicationSid", "application_sid"), "applications")):
+        name, value = _field(params, names)
+        if value not in (None, ""):
+            raise malformed(f"{name}: {what} are not available on this gateway; send From "
+                            "(and StatusCallback) instead")
+
+
 def _segments(body: str, channel: str) -> int:
     if channel == "mms":
         if len(body) > MAX_MMS_TEXT:
@@ -166,8 +187,12 @@ def new_message(params: Params, *, account_sid: str, api: str, now: datetime) ->
         raise bad_request(21603, "a 'From' address is required" if not uris else
                           "a 'from' address is required")
     channel, sender, recipient = parse_pair(from_value, to_value, uris=uris)
+    _not_available(params)
     body = _text(params, "body", "Body") or ""
     media = _media(params)
+    if channel == "sms" and _send_as_mms(params):  # a text-only MMS, over MM7
+        channel = "mms"
+        check_sender(sender, channel)
     if media and channel == "sms":
         if uris:
             raise bad_request(21620, "media needs the mms: channel (to: mms:+E164)")
