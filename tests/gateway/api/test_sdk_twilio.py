@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import requests
 
 from tests.gateway.e2e.processes import Process
 
@@ -163,6 +164,17 @@ def test_an_mms_is_created_and_its_media_listed(client, daemon, hooks):
     assert media[0].content_type == "image/png" or media[0].content_type
     one = client.messages(message.sid).media(media[0].sid).fetch()
     assert one.sid == media[0].sid
+
+
+def test_send_as_mms_goes_over_mm7(client, daemon, hooks):
+    base, sid, token = daemon
+    message = client.messages.create(to="+15005551234", from_=FROM, body="nur Text, als MMS",
+                                     send_as_mms=True, status_callback=hooks.base + "/as-mms")
+    assert message.num_media == "0"
+    hooks.wait_final(message.sid)
+    shown = requests.get(f"{base}/api/2012-04-24/Accounts/{sid}/Messages/{message.sid}.json",
+                         auth=(sid, token)).json()
+    assert (shown["to"], shown["status"]) == ("mms:+15005551234", "delivered")
 
 
 def test_listing_pages_by_next_page_uri_and_filters(client, request):
