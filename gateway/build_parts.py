@@ -95,6 +95,7 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
         store, senders, Router(config.carriers), reactor, config.pipeline,
         after_sent=early_receipts(profiles))
     api.notify_new_message = dispatcher.wake
+    api.messaging_services = {s.sid: s for s in config.messaging_services}
     dispatcher.setServiceParent(tree)
     monitor.sources["pipeline"] = lambda: dispatcher.stats
 

@@ -10,8 +10,7 @@ Rules:
 * Addresses are plain (``+14155550100``), whatever API created the message:
   the SMS API's semantics, SMS and MMS alike.
 * Dates are RFC 2822; ``api_version`` is ``2010-04-01``; ``price`` is null
-  until priced; ``messaging_service_sid`` is null unless a messaging
-  service chose the sender.
+  until priced; ``messaging_service_sid`` is the service named at creation.
 """
 from __future__ import annotations
 
@@ -34,7 +33,6 @@ def compat_message(row: Mapping[str, Any], base: str) -> dict:
     shown.update({
         "from": row["from_"], "to": row["to"], "api_version": COMPAT_VERSION,
         "uri": own + ".json", "subresource_uris": {"media": own + "/Media.json"},
-        "messaging_service_sid": row.get("messaging_service_sid"),
     })
     return shown
 

@@ -4,9 +4,14 @@ implement refused by name; the compatible surface's own answers."""
 import base64
 import json
 
+import pytest
 import pytest_twisted
 
-from .conftest import ACCOUNT, TOKEN
+from gateway import config
+from gateway.api.senders import sticky_sender
+from gateway.config_read import ConfigError
+
+from .conftest import ACCOUNT, OTHER, TOKEN
 
 COMPAT = "/2010-04-01/Accounts/" + ACCOUNT
 AUTH = {"Authorization": "Basic " + base64.b64encode(f"{ACCOUNT}:{TOKEN}".encode()).decode()}
@@ -55,7 +60,7 @@ async def test_media_list_accepts_the_documents_content_type_key(server):
 
 @pytest_twisted.ensureDeferred
 async def test_fields_not_implemented_are_refused_by_name(server):
-    for name in ("MessagingServiceSid", "ApplicationSid"):
+    for name in ("ApplicationSid",):
         code, error = await compat(server, "POST", "/Messages.json", data={
             "To": "+14155550101", "From": "+14155550100", "Body": "x", name: "MG" + "0" * 32})
         assert (code, error["code"]) == (400, 21100) and error["message"].startswith(name)
@@ -87,3 +92,67 @@ async def test_compat_update_delete_and_media_answers(server):
     assert response.headers.getRawHeaders("location") == ["https://example.com/b.png"]
     code, redacted = await compat(server, "POST", f"/Messages/{sid}.json", data={"Body": ""})
     assert code == 200 and redacted["body"] == ""
+
+
+POOL = ("+14155550200", "+14155550201", "+14155550202")
+SERVICE = "MG" + "1" * 32
+
+
+def with_services(server):
+    server.api.messaging_services = {
+        SERVICE: config.MessagingService(sid=SERVICE, account=ACCOUNT, numbers=POOL),
+        "MG-other": config.MessagingService(sid="MG-other", account=OTHER, numbers=POOL)}
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_messaging_service_picks_a_sticky_sender_and_is_reported(server):
+    with_services(server)
+    senders = {}
+    for to in ("+14155550101", "+14155550102", "+14155550103", "+14155550104", "+14155550101"):
+        code, made = await compat(server, "POST", "/Messages.json", data={
+            "To": to, "Body": "hi", "MessagingServiceSid": SERVICE})
+        assert code == 201 and made["messaging_service_sid"] == SERVICE, made
+        assert made["from"] in POOL and senders.setdefault(to, made["from"]) == made["from"]
+        assert made["from"] == sticky_sender(POOL, to)
+    assert len(set(senders.values())) > 1  # the pool is used, not its first number only
+    code, made = await server.json("POST", "/Messages.json", json={
+        "to": "mms:+14155550101", "body": "x", "messaging_service_sid": SERVICE,
+        "media_list": [{"url": "https://example.com/a.png"}]})
+    assert code == 201 and made["from"] == "mms:" + senders["+14155550101"]
+    assert made["messaging_service_sid"] == SERVICE
+    code, made = await server.json("POST", "/SMS/Messages.json", data={
+        "To": "+14155550109", "From": "+14155550999", "Body": "x", "MessagingServiceSid": SERVICE})
+    assert code == 201 and (made["from"], made["messaging_service_sid"]) == ("+14155550999", SERVICE)
+    code, shown = await compat(server, "GET", f"/Messages/{made['sid']}.json")
+    assert shown["messaging_service_sid"] == SERVICE
+
+
+@pytest_twisted.ensureDeferred
+async def test_from_or_a_messaging_service_is_required_and_the_service_must_be_the_accounts(server):
+    with_services(server)
+    code, error = await compat(server, "POST", "/Messages.json", data={"To": "+14155550101", "Body": "x"})
+    assert (code, error["code"]) == (400, 21603) and "MessagingServiceSid" in error["message"]
+    for sid in ("MG-other", "MG" + "9" * 32):
+        code, error = await compat(server, "POST", "/Messages.json", data={
+            "To": "+14155550101", "Body": "x", "MessagingServiceSid": sid})
+        assert (code, error["code"]) == (400, 21705) and sid in error["message"]
+
+
+def test_messaging_services_are_read_from_the_config():
+    text = """
+[[accounts]]
+sid = "AC1"
+auth_token = "t"
+[[messaging_services]]
+sid = "MG1"
+account = "AC1"
+numbers = ["+14155550200", "12345"]
+"""
+    cfg = config.loads(text)
+    assert cfg.messaging_services == (config.MessagingService("MG1", "AC1", ("+14155550200", "12345")),)
+    for bad, where in (('account = "AC2"', "account"), ('numbers = []', "numbers"),
+                       ('numbers = ["+0123"]', "numbers")):
+        broken = text.replace('account = "AC1"', bad) if "account" in bad else \
+            text.replace('numbers = ["+14155550200", "12345"]', bad)
+        with pytest.raises(ConfigError, match=where):
+            config.loads(broken)
