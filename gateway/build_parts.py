@@ -110,15 +110,19 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
         after_sent=early_receipts(profiles), node_id=node.node_id)
     node.on_takeover = dispatcher.wake
     api.notify_new_message = dispatcher.wake
+    api.messaging_services = {s.sid: s for s in config.messaging_services}
     dispatcher.setServiceParent(tree)
     monitor.sources["pipeline"] = lambda: dispatcher.stats
 
     # Callbacks get their own agent: the SSRF guard with [callbacks]
     # allow_hosts, a short connect timeout, a pool sized per host.
     pool = callback_pool(reactor, config.callbacks)
+    # Auth tokens sign the callbacks (X-Twilio-Signature); a reload refills the dict.
+    tokens = parts["signing_tokens"] = {a.sid: a.auth_token for a in config.accounts}
     callbacks = parts["callbacks"] = CallbackSender(
         store, make_callback_agent(reactor, config.callbacks, pool=pool), reactor, config.callbacks,
-        reply_hook=apply_rcml_reply, on_new_messages=dispatcher.wake, pool=pool)
+        reply_hook=apply_rcml_reply, on_new_messages=dispatcher.wake, pool=pool,
+        signing_tokens=tokens.get)
     callbacks.setServiceParent(tree)
     if not is_sqlite(config.store.url):  # one node of the cluster sends (gateway.cluster.roles)
         _one_node_roles(tree, config, reactor, {"role:callbacks": callbacks})

@@ -15,7 +15,9 @@ Rules:
   one host, so a busy host's callbacks reuse connections instead of opening
   one each.
 * The request's headers come from :func:`request_headers` (one place to
-  add a header).
+  add a header).  With ``signing_token`` (the account's auth token) the
+  request carries ``X-Twilio-Signature`` (:mod:`gateway.webhook_signature`)
+  over the URL (with its query, for GET) and the form parameters.
 * :func:`send` returns a Deferred of the answer ``(code, body)`` (``body``
   only when asked for) that covers the HTTP exchange and nothing else: the
   timeout (on the injected clock) cancels the request and the body read,
@@ -30,6 +32,7 @@ from urllib.parse import urlencode
 
 from twisted.internet.defer import CancelledError, Deferred, fail
 
+from gateway import webhook_signature
 from gateway.http_lean import HostConnections
 from gateway.mm7.guard import GuardedEndpointFactory
 from gateway.weburl import WebUrl
@@ -76,9 +79,14 @@ def with_query(url: str, params) -> str:
     return f"{url}&{query}" if "?" in url else f"{url}?{query}"
 
 
-def request_headers(url: WebUrl, method: str, params) -> list[tuple[bytes, bytes]]:
+def request_headers(url: WebUrl, method: str, params,
+                    signing_token: str | None = None) -> list[tuple[bytes, bytes]]:
     """The request's headers after ``Host`` (and before ``Content-Length``)."""
     headers = [(b"User-Agent", USER_AGENT)]
+    if signing_token is not None:
+        signed = ((with_query(url.request_url, params), ()) if method == "GET"
+                  else (url.request_url, params))
+        headers.append((webhook_signature.HEADER, webhook_signature.signature(signing_token, *signed)))
     if url.auth is not None:
         user, password = url.auth
         token = b64encode(f"{user}:{password}".encode("utf-8"))
@@ -88,7 +96,7 @@ def request_headers(url: WebUrl, method: str, params) -> list[tuple[bytes, bytes
     return headers
 
 
-def request_bytes(url: WebUrl, method: str, params) -> bytes:
+def request_bytes(url: WebUrl, method: str, params, signing_token: str | None = None) -> bytes:
     """The whole request: GET puts the parameters in the query string,
     POST sends them as a form."""
     target, body = url.target, b""
@@ -97,7 +105,7 @@ def request_bytes(url: WebUrl, method: str, params) -> bytes:
     else:
         body = urlencode([(k, v) for k, v in params]).encode("ascii")
     lines = [f"{method} {target} HTTP/1.1\r\nHost: {url.netloc}\r\n".encode("ascii")]
-    lines += [name + b": " + value + b"\r\n" for name, value in request_headers(url, method, params)]
+    lines += [name + b": " + value + b"\r\n" for name, value in request_headers(url, method, params, signing_token)]
     if method != "GET":
         lines.append(b"Content-Length: %d\r\n" % len(body))
     lines.append(b"\r\n")
@@ -106,10 +114,10 @@ def request_bytes(url: WebUrl, method: str, params) -> bytes:
 
 
 def send(agent: Any, clock: Any, url: WebUrl, method: str, params, *, timeout: float,
-         want_body: bool) -> Deferred:
+         want_body: bool, signing_token: str | None = None) -> Deferred:
     """Deferred[(code, body or None)]; fails with CallbackTimeout after *timeout*."""
     try:
-        data = request_bytes(url, method, params)
+        data = request_bytes(url, method, params, signing_token)
         d = agent.request(url, data, MAX_BODY if want_body else 0)
     except Exception as exc:  # refused before any I/O
         return fail(exc)

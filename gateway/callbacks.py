@@ -73,7 +73,8 @@ class CallbackSender(Service):
                  config: CallbacksConfig = CallbacksConfig(), *,
                  reply_hook: Callable[..., Any] | None = None,
                  on_new_messages: Callable[[list], Any] | None = None,
-                 on_settled: Callable[[str], Any] | None = None, pool: Any = None):
+                 on_settled: Callable[[str], Any] | None = None, pool: Any = None,
+                 signing_tokens: Callable[[str], str | None] | None = None):
         self.store = store
         self.pool = pool  # the agent's connection pool: closed on stop
         self.agent = agent  # an IAgent (``make_callback_agent``)
@@ -82,6 +83,7 @@ class CallbackSender(Service):
         self.reply_hook = reply_hook
         self.on_new_messages = on_new_messages
         self.on_settled = on_settled  # called with done | retry | dead once recorded
+        self.signing_tokens = signing_tokens  # AccountSid -> auth token (X-Twilio-Signature)
         self.stats = {"sent": 0, "retried": 0, "dead": 0}
         self.enabled = True  # False: fetch nothing new (another node holds the role)
         self.hosts = HostQueues(config.concurrency, config.per_host_concurrency, STALL_AFTER)
@@ -181,9 +183,14 @@ class CallbackSender(Service):
         params = [tuple(pair) for pair in row["params"]]
         want_body = row["kind"] == "inbound"
         d = send(self.agent, self.clock, url, row["method"], params, timeout=self.config.timeout,
-                 want_body=want_body)
+                 want_body=want_body, signing_token=self._signing_token(params))
         self._requests.add(d)
         d.addBoth(self._exchanged, d, host, row, url)
+
+    def _signing_token(self, params) -> str | None:
+        """The auth token of the account the callback is about (its AccountSid)."""
+        account = next((value for name, value in params if name == "AccountSid"), None)
+        return None if self.signing_tokens is None or account is None else self.signing_tokens(account)
 
     def _exchanged(self, result, d, host, row, url) -> None:
         """The HTTP exchange is over (answer or failure): free the slot first."""

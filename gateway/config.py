@@ -95,6 +95,15 @@ class Number:
 
 
 @dataclass(frozen=True)
+class MessagingService:
+    """A pool of senders (``[[messaging_services]]``): ``MessagingServiceSid``
+    picks ``From`` from ``numbers``, sticky per destination."""
+    sid: str
+    account: str
+    numbers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class SmppSettings:
     host: str
     port: int
@@ -250,6 +259,7 @@ class Config:
     store: StoreConfig = StoreConfig()
     accounts: tuple[Account, ...] = ()
     numbers: tuple[Number, ...] = ()
+    messaging_services: tuple[MessagingService, ...] = ()
     carriers: tuple[CarrierConfig, ...] = ()
     pipeline: PipelineConfig = PipelineConfig()
     callbacks: CallbacksConfig = CallbacksConfig()

@@ -20,6 +20,7 @@ def build_config(top: Table, source: str) -> c.Config:
     store = _store(top.table("store"))
     accounts = _accounts(top, source)
     numbers = _numbers(top, source, {a.sid for a in accounts})
+    services = _messaging_services(top, source, {a.sid for a in accounts})
     carriers = _carriers(top, source)
     pipeline = _pipeline(top.table("pipeline"))
     callbacks = _callbacks(top.table("callbacks"))
@@ -40,8 +41,9 @@ def build_config(top: Table, source: str) -> c.Config:
     top.finish()
     _check_receipts(source, receipts.data if receipts else {}, carriers)
     return c.Config(
-        api=api, store=store, accounts=accounts, numbers=numbers, carriers=carriers,
-        pipeline=pipeline, callbacks=callbacks, media=media, ops=ops, console=console, cluster=cluster,
+        api=api, store=store, accounts=accounts, numbers=numbers, messaging_services=services,
+        carriers=carriers, pipeline=pipeline, callbacks=callbacks, media=media, ops=ops,
+        console=console, cluster=cluster,
         receipts=_frozen(receipts.data if receipts else {}), log_level=level, source=source,
     )
 
@@ -132,6 +134,29 @@ def _numbers(top: Table, source: str, account_sids: set[str]) -> tuple[c.Number,
             raise t.error("number", "duplicate number")
         out.append(c.Number(number=number, account=account, sms_url=sms_url, sms_method=method,
                             api=api))
+    return tuple(out)
+
+
+def _messaging_services(top: Table, source: str, account_sids: set[str]
+                        ) -> tuple[c.MessagingService, ...]:
+    out: list[c.MessagingService] = []
+    for i, raw in enumerate(top.tables("messaging_services")):
+        t = Table(raw, source, f"messaging_services[{i}]")
+        sid = t.string("sid", nonempty=True, max_len=34)
+        t.prefix = f"messaging_services[{i}] {sid!r}"
+        account = t.string("account", nonempty=True)
+        if account not in account_sids:
+            raise t.error("account", f"no [[accounts]] entry has sid {account!r}")
+        numbers = tuple(t.strings("numbers"))
+        if not numbers:
+            raise t.error("numbers", "needs at least one number")
+        for number in numbers:
+            if not (_E164.match(number) or _SHORT_CODE.match(number)):
+                raise t.error("numbers", f"must be E.164 (+15551234567) or short codes, got {number!r}")
+        t.finish()
+        if any(s.sid == sid for s in out):
+            raise t.error("sid", "duplicate messaging service sid")
+        out.append(c.MessagingService(sid=sid, account=account, numbers=numbers))
     return tuple(out)
 
 

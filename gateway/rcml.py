@@ -13,8 +13,9 @@ asking us to send replies:
 or a bare ``<Message>text</Message>``.  Rules:
 
 * ``to`` defaults to the inbound sender, ``from`` to our number.
-* ``statusCallback`` (else ``action``) becomes the reply's status callback,
-  called with ``method`` (default POST), as RCML documents it.  As in the
+* ``statusCallback`` becomes the reply's status callback, called with
+  ``statusCallbackMethod`` (default POST); without it, ``action`` is, called
+  with ``method`` (default POST), as RCML documents them.  As in the
   RCML document, verbs after a ``<Message>`` with an ``action`` are
   unreachable: the session goes on at the action URL, so no later
   ``<Message>`` of this document is sent.
@@ -26,6 +27,8 @@ or a bare ``<Message>text</Message>``.  Rules:
   loads a DTD or touches the network (no XXE, no billion laughs).
 * At most ``MAX_REPLIES`` replies; documents over ``MAX_DOCUMENT`` bytes
   are refused.
+* At most ``MAX_MEDIA`` (8, the API's limit) ``<Media>`` in a ``<Message>``;
+  more makes the document an ``RcmlError`` (no media is dropped silently).
 * ``<Media contentType>`` must be an RFC 2045 media type
   (``protocols.mm7.mediatype``); anything else (a CR/LF, no subtype) makes
   the document an ``RcmlError``, so it cannot reach a carrier's headers.
@@ -41,7 +44,7 @@ from protocols.xmlsafe import UnsafeXmlError, parse_untrusted
 
 MAX_DOCUMENT = 256 * 1024
 MAX_REPLIES = 10
-MAX_MEDIA = 10
+MAX_MEDIA = 8  # as the API (gateway.api.intake.MAX_MEDIA)
 
 
 class RcmlError(ValueError):
@@ -109,6 +112,11 @@ def _content_type(media: etree._Element) -> str | None:
     return value
 
 
+def _method(element: etree._Element, attribute: str) -> str:
+    method = (element.get(attribute) or "POST").strip().upper()
+    return method if method in ("GET", "POST") else "POST"
+
+
 def _reply(element: etree._Element, sender: str, our_number: str) -> ReplySpec:
     body_parts: list[str] = []
     media: list[MediaSpec] = []
@@ -118,16 +126,17 @@ def _reply(element: etree._Element, sender: str, our_number: str) -> ReplySpec:
         if name == "body":
             has_body = True
             body_parts.append("".join(child.itertext()).strip())
-        elif name == "media" and len(media) < MAX_MEDIA:
+        elif name == "media":
             url = "".join(child.itertext()).strip()
             if url:
                 media.append(MediaSpec(url, _content_type(child)))
+    if len(media) > MAX_MEDIA:
+        raise RcmlError(f"<Message> has {len(media)} <Media>; at most {MAX_MEDIA} are allowed")
     body = "\n".join(body_parts) if has_body else _text(element)
-    method = (element.get("method") or "POST").strip().upper()
-    if method not in ("GET", "POST"):
-        method = "POST"
     action = (element.get("action") or "").strip() or None
-    callback = (element.get("statusCallback") or "").strip() or action
+    callback = (element.get("statusCallback") or "").strip() or None
+    method = _method(element, "statusCallbackMethod" if callback else "method")
+    callback = callback or action
     return ReplySpec(
         to=(element.get("to") or "").strip() or sender,
         from_=(element.get("from") or "").strip() or our_number,

@@ -176,6 +176,10 @@ class GatewayService(MultiService):
             if getattr(self.built, attribute) != getattr(config, attribute):
                 warnings.append(f"{section} changed: needs a restart")
         self.parts["api"].set_accounts(Accounts.from_config(config.accounts))
+        self.parts["api"].messaging_services = {s.sid: s for s in config.messaging_services}
+        if "signing_tokens" in self.parts:
+            self.parts["signing_tokens"].clear()
+            self.parts["signing_tokens"].update((a.sid, a.auth_token) for a in config.accounts)
         numbers = number_directory(config.numbers)
         if "deliver" in self.parts:
             self.parts["deliver"].numbers = numbers

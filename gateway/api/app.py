@@ -36,6 +36,7 @@ from gateway.store.timeutil import from_timestamp
 
 from .accounts import Accounts
 from .auth_guard import AuthGuard, check_credentials
+from .compat import compat_routes
 from .errors import FORBIDDEN, MORE_INFO, NOT_ALLOWED, NOT_FOUND, ApiError, error_page, internal_error
 from .intake import new_message
 from .listing import check_page_exists, page_body, parse_list
@@ -67,6 +68,7 @@ class MessagesApi:
         self.max_body = max_body
         self.more_info = more_info
         self.auth_guard = AuthGuard(clock)  # failure budgets; the daemon sets [api]'s
+        self.messaging_services: dict = {}  # sid -> config.MessagingService (set by the daemon)
         self._root = Root(Routes(self, self._routes()))
 
     # -- composition -----------------------------------------------------
@@ -100,7 +102,7 @@ class MessagesApi:
         media = acct + "/MediaAttachments/{Sid}"
         table += [Route(media + ".json", {b"GET": self._handler(self._media, "json")}),
                   Route(media, {b"GET": self._handler(self._media, "content")})]
-        return table
+        return table + compat_routes(self)  # the Twilio-compatible bases (gateway.api.compat)
 
     # -- plumbing --------------------------------------------------------
     def _handler(self, fn, api):
@@ -169,14 +171,18 @@ class MessagesApi:
 
     async def _create(self, request, account, api):
         params = read_params(request, self.max_body)
-        row = new_message(params, account_sid=account, api=api, now=self._now())
+        row = new_message(params, account_sid=account, api=api, now=self._now(),
+                          services=self.messaging_services)
         await self.store.write(insert_message, row)
+        self.notify_created(row)
+        return 201, message_resource(row, api)
+
+    def notify_created(self, row: dict) -> None:
         if self.notify_new_message is not None:
             try:
                 self.notify_new_message(row)
             except Exception:
                 self.log.failure("notify_new_message failed for {sid}", sid=row["sid"])
-        return 201, message_resource(row, api)
 
     async def _list(self, request, account, api):
         params = query_params(request)

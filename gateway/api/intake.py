@@ -24,6 +24,7 @@ from segmentation import SegmentationError, plan
 
 from .addresses import check_sender, parse_pair
 from .errors import bad_request, malformed
+from .senders import service_numbers, sticky_sender
 from .strings import clean_params
 
 MAX_MEDIA = 8
@@ -90,7 +91,7 @@ def _media(params: Params) -> list[dict]:
             if not isinstance(item, dict) or not isinstance(item.get("url"), str):
                 raise bad_request(21620, "media_list: each item needs an http(s) 'url'")
             url = _http_url(item["url"], 21620, "media_list")
-            ctype = item.get("content_type")
+            ctype = item.get("content_type", item.get("content-type"))  # the document's example
             if ctype is not None and not isinstance(ctype, str):
                 raise bad_request(21620, "media_list: content_type must be a string")
             if ctype is not None and not is_media_type(ctype):
@@ -138,6 +139,26 @@ def _callback(params: Params, default_method: str) -> tuple[str | None, str | No
     return url, method
 
 
+def _send_as_mms(params: Params) -> bool:
+    name, value = _field(params, ("SendAsMms", "send_as_mms"))
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise malformed(f"{name}: must be true or false")
+
+
+def _not_available(params: Params) -> None:
+    """Fields of the CPaaS documents this gateway does not implement: a
+    clear 400, never silently ignored (the message would go out otherwise
+    than asked)."""
+    for names, what in ((("ApplicationSid", "application_sid"), "applications"),):
+        name, value = _field(params, names)
+        if value not in (None, ""):
+            raise malformed(f"{name}: {what} are not available on this gateway; send From "
+                            "(and StatusCallback) instead")
+
+
 def _segments(body: str, channel: str) -> int:
     if channel == "mms":
         if len(body) > MAX_MMS_TEXT:
@@ -153,8 +174,24 @@ def _segments(body: str, channel: str) -> int:
         raise bad_request(21617, "body cannot be sent as an SMS") from None
 
 
-def new_message(params: Params, *, account_sid: str, api: str, now: datetime) -> dict:
-    """Validate a create request; returns the row for ``insert_message``."""
+def _service_sender(params: Params, services, account_sid: str, to_value: str,
+                    from_value: str | None) -> tuple[str | None, str | None]:
+    """(service sid, From): a service's pool gives From when it is absent
+    (``gateway.api.senders``: sticky per destination)."""
+    sid = _text(params, "MessagingServiceSid", "messaging_service_sid") or None
+    if sid is None:
+        return None, from_value
+    numbers = service_numbers(services or {}, sid, account_sid)
+    if from_value:
+        return sid, from_value
+    channel, colon, address = to_value.rpartition(":")
+    return sid, f"{channel}{colon}{sticky_sender(numbers, address)}"
+
+
+def new_message(params: Params, *, account_sid: str, api: str, now: datetime,
+                services=None) -> dict:
+    """Validate a create request; returns the row for ``insert_message``.
+    ``services``: messaging service sid -> ``config.MessagingService``."""
     params = clean_params(params)
     uris = api == "messages"
     from_value = _text(params, "from", "From") if uris else _text(params, "From", "from")
@@ -162,12 +199,17 @@ def new_message(params: Params, *, account_sid: str, api: str, now: datetime) ->
     if not to_value:
         raise bad_request(21604, "a 'To' address is required" if not uris else
                           "a 'to' address is required")
+    service, from_value = _service_sender(params, services, account_sid, to_value, from_value)
     if not from_value:
-        raise bad_request(21603, "a 'From' address is required" if not uris else
-                          "a 'from' address is required")
+        raise bad_request(21603, ("a 'From' address" if not uris else "a 'from' address")
+                          + " or a MessagingServiceSid is required")
     channel, sender, recipient = parse_pair(from_value, to_value, uris=uris)
+    _not_available(params)
     body = _text(params, "body", "Body") or ""
     media = _media(params)
+    if channel == "sms" and _send_as_mms(params):  # a text-only MMS, over MM7
+        channel = "mms"
+        check_sender(sender, channel)
     if media and channel == "sms":
         if uris:
             raise bad_request(21620, "media needs the mms: channel (to: mms:+E164)")
@@ -184,6 +226,7 @@ def new_message(params: Params, *, account_sid: str, api: str, now: datetime) ->
         "num_media": len(media), "media_list": media, "status_callback": url,
         "status_callback_method": method, "validity_period": validity,
         "max_price": _max_price(params), "price": None, "price_unit": "USD",
+        "messaging_service_sid": service,
         "error_code": None, "error_message": None, "date_sent": None,
         "attempts": 0, "incomplete": False, "date_created": now, "date_updated": now,
         "next_attempt_at": now, "expires_at": now + timedelta(seconds=validity),

@@ -60,6 +60,7 @@ def message_resource(row: Mapping[str, Any], api: str) -> dict:
         "media_list": list(row["media_list"] or []),
         "validity_period": row["validity_period"],
         "max_price": row["max_price"],
+        "messaging_service_sid": row.get("messaging_service_sid"),
     }
 
 

@@ -83,6 +83,8 @@ messages = Table(
     Column("status_callback_method", String(8), nullable=True),
     Column("validity_period", Integer, nullable=True),  # seconds
     Column("max_price", String(32), nullable=True),
+    # The [[messaging_services]] entry named at creation (it may have chosen From).
+    Column("messaging_service_sid", String(34), nullable=True),
     Column("price", String(32), nullable=True),
     Column("price_unit", String(8), nullable=True),
     Column("error_code", Integer, nullable=True),

@@ -148,7 +148,7 @@ def test_unknown_number_is_kept_without_callback(engine):
 
 RCML = b"""<?xml version="1.0" encoding="UTF-8"?>
 <Response>
-  <Message statusCallback="http://app.example/status" method="GET"><Body>Thanks!</Body></Message>
+  <Message statusCallback="http://app.example/status" statusCallbackMethod="GET"><Body>Thanks!</Body></Message>
   <Message to="+15557777"><Body>pic</Body><Media contentType="image/png">http://m.example/a.png</Media></Message>
 </Response>"""
 

@@ -26,7 +26,23 @@ def test_full_message_form():
     assert replies(doc) == (ReplySpec(
         to="+15559999", from_="+15550111", body="Hello & welcome",
         media=(MediaSpec("https://app/cat.jpg", "image/jpeg"), MediaSpec("https://app/dog.png", None)),
-        status_callback="https://app/st", status_callback_method="GET", action="https://app/act"),)
+        status_callback="https://app/st", status_callback_method="POST", action="https://app/act"),)
+
+
+def test_status_callback_method_is_honoured_and_method_is_the_actions():
+    doc = ('<Response><Message statusCallback="https://app/st" statusCallbackMethod="get" '
+           'action="https://app/act" method="POST">x</Message></Response>')
+    (reply,) = replies(doc)
+    assert (reply.status_callback, reply.status_callback_method) == ("https://app/st", "GET")
+    (reply,) = replies('<Message action="https://app/act" method="get">x</Message>')
+    assert (reply.status_callback, reply.status_callback_method) == ("https://app/act", "GET")
+
+
+def test_media_obey_the_apis_limit_of_eight():
+    media = "".join(f"<Media>https://app/{i}.png</Media>" for i in range(9))
+    assert len(replies(f"<Message>{media[:-len('<Media>https://app/8.png</Media>')]}</Message>")[0].media) == 8
+    with pytest.raises(RcmlError, match="9 <Media>; at most 8"):
+        replies(f"<Message>{media}</Message>")
 
 
 def test_defaults_to_sender_and_our_number():

@@ -86,6 +86,7 @@ def api_schema(daemon):
 schema = schemathesis.pytest.from_fixture("api_schema").exclude(path_regex="^/mm7/")
 
 
+@pytest.mark.timeout(900)  # one test for all operations (47 with the Twilio-compatible bases)
 @schema.parametrize()
 def test_the_api_keeps_its_contract(case, daemon):
     response = case.call(session=daemon.session)
