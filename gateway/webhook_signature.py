@@ -15,7 +15,7 @@ import hashlib
 import hmac
 from typing import Iterable
 
-HEADER = b"x-twilio-signature"
+HEADER = b"X-Twilio-Signature"
 
 
 def signature(auth_token: str, url: str, params: Iterable[tuple[str, str]] = ()) -> bytes:

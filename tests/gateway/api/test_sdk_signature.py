@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
-from twisted.web.client import Agent
-from twisted.internet.testing import MemoryReactorClock
+from twisted.web.http_headers import Headers
 
 from gateway import weburl
 from gateway.callback_http import send
@@ -49,19 +49,26 @@ def test_repeated_parameters_and_non_ascii_values_validate():
 
 
 def _sent_headers(method: str, url: str, params, token):
-    reactor = MemoryReactorClock()
+    """The request line and headers the sender writes, read back from its bytes
+    (the callback agent takes the whole request as one buffer)."""
     seen = []
 
-    class Recording(Agent):
-        def request(self, method, uri, headers=None, bodyProducer=None):
-            seen.append((method, uri, headers))
-            return super().request(method, uri, headers, bodyProducer)
+    class Recording:
+        def request(self, url, data, keep):
+            seen.append(data)
+            return Deferred()
 
-    d = send(Recording(reactor), Clock(), weburl.parse(url), method, params, timeout=5,
+    d = send(Recording(), Clock(), weburl.parse(url), method, params, timeout=5,
              want_body=False, signing_token=token)
     d.cancel()
     d.addErrback(lambda _: None)
-    return seen[0]
+    head = seen[0].split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+    verb, target, _ = head[0].split(b" ")
+    headers = Headers()
+    for line in head[1:]:
+        name, value = line.split(b": ", 1)
+        headers.addRawHeader(name, value)
+    return verb, b"http://" + headers.getRawHeaders(b"host")[0] + target, headers
 
 
 def test_the_sender_signs_a_post_with_its_form_and_a_get_with_its_query():
