@@ -22,7 +22,7 @@ HEARTBEAT, LEASE = 0.5, 5.0  # a lease long enough that a busy machine does not 
 def config(url: str, smsc_port: int, node_id: str) -> str:
     return (f'[api]\nlisten = "127.0.0.1:8080"\n[store]\nurl = "{url}"\n'
             f'[cluster]\nnode_id = "{node_id}"\nheartbeat = {HEARTBEAT}\nlease_timeout = {LEASE}\n'
-            '[pipeline]\npoll_interval = 0.2\n[callbacks]\npoll_interval = 0.1\n'
+            '[pipeline]\npoll_interval = 0.2\n[callbacks]\npoll_interval = 0.1\nallow_hosts = ["127.0.0.1"]\n'
             f'[[accounts]]\nsid = "{ACCOUNT}"\nauth_token = "{TOKEN}"\n'
             f'[[carriers]]\nname = "smsc"\nprotocol = "smpp"\nhost = "127.0.0.1"\nport = {smsc_port}\n'
             f'system_id = "gw"\npassword = "{PASSWORD}"\nbind = "transceiver"\nbinds = {BINDS}\n'
