@@ -56,7 +56,7 @@ class Live:
 
     def start_smsc(self) -> None:
         self.smsc = Process("simulate", "smsc", "--port", str(self.smsc_port), "--account", "gw:pw",
-                            "--receipt-delay", "0.05", "--outcomes", "DELIVRD=80,UNDELIV=20", "--seed", "7")
+                            "--receipt-delay", "0.05", "--outcomes", "DELIVRD=50,UNDELIV=50", "--seed", "7")
         self.smsc_port = int(self.smsc.wait_for(r"listening on 127\.0\.0\.1:(\d+)").group(1))
 
     def stop_smsc(self) -> None:
