@@ -19,7 +19,8 @@ from gateway.sdnotify import Notifier, WatchdogService
 
 
 def receipt_profiles(config: Config) -> dict[str, Any]:
-    from gateway.translator import carrier_profile, read_profiles
+    from gateway.receipt_profiles import read as read_profiles
+    from gateway.translator import carrier_profile
 
     path = config.receipts.get("profiles")
     profiles = read_profiles(path)

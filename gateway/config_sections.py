@@ -51,7 +51,8 @@ def build_config(top: Table, source: str) -> c.Config:
 def _check_receipts(source: str, table: Mapping[str, Any], carriers) -> None:
     """[receipts] and each [carriers.receipts] as the receipts translator reads them."""
     from gateway.deliver import ReceiptSettings
-    from gateway.translator import ProfileError, carrier_profile, read_profiles
+    from gateway.receipt_profiles import read as read_profiles
+    from gateway.translator import ProfileError, carrier_profile
 
     try:
         ReceiptSettings.from_mapping({k: v for k, v in table.items() if k != "profiles"})

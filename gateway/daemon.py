@@ -31,6 +31,7 @@ from gateway import gctune
 from gateway.config import Config
 from gateway.sdnotify import Notifier
 from gateway.service import StartAborted
+from gateway.start_errors import safe_url
 
 log = Logger()
 
@@ -81,7 +82,7 @@ class Daemon:
             self._go_on()
         cfg = self.config
         log.info("carrier-gateway starting: {accounts} accounts, {carriers} carriers, store {store}",
-                 accounts=len(cfg.accounts), carriers=len(cfg.carriers), store=_safe_url(cfg.store.url))
+                 accounts=len(cfg.accounts), carriers=len(cfg.carriers), store=safe_url(cfg.store.url))
         from gateway.config_check import config_warnings
 
         for warning in config_warnings(cfg):
@@ -211,12 +212,3 @@ def _DemoFiles(picture):
     root = JsonErrorsDirectory()
     root.putChild(b"picture.png", picture)
     return root
-
-
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return url.split("@")[-1]

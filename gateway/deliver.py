@@ -71,7 +71,7 @@ class ReceiptSettings:
     @classmethod
     def from_mapping(cls, table: Mapping[str, Any] | None) -> "ReceiptSettings":
         table = dict(table or {})
-        table.pop("profiles", None)  # the profiles file: read by translator.read_profiles
+        table.pop("profiles", None)  # the profiles file: read by gateway.receipt_profiles.read
         unknown = set(table) - set(cls.__dataclass_fields__)
         if unknown:
             raise ValueError(f"[receipts]: unknown key(s) {', '.join(sorted(unknown))}")

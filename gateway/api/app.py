@@ -20,7 +20,6 @@ the method.
 """
 from __future__ import annotations
 
-import binascii
 import json
 from functools import cache
 from importlib import resources
@@ -35,7 +34,7 @@ from gateway.store.queries import get_media, get_message, list_messages
 from gateway.store.timeutil import from_timestamp
 
 from .accounts import Accounts
-from .auth_guard import AuthGuard, check_credentials
+from .auth_guard import AuthGuard, basic_credentials, check_credentials  # noqa: F401  (basic_credentials: re-exported)
 from .compat import compat_routes
 from .errors import FORBIDDEN, MORE_INFO, NOT_ALLOWED, NOT_FOUND, ApiError, error_page, internal_error
 from .intake import new_message
@@ -235,15 +234,3 @@ def _sized(request, body: bytes) -> bytes:
     # An explicit length: no chunked encoding for answers rendered later.
     request.setHeader(b"content-length", b"%d" % len(body))
     return body
-
-
-def basic_credentials(header: bytes | None) -> tuple[str, str]:
-    """(user, password) from an HTTP Basic Authorization header, or ("", "")."""
-    if not header or header[:6].lower() != b"basic ":
-        return "", ""
-    try:
-        decoded = binascii.a2b_base64(header[6:].strip()).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return "", ""
-    user, _, password = decoded.partition(":")
-    return user, password
