@@ -28,7 +28,7 @@ def receipt_profiles(config: Config) -> dict[str, Any]:
 
 
 def receipt_settings(config: Config):
-    from gateway.deliver import ReceiptSettings
+    from gateway.config import ReceiptSettings
 
     return ReceiptSettings.from_mapping({k: v for k, v in config.receipts.items() if k != "profiles"})
 

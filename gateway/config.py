@@ -310,3 +310,28 @@ def from_dict(data: Mapping[str, Any], *, source: str = "<config>") -> Config:
     from gateway.config_sections import build_config
 
     return build_config(Table(data, source, ""), source)
+
+
+@dataclass(frozen=True)
+class ReceiptSettings:
+    """The gateway-wide ``[receipts]`` config table (seconds; ``profiles``,
+    the path of a receipt profiles file, is read by the translator)."""
+
+    early_window: float = 600.0  # an early receipt waits this long for its submit_sm_resp
+    missing_segment_timeout: float = 172800.0  # then silent parts -> undelivered 30009
+    reassembly_timeout: float = 600.0  # inbound parts wait this long for the rest
+    sweep_interval: float = 30.0
+
+    @classmethod
+    def from_mapping(cls, table: Mapping[str, Any] | None) -> "ReceiptSettings":
+        table = dict(table or {})
+        table.pop("profiles", None)  # the profiles file: read by gateway.receipt_profiles.read
+        unknown = set(table) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"[receipts]: unknown key(s) {', '.join(sorted(unknown))}")
+        values = {}
+        for key, value in table.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise ValueError(f"[receipts] {key}: must be a positive number of seconds")
+            values[key] = float(value)
+        return cls(**values)

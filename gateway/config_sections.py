@@ -50,7 +50,7 @@ def build_config(top: Table, source: str) -> c.Config:
 
 def _check_receipts(source: str, table: Mapping[str, Any], carriers) -> None:
     """[receipts] and each [carriers.receipts] as the receipts translator reads them."""
-    from gateway.deliver import ReceiptSettings
+    from gateway.config import ReceiptSettings
     from gateway.receipt_profiles import read as read_profiles
     from gateway.translator import ProfileError, carrier_profile
 
@@ -331,7 +331,7 @@ def _callbacks(t: Table | None) -> c.CallbacksConfig:
         connect_timeout=t.number("connect_timeout", d.connect_timeout, positive=True),
         allow_hosts=t.strings("allow_hosts", ()),
     )
-    from gateway.mm7.guard import allow_entry
+    from gateway.weburl import allow_entry
 
     for entry in out.allow_hosts:
         try:
