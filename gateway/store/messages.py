@@ -225,14 +225,6 @@ def wants_callback(row: Mapping[str, Any], status: str) -> bool:
             and status in CALLBACK_STATUSES.get(row["api"], frozenset()))
 
 
-def maybe_enqueue_status_callback(conn: Connection, row: Mapping[str, Any], *,
-                                  now: datetime) -> bool:
-    if not wants_callback(row, row["status"]):
-        return False
-    conn.execute(_INSERT_CALLBACKS, callback_row(row, utc(now)))
-    return True
-
-
 def address(row: Mapping[str, Any], value: str) -> str:
     """An address as the message's API shows it: ``sms:+1…`` for the Messages
     API, the bare number for the SMS API."""
