@@ -141,7 +141,7 @@ class SmppSettings:
 
 @dataclass(frozen=True)
 class Mm7Settings:
-    url: str
+    url: str = field(repr=False)  # it may carry the carrier's user:password@
     vasp_id: str = ""
     vas_id: str = ""
     service_code: str = ""

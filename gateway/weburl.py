@@ -82,6 +82,15 @@ class WebUrl:
         return self.username, self.password or ""
 
 
+_USERINFO = re.compile(r"(//)[^/?#@\s]*@")
+
+
+def hide_userinfo(text: str) -> str:
+    """``text`` (a URL, well formed or not) with any ``user:password@`` shown
+    as ``***@``: for error messages that echo what the operator wrote."""
+    return _USERINFO.sub(r"\1***@", text)
+
+
 def parse(url: object) -> WebUrl:
     """The URL parsed and normalised, or :class:`BadUrl`."""
     if not isinstance(url, str):
