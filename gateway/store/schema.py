@@ -40,6 +40,11 @@ from sqlalchemy import (
     text,
 )
 
+# Status values (API vocabulary): the lifecycle's, re-exported for the SQL modules.
+from gateway.messages.lifecycle import (  # noqa: F401
+    DELIVERED, FAILED, FINAL_STATUSES, QUEUED, RECEIVED, SENDING, SENT, UNDELIVERED,
+)
+
 from .outbox_triggers import DUE_WHERE, create_head_triggers
 from .triggers import create_count_triggers
 
@@ -52,15 +57,6 @@ metadata = MetaData(
     }
 )
 
-# Status values (API vocabulary).
-QUEUED = "queued"
-SENDING = "sending"
-SENT = "sent"
-DELIVERED = "delivered"
-UNDELIVERED = "undelivered"
-FAILED = "failed"
-RECEIVED = "received"
-FINAL_STATUSES = frozenset({DELIVERED, UNDELIVERED, FAILED, RECEIVED})
 
 messages = Table(
     "messages",
