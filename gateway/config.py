@@ -21,6 +21,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from gateway.config_read import ConfigError, Table
+from protocols.mm7.namespaces import VERSIONS
 
 __all__ = [
     "ApiConfig", "StoreConfig", "Account", "Number", "SmppSettings", "Mm7Settings",
@@ -33,7 +34,7 @@ SEGMENT_MODES = ("udh", "sar", "payload")
 VALIDITY_FORMATS = ("relative", "absolute")  # SMPP 3.4 section 7.1.1
 # How an SMSC means data_coding 0 ("SMSC default alphabet") on inbound text.
 DEFAULT_ALPHABETS = ("gsm7", "latin1", "ascii")
-MM7_VERSIONS = ("5.3.0", "6.8.0")
+MM7_VERSIONS = VERSIONS  # the versions a carrier may be configured with: the MM7 codec's list
 MID_SEND_POLICIES = ("at-least-once", "at-most-once")
 
 
