@@ -180,10 +180,8 @@ class Daemon:
         self._simulators.append((smsc, smsc_port))
         report_url = f"http://{host}:{api_port}/mm7/demo-mmsc"
         mmsc, mmsc_port = await demo.start_mmsc(self.reactor, report_url)
-        mmsc_url = None
-        if mmsc_port is not None:
-            self._simulators.append((mmsc, mmsc_port))
-            mmsc_url = f"http://127.0.0.1:{mmsc_port.getHost().port}/mm7"
+        self._simulators.append((mmsc, mmsc_port))
+        mmsc_url = f"http://127.0.0.1:{mmsc_port.getHost().port}/mm7"
         cfg = demo.demo_config(self.demo_dir, host, api_port, smsc_port.getHost().port, mmsc_url)
         self._mmsc = mmsc
 
