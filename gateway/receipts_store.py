@@ -39,7 +39,7 @@ from gateway.translator import DEFAULT_PROFILE, ERROR_MESSAGES, Outcome, Profile
 from protocols.smpp.receipt import Receipt
 
 WAITING, UNMATCHED, APPLIED = "waiting", "unmatched", "applied"
-_PART_FINAL = frozenset({"delivered", "undelivered", "failed"})
+_PART_FINAL = correlation.PART_FINAL
 
 
 @dataclass(frozen=True)
@@ -97,23 +97,7 @@ def _find_segment(conn: Connection, receipt_id: str, carrier: str):
     ).mappings().all()
     if not rows:
         return None
-    exact = correlation.exact_key(receipt_id)
-
-    def rank(row):
-        return correlation.rank_key(
-            same_carrier=row["carrier"] == carrier,
-            exact=row["key"] == exact,
-            waiting=row["status"] not in _PART_FINAL,
-            segment_id=row["id"],
-        )
-
-    best = min(rows, key=rank)
-    if best["key"] != exact and best["status"] in _PART_FINAL:
-        # Only another spelling of the number matched, and that part already
-        # has its final receipt: this is most likely a receipt that beat its
-        # own submit_sm_resp (hex "10" vs decimal 10 == "a"); keep it waiting.
-        return None
-    return best
+    return correlation.best_part(rows, receipt_id, carrier)
 
 
 def apply_receipt(conn: Connection, receipt: Receipt, *, carrier: str, now: datetime,
