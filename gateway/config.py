@@ -21,6 +21,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from gateway.config_read import ConfigError, Table
+from gateway.smpp.settings import BindSettings
 from protocols.mm7.namespaces import VERSIONS
 
 __all__ = [
@@ -105,39 +106,17 @@ class MessagingService:
 
 
 @dataclass(frozen=True)
-class SmppSettings:
-    host: str
-    port: int
-    system_id: str
-    password: str = field(repr=False)
-    system_type: str = ""
-    bind: str = "transceiver"
-    binds: int = 1
-    window: int = 10
-    max_tps: float = 0.0  # per bind; 0 = no cap
-    registered_delivery: int = 1
-    enquire_link_interval: float = 30.0
-    response_timeout: float = 10.0
-    retries: int = 2
-    connect_timeout: float = 10.0
-    drain_timeout: float = 10.0
-    reconnect_initial: float = 1.0
-    reconnect_max: float = 60.0
-    tls: bool = False
-    tls_verify: bool = True
-    tls_ca: str | None = None
+class SmppSettings(BindSettings):
+    """A carrier's ``[[carriers]]`` SMPP settings: the bind knobs
+    (``gateway.smpp.settings.BindSettings``, one type with one set of
+    defaults) plus how messages are encoded and submitted on those binds."""
+
     national: frozenset[str] = frozenset()
     concat_ref_bits: int = 8
     segment_mode: str = "udh"
     max_length: int = 1600
     default_alphabet: str = "gsm7"  # one of DEFAULT_ALPHABETS
     validity_format: str = "relative"  # one of VALIDITY_FORMATS
-    # Retry budgets from a message's first refusal, then 30001 (gateway.smpp.refusals);
-    # 0 retries = no count limit.  Same defaults as gateway.smpp.settings.BindSettings.
-    queue_full_retry_for: float = 120.0   # ESME_RMSGQFUL (0x14), seconds
-    queue_full_max_retries: int = 0
-    throttle_retry_for: float = 300.0     # ESME_RTHROTTLED (0x58), seconds
-    throttle_max_retries: int = 0
 
 
 @dataclass(frozen=True)
