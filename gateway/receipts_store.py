@@ -33,7 +33,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.engine import Connection
 
 from gateway import correlation
-from gateway.store import messages as lifecycle
+from gateway.store import messages as message_store
 from gateway.store.schema import FINAL_STATUSES, SENT, messages, pending_receipts, segment_ids, segments
 from gateway.translator import DEFAULT_PROFILE, ERROR_MESSAGES, Outcome, Profile, translate
 from protocols.smpp.receipt import Receipt
@@ -151,7 +151,7 @@ def _settle_message(conn: Connection, sid: str, outcome: Outcome, now: datetime)
                      .values(carrier_stat=outcome.stat, carrier_err=outcome.err))
         return message.status
     deciding = next((p for p in parts if p.status == verdict.status), None)
-    lifecycle.transition(
+    message_store.transition(
         conn, sid, verdict.status, now=now,
         error_code=verdict.error_code, error_message=verdict.error_message,
         carrier_stat=deciding.stat if deciding else outcome.stat,
@@ -280,7 +280,7 @@ def sweep_missing_segments(conn: Connection, *, now: datetime, timeout: timedelt
     settled = []
     for sid in candidates:
         verdict = correlation.missing_outcome()
-        if lifecycle.transition(conn, sid, verdict.status, now=now,
+        if message_store.transition(conn, sid, verdict.status, now=now,
                                 error_code=verdict.error_code, error_message=verdict.error_message):
             settled.append(sid)
     return settled

@@ -253,21 +253,3 @@ def enqueue_callback(conn: Connection, *, message_sid: str, kind: str, url: str,
         "message_sid": message_sid, "kind": kind, "url": url, "method": method.upper(),
         "params": [list(pair) for pair in params], "state": "pending", "attempts": 0,
         "next_attempt_at": now, "created_at": now})
-
-
-# The pipeline's and the callback sender's helpers (gateway.store.queue and
-# gateway.store.outbox) are importable from here too, so the whole lifecycle
-# API lives under one name.
-_QUEUE = frozenset({"claim_queued", "requeue", "requeue_stuck", "expire_unsent", "queue_depth"})
-_OUTBOX = frozenset({"due_callbacks", "callback_done", "callback_retry", "callback_dead",
-                     "pending_callbacks"})
-
-
-def __getattr__(name: str):
-    if name in _QUEUE:
-        from . import queue
-        return getattr(queue, name)
-    if name in _OUTBOX:
-        from . import outbox
-        return getattr(outbox, name)
-    raise AttributeError(name)
