@@ -37,9 +37,10 @@ SQL functions on a Connection, run by ``store.write``.  Rules:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping
+from urllib.parse import urljoin
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Connection
@@ -254,13 +255,26 @@ def _actions_so_far(conn: Connection, inbound_sid: str) -> int:
         callback_outbox.c.message_sid == inbound_sid, callback_outbox.c.kind == ACTION)).scalar_one()
 
 
+def _resolved(reply: ReplySpec, base_url: str | None) -> ReplySpec:
+    """``action`` and ``statusCallback`` relative to the URL that answered
+    (RCML allows relative URLs), as a browser resolves a link."""
+    if base_url is None:
+        return reply
+    def absolute(url):
+        return None if url is None else urljoin(base_url, url)
+    return replace(reply, action=absolute(reply.action),
+                   status_callback=absolute(reply.status_callback))
+
+
 def apply_rcml_reply(conn: Connection, inbound_sid: str, document: bytes | str, *, now: datetime,
-                     new_sid: Callable[[], str] = new_message_sid) -> list[str]:
+                     new_sid: Callable[[], str] = new_message_sid,
+                     base_url: str | None = None) -> list[str]:
     """Queue the replies an sms_url's (or an action URL's) 200 answer asks
     for; their sids.  A reply with an ``action`` gets an ``action`` row in
     the outbox, under the inbound message (so its answer is read as RCML
     about the same conversation), at most ``MAX_ACTIONS`` per inbound
     message: a document that always answers with another action stops.
+    ``base_url``: the URL that answered, against which relative URLs resolve.
 
     Raises ``gateway.rcml.RcmlError`` for malformed/refused XML (the caller
     logs it and goes on: the inbound callback itself succeeded).
@@ -271,6 +285,7 @@ def apply_rcml_reply(conn: Connection, inbound_sid: str, document: bytes | str, 
     replies = parse_rcml(document, sender=inbound["from_"], our_number=inbound["to"])
     sids = []
     for reply in replies:
+        reply = _resolved(reply, base_url)
         row = reply_row(reply, inbound, now=now, new_sid=new_sid)
         if row is None:
             continue

@@ -225,3 +225,16 @@ def test_rcml_actions_stop_after_max_actions_per_inbound_message(engine):
         actions = [cb for cb in callbacks(conn, inbound.sid) if cb["kind"] == "action"]
     assert len(actions) == MAX_ACTIONS  # ... the actions stop
     assert sum("not requested" in formatEvent(e) for e in events) == 2
+
+
+def test_relative_action_and_status_callback_resolve_against_the_answering_url(engine):
+    inbound = write(engine, receive, InboundSms("a", "+447700900001", NUMBER.number, "hi"),
+                    number=NUMBER, now=at(0))
+    doc = b'<Message action="next?step=2" statusCallback="/st">one</Message>'
+    (reply,) = write(engine, apply_rcml_reply, inbound.sid, doc, now=at(5),
+                     base_url="http://app.example/flow/sms")
+    with engine.begin() as conn:
+        action = callbacks(conn, inbound.sid)[-1]
+        row = message(conn, reply)
+    assert action["url"] == "http://app.example/flow/next?step=2"
+    assert row["status_callback"] == "http://app.example/st"
