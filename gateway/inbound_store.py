@@ -260,10 +260,9 @@ def _resolved(reply: ReplySpec, base_url: str | None) -> ReplySpec:
     (RCML allows relative URLs), as a browser resolves a link."""
     if base_url is None:
         return reply
-    def absolute(url):
-        return None if url is None else urljoin(base_url, url)
-    return replace(reply, action=absolute(reply.action),
-                   status_callback=absolute(reply.status_callback))
+    action, callback = (None if url is None else urljoin(base_url, url)
+                        for url in (reply.action, reply.status_callback))
+    return replace(reply, action=action, status_callback=callback)
 
 
 def apply_rcml_reply(conn: Connection, inbound_sid: str, document: bytes | str, *, now: datetime,
