@@ -215,7 +215,7 @@ class Dispatcher(Service):
             sender = self.senders.get(name)
             if sender is None or not sender.is_up:
                 continue
-            if exceeds(self._price(row, name), row.get("max_price")):
+            if row.get("max_price") is not None and exceeds(self._price(row, name), row["max_price"]):
                 failed, failed_on = TOO_DEAR, name  # a cheaper fallback may take it
                 continue
             d = sender.send(row, self._now())
