@@ -45,6 +45,7 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     from gateway.pipeline import Dispatcher
     from gateway.pipeline_store import early_receipts
     from gateway.receipt_query import ReceiptQuery, receipt_timeouts
+    from gateway.pricing import PriceBook
     from gateway.routing import Router
     from gateway.service import HookService, ListenService, StoreService
     from gateway.store.engine import is_sqlite
@@ -108,10 +109,11 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
 
     dispatcher = parts["dispatcher"] = Dispatcher(
         store, senders, Router(config.carriers), reactor, config.pipeline,
-        after_sent=early_receipts(profiles), node_id=node.node_id)
+        after_sent=early_receipts(profiles), node_id=node.node_id, prices=PriceBook(config.carriers))
     node.on_takeover = dispatcher.wake
     api.notify_new_message = dispatcher.wake
     api.messaging_services = {s.sid: s for s in config.messaging_services}
+    api.applications = {a.sid: a for a in config.applications}
     dispatcher.setServiceParent(tree)
     monitor.sources["pipeline"] = lambda: dispatcher.stats
 

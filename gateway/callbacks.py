@@ -22,9 +22,10 @@ Theory of operation:
   ``retry_for`` seconds after the row was created, then dead.  Other
   answers (3xx, 4xx) -> dead at once: retrying cannot help.  Dead is
   recorded once, logged once and counted in ``stats["dead"]``.
-* A 200 answer to an ``inbound`` row carries an RCML document: it is handed
-  to the reply hook (``apply_rcml_reply``) in the same write that marks the
-  row done.
+* A 200 answer to an ``inbound`` row (an sms_url) or an ``action`` row (an
+  RCML ``<Message action>``) carries an RCML document: it is handed to the
+  reply hook (``apply_rcml_reply``, with the URL that answered, for
+  relative URLs) in the same write that marks the row done.
 * Every path releases the request's slot: the HTTP exchange (with its
   timeout) is one Deferred, ended before its result is recorded; the
   timeout and ``stopService`` cancel only that exchange, never a store write.
@@ -55,6 +56,7 @@ from gateway.wakeup import Wakeup
 log = Logger()
 
 MAX_RESPONSE_BYTES = 256 * 1024  # an RCML answer is small
+RCML_KINDS = ("inbound", "action")  # rows whose 200 answer is RCML to follow
 STALL_AFTER = 2.0  # seconds without a finished request: the host hangs
 BLOCKED_DEFER = 5.0  # seconds a blocked host's extra rows move back
 
@@ -181,7 +183,7 @@ class CallbackSender(Service):
 
     def _send(self, host, row, url: weburl.WebUrl) -> None:
         params = [tuple(pair) for pair in row["params"]]
-        want_body = row["kind"] == "inbound"
+        want_body = row["kind"] in RCML_KINDS
         d = send(self.agent, self.clock, url, row["method"], params, timeout=self.config.timeout,
                  want_body=want_body, signing_token=self._signing_token(params))
         self._requests.add(d)
@@ -210,9 +212,9 @@ class CallbackSender(Service):
         code, body = answer
         if 200 <= code < 300:
             self.stats["sent"] += 1
-            if row["kind"] == "inbound" and code == 200 and body and self.reply_hook is not None:
+            if row["kind"] in RCML_KINDS and code == 200 and body and self.reply_hook is not None:
                 d = self.store.write(_done_job, row["id"], row["message_sid"], body[:MAX_RESPONSE_BYTES],
-                                     self._now(), self.reply_hook)
+                                     self._now(), self.reply_hook, url.text)
                 self._record(d.addCallback(self._replied), [row["id"]], "done")
             else:
                 self._queue_done(row)
@@ -303,11 +305,12 @@ def _blocked(failure) -> bool:
     return any(r.check(BlockedAddress) for r in reasons) or "not a public address" in str(failure.value)
 
 
-def _done_job(conn, callback_id: int, message_sid: str, body: bytes, now, reply_hook):
+def _done_job(conn, callback_id: int, message_sid: str, body: bytes, now, reply_hook,
+              base_url: str | None = None):
     outbox.callback_done(conn, callback_id)
     savepoint = conn.begin_nested()
     try:
-        sids = reply_hook(conn, message_sid, body, now=now)
+        sids = reply_hook(conn, message_sid, body, now=now, base_url=base_url)
     except Exception as e:  # malformed RCML: the callback itself succeeded
         savepoint.rollback()
         log.warn("callbacks: RCML reply to {sid} ignored: {error}", sid=message_sid, error=e)

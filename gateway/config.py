@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Mapping
 
@@ -25,7 +26,7 @@ from gateway.smpp.settings import BindSettings
 from protocols.mm7.namespaces import VERSIONS
 
 __all__ = [
-    "ApiConfig", "StoreConfig", "Account", "Number", "SmppSettings", "Mm7Settings",
+    "ApiConfig", "StoreConfig", "Account", "Number", "Application", "PriceTable", "SmppSettings", "Mm7Settings",
     "CarrierConfig", "PipelineConfig", "CallbacksConfig", "MediaConfig", "OpsConfig", "ConsoleConfig", "ClusterConfig", "Config",
     "ConfigError", "load", "loads", "from_dict",
 ]
@@ -106,6 +107,26 @@ class MessagingService:
 
 
 @dataclass(frozen=True)
+class Application:
+    """An ``[[applications]]`` entry: ``ApplicationSid`` takes the status
+    callback from it (an explicit ``StatusCallback`` wins)."""
+    sid: str
+    account: str
+    status_callback: str | None = None
+    status_callback_method: str = "POST"
+    friendly_name: str = ""
+
+
+@dataclass(frozen=True)
+class PriceTable:
+    """``[carriers.prices]``: a price per destination prefix (longest prefix
+    wins), per segment on an SMPP carrier and per message on an MM7 one;
+    ``gateway.pricing`` reads it."""
+    unit: str = "USD"
+    prefixes: tuple[tuple[str, Decimal], ...] = ()  # (prefix, price), longest first
+
+
+@dataclass(frozen=True)
 class SmppSettings(BindSettings):
     """A carrier's ``[[carriers]]`` SMPP settings: the bind knobs
     (``gateway.smpp.settings.BindSettings``, one type with one set of
@@ -156,6 +177,7 @@ class CarrierConfig:
     smpp: SmppSettings | None = None
     mm7: Mm7Settings | None = None
     receipts: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    prices: PriceTable | None = None
 
     @property
     def channel(self) -> str:
@@ -240,6 +262,7 @@ class Config:
     accounts: tuple[Account, ...] = ()
     numbers: tuple[Number, ...] = ()
     messaging_services: tuple[MessagingService, ...] = ()
+    applications: tuple[Application, ...] = ()
     carriers: tuple[CarrierConfig, ...] = ()
     pipeline: PipelineConfig = PipelineConfig()
     callbacks: CallbacksConfig = CallbacksConfig()

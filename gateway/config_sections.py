@@ -21,6 +21,9 @@ def build_config(top: Table, source: str) -> c.Config:
     accounts = _accounts(top, source)
     numbers = _numbers(top, source, {a.sid for a in accounts})
     services = _messaging_services(top, source, {a.sid for a in accounts})
+    from gateway.config_sdk import applications_section
+
+    applications = applications_section(top, source, {a.sid for a in accounts})
     carriers = _carriers(top, source)
     pipeline = _pipeline(top.table("pipeline"))
     callbacks = _callbacks(top.table("callbacks"))
@@ -42,7 +45,7 @@ def build_config(top: Table, source: str) -> c.Config:
     _check_receipts(source, receipts.data if receipts else {}, carriers)
     return c.Config(
         api=api, store=store, accounts=accounts, numbers=numbers, messaging_services=services,
-        carriers=carriers, pipeline=pipeline, callbacks=callbacks, media=media, ops=ops,
+        applications=applications, carriers=carriers, pipeline=pipeline, callbacks=callbacks, media=media, ops=ops,
         console=console, cluster=cluster,
         receipts=_frozen(receipts.data if receipts else {}), log_level=level, source=source,
     )
@@ -179,13 +182,16 @@ def _carriers(top: Table, source: str) -> tuple[c.CarrierConfig, ...]:
         if fallback == name:
             raise t.error("fallback", "a carrier cannot fall back to itself")
         receipts = t.table("receipts")
+        from gateway.config_sdk import prices_section
+
+        prices = prices_section(t.table("prices"))
         smpp = _smpp(t) if protocol == "smpp" else None
         mm7 = _mm7(t) if protocol == "mm7" else None
         t.finish()
         tables.append(t)
         out.append(c.CarrierConfig(
             name=name, protocol=protocol, routes=routes, fallback=fallback, smpp=smpp, mm7=mm7,
-            receipts=_frozen(receipts.data if receipts else {}),
+            receipts=_frozen(receipts.data if receipts else {}), prices=prices,
         ))
     names = {o.name: o for o in out}
     for carrier, t in zip(out, tables):

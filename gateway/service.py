@@ -162,6 +162,7 @@ class GatewayService(MultiService):
         """Apply accounts, numbers and routes from *config*; return warnings."""
         from gateway.api.accounts import Accounts
         from gateway.deliver import number_directory
+        from gateway.pricing import PriceBook
         from gateway.routing import Router
 
         warnings = []
@@ -177,6 +178,7 @@ class GatewayService(MultiService):
                 warnings.append(f"{section} changed: needs a restart")
         self.parts["api"].set_accounts(Accounts.from_config(config.accounts))
         self.parts["api"].messaging_services = {s.sid: s for s in config.messaging_services}
+        self.parts["api"].applications = {a.sid: a for a in config.applications}
         if "signing_tokens" in self.parts:
             self.parts["signing_tokens"].clear()
             self.parts["signing_tokens"].update((a.sid, a.auth_token) for a in config.accounts)
@@ -186,6 +188,7 @@ class GatewayService(MultiService):
         if "mm7_hooks" in self.parts:
             self.parts["mm7_hooks"].numbers = numbers
         self.parts["dispatcher"].set_router(Router(config.carriers))
+        self.parts["dispatcher"].set_prices(PriceBook(config.carriers))
         self.config = config
         return warnings
 

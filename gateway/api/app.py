@@ -68,6 +68,7 @@ class MessagesApi:
         self.more_info = more_info
         self.auth_guard = AuthGuard(clock)  # failure budgets; the daemon sets [api]'s
         self.messaging_services: dict = {}  # sid -> config.MessagingService (set by the daemon)
+        self.applications: dict = {}  # sid -> config.Application (set by the daemon)
         self._root = Root(Routes(self, self._routes()))
 
     # -- composition -----------------------------------------------------
@@ -171,7 +172,7 @@ class MessagesApi:
     async def _create(self, request, account, api):
         params = read_params(request, self.max_body)
         row = new_message(params, account_sid=account, api=api, now=self._now(),
-                          services=self.messaging_services)
+                          services=self.messaging_services, applications=self.applications)
         await self.store.write(insert_message, row)
         self.notify_created(row)
         return 201, message_resource(row, api)

@@ -186,7 +186,7 @@ callback_outbox = Table(
     metadata,
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
     Column("message_sid", String(34), nullable=False),
-    Column("kind", String(16), nullable=False),  # status | inbound
+    Column("kind", String(16), nullable=False),  # status | inbound | action
     Column("url", Text, nullable=False),
     Column("method", String(8), nullable=False),  # GET | POST
     Column("params", JSON, nullable=False),  # list of [name, value] pairs (repeats allowed)
