@@ -7,10 +7,12 @@ is the start order; they stop in reverse.
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Callable
 
 from twisted.web.resource import Resource
 
+from gateway.api.numbering import NumberPlan
 from gateway.api.requests import make_site
 from gateway.config import Config
 from gateway.health import HealthResource, Monitor
@@ -111,6 +113,7 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     node.on_takeover = dispatcher.wake
     api.notify_new_message = dispatcher.wake
     api.messaging_services = {s.sid: s for s in config.messaging_services}
+    api.number_plan = NumberPlan.from_config(config)  # a reload replaces it
     dispatcher.setServiceParent(tree)
     monitor.sources["pipeline"] = lambda: dispatcher.stats
 
@@ -121,7 +124,7 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     tokens = parts["signing_tokens"] = {a.sid: a.auth_token for a in config.accounts}
     callbacks = parts["callbacks"] = CallbackSender(
         store, make_callback_agent(reactor, config.callbacks, pool=pool), reactor, config.callbacks,
-        reply_hook=apply_rcml_reply, on_new_messages=dispatcher.wake, pool=pool,
+        reply_hook=partial(apply_rcml_reply, plan=api.number_plan), on_new_messages=dispatcher.wake, pool=pool,
         signing_tokens=tokens.get)
     callbacks.setServiceParent(tree)
     if not is_sqlite(config.store.url):  # one node of the cluster sends (gateway.cluster.roles)

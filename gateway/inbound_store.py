@@ -38,7 +38,7 @@ from sqlalchemy.engine import Connection
 from twisted.logger import Logger
 
 from gateway import reassembly
-from gateway.api.addresses import ApiError, check_sender, parse_pair
+from gateway.api.addresses import OPEN_PLAN, ApiError, NumberPlan, resolve_pair, split_pair
 from gateway.rcml import ReplySpec, parse_rcml
 from gateway.store.messages import address, enqueue_callback, get_message_row, insert_message
 from gateway.sids import new_sid
@@ -189,15 +189,16 @@ def _num_segments(body: str) -> int:
 
 
 def reply_rows(replies: tuple[ReplySpec, ...], inbound: Mapping[str, Any], *, now: datetime,
-               new_sid: Callable[[], str] = new_message_sid) -> list[dict]:
-    """Message rows (for ``insert_message``) for the RCML replies to ``inbound``."""
+               new_sid: Callable[[], str] = new_message_sid,
+               plan: NumberPlan = OPEN_PLAN) -> list[dict]:
+    """Message rows (for ``insert_message``) for the RCML replies to ``inbound``;
+    digits without ``+`` resolve by the API's rule (``plan``)."""
     rows = []
     for reply in replies:
         media = [{"url": m.url, "content_type": m.content_type} for m in reply.media]
         try:
-            _channel, sender, recipient = parse_pair(reply.from_, reply.to, uris=False)
-            if media:
-                check_sender(sender, "mms")
+            pair = split_pair(reply.from_, reply.to, uris=False)
+            sender, recipient = resolve_pair(pair, "mms" if media else "sms", plan)
         except ApiError as e:
             log.warn("RCML reply to {sid} skipped: {error}", sid=inbound["sid"], error=e.message)
             continue
@@ -223,7 +224,8 @@ def reply_rows(replies: tuple[ReplySpec, ...], inbound: Mapping[str, Any], *, no
 
 
 def apply_rcml_reply(conn: Connection, inbound_sid: str, document: bytes | str, *, now: datetime,
-                     new_sid: Callable[[], str] = new_message_sid) -> list[str]:
+                     new_sid: Callable[[], str] = new_message_sid,
+                     plan: NumberPlan = OPEN_PLAN) -> list[str]:
     """Queue the replies an sms_url's 200 answer asks for; their sids.
 
     Raises ``gateway.rcml.RcmlError`` for malformed/refused XML (the caller
@@ -233,7 +235,7 @@ def apply_rcml_reply(conn: Connection, inbound_sid: str, document: bytes | str, 
     if inbound is None or not inbound["account_sid"]:
         return []
     replies = parse_rcml(document, sender=inbound["from_"], our_number=inbound["to"])
-    rows = reply_rows(replies, inbound, now=now, new_sid=new_sid)
+    rows = reply_rows(replies, inbound, now=now, new_sid=new_sid, plan=plan)
     for row in rows:
         insert_message(conn, row)
     return [row["sid"] for row in rows]

@@ -177,6 +177,7 @@ class GatewayService(MultiService):
                 warnings.append(f"{section} changed: needs a restart")
         self.parts["api"].set_accounts(Accounts.from_config(config.accounts))
         self.parts["api"].messaging_services = {s.sid: s for s in config.messaging_services}
+        self._reload_number_plan(config)
         if "signing_tokens" in self.parts:
             self.parts["signing_tokens"].clear()
             self.parts["signing_tokens"].update((a.sid, a.auth_token) for a in config.accounts)
@@ -188,6 +189,18 @@ class GatewayService(MultiService):
         self.parts["dispatcher"].set_router(Router(config.carriers))
         self.config = config
         return warnings
+
+    def _reload_number_plan(self, config: Config) -> None:
+        """Digits without '+' resolve against the new numbers and routes."""
+        from functools import partial
+
+        from gateway.api.numbering import NumberPlan
+        from gateway.inbound_store import apply_rcml_reply
+
+        plan = NumberPlan.from_config(config)
+        self.parts["api"].number_plan = plan
+        if "callbacks" in self.parts:
+            self.parts["callbacks"].reply_hook = partial(apply_rcml_reply, plan=plan)
 
 
 # What a reload does not apply: (Config attribute, as the file names it).

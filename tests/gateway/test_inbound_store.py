@@ -197,3 +197,21 @@ def test_malformed_rcml_raises_and_stores_nothing(engine):
         write(engine, apply_rcml_reply, inbound.sid, b"<Response><Message>", now=at(1))
     with engine.begin() as conn:
         assert conn.execute(select(messages.c.sid)).scalars().all() == [inbound.sid]
+
+
+def test_rcml_reply_digits_follow_the_apis_number_rule(engine):
+    """A reply's digits without '+' resolve as the API's do: by the routes."""
+    from gateway.api.numbering import NumberPlan
+    from gateway.config import CarrierConfig
+    from gateway.routing import Router
+
+    plan = NumberPlan(router=Router([CarrierConfig("us", "smpp", routes=("+1",))]))
+    inbound = write(engine, receive, InboundSms("a", "+447700900001", NUMBER.number, "hi"),
+                    number=NUMBER, now=at(0))
+    doc = b'<Response><Message to="14155550101">a</Message><Message to="72345">b</Message></Response>'
+    with capturedLogs() as events:
+        (sid,) = write(engine, apply_rcml_reply, inbound.sid, doc, now=at(5), plan=plan)
+    with engine.begin() as conn:
+        assert message(conn, sid)["to"] == "+14155550101"
+    (skipped,) = [formatEvent(e) for e in events if "skipped" in formatEvent(e)]
+    assert "'72345' would be the short code 72345, which no carrier's routes take" in skipped

@@ -5,6 +5,7 @@ from __future__ import annotations
 from twisted.internet.testing import MemoryReactorClock
 
 from gateway import config
+from gateway.api.numbering import resolve
 from gateway.service import build
 
 BASE = """
@@ -52,6 +53,11 @@ def test_reload_swaps_routes_accounts_numbers_and_warns(tmp_path):
     assert dispatcher.router.primary("sms", "+12125551234") == "b"
     assert api.accounts.check("AC2", "two") and api.accounts.check("AC1", "one")
     assert deliver.numbers("+15005550007") is not None and deliver.numbers("+15005550006") is None
+    # Digits without '+' resolve against the new numbers and routes, in the
+    # API and in RCML replies alike.
+    assert resolve("12125551234", "To", "sms", api.number_plan) == "+12125551234"
+    assert api.number_plan.numbers == {"+15005550007"}
+    assert tree.parts["callbacks"].reply_hook.keywords["plan"] is api.number_plan
     # The carrier still runs with window 10: a second reload says so again,
     # and a file back at the running settings has nothing to report.
     assert tree.reload(config.loads(new)) == warnings
