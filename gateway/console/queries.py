@@ -77,16 +77,35 @@ def search(conn, query: str, limit: int = SEARCH_LIMIT) -> list[dict]:
     m, seg, ids = s.messages, s.segments, s.segment_ids
     keys = list(match_keys(query)) or [query]
     by_smsc = select(seg.c.message_sid).join(ids, ids.c.segment_id == seg.c.id).where(ids.c.key.in_(keys))
-    rows = conn.execute(select(*_LIST_COLUMNS).where(or_(
+    rows = [_row(r) for r in conn.execute(select(*_LIST_COLUMNS).where(or_(
         m.c.sid == query, m.c.to == query, m.c.from_ == query, m.c.mm7_message_id == query,
-        m.c.sid.in_(by_smsc))).order_by(m.c.date_created.desc(), m.c.sid).limit(limit))
-    return [_row(r) for r in rows]
+        m.c.sid.in_(by_smsc))).order_by(m.c.date_created.desc(), m.c.sid).limit(limit))]
+    return _with_callback_answers(conn, rows)
+
+
+def _with_callback_answers(conn, rows: list[dict]) -> list[dict]:
+    """Each row gets ``callback_http``: its callbacks' HTTP answers in order
+    (a status code, or None for a callback not answered yet)."""
+    cb = s.callback_outbox
+    answers: dict[str, list] = {row["sid"]: [] for row in rows}
+    if answers:
+        for sid, status in conn.execute(select(cb.c.message_sid, cb.c.http_status)
+                                        .where(cb.c.message_sid.in_(list(answers)))
+                                        .order_by(cb.c.message_sid, cb.c.id)):
+            answers[sid].append(status)
+    for row in rows:
+        row["callback_http"] = answers[row["sid"]]
+    return rows
 
 
 def _callback(row: dict) -> dict:
-    """The HTTP answer as far as the outbox keeps it: a delivered callback got
-    a 2xx; a retried or dead one keeps its last error ("HTTP 503", a timeout)."""
-    row["answer"] = "2xx" if row["state"] == "done" else row["last_error"]
+    """The answer to the latest attempt: its exact HTTP status (``http_status``)
+    when it was answered, else the error that ended it (a timeout, a refused
+    connection); "2xx" for a row delivered before statuses were kept."""
+    if row["http_status"] is not None:
+        row["answer"] = f"HTTP {row['http_status']}"
+    else:
+        row["answer"] = "2xx" if row["state"] == "done" else row["last_error"]
     return row
 
 
@@ -107,6 +126,6 @@ def history(conn, sid: str) -> dict | None:
                seg.c.receipt_at).where(seg.c.message_sid == sid).order_by(seg.c.seqno, seg.c.id))]
     out["callbacks"] = [_callback(_row(r)) for r in conn.execute(
         select(cb.c.id, cb.c.kind, cb.c.url, cb.c.method, cb.c.params, cb.c.state, cb.c.attempts,
-               cb.c.created_at, cb.c.next_attempt_at, cb.c.last_error)
+               cb.c.created_at, cb.c.next_attempt_at, cb.c.last_error, cb.c.http_status)
         .where(cb.c.message_sid == sid).order_by(cb.c.id))]
     return out
