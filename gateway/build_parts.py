@@ -87,7 +87,8 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     if config.console.enabled:
         from gateway.console.mount import console_resource
 
-        api.mount("console", console_resource(config.console, guard, monitor, snapshot, store, reactor))
+        api.mount("console", console_resource(config.console, guard, monitor, snapshot, store, reactor,
+                                              node=config.cluster.node_id))
     # The API listens before the carriers bind: messages queue while binds come up.
     endpoint_type = TCP6ServerEndpoint if ":" in config.api.host else TCP4ServerEndpoint
     parts["listen"] = ListenService(
@@ -272,6 +273,7 @@ def _bind_slots(tree, config, reactor, carriers) -> None:
         interval=config.cluster.heartbeat, lease_timeout=config.cluster.lease_timeout)
     keeper.setServiceParent(tree)
     tree.parts["cluster"].binds = lambda: keeper.count
+    tree.parts["cluster"].slots = lambda: {name: sorted(held) for name, held in keeper.held.items()}
 
 
 def _mm7(tree, config, reactor, store, monitor, numbers, http_client, senders, mm7_carriers):

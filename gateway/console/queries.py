@@ -50,7 +50,25 @@ def store_summary(conn, now: datetime) -> dict:
         "failing_endpoints": [{"url": u, "count": n, "last_error": e} for u, n, e in failing],
         "receipts_waiting": receipts.get("waiting", 0),
         "receipts_unmatched": receipts.get("unmatched", 0),
+        "slot_owners": slot_owners(conn),
     }
+
+
+def slot_owners(conn) -> dict[str, dict[int, str]] | None:
+    """carrier -> bind slot -> the live node holding it, as of the nodes'
+    last heartbeats; None when no live node shares binds by slots (SQLite)."""
+    n = s.nodes
+    rows = conn.execute(select(n.c.node_id, n.c.slots)
+                        .where(n.c.state == "live", n.c.slots.is_not(None))
+                        .order_by(n.c.node_id)).all()
+    if not rows:
+        return None
+    owners: dict[str, dict[int, str]] = {}
+    for node_id, slots in rows:
+        for carrier, held in (slots or {}).items():
+            for slot in held:
+                owners.setdefault(carrier, {}).setdefault(int(slot), node_id)
+    return owners
 
 
 _LIST_COLUMNS = (s.messages.c.sid, s.messages.c.account_sid, s.messages.c.direction,

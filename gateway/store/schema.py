@@ -269,6 +269,9 @@ nodes = Table(
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("last_heartbeat", DateTime(timezone=True), nullable=False),
     Column("binds", Integer, nullable=False, default=0),  # bind slots held
+    # Which: {carrier: [slot, ...]} as of the last heartbeat; null when the
+    # node does not share binds through slots (SQLite).
+    Column("slots", JSON, nullable=True),
 )
 
 

@@ -51,7 +51,7 @@
       for (const b of c.binds) {
         const tps = (b.tps_limit === null ? "∞" : fmt(b.tps_limit, 1)) + " / " + (b.max_tps === null ? "∞" : fmt(b.max_tps));
         body.append(el("tr", {"data-bind": b.name},
-          el("td", {}, c.name), el("td", {}, b.name + " (" + b.kind + ")"), el("td", {}, b.node),
+          el("td", {}, c.name), el("td", {}, b.name + " (" + b.kind + ")"), el("td", {}, b.node || "–"),
           el("td", {class: "state state-" + b.state, title: b.reason || ""}, b.state + (b.reason ? ": " + b.reason : "")),
           el("td", {}, ago(b.for_seconds)), el("td", {}, b.window_used + " / " + b.window), el("td", {}, tps),
           el("td", {}, b.throttled + " (" + b.throttling_events + " slow-downs)"), el("td", {}, b.queue_full),
