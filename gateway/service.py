@@ -173,7 +173,7 @@ class GatewayService(MultiService):
             elif _connection_settings(old[name]) != _connection_settings(new[name]):
                 warnings.append(f"carrier {name!r} connection settings changed: needs a restart")
         for attribute, section in RESTART_SECTIONS:
-            if getattr(self.built, attribute) != getattr(config, attribute):
+            if _restart_part(self.built, attribute) != _restart_part(config, attribute):
                 warnings.append(f"{section} changed: needs a restart")
         self.parts["api"].set_accounts(Accounts.from_config(config.accounts))
         self.parts["api"].messaging_services = {s.sid: s for s in config.messaging_services}
@@ -207,6 +207,16 @@ class GatewayService(MultiService):
 RESTART_SECTIONS = (("api", "[api]"), ("store", "[store]"), ("pipeline", "[pipeline]"),
                     ("callbacks", "[callbacks]"), ("media", "[media]"), ("receipts", "[receipts]"),
                     ("ops", "[ops]"), ("console", "[console]"), ("cluster", "[cluster]"), ("log_level", "[log] level"))
+
+
+def _restart_part(config: Config, attribute: str) -> Any:
+    """A section less the keys a reload applies ([api] default_country_code)."""
+    value = getattr(config, attribute)
+    if attribute == "api":
+        from dataclasses import replace
+
+        value = replace(value, default_country_code=None)
+    return value
 
 
 def _connection_settings(carrier) -> tuple:

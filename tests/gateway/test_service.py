@@ -2,6 +2,7 @@
 numbers and routes in place and reports what needs a restart."""
 from __future__ import annotations
 
+import pytest
 from twisted.internet.testing import MemoryReactorClock
 
 from gateway import config
@@ -72,6 +73,19 @@ def test_reload_reports_sections_that_need_a_restart(tmp_path):
     assert tree.reload(config.loads(changed)) == ["[api] changed: needs a restart",
                                                   "[callbacks] changed: needs a restart",
                                                   "[log] level changed: needs a restart"]
+
+
+def test_reload_applies_default_country_code(tmp_path):
+    from gateway.api.errors import ApiError
+
+    text = BASE.format(db=tmp_path / "x.db")
+    tree = build(config.loads(text), MemoryReactorClock(), environ={})
+    api = tree.parts["api"]
+    with pytest.raises(ApiError):  # no national form without a country code
+        resolve("07700900123", "To", "sms", api.number_plan)
+    national = text.replace("[store]", '[api]\ndefault_country_code = "44"\n[store]')
+    assert tree.reload(config.loads(national)) == []  # applied: no restart needed
+    assert resolve("07700900123", "To", "sms", api.number_plan) == "+447700900123"
 
 
 def test_site_caps_request_bodies_while_they_arrive(tmp_path):
