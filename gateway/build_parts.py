@@ -7,10 +7,12 @@ is the start order; they stop in reverse.
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Callable
 
 from twisted.web.resource import Resource
 
+from gateway.api.numbering import NumberPlan
 from gateway.api.requests import make_site
 from gateway.config import Config
 from gateway.health import HealthResource, Monitor
@@ -87,7 +89,8 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     if config.console.enabled:
         from gateway.console.mount import console_resource
 
-        api.mount("console", console_resource(config.console, guard, monitor, snapshot, store, reactor))
+        api.mount("console", console_resource(config.console, guard, monitor, snapshot, store, reactor,
+                                              node=config.cluster.node_id))
     # The API listens before the carriers bind: messages queue while binds come up.
     endpoint_type = TCP6ServerEndpoint if ":" in config.api.host else TCP4ServerEndpoint
     parts["listen"] = ListenService(
@@ -114,6 +117,7 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     api.notify_new_message = dispatcher.wake
     api.messaging_services = {s.sid: s for s in config.messaging_services}
     api.applications = {a.sid: a for a in config.applications}
+    api.number_plan = NumberPlan.from_config(config)  # a reload replaces it
     dispatcher.setServiceParent(tree)
     monitor.sources["pipeline"] = lambda: dispatcher.stats
 
@@ -124,7 +128,7 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     tokens = parts["signing_tokens"] = {a.sid: a.auth_token for a in config.accounts}
     callbacks = parts["callbacks"] = CallbackSender(
         store, make_callback_agent(reactor, config.callbacks, pool=pool), reactor, config.callbacks,
-        reply_hook=apply_rcml_reply, on_new_messages=dispatcher.wake, pool=pool,
+        reply_hook=partial(apply_rcml_reply, plan=api.number_plan), on_new_messages=dispatcher.wake, pool=pool,
         signing_tokens=tokens.get)
     callbacks.setServiceParent(tree)
     if not is_sqlite(config.store.url):  # one node of the cluster sends (gateway.cluster.roles)
@@ -272,6 +276,7 @@ def _bind_slots(tree, config, reactor, carriers) -> None:
         interval=config.cluster.heartbeat, lease_timeout=config.cluster.lease_timeout)
     keeper.setServiceParent(tree)
     tree.parts["cluster"].binds = lambda: keeper.count
+    tree.parts["cluster"].slots = lambda: {name: sorted(held) for name, held in keeper.held.items()}
 
 
 def _mm7(tree, config, reactor, store, monitor, numbers, http_client, senders, mm7_carriers):

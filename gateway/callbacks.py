@@ -95,7 +95,7 @@ class CallbackSender(Service):
         self._wakeup = Wakeup(clock, self._round)
         self._requests: set[Deferred] = set()  # HTTP exchanges in flight
         self._records: set[Deferred] = set()  # result writes in flight
-        self._done: list[dict] = []  # 2xx answers waiting for the next batch write
+        self._done: list[tuple[int, int]] = []  # (id, 2xx status) waiting for the batch write
         self._flush = None
 
     @property
@@ -214,14 +214,14 @@ class CallbackSender(Service):
             self.stats["sent"] += 1
             if row["kind"] in RCML_KINDS and code == 200 and body and self.reply_hook is not None:
                 d = self.store.write(_done_job, row["id"], row["message_sid"], body[:MAX_RESPONSE_BYTES],
-                                     self._now(), self.reply_hook, url.text)
+                                     self._now(), self.reply_hook, url.text, code)
                 self._record(d.addCallback(self._replied), [row["id"]], "done")
             else:
-                self._queue_done(row)
+                self._queue_done(row, code)
         elif code >= 500:
-            self._retry(row, url, f"HTTP {code}")
+            self._retry(row, url, f"HTTP {code}", code)
         else:
-            self._dead(row, url, f"HTTP {code}", retryable=False)
+            self._dead(row, url, f"HTTP {code}", retryable=False, http_status=code)
 
     def _failed(self, failure, host, row, url) -> None:
         if not self.running and not failure.check(CallbackTimeout):
@@ -234,17 +234,19 @@ class CallbackSender(Service):
             self._retry(row, url, failure.getErrorMessage() or failure.type.__name__)
         self._move_back([i for i, _ in self.hosts.shed(host)])
 
-    def _retry(self, row, url, error: str) -> None:
+    def _retry(self, row, url, error: str, http_status: int | None = None) -> None:
         now = self._now()
         due = now + timedelta(seconds=backoff(row["attempts"] + 1, self.config))
         if due > utc(row["created_at"]) + timedelta(seconds=self.config.retry_for):
-            self._dead(row, url, error, gave_up=True)
+            self._dead(row, url, error, gave_up=True, http_status=http_status)
             return
         self.stats["retried"] += 1
-        d = self.store.write(outbox.callback_retry, row["id"], next_attempt_at=due, error=error)
+        d = self.store.write(outbox.callback_retry, row["id"], next_attempt_at=due, error=error,
+                             http_status=http_status)
         self._record(d, [row["id"]], "retry")
 
-    def _dead(self, row, url, error: str, *, gave_up: bool = False, retryable: bool = True) -> None:
+    def _dead(self, row, url, error: str, *, gave_up: bool = False, retryable: bool = True,
+              http_status: int | None = None) -> None:
         self.stats["dead"] += 1
         where = url.safe if url is not None else "a callback URL"
         if gave_up:
@@ -252,12 +254,12 @@ class CallbackSender(Service):
                      url=where, attempts=row["attempts"] + 1, error=error)
         else:
             log.warn("callbacks: {url} failed: {error}; not retried", url=where, error=error)
-        d = self.store.write(outbox.callback_dead, row["id"], error=error)
+        d = self.store.write(outbox.callback_dead, row["id"], error=error, http_status=http_status)
         self._record(d, [row["id"]], "dead")
 
     # -- recording results ------------------------------------------------
-    def _queue_done(self, row) -> None:
-        self._done.append(row)
+    def _queue_done(self, row, http_status: int) -> None:
+        self._done.append((row["id"], http_status))
         if self._flush is None:
             self._flush = self.clock.callLater(0, self._write_done)
 
@@ -265,10 +267,11 @@ class CallbackSender(Service):
         if self._flush is not None and self._flush.active():
             self._flush.cancel()
         self._flush = None
-        rows, self._done = self._done, []
-        if rows:
-            ids = [row["id"] for row in rows]
-            self._record(self.store.write(outbox.callbacks_done, ids), ids, "done", count=len(ids))
+        done, self._done = self._done, []
+        if done:
+            ids = [row_id for row_id, _status in done]
+            self._record(self.store.write(outbox.callbacks_done, ids, dict(done)), ids, "done",
+                         count=len(ids))
 
     def _record(self, d: Deferred, ids: list[int], what: str | None, count: int = 1) -> None:
         self._records.add(d)
@@ -306,8 +309,8 @@ def _blocked(failure) -> bool:
 
 
 def _done_job(conn, callback_id: int, message_sid: str, body: bytes, now, reply_hook,
-              base_url: str | None = None):
-    outbox.callback_done(conn, callback_id)
+              base_url: str | None = None, http_status: int = 200):
+    outbox.callback_done(conn, callback_id, http_status)
     savepoint = conn.begin_nested()
     try:
         sids = reply_hook(conn, message_sid, body, now=now, base_url=base_url)

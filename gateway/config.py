@@ -58,6 +58,9 @@ class ApiConfig:
     auth_max_failures_per_ip: int = 20
     auth_max_failures_per_account: int = 100
     auth_failure_window: float = 60.0
+    # The country of national numbers (a trunk 0, then the number) written
+    # without "+" in From/To (gateway.api.numbering); None: no national form.
+    default_country_code: str | None = None
 
     @property
     def listen(self) -> str:

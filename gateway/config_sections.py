@@ -12,6 +12,7 @@ from gateway.config_read import ConfigError, Table, parse_listen
 _E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 _SHORT_CODE = re.compile(r"^\d{3,8}$")
 _PREFIX = re.compile(r"^\+\d{0,15}$")
+_COUNTRY_CODE = re.compile(r"^[1-9][0-9]{0,2}\Z")
 _SIZE_KINDS = ("long_code", "short_code", "toll_free")
 
 
@@ -84,8 +85,13 @@ def _api(t: Table | None) -> c.ApiConfig:
     from gateway.config_guards import api_limits
 
     limits = api_limits(t)
+    country = t.string("default_country_code", None)
+    if country is not None and not _COUNTRY_CODE.match(country):
+        raise t.error("default_country_code", f"must be a country calling code of 1-3 digits "
+                                              f"without '+' (\"44\"), got {country!r}")
     t.finish()
-    return c.ApiConfig(host=host, port=port, max_body_bytes=max_body, public_url=public_url, **limits)
+    return c.ApiConfig(host=host, port=port, max_body_bytes=max_body, public_url=public_url,
+                       default_country_code=country, **limits)
 
 
 def _store(t: Table | None) -> c.StoreConfig:

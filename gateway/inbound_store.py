@@ -47,7 +47,7 @@ from sqlalchemy.engine import Connection
 from twisted.logger import Logger
 
 from gateway import reassembly
-from gateway.api.addresses import ApiError, check_sender, parse_pair
+from gateway.api.addresses import OPEN_PLAN, ApiError, NumberPlan, resolve_pair, split_pair
 from gateway.rcml import ReplySpec, parse_rcml
 from gateway.store.messages import address, enqueue_callback, get_message_row, insert_message
 from gateway.sids import new_sid
@@ -200,14 +200,14 @@ def _num_segments(body: str) -> int:
 
 
 def reply_row(reply: ReplySpec, inbound: Mapping[str, Any], *, now: datetime,
-              new_sid: Callable[[], str] = new_message_sid) -> dict | None:
+              new_sid: Callable[[], str] = new_message_sid,
+              plan: NumberPlan = OPEN_PLAN) -> dict | None:
     """The message row (for ``insert_message``) of one RCML reply to
     ``inbound``; None (logged) when the API would refuse its addresses."""
     media = [{"url": m.url, "content_type": m.content_type} for m in reply.media]
     try:
-        _channel, sender, recipient = parse_pair(reply.from_, reply.to, uris=False)
-        if media:
-            check_sender(sender, "mms")
+        pair = split_pair(reply.from_, reply.to, uris=False)
+        sender, recipient = resolve_pair(pair, "mms" if media else "sms", plan)
     except ApiError as e:
         log.warn("RCML reply to {sid} skipped: {error}", sid=inbound["sid"], error=e.message)
         return None
@@ -232,9 +232,11 @@ def reply_row(reply: ReplySpec, inbound: Mapping[str, Any], *, now: datetime,
 
 
 def reply_rows(replies: tuple[ReplySpec, ...], inbound: Mapping[str, Any], *, now: datetime,
-               new_sid: Callable[[], str] = new_message_sid) -> list[dict]:
-    """Message rows (for ``insert_message``) for the RCML replies to ``inbound``."""
-    rows = (reply_row(reply, inbound, now=now, new_sid=new_sid) for reply in replies)
+               new_sid: Callable[[], str] = new_message_sid,
+               plan: NumberPlan = OPEN_PLAN) -> list[dict]:
+    """Message rows (for ``insert_message``) for the RCML replies to ``inbound``;
+    digits without ``+`` resolve by the API's rule (``plan``)."""
+    rows = (reply_row(reply, inbound, now=now, new_sid=new_sid, plan=plan) for reply in replies)
     return [row for row in rows if row is not None]
 
 
@@ -267,13 +269,14 @@ def _resolved(reply: ReplySpec, base_url: str | None) -> ReplySpec:
 
 def apply_rcml_reply(conn: Connection, inbound_sid: str, document: bytes | str, *, now: datetime,
                      new_sid: Callable[[], str] = new_message_sid,
-                     base_url: str | None = None) -> list[str]:
+                     base_url: str | None = None, plan: NumberPlan = OPEN_PLAN) -> list[str]:
     """Queue the replies an sms_url's (or an action URL's) 200 answer asks
     for; their sids.  A reply with an ``action`` gets an ``action`` row in
     the outbox, under the inbound message (so its answer is read as RCML
     about the same conversation), at most ``MAX_ACTIONS`` per inbound
     message: a document that always answers with another action stops.
-    ``base_url``: the URL that answered, against which relative URLs resolve.
+    ``base_url``: the URL that answered, against which relative URLs resolve;
+    ``plan``: what digits without ``+`` resolve against (the API's rule).
 
     Raises ``gateway.rcml.RcmlError`` for malformed/refused XML (the caller
     logs it and goes on: the inbound callback itself succeeded).
@@ -285,7 +288,7 @@ def apply_rcml_reply(conn: Connection, inbound_sid: str, document: bytes | str, 
     sids = []
     for reply in replies:
         reply = _resolved(reply, base_url)
-        row = reply_row(reply, inbound, now=now, new_sid=new_sid)
+        row = reply_row(reply, inbound, now=now, new_sid=new_sid, plan=plan)
         if row is None:
             continue
         insert_message(conn, row)

@@ -38,6 +38,7 @@ from .auth_guard import AuthGuard, basic_credentials, check_credentials  # noqa:
 from .compat import compat_routes
 from .errors import FORBIDDEN, MORE_INFO, NOT_ALLOWED, NOT_FOUND, ApiError, error_page, internal_error
 from .intake import new_message
+from .numbering import OPEN_PLAN
 from .listing import check_page_exists, page_body, parse_list
 from .render import BASE, media_resource, message_resource, shows
 from .unavailable import store_unavailable
@@ -69,6 +70,7 @@ class MessagesApi:
         self.auth_guard = AuthGuard(clock)  # failure budgets; the daemon sets [api]'s
         self.messaging_services: dict = {}  # sid -> config.MessagingService (set by the daemon)
         self.applications: dict = {}  # sid -> config.Application (set by the daemon)
+        self.number_plan = OPEN_PLAN  # digits without '+' (gateway.api.numbering; set by the daemon)
         self._root = Root(Routes(self, self._routes()))
 
     # -- composition -----------------------------------------------------
@@ -172,7 +174,8 @@ class MessagesApi:
     async def _create(self, request, account, api):
         params = read_params(request, self.max_body)
         row = new_message(params, account_sid=account, api=api, now=self._now(),
-                          services=self.messaging_services, applications=self.applications)
+                          services=self.messaging_services, applications=self.applications,
+                          plan=self.number_plan)
         await self.store.write(insert_message, row)
         self.notify_created(row)
         return 201, message_resource(row, api)

@@ -27,8 +27,9 @@ from gateway.sids import new_sid
 from protocols.mm7.mediatype import is_media_type
 from segmentation import SegmentationError, plan
 
-from .addresses import check_sender, parse_pair
+from .addresses import resolve_pair, split_pair
 from .errors import bad_request, malformed
+from .numbering import OPEN_PLAN, NumberPlan
 from .senders import service_numbers, sticky_sender
 from .strings import clean_params
 
@@ -200,11 +201,24 @@ def _service_sender(params: Params, services, account_sid: str, to_value: str,
     return sid, f"{channel}{colon}{sticky_sender(numbers, address)}"
 
 
+def _channel(channel: str, params: Params, media: list[dict], uris: bool) -> str:
+    """The message's channel: an SMS with media (SMS API) or ``SendAsMms``
+    goes as an MMS, over MM7 (so From and To resolve against MM7 routes)."""
+    if channel == "sms" and _send_as_mms(params):  # a text-only MMS
+        return "mms"
+    if media and channel == "sms":
+        if uris:
+            raise bad_request(21620, "media needs the mms: channel (to: mms:+E164)")
+        return "mms"
+    return channel
+
+
 def new_message(params: Params, *, account_sid: str, api: str, now: datetime,
-                services=None, applications=None) -> dict:
+                services=None, applications=None, plan: NumberPlan = OPEN_PLAN) -> dict:
     """Validate a create request; returns the row for ``insert_message``.
     ``services``: messaging service sid -> ``config.MessagingService``;
-    ``applications``: application sid -> ``config.Application``."""
+    ``applications``: application sid -> ``config.Application``;
+    ``plan``: what digits without ``+`` resolve against (``numbering``)."""
     params = clean_params(params)
     uris = api == "messages"
     from_value = _text(params, "from", "From") if uris else _text(params, "From", "from")
@@ -216,18 +230,12 @@ def new_message(params: Params, *, account_sid: str, api: str, now: datetime,
     if not from_value:
         raise bad_request(21603, ("a 'From' address" if not uris else "a 'from' address")
                           + " or a MessagingServiceSid is required")
-    channel, sender, recipient = parse_pair(from_value, to_value, uris=uris)
+    pair = split_pair(from_value, to_value, uris=uris)
     app_url, app_method = _application_callback(params, applications, account_sid)
     body = _text(params, "body", "Body") or ""
     media = _media(params)
-    if channel == "sms" and _send_as_mms(params):  # a text-only MMS, over MM7
-        channel = "mms"
-        check_sender(sender, channel)
-    if media and channel == "sms":
-        if uris:
-            raise bad_request(21620, "media needs the mms: channel (to: mms:+E164)")
-        channel = "mms"
-        check_sender(sender, channel)
+    channel = _channel(pair.channel or "sms", params, media, uris)
+    sender, recipient = resolve_pair(pair, channel, plan)
     if not body and not media:
         raise bad_request(21602, "a message body (or media) is required")
     validity = _validity(params)

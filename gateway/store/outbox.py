@@ -11,7 +11,9 @@ The due query is a range scan of the partial index ``ix_callback_outbox_due``
 (heads only, in due order): its cost follows the rows it returns, not the
 backlog, and it does not depend on the planner's statistics.  Reading due
 rows is a plain read (no lease written): the sender passes the ids it holds
-in memory as ``exclude``.  Results are written in batches (``callbacks_done``).
+in memory as ``exclude``.  Results are written in batches (``callbacks_done``);
+each result write records the HTTP status of the attempt's answer
+(``http_status``) in the same UPDATE.
 """
 from __future__ import annotations
 
@@ -57,29 +59,39 @@ def due_callbacks(conn: Connection, now: datetime, limit: int, *, exclude: Itera
     return rows
 
 
-def callbacks_done(conn: Connection, ids: Iterable[int]) -> None:
-    """Mark rows delivered, one UPDATE per chunk of ids (by primary key only:
-    a ``state`` condition would let SQLite walk the pending rows' index)."""
-    ids = list(ids)
-    for start in range(0, len(ids), CHUNK):
-        conn.execute(update(o).where(o.c.id.in_(ids[start:start + CHUNK]))
-                     .values(state="done", attempts=o.c.attempts + 1, last_error=None))
+def callbacks_done(conn: Connection, ids: Iterable[int],
+                   http_statuses: Mapping[int, int] | None = None) -> None:
+    """Mark rows delivered, with the HTTP status of their answer
+    (``http_statuses``: id -> status, 200 when not given): one UPDATE per
+    status and chunk of ids, by primary key only (a ``state`` condition
+    would let SQLite walk the pending rows' index)."""
+    by_status: dict[int, list[int]] = {}
+    for row_id in ids:
+        by_status.setdefault((http_statuses or {}).get(row_id, 200), []).append(row_id)
+    for status, group in sorted(by_status.items()):
+        for start in range(0, len(group), CHUNK):
+            conn.execute(update(o).where(o.c.id.in_(group[start:start + CHUNK]))
+                         .values(state="done", attempts=o.c.attempts + 1, last_error=None,
+                                 http_status=status))
 
 
-def callback_done(conn: Connection, callback_id: int) -> None:
-    callbacks_done(conn, [callback_id])
+def callback_done(conn: Connection, callback_id: int, http_status: int = 200) -> None:
+    callbacks_done(conn, [callback_id], {callback_id: http_status})
 
 
 def callback_retry(conn: Connection, callback_id: int, *, next_attempt_at: datetime,
-                   error: str) -> None:
+                   error: str, http_status: int | None = None) -> None:
+    """Another attempt later; ``http_status``: this attempt's answer (None: no answer)."""
     conn.execute(update(o).where(o.c.id == callback_id)
                  .values(attempts=o.c.attempts + 1, next_attempt_at=utc(next_attempt_at),
-                         last_error=error[:2000]))
+                         last_error=error[:2000], http_status=http_status))
 
 
-def callback_dead(conn: Connection, callback_id: int, *, error: str) -> None:
+def callback_dead(conn: Connection, callback_id: int, *, error: str,
+                  http_status: int | None = None) -> None:
     conn.execute(update(o).where(o.c.id == callback_id, o.c.state == "pending")
-                 .values(state="dead", attempts=o.c.attempts + 1, last_error=error[:2000]))
+                 .values(state="dead", attempts=o.c.attempts + 1, last_error=error[:2000],
+                         http_status=http_status))
 
 
 def callbacks_deferred(conn: Connection, ids: Iterable[int], *, until: datetime) -> None:

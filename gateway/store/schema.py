@@ -195,6 +195,9 @@ callback_outbox = Table(
     Column("next_attempt_at", DateTime(timezone=True), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("last_error", Text, nullable=True),
+    # The HTTP status of the latest attempt's answer; null while no attempt
+    # was answered (not sent yet, a connection error, a timeout).
+    Column("http_status", Integer, nullable=True),
     # 1 on the lowest pending row of its message (kept by triggers, see
     # gateway.store.outbox_triggers): the only row of the message that may go.
     Column("head", Integer, nullable=False, default=0, server_default=text("0")),
@@ -262,6 +265,9 @@ nodes = Table(
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("last_heartbeat", DateTime(timezone=True), nullable=False),
     Column("binds", Integer, nullable=False, default=0),  # bind slots held
+    # Which: {carrier: [slot, ...]} as of the last heartbeat; null when the
+    # node does not share binds through slots (SQLite).
+    Column("slots", JSON, nullable=True),
 )
 
 

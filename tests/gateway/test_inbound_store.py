@@ -238,3 +238,21 @@ def test_relative_action_and_status_callback_resolve_against_the_answering_url(e
         row = message(conn, reply)
     assert action["url"] == "http://app.example/flow/next?step=2"
     assert row["status_callback"] == "http://app.example/st"
+
+
+def test_rcml_reply_digits_follow_the_apis_number_rule(engine):
+    """A reply's digits without '+' resolve as the API's do: by the routes."""
+    from gateway.api.numbering import NumberPlan
+    from gateway.config import CarrierConfig
+    from gateway.routing import Router
+
+    plan = NumberPlan(router=Router([CarrierConfig("us", "smpp", routes=("+1",))]))
+    inbound = write(engine, receive, InboundSms("a", "+447700900001", NUMBER.number, "hi"),
+                    number=NUMBER, now=at(0))
+    doc = b'<Response><Message to="14155550101">a</Message><Message to="72345">b</Message></Response>'
+    with capturedLogs() as events:
+        (sid,) = write(engine, apply_rcml_reply, inbound.sid, doc, now=at(5), plan=plan)
+    with engine.begin() as conn:
+        assert message(conn, sid)["to"] == "+14155550101"
+    (skipped,) = [formatEvent(e) for e in events if "skipped" in formatEvent(e)]
+    assert "'72345' would be the short code 72345, which no carrier's routes take" in skipped
