@@ -171,3 +171,37 @@ async def test_rows_of_a_holder_that_died_are_sent_by_the_next_holder_at_its_nex
         holding.release()
         await b.stop()
         await a.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_two_nodes_racing_on_one_outbox_send_each_row_once_in_order(pg_url, pg_engine, web):
+    holding, url = web
+    holding.hold = False
+    sids = [f"SM{i:032x}" for i in range(150)]
+    for status in ("sending", "sent"):  # two rows per message: "sent" waits for "sending"
+        with pg_engine.begin() as conn:
+            _enqueue_all(conn, url, sids, status, datetime.now(timezone.utc))
+    a, b = Node(pg_url, "a"), Node(pg_url, "b")
+    try:
+        await defer.DeferredList([defer.ensureDeferred(a.start()), defer.ensureDeferred(b.start())])
+        assert [a.sender.enabled, b.sender.enabled].count(True) == 1
+        holder, other = (a, b) if a.sender.enabled else (b, a)
+        await holding.wait(100)
+        await holder.keeper.stopService()  # the holder leaves half-way
+        await other.keeper.round()
+        assert other.sender.enabled
+        await holding.wait(300)
+        assert Counter(holding.requests) == Counter((sid, st) for sid in sids for st in ("sending", "sent"))
+        for sid in sids:
+            assert [st for s_, st in holding.requests if s_ == sid] == ["sending", "sent"]
+        await other.keeper.stopService()
+        assert await _states(other.store) == [("done", 1)] * 300
+    finally:
+        await a.stop()
+        await b.stop()
+
+
+def _enqueue_all(conn, url, sids, status, now):
+    for sid in sids:
+        enqueue_callback(conn, message_sid=sid, kind="status", url=url, method="POST",
+                         params=[("MessageSid", sid), ("MessageStatus", status)], now=now)
