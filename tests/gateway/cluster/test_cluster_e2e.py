@@ -39,7 +39,7 @@ def rig(pg_url, tmp_path):
 def _all_delivered(callbacks, sids, pg_url):
     for sid in sids:
         try:
-            assert [x for x in callbacks.wait_seen(sid, FINAL, timeout=60) if x in FINAL] == ["delivered"]
+            assert set(callbacks.wait_seen(sid, FINAL, timeout=60)) & set(FINAL) == {"delivered"}
         except AssertionError:
             raise AssertionError(f"{sid}: callbacks {callbacks.statuses(sid)}; "
                                  f"store {store_view(pg_url, sid)}") from None
