@@ -133,6 +133,10 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     callbacks.setServiceParent(tree)
     if not is_sqlite(config.store.url):  # one node of the cluster sends (gateway.cluster.roles)
         _one_node_roles(tree, config, reactor, {"role:callbacks": callbacks})
+        from gateway.cluster.heads import HeadRepair
+
+        HeadRepair(store, reactor, interval=config.cluster.heartbeat, active=lambda: callbacks.enabled,
+                   on_repaired=callbacks.wake).setServiceParent(tree)
     monitor.sources["callbacks"] = lambda: callbacks.stats
     dispatcher.on_outcome = lambda _kind: callbacks.wake()
 

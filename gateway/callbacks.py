@@ -32,6 +32,11 @@ Theory of operation:
 * ``stopService`` cancels the requests in flight (their rows stay pending
   and go out again later) and returns once every answer already received
   is recorded, before the store closes.
+* In a cluster the sender is a one-node role (``gateway.cluster.roles``):
+  ``enabled`` is False while another node holds it, and ``pause()`` (the
+  role's release) drops the queued rows, lets the requests in flight end
+  and records their results before the role goes to another node, so no
+  request is made by two nodes at once.
 """
 from __future__ import annotations
 
@@ -117,6 +122,20 @@ class CallbackSender(Service):
             d.addCallback(lambda _: self.pool.closeCachedConnections())
         return d.addCallback(lambda _: None)
 
+    async def pause(self) -> None:
+        """Stop sending and settle: queued rows are dropped (they stay pending
+        in the store), the requests in flight end (answer, failure or their
+        timeout) and every result is recorded.  When this returns nothing of
+        this sender is in flight, so another node may take the role."""
+        self.enabled = False
+        self.hosts.drop_queued()
+        while self._requests or self._records or self._done:
+            if self._requests:
+                await DeferredList(list(self._requests), consumeErrors=True)
+            self._write_done()
+            if self._records:
+                await DeferredList(list(self._records), consumeErrors=True)
+
     def wake(self, *_ignored) -> None:
         if self.running:
             self._wakeup.wake()
@@ -143,7 +162,7 @@ class CallbackSender(Service):
     def _fetched(self, rows) -> None:
         self._fetching = False
         again, self._again = self._again, False
-        if not self.running:  # stopped meanwhile: the rows stay pending
+        if not self.running or not self.enabled:  # stopped or paused meanwhile: the rows stay pending
             return
         skip = self.hosts.owned | self._settled_meanwhile
         now = self.clock.seconds()
@@ -174,7 +193,7 @@ class CallbackSender(Service):
 
     # -- sending --------------------------------------------------------
     def _pump(self) -> None:
-        while self.running:
+        while self.running and self.enabled:
             taken = self.hosts.take(self.clock.seconds())
             if taken is None:
                 return

@@ -10,6 +10,11 @@ SQL functions on a Connection, run by ``store.write``.  Rules:
 * A part of a concatenated MO waits in ``inbound_parts`` (a restart loses
   nothing); a repeated part is ignored; when the last part lands the parts
   are assembled (``gateway.reassembly``), deleted, and the message created.
+  On PostgreSQL the parts of one group are stored one transaction at a
+  time (a transaction-scoped advisory lock on the group key): in a cluster
+  two parts may arrive at once on two nodes' binds, and each would
+  otherwise miss the other's uncommitted part and leave the group waiting
+  for the reassembly timeout.
 * An MO whose text could not be read (``InboundSms.undecoded`` set: binary
   data, an unsupported or malformed coding) is stored the same way, with an
   empty body, and the sms_url is called with ``Body`` empty.  Its octets
@@ -37,6 +42,7 @@ SQL functions on a Connection, run by ``store.write``.  Rules:
 """
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping
@@ -56,6 +62,7 @@ from gateway.store.schema import QUEUED, RECEIVED, callback_outbox, inbound_part
 INBOUND = "inbound"
 ACTION = "action"  # an RCML action URL: answered with RCML, like an sms_url
 MAX_ACTIONS = 5  # action requests per inbound message (bounds a loop of actions)
+PARTS_LOCK_SPACE = 0x4D4F  # "MO": apart from the bind-slot and sweep locks
 REPLY_DIRECTION = "outbound-reply"
 log = Logger()
 
@@ -148,6 +155,8 @@ def receive(conn: Connection, sms: InboundSms, *, number: NumberRoute | None, no
         return Received("stored", sid)
     reference, total, seqno, bits = concat
     key = reassembly.group_key(sms.source, sms.destination, reference, total, bits)
+    if conn.dialect.name == "postgresql":  # parts of one group on two nodes' binds: one at a time
+        conn.execute(select(func.pg_advisory_xact_lock(PARTS_LOCK_SPACE, _group_lock(key))))
     seen = conn.execute(select(inbound_parts.c.seqno).where(inbound_parts.c.group_key == key)).scalars().all()
     if seqno in seen:
         return Received("duplicate")
@@ -157,6 +166,10 @@ def receive(conn: Connection, sms: InboundSms, *, number: NumberRoute | None, no
     if not reassembly.is_complete([*seen, seqno], total):
         return Received("waiting")
     return Received("stored", _deliver_group(conn, key, number=number, now=now, new_sid=new_sid))
+
+
+def _group_lock(key: str) -> int:
+    return zlib.crc32(key.encode()) & 0x7FFFFFFF
 
 
 def _deliver_group(conn: Connection, key: str, *, number: NumberRoute | None, now: datetime,

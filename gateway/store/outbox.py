@@ -102,6 +102,45 @@ def callbacks_deferred(conn: Connection, ids: Iterable[int], *, until: datetime)
                      .values(next_attempt_at=utc(until)))
 
 
+def _unmarked_heads(since: datetime | None):
+    earlier = o.alias("earlier")
+    held_back = (select(literal_column("1")).select_from(earlier)
+                 .where(earlier.c.message_sid == o.c.message_sid, earlier.c.state == "pending",
+                        earlier.c.id < o.c.id))
+    where = [o.c.state == "pending", o.c.head == 0, ~held_back.exists()]
+    if since is not None:
+        where.append(o.c.next_attempt_at >= utc(since))
+    return where
+
+
+def unmarked_heads(conn: Connection, since: datetime | None = None, limit: int = CHUNK) -> list[int]:
+    """Pending rows that should be heads but are not marked (a read).
+
+    Under READ COMMITTED each head trigger sees only committed rows: when
+    one transaction inserts a message's next row while another moves its
+    head out of ``pending``, the insert sees the old head still pending (no
+    mark) and the move sees no later row to promote: the new row would wait
+    forever.  Such a row is pending, unmarked and has no earlier pending
+    row; its ``next_attempt_at`` is its insert time, never moved while it is
+    unmarked, so ``since`` bounds the scan to the recent end of the state
+    index.  A row whose racing move is not yet committed is not listed: that
+    move's trigger promotes it, or the next look finds it.
+    """
+    return list(conn.execute(select(o.c.id).where(*_unmarked_heads(since)).order_by(o.c.id)
+                             .limit(limit)).scalars())
+
+
+def repair_heads(conn: Connection, ids: Iterable[int]) -> list[str]:
+    """Mark those of ``ids`` that are still unmarked heads; returns their
+    messages' sids (the test is made again under the rows' locks)."""
+    ids = list(ids)
+    if not ids:
+        return []
+    result = conn.execute(update(o).where(o.c.id.in_(ids), *_unmarked_heads(None))
+                          .values(head=1).returning(o.c.message_sid))
+    return sorted(set(result.scalars()))
+
+
 def pending_callbacks(conn: Connection) -> int:
     return conn.execute(select(func.count()).select_from(o)
                         .where(o.c.state == "pending")).scalar_one()
