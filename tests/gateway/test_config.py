@@ -144,3 +144,13 @@ def test_cluster_section_keys_and_defaults():
         config.loads("[cluster]\nheartbeat = 5\nlease_timeout = 5\n")
     with pytest.raises(config.ConfigError, match="node_id"):
         config.loads('[cluster]\nnode_id = ""\n')
+
+
+def test_store_memory_keys():
+    assert (config.loads("").store.cache_mb, config.loads("").store.mmap_mb) == (32, 64)
+    store = config.loads("[store]\ncache_mb = 8\nmmap_mb = 0").store
+    assert (store.cache_mb, store.mmap_mb) == (8, 0)
+    for text, key in (("cache_mb = 0", "store.cache_mb"), ("mmap_mb = -1", "store.mmap_mb"),
+                      ('cache_mb = "32"', "store.cache_mb")):
+        with pytest.raises(config.ConfigError, match=key.replace(".", r"\.")):
+            config.loads("[store]\n" + text)
