@@ -41,7 +41,10 @@ from . import schema as s
 from .timeutil import utc
 
 BATCH = 500  # messages per transaction
-SCAN = 4 * BATCH  # index entries read per batch at most (non-final ones are skipped)
+# Index entries a batch reads at most, per message it may delete (non-final
+# ones are skipped): each costs a read of its row for the status, so a small
+# batch must not read as many as a large one.
+SCAN_PER_MESSAGE = 4
 _m = s.messages
 
 
@@ -85,6 +88,7 @@ def _prune_batch(conn: Connection, before: datetime, cursor: Cursor | None, limi
 
 def _walk(conn: Connection, before: datetime, cursor: Cursor | None, limit: int) -> dict[str, Any]:
     cursor = cursor or Cursor()
+    scan = SCAN_PER_MESSAGE * limit
     accounts = sorted(conn.execute(select(s.message_counts.c.account_sid)
                                    .where(s.message_counts.c.account_sid >= cursor.account)
                                    .distinct()).scalars())
@@ -97,7 +101,7 @@ def _walk(conn: Connection, before: datetime, cursor: Cursor | None, limit: int)
                 bindparam("c_date", cursor.date_created, type_=_m.c.date_created.type),
                 bindparam("c_sid", cursor.sid)))
         rows = conn.execute(select(_m.c.sid, _m.c.status, _m.c.date_created).where(*where)
-                            .order_by(_m.c.date_created, _m.c.sid).limit(SCAN - scanned)).all()
+                            .order_by(_m.c.date_created, _m.c.sid).limit(scan - scanned)).all()
         scanned += len(rows)
         for row in rows:
             if row.status in s.FINAL_STATUSES:
@@ -107,7 +111,7 @@ def _walk(conn: Connection, before: datetime, cursor: Cursor | None, limit: int)
                     return _finish(conn, found, cursor, done=False)
         if rows:
             cursor = Cursor(account, rows[-1].date_created, rows[-1].sid)
-        if scanned >= SCAN:
+        if scanned >= scan:
             return _finish(conn, found, cursor, done=False)
         cursor = Cursor(_next(account))
     return _finish(conn, found, cursor, done=True)

@@ -11,6 +11,7 @@ from gateway import correlation
 from gateway.store import schema as s
 from gateway.store.messages import insert_message, transition
 from gateway.store.prune import Cursor, cutoff, prune_batch
+from gateway.store.timeutil import utc
 
 from .factories import T0, message_row
 
@@ -82,12 +83,37 @@ def test_prunes_old_final_messages_with_all_their_rows(conn):
 
 
 def test_a_batch_scans_a_bounded_number_of_rows(conn):
+    """At most 4 index entries per message a batch may delete (each costs a
+    read of its row): a batch of 5 stops after 20 non-final messages, and the
+    next goes on from there."""
     for i in range(30):
         add(conn, created=OLD + timedelta(seconds=i), status="sent")
     old = add(conn, created=OLD + timedelta(seconds=99), status="delivered")
-    result = prune_batch(conn, cutoff(T0, 30), None, limit=5)
+    first = prune_batch(conn, cutoff(T0, 30), None, limit=5)
+    assert first["messages"] == 0 and not first["done"]
+    assert isinstance(first["cursor"], Cursor) and utc(first["cursor"].date_created) == OLD + timedelta(seconds=19)
+    result = prune_batch(conn, cutoff(T0, 30), first["cursor"], limit=5)
     assert result["messages"] == 1 and count(conn, s.messages, [old]) == 0
-    assert isinstance(result["cursor"], Cursor)
+
+
+def test_a_small_batch_reads_few_rows(conn):
+    """The walk's LIMIT follows the batch size: a batch of 10 must not read
+    2,000 rows (at millions of messages that read alone took the 50 ms a
+    batch may hold the writer, and the Pruner's batches shrank to 10)."""
+    for i in range(60):
+        add(conn, created=OLD + timedelta(seconds=i), status="delivered")
+    limits = []
+
+    def record(_conn, _cursor, statement, parameters, _context, _many):
+        if "FROM messages" in statement and "LIMIT" in statement:
+            limits.append(parameters[-2] if isinstance(parameters, tuple) else parameters["param_1"])
+
+    event.listen(conn.engine, "before_cursor_execute", record)
+    try:
+        result = prune_batch(conn, cutoff(T0, 30), None, limit=10)
+    finally:
+        event.remove(conn.engine, "before_cursor_execute", record)
+    assert result["messages"] == 10 and limits and max(limits) <= 40, limits
 
 
 def _plans(conn, job) -> list[tuple[str, str]]:
