@@ -143,13 +143,17 @@ async def phase(name: str, store, sizes, args, pruner=None, state=None) -> None:
     sampling = False
     await sampler
     asked = f"{args.rate:,.0f}" if args.rate else f"as fast as {args.concurrency} writers go"
-    print(f"{name:7} intake asked {asked} msg/s, achieved {achieved:7,.0f} msg/s  {percentiles(latencies)}")
+    print(f"{name:7} intake asked {asked} msg/s, achieved {achieved:7,.0f} msg/s  {percentiles(latencies)}"
+          f"  (load average {os.getloadavg()[0]:.1f})", flush=True)
     if pruner:
         messages, rows = state["messages"] - before["messages"], state["rows"] - before["rows"]
         print(f"        pruned {messages:,} messages, {rows:,} rows in {took:,.1f} s: "
               f"{rows / took:,.0f} rows/s ({messages / took:,.0f} messages/s); "
               f"run done: {state['done']}; last batch size {pruner.size}")
-    print(f"        WAL: largest {max(wal) / MB:,.1f} MB, at the end {wal[-1] / MB:,.1f} MB")
+    if sizes.path:
+        print(f"        WAL: largest {max(wal) / MB:,.1f} MB, at the end {wal[-1] / MB:,.1f} MB")
+    else:
+        print(f"        WAL written in the window: {(wal[-1] - wal[0]) / MB:,.1f} MB")
     result = {"achieved": achieved, "p50": _pick(latencies, 0.5), "p99": _pick(latencies, 0.99)}
     if pruner:
         result.update({"rows/s": rows / took, "messages/s": messages / took})

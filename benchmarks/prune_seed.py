@@ -72,11 +72,11 @@ def _sqlite_statements(old_pct: int) -> list[str]:
 
 
 def _postgresql_statements(old_pct: int) -> list[str]:
-    old = f"(i % 100) < {old_pct}"
+    old = f"(i %% 100) < {old_pct}"
     ts = f"to_timestamp((CASE WHEN {old} THEN %(old_us)s ELSE %(new_us)s END + i * {SPACING_US}) / 1e6)"
-    sid = f"('SM' || lpad(to_hex((i * {HASH}) % 4294967296), 8, '0') || lpad(to_hex(i), 24, '0'))"
-    account = "('AC' || (i % 10)::text || repeat('0', 31))"
-    status = f"(CASE WHEN {old} OR i % 3 <> 0 THEN 'delivered' ELSE 'sent' END)"
+    sid = f"('SM' || lpad(to_hex((i * {HASH}) %% 4294967296), 8, '0') || lpad(to_hex(i), 24, '0'))"
+    account = "('AC' || (i %% 10)::text || repeat('0', 31))"
+    status = f"(CASE WHEN {old} OR i %% 3 <> 0 THEN 'delivered' ELSE 'sent' END)"
     mid = "('c' || lpad(to_hex(i), 7, '0'))"
     rng = "FROM generate_series(%(lo)s::bigint, %(hi)s::bigint - 1) AS i"
     return [
@@ -84,7 +84,8 @@ def _postgresql_statements(old_pct: int) -> list[str]:
         " num_segments, num_media, media_list, status_callback, status_callback_method, attempts,"
         " incomplete, date_created, date_updated, date_sent, carrier, price, price_unit)"
         f" SELECT {sid}, {account}, 'messages', 'outbound-api', 'sms', '+15550001111',"
-        " '+1555' || lpad((i % 10000000)::text, 7, '0'), 'Your code is ' || lpad((i % 1000000)::text, 6, '0')"
+        " '+1555' || lpad((i %% 10000000)::text, 7, '0'),"
+        " 'Your code is ' || lpad((i %% 1000000)::text, 6, '0')"
         f" || '. It expires in 10 minutes.', {status}, 1, 0, '[]', 'https://hooks.example.com/status',"
         f" 'POST', 1, false, {ts}, {ts}, {ts}, 'a', '-0.00750', 'USD' {rng}",
         "INSERT INTO segments (id, message_sid, seqno, total, carrier, bind, smsc_message_id, status,"
