@@ -35,6 +35,15 @@ def receipt_settings(config: Config):
     return ReceiptSettings.from_mapping({k: v for k, v in config.receipts.items() if k != "profiles"})
 
 
+def make_store(config: Config, reactor: Any):
+    """The store of ``[store]``, its writer's memory bounded by ``cache_mb`` and ``mmap_mb``."""
+    from gateway.store.engine import WriterMemory
+    from gateway.store.store import Store
+
+    memory = WriterMemory(cache_kib=config.store.cache_mb * 1024, mmap_bytes=config.store.mmap_mb << 20)
+    return Store(config.store.url, reactor, writer=config.store.writer, memory=memory)
+
+
 def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_factory: Callable | None,
               http_client: Any, reference_start: int) -> None:
     from twisted.internet.endpoints import TCP4ServerEndpoint, TCP6ServerEndpoint
@@ -51,10 +60,9 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     from gateway.routing import Router
     from gateway.service import HookService, ListenService, StoreService
     from gateway.store.engine import is_sqlite
-    from gateway.store.store import Store
 
     parts = tree.parts
-    store = parts["store"] = Store(config.store.url, reactor, writer=config.store.writer)
+    store = parts["store"] = make_store(config, reactor)
     StoreService(store).setServiceParent(tree)
     monitor = parts["monitor"] = Monitor(store, reactor)
     monitor.setServiceParent(tree)

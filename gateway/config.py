@@ -80,6 +80,12 @@ class StoreConfig:
     # parts, events and callbacks) by the daemon every hour and by
     # ``carrier-gateway db prune``; None keeps everything.
     retention_days: float | None = None
+    # SQLite: what the writer's connection may hold in memory, its page cache
+    # and its memory-mapped window of the database file (0: no mmap).  The
+    # writer's RSS levels off at about 90 MB plus these (README, "Growth
+    # and memory").
+    cache_mb: int = 32
+    mmap_mb: int = 64
 
 
 @dataclass(frozen=True)

@@ -102,8 +102,11 @@ def _store(t: Table | None) -> c.StoreConfig:
         raise t.error("url", f"must be a sqlite:/// or postgresql+psycopg:// URL, got {url.split(':')[0]!r}")
     writer = t.string("writer", c.StoreConfig.writer, choices=c.STORE_WRITERS)
     retention_days = t.number("retention_days", None, positive=True)
+    cache_mb = t.integer("cache_mb", c.StoreConfig.cache_mb, lo=1, hi=65536)
+    mmap_mb = t.integer("mmap_mb", c.StoreConfig.mmap_mb, lo=0, hi=1 << 20)
     t.finish()
-    return c.StoreConfig(url=url, writer=writer, retention_days=retention_days)
+    return c.StoreConfig(url=url, writer=writer, retention_days=retention_days, cache_mb=cache_mb,
+                         mmap_mb=mmap_mb)
 
 
 def _accounts(top: Table, source: str) -> tuple[c.Account, ...]:

@@ -159,3 +159,13 @@ def test_credentials_in_urls_stay_out_of_repr_and_error_text():
     with pytest.raises(config.ConfigError) as caught:
         config.loads(ACCOUNT + '[[numbers]]\nnumber = "+15550100"\naccount = "AC1"\nsms_url = "http://hook:hook-SECRET@[::1/in"\n')
     assert "hook-SECRET" not in str(caught.value)
+
+
+def test_store_memory_keys():
+    assert (config.loads("").store.cache_mb, config.loads("").store.mmap_mb) == (32, 64)
+    store = config.loads("[store]\ncache_mb = 8\nmmap_mb = 0").store
+    assert (store.cache_mb, store.mmap_mb) == (8, 0)
+    for text, key in (("cache_mb = 0", "store.cache_mb"), ("mmap_mb = -1", "store.mmap_mb"),
+                      ('cache_mb = "32"', "store.cache_mb")):
+        with pytest.raises(config.ConfigError, match=key.replace(".", r"\.")):
+            config.loads("[store]\n" + text)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import event, func, insert, select, update
 
 from gateway import correlation
 from gateway.store import schema as s
 from gateway.store.messages import insert_message, transition
 from gateway.store.prune import Cursor, cutoff, prune_batch
+from gateway.store.timeutil import utc
 
 from .factories import T0, message_row
 
@@ -82,9 +83,93 @@ def test_prunes_old_final_messages_with_all_their_rows(conn):
 
 
 def test_a_batch_scans_a_bounded_number_of_rows(conn):
+    """At most 4 index entries per message a batch may delete (each costs a
+    read of its row): a batch of 5 stops after 20 non-final messages, and the
+    next goes on from there."""
     for i in range(30):
         add(conn, created=OLD + timedelta(seconds=i), status="sent")
     old = add(conn, created=OLD + timedelta(seconds=99), status="delivered")
-    result = prune_batch(conn, cutoff(T0, 30), None, limit=5)
+    first = prune_batch(conn, cutoff(T0, 30), None, limit=5)
+    assert first["messages"] == 0 and not first["done"]
+    assert isinstance(first["cursor"], Cursor)
+    assert utc(first["cursor"].date_created) == OLD + timedelta(seconds=19)
+    result = prune_batch(conn, cutoff(T0, 30), first["cursor"], limit=5)
     assert result["messages"] == 1 and count(conn, s.messages, [old]) == 0
-    assert isinstance(result["cursor"], Cursor)
+
+
+def test_a_small_batch_reads_few_rows(conn):
+    """The walk's LIMIT follows the batch size: a batch of 10 must not read
+    2,000 rows (at millions of messages that read alone took the 50 ms a
+    batch may hold the writer, and the Pruner's batches shrank to 10)."""
+    for i in range(60):
+        add(conn, created=OLD + timedelta(seconds=i), status="delivered")
+    limits = []
+
+    def record(_conn, _cursor, statement, parameters, _context, _many):
+        if "FROM messages" in statement and "LIMIT" in statement:
+            limits.append(parameters[-2] if isinstance(parameters, tuple) else parameters["param_1"])
+
+    event.listen(conn.engine, "before_cursor_execute", record)
+    try:
+        result = prune_batch(conn, cutoff(T0, 30), None, limit=10)
+    finally:
+        event.remove(conn.engine, "before_cursor_execute", record)
+    assert result["messages"] == 10 and limits and max(limits) <= 40, limits
+
+
+def _plans(conn, job) -> list[tuple[str, str]]:
+    """(statement, plan) of every statement ``job`` runs, planned as the database plans it."""
+    seen = []
+
+    def record(_conn, _cursor, statement, parameters, _context, _many):
+        seen.append((statement, parameters))
+
+    event.listen(conn.engine, "before_cursor_execute", record)
+    try:
+        job()
+    finally:
+        event.remove(conn.engine, "before_cursor_execute", record)
+    if conn.dialect.name == "sqlite":
+        return [(st, " | ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + st, p)))
+                for st, p in seen]
+    plans = []
+    for st, p in seen:  # in order, with the planner settings the job made on the way
+        if st.startswith("SET ") or "set_config(" in st:
+            conn.exec_driver_sql(st, p)
+        elif "current_setting(" not in st:
+            plans.append((st, " | ".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + st, p))))
+    return plans
+
+
+# What a prune statement may look its rows up by: the batch's keys, or the walk's.
+KEYED = ("(sid=?", "(message_sid=?", "(segment_id=?", "(key=?", "(account_sid=?", "(account_sid>?")
+
+
+def test_every_prune_statement_is_index_driven_without_statistics(conn):
+    """No statement of a batch reads a table whole, or the pending callbacks of
+    other messages (a backlog of them): each looks its rows up by the batch's
+    keys, on a store of 3,000 young messages that has never been analyzed
+    (SQLite) or was analyzed empty (PostgreSQL after ``db upgrade``).  The
+    job leaves PostgreSQL's planner settings as it found them."""
+    young = [message_row(sid=f"SM{i:032x}", status="sent", date_created=T0) for i in range(3000)]
+    conn.execute(insert(s.messages), [{**row, "date_updated": T0} for row in young])
+    conn.execute(insert(s.segments), [{"id": 10**6 + i, "message_sid": row["sid"], "seqno": 1, "total": 1,
+                                       "smsc_message_id": f"{i:x}"} for i, row in enumerate(young)])
+    conn.execute(insert(s.segment_ids), [{"key": f"s:{i:x}", "segment_id": 10**6 + i, "account_sid": "AC"}
+                                         for i in range(3000)])
+    for table, state in ((s.status_events, {"status": "sent"}), (s.callback_outbox, {
+            "kind": "status", "url": "http://h/", "method": "POST", "params": [["n", "0"]],
+            "state": "pending", "attempts": 0, "next_attempt_at": T0})):  # a backlog of callbacks
+        conn.execute(insert(table), [{"message_sid": row["sid"], "created_at": T0, **state} for row in young])
+    old = [add(conn, created=OLD + timedelta(seconds=i), status="delivered", parts=2) for i in range(5)]
+    plans = _plans(conn, lambda: prune_batch(conn, cutoff(T0, 30), None, limit=10))
+    assert count(conn, s.messages, old) == 0 and len(plans) >= 8
+    if conn.dialect.name == "postgresql":
+        assert conn.exec_driver_sql("SHOW enable_seqscan").scalar() == "on"
+    for statement, plan in plans:
+        if conn.dialect.name == "sqlite":
+            steps = plan.split(" | ")
+            assert all(step.startswith("SEARCH") and any(k in step for k in KEYED) for step in steps), \
+                (statement, plan)
+        elif "FROM message_counts" not in statement:  # a row per account: read whole, rightly
+            assert "Seq Scan" not in plan and "state_next" not in plan, (statement, plan)

@@ -215,3 +215,27 @@ def test_blocking_client_runs_a_batch(tmp_path):
         pid = writer.pid
         writer.close()
     assert wait_exit(pid, timeout=0)
+
+
+def writer_memory(conn):
+    return tuple(conn.exec_driver_sql(f"PRAGMA {name}").scalar() for name in ("cache_size", "mmap_size"))
+
+
+@pytest.mark.parametrize("keys, expected", [
+    ("", (-32 * 1024, 64 << 20)),  # the documented defaults
+    ("cache_mb = 8\nmmap_mb = 0\n", (-8 * 1024, 0)),
+])
+@pytest_twisted.inlineCallbacks
+def test_the_writer_connection_holds_what_store_cache_and_mmap_allow(tmp_path, keys, expected):
+    from gateway.build_parts import make_store
+    from gateway.config import loads
+
+    cfg = loads(f'[store]\nurl = "sqlite:///{tmp_path}/gw.db"\nwriter = "process"\n{keys}')
+    store = make_store(cfg, reactor)
+    yield store.start()
+    try:
+        pid = yield store.write(writer_pid)
+        memory = yield store.write(writer_memory)
+    finally:
+        yield store.stop()
+    assert pid != os.getpid() and memory == expected
