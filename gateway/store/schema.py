@@ -40,6 +40,7 @@ from sqlalchemy import (
     text,
 )
 
+from .notify_triggers import create_notify_triggers
 from .outbox_triggers import DUE_WHERE, create_head_triggers
 from .triggers import create_count_triggers
 
@@ -273,3 +274,4 @@ nodes = Table(
 # (tests) through this DDL event.
 event.listen(message_counts, "after_create", create_count_triggers)
 event.listen(callback_outbox, "after_create", create_head_triggers)
+event.listen(messages, "after_create", create_notify_triggers)
