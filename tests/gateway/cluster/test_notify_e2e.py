@@ -62,6 +62,17 @@ def kill_listeners(url: str) -> int:
         engine.dispose()
 
 
+def statuses(url: str) -> list:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.exec_driver_sql("SELECT sid, status, claimed_by, date_created FROM messages").all()
+    finally:
+        engine.dispose()
+
+
 @needs_pg
 def test_a_message_accepted_on_one_node_is_sent_at_once_by_the_node_with_the_bind(tmp_path, pg_url):
     smsc, callbacks, nodes = Smsc(), CallbackServer(), []
@@ -87,7 +98,9 @@ def test_a_message_accepted_on_one_node_is_sent_at_once_by_the_node_with_the_bin
         sid = b.send(callbacks)
         assert callbacks.wait_status(sid, {"sent", "delivered"}, timeout=WAIT)
     finally:
+        print(statuses(pg_url))
         for node in nodes:
             node.stop()
+            print(node.output)  # shown when the test fails
         smsc.stop()
         callbacks.close()
