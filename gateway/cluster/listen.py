@@ -183,6 +183,8 @@ class QueueListener(Service):
 
     def _dropped(self, reason) -> None:
         """The reactor let go of the socket (the connection ended)."""
+        if self._reader is None:  # already closed by stopService
+            return
         self._reader.close()
         self._reader = None
         self.stats["drops"] += 1
