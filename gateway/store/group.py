@@ -94,6 +94,8 @@ def _run_straight_then_alone(conn, jobs: Sequence[Job], finish) -> list[Outcome]
         except _JobFailed as failed:
             if _conflict(failed.failure) and retries < CONFLICT_RETRIES:
                 retries += 1
+                log.info("store: a group commit of {n} jobs was aborted ({error}); running it again",
+                         n=len(jobs), error=str(failed.failure.value.orig).splitlines()[0])
                 continue
             if len(jobs) == 1:
                 return [(False, failed.failure)]
