@@ -7,10 +7,12 @@ is the start order; they stop in reverse.
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Callable
 
 from twisted.web.resource import Resource
 
+from gateway.api.numbering import NumberPlan
 from gateway.api.requests import make_site
 from gateway.config import Config
 from gateway.health import HealthResource, Monitor
@@ -19,7 +21,8 @@ from gateway.sdnotify import Notifier, WatchdogService
 
 
 def receipt_profiles(config: Config) -> dict[str, Any]:
-    from gateway.translator import carrier_profile, read_profiles
+    from gateway.receipt_profiles import read as read_profiles
+    from gateway.translator import carrier_profile
 
     path = config.receipts.get("profiles")
     profiles = read_profiles(path)
@@ -27,7 +30,7 @@ def receipt_profiles(config: Config) -> dict[str, Any]:
 
 
 def receipt_settings(config: Config):
-    from gateway.deliver import ReceiptSettings
+    from gateway.config import ReceiptSettings
 
     return ReceiptSettings.from_mapping({k: v for k, v in config.receipts.items() if k != "profiles"})
 
@@ -44,6 +47,7 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     from gateway.pipeline import Dispatcher
     from gateway.pipeline_store import early_receipts
     from gateway.receipt_query import ReceiptQuery, receipt_timeouts
+    from gateway.pricing import PriceBook
     from gateway.routing import Router
     from gateway.service import HookService, ListenService, StoreService
     from gateway.store.engine import is_sqlite
@@ -85,7 +89,8 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     if config.console.enabled:
         from gateway.console.mount import console_resource
 
-        api.mount("console", console_resource(config.console, guard, monitor, snapshot, store, reactor))
+        api.mount("console", console_resource(config.console, guard, monitor, snapshot, store, reactor,
+                                              node=config.cluster.node_id))
     # The API listens before the carriers bind: messages queue while binds come up.
     endpoint_type = TCP6ServerEndpoint if ":" in config.api.host else TCP4ServerEndpoint
     parts["listen"] = ListenService(
@@ -107,10 +112,12 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
 
     dispatcher = parts["dispatcher"] = Dispatcher(
         store, senders, Router(config.carriers), reactor, config.pipeline,
-        after_sent=early_receipts(profiles), node_id=node.node_id)
+        after_sent=early_receipts(profiles), node_id=node.node_id, prices=PriceBook(config.carriers))
     node.on_takeover = dispatcher.wake
     api.notify_new_message = dispatcher.wake
     api.messaging_services = {s.sid: s for s in config.messaging_services}
+    api.applications = {a.sid: a for a in config.applications}
+    api.number_plan = NumberPlan.from_config(config)  # a reload replaces it
     dispatcher.setServiceParent(tree)
     monitor.sources["pipeline"] = lambda: dispatcher.stats
     if not is_sqlite(config.store.url):  # a message accepted on any node wakes this one
@@ -127,11 +134,15 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     tokens = parts["signing_tokens"] = {a.sid: a.auth_token for a in config.accounts}
     callbacks = parts["callbacks"] = CallbackSender(
         store, make_callback_agent(reactor, config.callbacks, pool=pool), reactor, config.callbacks,
-        reply_hook=apply_rcml_reply, on_new_messages=dispatcher.wake, pool=pool,
+        reply_hook=partial(apply_rcml_reply, plan=api.number_plan), on_new_messages=dispatcher.wake, pool=pool,
         signing_tokens=tokens.get)
     callbacks.setServiceParent(tree)
     if not is_sqlite(config.store.url):  # one node of the cluster sends (gateway.cluster.roles)
         _one_node_roles(tree, config, reactor, {"role:callbacks": callbacks})
+        from gateway.cluster.heads import HeadRepair
+
+        HeadRepair(store, reactor, interval=config.cluster.heartbeat, active=lambda: callbacks.enabled,
+                   on_repaired=callbacks.wake).setServiceParent(tree)
     monitor.sources["callbacks"] = lambda: callbacks.stats
     dispatcher.on_outcome = lambda _kind: callbacks.wake()
 
@@ -275,6 +286,7 @@ def _bind_slots(tree, config, reactor, carriers) -> None:
         interval=config.cluster.heartbeat, lease_timeout=config.cluster.lease_timeout)
     keeper.setServiceParent(tree)
     tree.parts["cluster"].binds = lambda: keeper.count
+    tree.parts["cluster"].slots = lambda: {name: sorted(held) for name, held in keeper.held.items()}
 
 
 def _mm7(tree, config, reactor, store, monitor, numbers, http_client, senders, mm7_carriers):

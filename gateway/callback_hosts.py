@@ -82,6 +82,15 @@ class HostQueues:
         queue.append(first)
         return rest
 
+    def drop_queued(self) -> list[int]:
+        """Forget every queued row (not the ones in flight): their ids are no
+        longer owned, so a later read of the outbox may return them."""
+        dropped = [row_id for queue in self._queues.values() for row_id, _ in queue]
+        self._queues.clear()
+        self._turns.clear()
+        self.owned.difference_update(dropped)
+        return dropped
+
     def take(self, now: float) -> tuple[Hashable, Any] | None:
         """The next request to start, or None (nothing ready, or no room)."""
         for _ in range(len(self._turns)):

@@ -22,15 +22,21 @@ Theory of operation:
   ``retry_for`` seconds after the row was created, then dead.  Other
   answers (3xx, 4xx) -> dead at once: retrying cannot help.  Dead is
   recorded once, logged once and counted in ``stats["dead"]``.
-* A 200 answer to an ``inbound`` row carries an RCML document: it is handed
-  to the reply hook (``apply_rcml_reply``) in the same write that marks the
-  row done.
+* A 200 answer to an ``inbound`` row (an sms_url) or an ``action`` row (an
+  RCML ``<Message action>``) carries an RCML document: it is handed to the
+  reply hook (``apply_rcml_reply``, with the URL that answered, for
+  relative URLs) in the same write that marks the row done.
 * Every path releases the request's slot: the HTTP exchange (with its
   timeout) is one Deferred, ended before its result is recorded; the
   timeout and ``stopService`` cancel only that exchange, never a store write.
 * ``stopService`` cancels the requests in flight (their rows stay pending
   and go out again later) and returns once every answer already received
   is recorded, before the store closes.
+* In a cluster the sender is a one-node role (``gateway.cluster.roles``):
+  ``enabled`` is False while another node holds it, and ``pause()`` (the
+  role's release) drops the queued rows, lets the requests in flight end
+  and records their results before the role goes to another node, so no
+  request is made by two nodes at once.
 """
 from __future__ import annotations
 
@@ -55,6 +61,7 @@ from gateway.wakeup import Wakeup
 log = Logger()
 
 MAX_RESPONSE_BYTES = 256 * 1024  # an RCML answer is small
+RCML_KINDS = ("inbound", "action")  # rows whose 200 answer is RCML to follow
 STALL_AFTER = 2.0  # seconds without a finished request: the host hangs
 BLOCKED_DEFER = 5.0  # seconds a blocked host's extra rows move back
 
@@ -93,7 +100,7 @@ class CallbackSender(Service):
         self._wakeup = Wakeup(clock, self._round)
         self._requests: set[Deferred] = set()  # HTTP exchanges in flight
         self._records: set[Deferred] = set()  # result writes in flight
-        self._done: list[dict] = []  # 2xx answers waiting for the next batch write
+        self._done: list[tuple[int, int]] = []  # (id, 2xx status) waiting for the batch write
         self._flush = None
 
     @property
@@ -114,6 +121,20 @@ class CallbackSender(Service):
         if self.pool is not None:
             d.addCallback(lambda _: self.pool.closeCachedConnections())
         return d.addCallback(lambda _: None)
+
+    async def pause(self) -> None:
+        """Stop sending and settle: queued rows are dropped (they stay pending
+        in the store), the requests in flight end (answer, failure or their
+        timeout) and every result is recorded.  When this returns nothing of
+        this sender is in flight, so another node may take the role."""
+        self.enabled = False
+        self.hosts.drop_queued()
+        while self._requests or self._records or self._done:
+            if self._requests:
+                await DeferredList(list(self._requests), consumeErrors=True)
+            self._write_done()
+            if self._records:
+                await DeferredList(list(self._records), consumeErrors=True)
 
     def wake(self, *_ignored) -> None:
         if self.running:
@@ -141,7 +162,7 @@ class CallbackSender(Service):
     def _fetched(self, rows) -> None:
         self._fetching = False
         again, self._again = self._again, False
-        if not self.running:  # stopped meanwhile: the rows stay pending
+        if not self.running or not self.enabled:  # stopped or paused meanwhile: the rows stay pending
             return
         skip = self.hosts.owned | self._settled_meanwhile
         now = self.clock.seconds()
@@ -172,7 +193,7 @@ class CallbackSender(Service):
 
     # -- sending --------------------------------------------------------
     def _pump(self) -> None:
-        while self.running:
+        while self.running and self.enabled:
             taken = self.hosts.take(self.clock.seconds())
             if taken is None:
                 return
@@ -181,7 +202,7 @@ class CallbackSender(Service):
 
     def _send(self, host, row, url: weburl.WebUrl) -> None:
         params = [tuple(pair) for pair in row["params"]]
-        want_body = row["kind"] == "inbound"
+        want_body = row["kind"] in RCML_KINDS
         d = send(self.agent, self.clock, url, row["method"], params, timeout=self.config.timeout,
                  want_body=want_body, signing_token=self._signing_token(params))
         self._requests.add(d)
@@ -210,16 +231,16 @@ class CallbackSender(Service):
         code, body = answer
         if 200 <= code < 300:
             self.stats["sent"] += 1
-            if row["kind"] == "inbound" and code == 200 and body and self.reply_hook is not None:
+            if row["kind"] in RCML_KINDS and code == 200 and body and self.reply_hook is not None:
                 d = self.store.write(_done_job, row["id"], row["message_sid"], body[:MAX_RESPONSE_BYTES],
-                                     self._now(), self.reply_hook)
+                                     self._now(), self.reply_hook, url.text, code)
                 self._record(d.addCallback(self._replied), [row["id"]], "done")
             else:
-                self._queue_done(row)
+                self._queue_done(row, code)
         elif code >= 500:
-            self._retry(row, url, f"HTTP {code}")
+            self._retry(row, url, f"HTTP {code}", code)
         else:
-            self._dead(row, url, f"HTTP {code}", retryable=False)
+            self._dead(row, url, f"HTTP {code}", retryable=False, http_status=code)
 
     def _failed(self, failure, host, row, url) -> None:
         if not self.running and not failure.check(CallbackTimeout):
@@ -232,17 +253,19 @@ class CallbackSender(Service):
             self._retry(row, url, failure.getErrorMessage() or failure.type.__name__)
         self._move_back([i for i, _ in self.hosts.shed(host)])
 
-    def _retry(self, row, url, error: str) -> None:
+    def _retry(self, row, url, error: str, http_status: int | None = None) -> None:
         now = self._now()
         due = now + timedelta(seconds=backoff(row["attempts"] + 1, self.config))
         if due > utc(row["created_at"]) + timedelta(seconds=self.config.retry_for):
-            self._dead(row, url, error, gave_up=True)
+            self._dead(row, url, error, gave_up=True, http_status=http_status)
             return
         self.stats["retried"] += 1
-        d = self.store.write(outbox.callback_retry, row["id"], next_attempt_at=due, error=error)
+        d = self.store.write(outbox.callback_retry, row["id"], next_attempt_at=due, error=error,
+                             http_status=http_status)
         self._record(d, [row["id"]], "retry")
 
-    def _dead(self, row, url, error: str, *, gave_up: bool = False, retryable: bool = True) -> None:
+    def _dead(self, row, url, error: str, *, gave_up: bool = False, retryable: bool = True,
+              http_status: int | None = None) -> None:
         self.stats["dead"] += 1
         where = url.safe if url is not None else "a callback URL"
         if gave_up:
@@ -250,12 +273,12 @@ class CallbackSender(Service):
                      url=where, attempts=row["attempts"] + 1, error=error)
         else:
             log.warn("callbacks: {url} failed: {error}; not retried", url=where, error=error)
-        d = self.store.write(outbox.callback_dead, row["id"], error=error)
+        d = self.store.write(outbox.callback_dead, row["id"], error=error, http_status=http_status)
         self._record(d, [row["id"]], "dead")
 
     # -- recording results ------------------------------------------------
-    def _queue_done(self, row) -> None:
-        self._done.append(row)
+    def _queue_done(self, row, http_status: int) -> None:
+        self._done.append((row["id"], http_status))
         if self._flush is None:
             self._flush = self.clock.callLater(0, self._write_done)
 
@@ -263,10 +286,11 @@ class CallbackSender(Service):
         if self._flush is not None and self._flush.active():
             self._flush.cancel()
         self._flush = None
-        rows, self._done = self._done, []
-        if rows:
-            ids = [row["id"] for row in rows]
-            self._record(self.store.write(outbox.callbacks_done, ids), ids, "done", count=len(ids))
+        done, self._done = self._done, []
+        if done:
+            ids = [row_id for row_id, _status in done]
+            self._record(self.store.write(outbox.callbacks_done, ids, dict(done)), ids, "done",
+                         count=len(ids))
 
     def _record(self, d: Deferred, ids: list[int], what: str | None, count: int = 1) -> None:
         self._records.add(d)
@@ -303,11 +327,12 @@ def _blocked(failure) -> bool:
     return any(r.check(BlockedAddress) for r in reasons) or "not a public address" in str(failure.value)
 
 
-def _done_job(conn, callback_id: int, message_sid: str, body: bytes, now, reply_hook):
-    outbox.callback_done(conn, callback_id)
+def _done_job(conn, callback_id: int, message_sid: str, body: bytes, now, reply_hook,
+              base_url: str | None = None, http_status: int = 200):
+    outbox.callback_done(conn, callback_id, http_status)
     savepoint = conn.begin_nested()
     try:
-        sids = reply_hook(conn, message_sid, body, now=now)
+        sids = reply_hook(conn, message_sid, body, now=now, base_url=base_url)
     except Exception as e:  # malformed RCML: the callback itself succeeded
         savepoint.rollback()
         log.warn("callbacks: RCML reply to {sid} ignored: {error}", sid=message_sid, error=e)

@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Mapping
 
 from gateway.config_read import ConfigError, Table
+from gateway.smpp.settings import BindSettings
+from protocols.mm7.namespaces import VERSIONS
 
 __all__ = [
-    "ApiConfig", "StoreConfig", "Account", "Number", "SmppSettings", "Mm7Settings",
+    "ApiConfig", "StoreConfig", "Account", "Number", "Application", "PriceTable", "SmppSettings", "Mm7Settings",
     "CarrierConfig", "PipelineConfig", "CallbacksConfig", "MediaConfig", "OpsConfig", "ConsoleConfig", "ClusterConfig", "Config",
     "ConfigError", "load", "loads", "from_dict",
 ]
@@ -33,7 +36,7 @@ SEGMENT_MODES = ("udh", "sar", "payload")
 VALIDITY_FORMATS = ("relative", "absolute")  # SMPP 3.4 section 7.1.1
 # How an SMSC means data_coding 0 ("SMSC default alphabet") on inbound text.
 DEFAULT_ALPHABETS = ("gsm7", "latin1", "ascii")
-MM7_VERSIONS = ("5.3.0", "6.8.0")
+MM7_VERSIONS = VERSIONS  # the versions a carrier may be configured with: the MM7 codec's list
 MID_SEND_POLICIES = ("at-least-once", "at-most-once")
 
 
@@ -55,6 +58,9 @@ class ApiConfig:
     auth_max_failures_per_ip: int = 20
     auth_max_failures_per_account: int = 100
     auth_failure_window: float = 60.0
+    # The country of national numbers (a trunk 0, then the number) written
+    # without "+" in From/To (gateway.api.numbering); None: no national form.
+    default_country_code: str | None = None
 
     @property
     def listen(self) -> str:
@@ -104,44 +110,42 @@ class MessagingService:
 
 
 @dataclass(frozen=True)
-class SmppSettings:
-    host: str
-    port: int
-    system_id: str
-    password: str = field(repr=False)
-    system_type: str = ""
-    bind: str = "transceiver"
-    binds: int = 1
-    window: int = 10
-    max_tps: float = 0.0  # per bind; 0 = no cap
-    registered_delivery: int = 1
-    enquire_link_interval: float = 30.0
-    response_timeout: float = 10.0
-    retries: int = 2
-    connect_timeout: float = 10.0
-    drain_timeout: float = 10.0
-    reconnect_initial: float = 1.0
-    reconnect_max: float = 60.0
-    tls: bool = False
-    tls_verify: bool = True
-    tls_ca: str | None = None
+class Application:
+    """An ``[[applications]]`` entry: ``ApplicationSid`` takes the status
+    callback from it (an explicit ``StatusCallback`` wins)."""
+    sid: str
+    account: str
+    status_callback: str | None = None
+    status_callback_method: str = "POST"
+    friendly_name: str = ""
+
+
+@dataclass(frozen=True)
+class PriceTable:
+    """``[carriers.prices]``: a price per destination prefix (longest prefix
+    wins), per segment on an SMPP carrier and per message on an MM7 one;
+    ``gateway.pricing`` reads it."""
+    unit: str = "USD"
+    prefixes: tuple[tuple[str, Decimal], ...] = ()  # (prefix, price), longest first
+
+
+@dataclass(frozen=True)
+class SmppSettings(BindSettings):
+    """A carrier's ``[[carriers]]`` SMPP settings: the bind knobs
+    (``gateway.smpp.settings.BindSettings``, one type with one set of
+    defaults) plus how messages are encoded and submitted on those binds."""
+
     national: frozenset[str] = frozenset()
     concat_ref_bits: int = 8
     segment_mode: str = "udh"
     max_length: int = 1600
     default_alphabet: str = "gsm7"  # one of DEFAULT_ALPHABETS
     validity_format: str = "relative"  # one of VALIDITY_FORMATS
-    # Retry budgets from a message's first refusal, then 30001 (gateway.smpp.refusals);
-    # 0 retries = no count limit.  Same defaults as gateway.smpp.settings.BindSettings.
-    queue_full_retry_for: float = 120.0   # ESME_RMSGQFUL (0x14), seconds
-    queue_full_max_retries: int = 0
-    throttle_retry_for: float = 300.0     # ESME_RTHROTTLED (0x58), seconds
-    throttle_max_retries: int = 0
 
 
 @dataclass(frozen=True)
 class Mm7Settings:
-    url: str
+    url: str = field(repr=False)  # it may carry the carrier's user:password@
     vasp_id: str = ""
     vas_id: str = ""
     service_code: str = ""
@@ -176,6 +180,7 @@ class CarrierConfig:
     smpp: SmppSettings | None = None
     mm7: Mm7Settings | None = None
     receipts: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    prices: PriceTable | None = None
 
     @property
     def channel(self) -> str:
@@ -260,6 +265,7 @@ class Config:
     accounts: tuple[Account, ...] = ()
     numbers: tuple[Number, ...] = ()
     messaging_services: tuple[MessagingService, ...] = ()
+    applications: tuple[Application, ...] = ()
     carriers: tuple[CarrierConfig, ...] = ()
     pipeline: PipelineConfig = PipelineConfig()
     callbacks: CallbacksConfig = CallbacksConfig()
@@ -310,3 +316,28 @@ def from_dict(data: Mapping[str, Any], *, source: str = "<config>") -> Config:
     from gateway.config_sections import build_config
 
     return build_config(Table(data, source, ""), source)
+
+
+@dataclass(frozen=True)
+class ReceiptSettings:
+    """The gateway-wide ``[receipts]`` config table (seconds; ``profiles``,
+    the path of a receipt profiles file, is read by the translator)."""
+
+    early_window: float = 600.0  # an early receipt waits this long for its submit_sm_resp
+    missing_segment_timeout: float = 172800.0  # then silent parts -> undelivered 30009
+    reassembly_timeout: float = 600.0  # inbound parts wait this long for the rest
+    sweep_interval: float = 30.0
+
+    @classmethod
+    def from_mapping(cls, table: Mapping[str, Any] | None) -> "ReceiptSettings":
+        table = dict(table or {})
+        table.pop("profiles", None)  # the profiles file: read by gateway.receipt_profiles.read
+        unknown = set(table) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"[receipts]: unknown key(s) {', '.join(sorted(unknown))}")
+        values = {}
+        for key, value in table.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise ValueError(f"[receipts] {key}: must be a positive number of seconds")
+            values[key] = float(value)
+        return cls(**values)

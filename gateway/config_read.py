@@ -107,10 +107,11 @@ class Table:
         try:
             scheme = weburl.parse(value).scheme  # the parser the callback sender uses
         except weburl.BadUrl as e:
-            raise self.error(name, f"must be an absolute {'/'.join(schemes)} URL, got {value!r} "
-                                   f"({e})") from None
+            raise self.error(name, f"must be an absolute {'/'.join(schemes)} URL, got "
+                                   f"{weburl.hide_userinfo(value)!r} ({weburl.hide_userinfo(str(e))})") from None
         if scheme not in schemes:
-            raise self.error(name, f"must be an absolute {'/'.join(schemes)} URL, got {value!r}")
+            raise self.error(name, f"must be an absolute {'/'.join(schemes)} URL, got "
+                                   f"{weburl.hide_userinfo(value)!r}")
         return value
 
     def table(self, name: str, *, optional: bool = True) -> "Table | None":

@@ -12,6 +12,7 @@ from gateway.config_read import ConfigError, Table, parse_listen
 _E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 _SHORT_CODE = re.compile(r"^\d{3,8}$")
 _PREFIX = re.compile(r"^\+\d{0,15}$")
+_COUNTRY_CODE = re.compile(r"^[1-9][0-9]{0,2}\Z")
 _SIZE_KINDS = ("long_code", "short_code", "toll_free")
 
 
@@ -21,6 +22,9 @@ def build_config(top: Table, source: str) -> c.Config:
     accounts = _accounts(top, source)
     numbers = _numbers(top, source, {a.sid for a in accounts})
     services = _messaging_services(top, source, {a.sid for a in accounts})
+    from gateway.config_sdk import applications_section
+
+    applications = applications_section(top, source, {a.sid for a in accounts})
     carriers = _carriers(top, source)
     pipeline = _pipeline(top.table("pipeline"))
     callbacks = _callbacks(top.table("callbacks"))
@@ -42,7 +46,7 @@ def build_config(top: Table, source: str) -> c.Config:
     _check_receipts(source, receipts.data if receipts else {}, carriers)
     return c.Config(
         api=api, store=store, accounts=accounts, numbers=numbers, messaging_services=services,
-        carriers=carriers, pipeline=pipeline, callbacks=callbacks, media=media, ops=ops,
+        applications=applications, carriers=carriers, pipeline=pipeline, callbacks=callbacks, media=media, ops=ops,
         console=console, cluster=cluster,
         receipts=_frozen(receipts.data if receipts else {}), log_level=level, source=source,
     )
@@ -50,8 +54,9 @@ def build_config(top: Table, source: str) -> c.Config:
 
 def _check_receipts(source: str, table: Mapping[str, Any], carriers) -> None:
     """[receipts] and each [carriers.receipts] as the receipts translator reads them."""
-    from gateway.deliver import ReceiptSettings
-    from gateway.translator import ProfileError, carrier_profile, read_profiles
+    from gateway.config import ReceiptSettings
+    from gateway.receipt_profiles import read as read_profiles
+    from gateway.translator import ProfileError, carrier_profile
 
     try:
         ReceiptSettings.from_mapping({k: v for k, v in table.items() if k != "profiles"})
@@ -80,8 +85,13 @@ def _api(t: Table | None) -> c.ApiConfig:
     from gateway.config_guards import api_limits
 
     limits = api_limits(t)
+    country = t.string("default_country_code", None)
+    if country is not None and not _COUNTRY_CODE.match(country):
+        raise t.error("default_country_code", f"must be a country calling code of 1-3 digits "
+                                              f"without '+' (\"44\"), got {country!r}")
     t.finish()
-    return c.ApiConfig(host=host, port=port, max_body_bytes=max_body, public_url=public_url, **limits)
+    return c.ApiConfig(host=host, port=port, max_body_bytes=max_body, public_url=public_url,
+                       default_country_code=country, **limits)
 
 
 def _store(t: Table | None) -> c.StoreConfig:
@@ -178,13 +188,16 @@ def _carriers(top: Table, source: str) -> tuple[c.CarrierConfig, ...]:
         if fallback == name:
             raise t.error("fallback", "a carrier cannot fall back to itself")
         receipts = t.table("receipts")
+        from gateway.config_sdk import prices_section
+
+        prices = prices_section(t.table("prices"))
         smpp = _smpp(t) if protocol == "smpp" else None
         mm7 = _mm7(t) if protocol == "mm7" else None
         t.finish()
         tables.append(t)
         out.append(c.CarrierConfig(
             name=name, protocol=protocol, routes=routes, fallback=fallback, smpp=smpp, mm7=mm7,
-            receipts=_frozen(receipts.data if receipts else {}),
+            receipts=_frozen(receipts.data if receipts else {}), prices=prices,
         ))
     names = {o.name: o for o in out}
     for carrier, t in zip(out, tables):
@@ -330,7 +343,7 @@ def _callbacks(t: Table | None) -> c.CallbacksConfig:
         connect_timeout=t.number("connect_timeout", d.connect_timeout, positive=True),
         allow_hosts=t.strings("allow_hosts", ()),
     )
-    from gateway.mm7.guard import allow_entry
+    from gateway.weburl import allow_entry
 
     for entry in out.allow_hosts:
         try:

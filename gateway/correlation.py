@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 KEY_MAX = 160  # segment_ids.key column width
 _HEX = frozenset(string.hexdigits)
@@ -73,6 +73,38 @@ def exact_key(message_id: str) -> str:
 def rank_key(*, same_carrier: bool, exact: bool, waiting: bool, segment_id: int) -> tuple:
     """Sort key among candidate parts for one receipt: smallest is best."""
     return (not same_carrier, not exact, not waiting, -segment_id)
+
+
+# A part's status once its final receipt is in.
+PART_FINAL = frozenset({"delivered", "undelivered", "failed"})
+
+
+def best_part(rows: Sequence[Mapping[str, Any]], receipt_id: str, carrier: str) -> Mapping[str, Any] | None:
+    """The one receipt matcher: of the stored parts whose ids matched
+    ``receipt_id`` (rows with ``id``, ``key``, ``carrier`` and the part's
+    ``status``), the part the receipt is for, or None to keep the receipt
+    waiting.
+
+    The best ranks first by ``rank_key``: the receipt's own carrier, then the
+    exact spelling of the id, then a part still waiting for its receipt, then
+    the newest.  When only another spelling matched and that part already has
+    its final receipt, the receipt most likely beat its own submit_sm_resp
+    (hex "10" vs decimal 10 == "a"): None, so it waits."""
+    if not rows:
+        return None
+    exact = exact_key(receipt_id)
+    first = rows[0]
+    if all(r["id"] == first["id"] for r in rows):
+        # One part found under several of its keys (the common case): they
+        # rank alike but for the spelling, so the exact key's row wins.
+        best = next((r for r in rows if r["key"] == exact), first)
+    else:
+        best = min(rows, key=lambda r: rank_key(
+            same_carrier=r["carrier"] == carrier, exact=r["key"] == exact,
+            waiting=r["status"] not in PART_FINAL, segment_id=r["id"]))
+    if best["key"] != exact and best["status"] in PART_FINAL:
+        return None
+    return best
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from gateway import gctune
 from gateway.config import Config
 from gateway.sdnotify import Notifier
 from gateway.service import StartAborted
+from gateway.start_errors import safe_url
 
 log = Logger()
 
@@ -81,7 +82,7 @@ class Daemon:
             self._go_on()
         cfg = self.config
         log.info("carrier-gateway starting: {accounts} accounts, {carriers} carriers, store {store}",
-                 accounts=len(cfg.accounts), carriers=len(cfg.carriers), store=_safe_url(cfg.store.url))
+                 accounts=len(cfg.accounts), carriers=len(cfg.carriers), store=safe_url(cfg.store.url))
         from gateway.config_check import config_warnings
 
         for warning in config_warnings(cfg):
@@ -179,10 +180,8 @@ class Daemon:
         self._simulators.append((smsc, smsc_port))
         report_url = f"http://{host}:{api_port}/mm7/demo-mmsc"
         mmsc, mmsc_port = await demo.start_mmsc(self.reactor, report_url)
-        mmsc_url = None
-        if mmsc_port is not None:
-            self._simulators.append((mmsc, mmsc_port))
-            mmsc_url = f"http://127.0.0.1:{mmsc_port.getHost().port}/mm7"
+        self._simulators.append((mmsc, mmsc_port))
+        mmsc_url = f"http://127.0.0.1:{mmsc_port.getHost().port}/mm7"
         cfg = demo.demo_config(self.demo_dir, host, api_port, smsc_port.getHost().port, mmsc_url)
         self._mmsc = mmsc
 
@@ -211,12 +210,3 @@ def _DemoFiles(picture):
     root = JsonErrorsDirectory()
     root.putChild(b"picture.png", picture)
     return root
-
-
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return url.split("@")[-1]

@@ -37,7 +37,6 @@ The pipeline plugs a ``DeliverHandler`` into each SMPP carrier as its
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Callable, Iterable, Mapping
 
@@ -47,6 +46,7 @@ from twisted.logger import Logger
 
 from gateway import inbound_store, receipts_store
 from gateway.cluster.sweeps import once
+from gateway.config import ReceiptSettings  # noqa: F401  (re-exported)
 from gateway.inbound_store import InboundSms, NumberRoute
 from gateway.store.timeutil import from_timestamp
 from gateway.translator import Profile
@@ -56,31 +56,6 @@ from gateway.mo_text import MoText, read_mo
 
 UDHI = 0x40
 INTERNATIONAL_TON = 1
-
-
-@dataclass(frozen=True)
-class ReceiptSettings:
-    """The gateway-wide ``[receipts]`` config table (seconds; ``profiles``,
-    the path of a receipt profiles file, is read by the translator)."""
-
-    early_window: float = 600.0  # an early receipt waits this long for its submit_sm_resp
-    missing_segment_timeout: float = 172800.0  # then silent parts -> undelivered 30009
-    reassembly_timeout: float = 600.0  # inbound parts wait this long for the rest
-    sweep_interval: float = 30.0
-
-    @classmethod
-    def from_mapping(cls, table: Mapping[str, Any] | None) -> "ReceiptSettings":
-        table = dict(table or {})
-        table.pop("profiles", None)  # the profiles file: read by translator.read_profiles
-        unknown = set(table) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ValueError(f"[receipts]: unknown key(s) {', '.join(sorted(unknown))}")
-        values = {}
-        for key, value in table.items():
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                raise ValueError(f"[receipts] {key}: must be a positive number of seconds")
-            values[key] = float(value)
-        return cls(**values)
 
 
 def international(address: str, ton: int) -> str:

@@ -71,15 +71,13 @@ def start_smsc(reactor: Any):
 
 
 async def start_mmsc(reactor: Any, report_url: str):
-    """The MMSC simulator on a free port; None when the MM7 pieces are missing."""
-    try:
-        import treq.client
-        from twisted.web.client import Agent
+    """The MMSC simulator on a free port: ``(simulator, listening port)``."""
+    import treq.client
+    from twisted.web.client import Agent
 
-        from gateway.mm7.simconfig import MmscConfig
-        from gateway.mm7.simulator import MmscSimulator
-    except ImportError:
-        return None, None
+    from gateway.mm7.simconfig import MmscConfig
+    from gateway.mm7.simulator import MmscSimulator
+
     sim = MmscSimulator(reactor, treq.client.HTTPClient(Agent(reactor)),
                         MmscConfig(report_url=report_url, report_delay=1.0))
     port = await sim.listen(reactor, 0, "127.0.0.1")

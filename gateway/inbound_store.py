@@ -10,6 +10,11 @@ SQL functions on a Connection, run by ``store.write``.  Rules:
 * A part of a concatenated MO waits in ``inbound_parts`` (a restart loses
   nothing); a repeated part is ignored; when the last part lands the parts
   are assembled (``gateway.reassembly``), deleted, and the message created.
+  On PostgreSQL the parts of one group are stored one transaction at a
+  time (a transaction-scoped advisory lock on the group key): in a cluster
+  two parts may arrive at once on two nodes' binds, and each would
+  otherwise miss the other's uncommitted part and leave the group waiting
+  for the reassembly timeout.
 * An MO whose text could not be read (``InboundSms.undecoded`` set: binary
   data, an unsupported or malformed coding) is stored the same way, with an
   empty body, and the sms_url is called with ``Body`` empty.  Its octets
@@ -26,25 +31,38 @@ SQL functions on a Connection, run by ``store.write``.  Rules:
   queued outbound message (direction ``outbound-reply``).  Its ``to`` and
   ``from`` are checked as the API checks them; a reply with an address the
   API would refuse is logged and skipped, the others are sent.
+* A reply with an RCML ``action`` queues an ``action`` callback row (in
+  the same transaction as the reply): the action URL is requested with
+  ``MessageStatus`` taken then (``queued``: the reply is stored and waits
+  for the dispatcher; how it ends goes to ``statusCallback``) and
+  ``MessageSid``, through the same sender as sms_url requests (SSRF guard,
+  ``[callbacks] allow_hosts``, ``X-Twilio-Signature``).  Its 200 answer is
+  RCML followed like the sms_url's, at most ``MAX_ACTIONS`` times per
+  inbound message.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping
+from urllib.parse import urljoin
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Connection
 from twisted.logger import Logger
 
 from gateway import reassembly
-from gateway.api.addresses import ApiError, check_sender, parse_pair
+from gateway.api.addresses import OPEN_PLAN, ApiError, NumberPlan, resolve_pair, split_pair
 from gateway.rcml import ReplySpec, parse_rcml
 from gateway.store.messages import address, enqueue_callback, get_message_row, insert_message
 from gateway.sids import new_sid
-from gateway.store.schema import QUEUED, RECEIVED, inbound_parts, status_events
+from gateway.store.schema import QUEUED, RECEIVED, callback_outbox, inbound_parts, status_events
 
 INBOUND = "inbound"
+ACTION = "action"  # an RCML action URL: answered with RCML, like an sms_url
+MAX_ACTIONS = 5  # action requests per inbound message (bounds a loop of actions)
+PARTS_LOCK_SPACE = 0x4D4F  # "MO": apart from the bind-slot and sweep locks
 REPLY_DIRECTION = "outbound-reply"
 log = Logger()
 
@@ -137,6 +155,8 @@ def receive(conn: Connection, sms: InboundSms, *, number: NumberRoute | None, no
         return Received("stored", sid)
     reference, total, seqno, bits = concat
     key = reassembly.group_key(sms.source, sms.destination, reference, total, bits)
+    if conn.dialect.name == "postgresql":  # parts of one group on two nodes' binds: one at a time
+        conn.execute(select(func.pg_advisory_xact_lock(PARTS_LOCK_SPACE, _group_lock(key))))
     seen = conn.execute(select(inbound_parts.c.seqno).where(inbound_parts.c.group_key == key)).scalars().all()
     if seqno in seen:
         return Received("duplicate")
@@ -146,6 +166,10 @@ def receive(conn: Connection, sms: InboundSms, *, number: NumberRoute | None, no
     if not reassembly.is_complete([*seen, seqno], total):
         return Received("waiting")
     return Received("stored", _deliver_group(conn, key, number=number, now=now, new_sid=new_sid))
+
+
+def _group_lock(key: str) -> int:
+    return zlib.crc32(key.encode()) & 0x7FFFFFFF
 
 
 def _deliver_group(conn: Connection, key: str, *, number: NumberRoute | None, now: datetime,
@@ -188,43 +212,84 @@ def _num_segments(body: str) -> int:
         return 1
 
 
+def reply_row(reply: ReplySpec, inbound: Mapping[str, Any], *, now: datetime,
+              new_sid: Callable[[], str] = new_message_sid,
+              plan: NumberPlan = OPEN_PLAN) -> dict | None:
+    """The message row (for ``insert_message``) of one RCML reply to
+    ``inbound``; None (logged) when the API would refuse its addresses."""
+    media = [{"url": m.url, "content_type": m.content_type} for m in reply.media]
+    try:
+        pair = split_pair(reply.from_, reply.to, uris=False)
+        sender, recipient = resolve_pair(pair, "mms" if media else "sms", plan)
+    except ApiError as e:
+        log.warn("RCML reply to {sid} skipped: {error}", sid=inbound["sid"], error=e.message)
+        return None
+    return {
+        "sid": new_sid(),
+        "account_sid": inbound["account_sid"],
+        "api": inbound["api"],
+        "direction": REPLY_DIRECTION,
+        "channel": "mms" if media else "sms",
+        "from_": sender,
+        "to": recipient,
+        "body": reply.body,
+        "status": QUEUED,
+        "num_segments": _num_segments(reply.body),
+        "num_media": len(media),
+        "media_list": media,
+        "status_callback": reply.status_callback,
+        "status_callback_method": reply.status_callback_method if reply.status_callback else None,
+        "date_created": now,
+        "date_updated": now,
+    }
+
+
 def reply_rows(replies: tuple[ReplySpec, ...], inbound: Mapping[str, Any], *, now: datetime,
-               new_sid: Callable[[], str] = new_message_sid) -> list[dict]:
-    """Message rows (for ``insert_message``) for the RCML replies to ``inbound``."""
-    rows = []
-    for reply in replies:
-        media = [{"url": m.url, "content_type": m.content_type} for m in reply.media]
-        try:
-            _channel, sender, recipient = parse_pair(reply.from_, reply.to, uris=False)
-            if media:
-                check_sender(sender, "mms")
-        except ApiError as e:
-            log.warn("RCML reply to {sid} skipped: {error}", sid=inbound["sid"], error=e.message)
-            continue
-        rows.append({
-            "sid": new_sid(),
-            "account_sid": inbound["account_sid"],
-            "api": inbound["api"],
-            "direction": REPLY_DIRECTION,
-            "channel": "mms" if media else "sms",
-            "from_": sender,
-            "to": recipient,
-            "body": reply.body,
-            "status": QUEUED,
-            "num_segments": _num_segments(reply.body),
-            "num_media": len(media),
-            "media_list": media,
-            "status_callback": reply.status_callback,
-            "status_callback_method": reply.status_callback_method if reply.status_callback else None,
-            "date_created": now,
-            "date_updated": now,
-        })
-    return rows
+               new_sid: Callable[[], str] = new_message_sid,
+               plan: NumberPlan = OPEN_PLAN) -> list[dict]:
+    """Message rows (for ``insert_message``) for the RCML replies to ``inbound``;
+    digits without ``+`` resolve by the API's rule (``plan``)."""
+    rows = (reply_row(reply, inbound, now=now, new_sid=new_sid, plan=plan) for reply in replies)
+    return [row for row in rows if row is not None]
+
+
+def action_params(row: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """What an RCML ``action`` URL is requested with: the reply's
+    ``MessageStatus`` as it is queued, and ``MessageSid``."""
+    return [
+        ("MessageSid", row["sid"]),
+        ("MessageStatus", row["status"]),
+        ("AccountSid", row["account_sid"]),
+        ("From", address(row, row["from_"])),
+        ("To", address(row, row["to"])),
+    ]
+
+
+def _actions_so_far(conn: Connection, inbound_sid: str) -> int:
+    return conn.execute(select(func.count()).select_from(callback_outbox).where(
+        callback_outbox.c.message_sid == inbound_sid, callback_outbox.c.kind == ACTION)).scalar_one()
+
+
+def _resolved(reply: ReplySpec, base_url: str | None) -> ReplySpec:
+    """``action`` and ``statusCallback`` relative to the URL that answered
+    (RCML allows relative URLs), as a browser resolves a link."""
+    if base_url is None:
+        return reply
+    action, callback = (None if url is None else urljoin(base_url, url)
+                        for url in (reply.action, reply.status_callback))
+    return replace(reply, action=action, status_callback=callback)
 
 
 def apply_rcml_reply(conn: Connection, inbound_sid: str, document: bytes | str, *, now: datetime,
-                     new_sid: Callable[[], str] = new_message_sid) -> list[str]:
-    """Queue the replies an sms_url's 200 answer asks for; their sids.
+                     new_sid: Callable[[], str] = new_message_sid,
+                     base_url: str | None = None, plan: NumberPlan = OPEN_PLAN) -> list[str]:
+    """Queue the replies an sms_url's (or an action URL's) 200 answer asks
+    for; their sids.  A reply with an ``action`` gets an ``action`` row in
+    the outbox, under the inbound message (so its answer is read as RCML
+    about the same conversation), at most ``MAX_ACTIONS`` per inbound
+    message: a document that always answers with another action stops.
+    ``base_url``: the URL that answered, against which relative URLs resolve;
+    ``plan``: what digits without ``+`` resolve against (the API's rule).
 
     Raises ``gateway.rcml.RcmlError`` for malformed/refused XML (the caller
     logs it and goes on: the inbound callback itself succeeded).
@@ -233,8 +298,20 @@ def apply_rcml_reply(conn: Connection, inbound_sid: str, document: bytes | str, 
     if inbound is None or not inbound["account_sid"]:
         return []
     replies = parse_rcml(document, sender=inbound["from_"], our_number=inbound["to"])
-    rows = reply_rows(replies, inbound, now=now, new_sid=new_sid)
-    for row in rows:
+    sids = []
+    for reply in replies:
+        reply = _resolved(reply, base_url)
+        row = reply_row(reply, inbound, now=now, new_sid=new_sid, plan=plan)
+        if row is None:
+            continue
         insert_message(conn, row)
-    return [row["sid"] for row in rows]
-
+        sids.append(row["sid"])
+        if reply.action is None:
+            continue
+        if _actions_so_far(conn, inbound_sid) >= MAX_ACTIONS:
+            log.warn("RCML action {url} for {sid} not requested: {limit} actions already",
+                     url=reply.action[:200], sid=inbound_sid, limit=MAX_ACTIONS)
+            continue
+        enqueue_callback(conn, message_sid=inbound_sid, kind=ACTION, url=reply.action,
+                         method=reply.action_method, params=action_params(row), now=now)
+    return sids

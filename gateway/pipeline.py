@@ -16,6 +16,12 @@ Theory of operation:
 * Each claimed message is routed (longest prefix, by channel) and handed to
   the first candidate carrier that is up; a failed submit moves on to the
   fallback when nothing was accepted yet.  No candidate up -> requeued.
+* ``MaxPrice`` is checked here, where the carrier is known: a candidate
+  whose price (``gateway.pricing``, with the ``num_segments`` counted at
+  intake) is above it is passed over; when no candidate that is up can
+  take it, the message fails with 30010 (never requeued: it cannot get
+  cheaper).  A sent message is priced in the same outcome write that
+  records ``sent``, with the segments the carrier took.
 * Outcomes are buffered and written in one store job per reactor turn
   (``record_outcomes``, a few executemany statements; each carries the row
   as claimed, so the job need not read it again), queued at once so
@@ -45,6 +51,7 @@ from twisted.logger import Logger
 
 from gateway.config import PipelineConfig
 from gateway.pipeline_store import AfterSent, record_outcomes
+from gateway.pricing import ERROR_MAX_PRICE, MAX_PRICE_MESSAGE, PriceBook, exceeds
 from gateway.store.messages import BRIEF_COLUMNS
 from gateway.store.queue import claim_queued
 from gateway.routing import Router
@@ -59,6 +66,7 @@ log = Logger()
 
 ERROR_NO_ROUTE = 21612
 NO_ROUTE_MESSAGE = "no carrier route for this destination"
+TOO_DEAR = Failed(ERROR_MAX_PRICE, MAX_PRICE_MESSAGE, try_next=True)
 
 
 class Dispatcher(Service):
@@ -67,7 +75,8 @@ class Dispatcher(Service):
     def __init__(self, store: Any, senders: Mapping[str, Any], router: Router, clock: IReactorTime,
                  config: PipelineConfig = PipelineConfig(), *, after_sent: AfterSent | None = None,
                  retry_delay: float = 5.0, expire_every: float = 30.0, stop_timeout: float = 15.0,
-                 on_outcome: Callable[[str], None] | None = None, node_id: str | None = None):
+                 on_outcome: Callable[[str], None] | None = None, node_id: str | None = None,
+                 prices: PriceBook | None = None):
         self.store = store
         self.senders = dict(senders)
         self.router = router
@@ -79,6 +88,7 @@ class Dispatcher(Service):
         self.stop_timeout = stop_timeout
         self.on_outcome = on_outcome
         self.node_id = node_id  # claims record it; at start only its own are resolved
+        self.prices = prices  # carrier price tables (gateway.pricing): price, MaxPrice
         self.in_flight = 0
         self.stats = {"claimed": 0, "sent": 0, "failed": 0, "requeued": 0, "pumps": 0}
         self._wakeup = Wakeup(clock, self._pump, self._tick)
@@ -147,6 +157,10 @@ class Dispatcher(Service):
         """SIGHUP: new routes take effect for the next claimed message."""
         self.router = router
 
+    def set_prices(self, prices: PriceBook) -> None:
+        """SIGHUP: new price tables apply to the next claimed message."""
+        self.prices = prices
+
     # -- waking and claiming ------------------------------------------------
     def wake(self, *_ignored) -> None:
         if self.running:
@@ -200,30 +214,44 @@ class Dispatcher(Service):
 
     # -- one message --------------------------------------------------------
     def _dispatch(self, row, candidates: tuple[str, ...], start: int,
-                  failed: Failed | None = None) -> None:
+                  failed: Failed | None = None, failed_on: str | None = None) -> None:
         if not candidates:
             self._outcome({"kind": "failed", "sid": row["sid"], "error_code": ERROR_NO_ROUTE,
                            "error_message": NO_ROUTE_MESSAGE, "carrier": None, "row": row})
             return
         for index in range(start, len(candidates)):
-            sender = self.senders.get(candidates[index])
-            if sender is not None and sender.is_up:
-                d = sender.send(row, self._now())
-                d.addCallback(self._sent, row, candidates, index)
-                d.addErrback(self._send_crashed, row, sender.name)
-                return
+            name = candidates[index]
+            sender = self.senders.get(name)
+            if sender is None or not sender.is_up:
+                continue
+            if row.get("max_price") is not None and exceeds(self._price(row, name), row["max_price"]):
+                failed, failed_on = TOO_DEAR, name  # a cheaper fallback may take it
+                continue
+            d = sender.send(row, self._now())
+            d.addCallback(self._sent, row, candidates, index)
+            d.addErrback(self._send_crashed, row, sender.name)
+            return
         if failed is not None:
-            self._failed(row, candidates[start - 1], failed)
+            self._failed(row, failed_on or candidates[start - 1], failed)
         else:
             self._requeue(row, "no bind up on " + ", ".join(candidates))
+
+    def _price(self, row, carrier: str, num_segments: int | None = None):
+        if self.prices is None:
+            return None
+        return self.prices.price(carrier, row["to"], num_segments or row.get("num_segments") or 1)
 
     def _sent(self, result, row, candidates, index) -> None:
         name = candidates[index]
         if isinstance(result, Sent):
             outcome = {"kind": "sent", "sid": row["sid"], "account_sid": row["account_sid"],
                        "carrier": name, "parts": result.parts, "row": row}
-            if result.extra:
-                outcome["extra"] = dict(result.extra)
+            extra = dict(result.extra or {})
+            price = self._price(row, name, result.num_segments or len(result.parts))
+            if price is not None:  # priced when sent (gateway.pricing)
+                extra.update(price=price.text, price_unit=price.unit)
+            if extra:
+                outcome["extra"] = extra
             if result.num_segments:
                 outcome["num_segments"] = result.num_segments
             self._outcome(outcome)
@@ -233,7 +261,7 @@ class Dispatcher(Service):
             if result.try_next and index + 1 < len(candidates) and not result.parts:
                 log.info("pipeline: {sid} failed on {carrier} ({code}), trying {next}",
                          sid=row["sid"], carrier=name, code=result.error_code, next=candidates[index + 1])
-                self._dispatch(row, candidates, index + 1, result)
+                self._dispatch(row, candidates, index + 1, result, name)
                 return
             self._failed(row, name, result)
 

@@ -19,6 +19,9 @@ or a bare ``<Message>text</Message>``.  Rules:
   RCML document, verbs after a ``<Message>`` with an ``action`` are
   unreachable: the session goes on at the action URL, so no later
   ``<Message>`` of this document is sent.
+* ``action`` is also requested once, with ``method``, when its reply is
+  queued (``MessageStatus=queued``, ``MessageSid``); the RCML it answers
+  is followed in turn (``gateway.inbound_store.apply_rcml_reply``).
 * An empty body, ``<Response/>`` or a body that is not XML at all means no
   reply.  Malformed XML raises ``RcmlError`` (the caller logs and ignores).
 * Never resolve entities or load DTDs: the document goes through the shared
@@ -66,6 +69,7 @@ class ReplySpec:
     status_callback: str | None = None
     status_callback_method: str = "POST"
     action: str | None = None
+    action_method: str = "POST"  # ``method``: how the action URL is requested
 
 
 def _local(tag: object) -> str:
@@ -145,6 +149,7 @@ def _reply(element: etree._Element, sender: str, our_number: str) -> ReplySpec:
         status_callback=callback,
         status_callback_method=method,
         action=action,
+        action_method=_method(element, "method"),
     )
 
 

@@ -46,11 +46,11 @@ from gateway.translator import DEFAULT_PROFILE, ERROR_MESSAGES, translate
 from protocols.smpp.receipt import ReceiptError, parse_pdu
 
 log = Logger()
-_PART_FINAL = frozenset({s.DELIVERED, s.UNDELIVERED, s.FAILED})
+_PART_FINAL = correlation.PART_FINAL
 KEY_CHUNK = 900
 
 
-# What the fast path and ``_best`` read of a candidate part (no timestamps),
+# What the fast path and ``correlation.best_part`` read of a candidate part (no timestamps),
 # with its message's brief row (what ``transition_many`` needs), so the
 # batch reads no message rows by sid afterwards.
 _M = s.messages
@@ -81,25 +81,6 @@ def _candidates(conn: Connection, keys: set[str]) -> dict[str, list]:
     return by_key
 
 
-def _best(rows, receipt_id: str, carrier: str):
-    if not rows:
-        return None
-    exact = correlation.exact_key(receipt_id)
-    first = rows[0]
-    if all(r["id"] == first["id"] for r in rows):
-        # One part found under several of its keys (the common case): they
-        # rank alike but for the spelling, so the exact key's row wins, else
-        # the first -- what the full ranking below picks too.
-        best = next((r for r in rows if r["key"] == exact), first)
-    else:
-        best = min(rows, key=lambda r: correlation.rank_key(
-            same_carrier=r["carrier"] == carrier, exact=r["key"] == exact,
-            waiting=r["status"] not in _PART_FINAL, segment_id=r["id"]))
-    if best["key"] != exact and best["status"] in _PART_FINAL:
-        return None
-    return best
-
-
 def apply_receipts(conn: Connection, items: list[tuple[str, str, Any]], *, now: datetime,
                    profiles: Mapping[str, Any] | None = None) -> list[str]:
     """Apply (carrier, bind, receipt) items; return "applied" | "waiting" for each."""
@@ -110,7 +91,7 @@ def apply_receipts(conn: Connection, items: list[tuple[str, str, Any]], *, now: 
     used: set[int] = set()
     for index, ((carrier, _bind, receipt), item_keys) in enumerate(zip(items, keys)):
         rows = [row for key in item_keys for row in by_key.get(key, ())]
-        segment = _best(rows, receipt.message_id or "", carrier)
+        segment = correlation.best_part(rows, receipt.message_id or "", carrier)
         if (segment is not None and segment["id"] not in used and segment["total"] == 1
                 and segment["status"] not in _PART_FINAL):
             used.add(segment["id"])

@@ -33,13 +33,13 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.engine import Connection
 
 from gateway import correlation
-from gateway.store import messages as lifecycle
+from gateway.store import messages as message_store
 from gateway.store.schema import FINAL_STATUSES, SENT, messages, pending_receipts, segment_ids, segments
 from gateway.translator import DEFAULT_PROFILE, ERROR_MESSAGES, Outcome, Profile, translate
 from protocols.smpp.receipt import Receipt
 
 WAITING, UNMATCHED, APPLIED = "waiting", "unmatched", "applied"
-_PART_FINAL = frozenset({"delivered", "undelivered", "failed"})
+_PART_FINAL = correlation.PART_FINAL
 
 
 @dataclass(frozen=True)
@@ -97,23 +97,7 @@ def _find_segment(conn: Connection, receipt_id: str, carrier: str):
     ).mappings().all()
     if not rows:
         return None
-    exact = correlation.exact_key(receipt_id)
-
-    def rank(row):
-        return correlation.rank_key(
-            same_carrier=row["carrier"] == carrier,
-            exact=row["key"] == exact,
-            waiting=row["status"] not in _PART_FINAL,
-            segment_id=row["id"],
-        )
-
-    best = min(rows, key=rank)
-    if best["key"] != exact and best["status"] in _PART_FINAL:
-        # Only another spelling of the number matched, and that part already
-        # has its final receipt: this is most likely a receipt that beat its
-        # own submit_sm_resp (hex "10" vs decimal 10 == "a"); keep it waiting.
-        return None
-    return best
+    return correlation.best_part(rows, receipt_id, carrier)
 
 
 def apply_receipt(conn: Connection, receipt: Receipt, *, carrier: str, now: datetime,
@@ -167,7 +151,7 @@ def _settle_message(conn: Connection, sid: str, outcome: Outcome, now: datetime)
                      .values(carrier_stat=outcome.stat, carrier_err=outcome.err))
         return message.status
     deciding = next((p for p in parts if p.status == verdict.status), None)
-    lifecycle.transition(
+    message_store.transition(
         conn, sid, verdict.status, now=now,
         error_code=verdict.error_code, error_message=verdict.error_message,
         carrier_stat=deciding.stat if deciding else outcome.stat,
@@ -296,7 +280,7 @@ def sweep_missing_segments(conn: Connection, *, now: datetime, timeout: timedelt
     settled = []
     for sid in candidates:
         verdict = correlation.missing_outcome()
-        if lifecycle.transition(conn, sid, verdict.status, now=now,
+        if message_store.transition(conn, sid, verdict.status, now=now,
                                 error_code=verdict.error_code, error_message=verdict.error_message):
             settled.append(sid)
     return settled

@@ -162,6 +162,7 @@ class GatewayService(MultiService):
         """Apply accounts, numbers and routes from *config*; return warnings."""
         from gateway.api.accounts import Accounts
         from gateway.deliver import number_directory
+        from gateway.pricing import PriceBook
         from gateway.routing import Router
 
         warnings = []
@@ -173,10 +174,12 @@ class GatewayService(MultiService):
             elif _connection_settings(old[name]) != _connection_settings(new[name]):
                 warnings.append(f"carrier {name!r} connection settings changed: needs a restart")
         for attribute, section in RESTART_SECTIONS:
-            if getattr(self.built, attribute) != getattr(config, attribute):
+            if _restart_part(self.built, attribute) != _restart_part(config, attribute):
                 warnings.append(f"{section} changed: needs a restart")
         self.parts["api"].set_accounts(Accounts.from_config(config.accounts))
         self.parts["api"].messaging_services = {s.sid: s for s in config.messaging_services}
+        self.parts["api"].applications = {a.sid: a for a in config.applications}
+        self._reload_number_plan(config)
         if "signing_tokens" in self.parts:
             self.parts["signing_tokens"].clear()
             self.parts["signing_tokens"].update((a.sid, a.auth_token) for a in config.accounts)
@@ -186,14 +189,37 @@ class GatewayService(MultiService):
         if "mm7_hooks" in self.parts:
             self.parts["mm7_hooks"].numbers = numbers
         self.parts["dispatcher"].set_router(Router(config.carriers))
+        self.parts["dispatcher"].set_prices(PriceBook(config.carriers))
         self.config = config
         return warnings
+
+    def _reload_number_plan(self, config: Config) -> None:
+        """Digits without '+' resolve against the new numbers and routes."""
+        from functools import partial
+
+        from gateway.api.numbering import NumberPlan
+        from gateway.inbound_store import apply_rcml_reply
+
+        plan = NumberPlan.from_config(config)
+        self.parts["api"].number_plan = plan
+        if "callbacks" in self.parts:
+            self.parts["callbacks"].reply_hook = partial(apply_rcml_reply, plan=plan)
 
 
 # What a reload does not apply: (Config attribute, as the file names it).
 RESTART_SECTIONS = (("api", "[api]"), ("store", "[store]"), ("pipeline", "[pipeline]"),
                     ("callbacks", "[callbacks]"), ("media", "[media]"), ("receipts", "[receipts]"),
                     ("ops", "[ops]"), ("console", "[console]"), ("cluster", "[cluster]"), ("log_level", "[log] level"))
+
+
+def _restart_part(config: Config, attribute: str) -> Any:
+    """A section less the keys a reload applies ([api] default_country_code)."""
+    value = getattr(config, attribute)
+    if attribute == "api":
+        from dataclasses import replace
+
+        value = replace(value, default_country_code=None)
+    return value
 
 
 def _connection_settings(carrier) -> tuple:

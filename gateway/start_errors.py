@@ -38,8 +38,16 @@ def _store(error: BaseException, config: Any) -> str | None:
 
     if config is None or not isinstance(error, (SQLAlchemyError, OSError)):
         return None
-    from gateway.daemon import _safe_url
-
     detail = " ".join(str(getattr(error, "orig", None) or error).split())
-    return (f"cannot open the store {_safe_url(config.store.url)}: {detail}; "
+    return (f"cannot open the store {safe_url(config.store.url)}: {detail}; "
             "check [store] url, that the database is reachable, and its permissions")
+
+
+def safe_url(url: str) -> str:
+    """A store URL fit for a log line: the password hidden."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("@")[-1]

@@ -30,7 +30,6 @@ ESM_UDHI = 0x40
 TON_INTERNATIONAL, TON_NETWORK, TON_ALPHANUMERIC = 1, 3, 5
 NPI_UNKNOWN, NPI_ISDN = 0, 1
 
-_SECONDS_PER = (("DD", 86400), ("hh", 3600), ("mm", 60), ("ss", 1))
 MAX_RELATIVE_DAYS = 99  # two decimal digits in the DD field
 
 

@@ -266,11 +266,3 @@ def carrier_profile(profiles: Mapping[str, Profile], override: Mapping[str, Any]
     if name not in profiles:
         raise ProfileError(f"receipts profile {name!r} is not defined (known: {sorted(profiles)})")
     return profile_from_override(profiles[name], override) if override else profiles[name]
-
-
-def read_profiles(path: str | Path | None = None) -> dict[str, Profile]:
-    """The shipped profiles, with those of ``path`` (``[receipts] profiles``)
-    over them; see ``gateway.receipt_profiles``.  Entry points call it."""
-    from gateway.receipt_profiles import read
-
-    return read(path)

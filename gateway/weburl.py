@@ -82,6 +82,15 @@ class WebUrl:
         return self.username, self.password or ""
 
 
+_USERINFO = re.compile(r"(//)[^/?#@\s]*@")
+
+
+def hide_userinfo(text: str) -> str:
+    """``text`` (a URL, well formed or not) with any ``user:password@`` shown
+    as ``***@``: for error messages that echo what the operator wrote."""
+    return _USERINFO.sub(r"\1***@", text)
+
+
 def parse(url: object) -> WebUrl:
     """The URL parsed and normalised, or :class:`BadUrl`."""
     if not isinstance(url, str):
@@ -178,3 +187,36 @@ def _name_or_ipv4(text: str) -> str:
         if not _LABEL.match(label):
             raise BadUrl(f"host label {label!r} may hold only letters, digits, '-' and '_'")
     return name
+
+
+def is_public(ip: str) -> bool:
+    addr = ipaddress.ip_address(ip.split("%", 1)[0])
+    mapped = getattr(addr, "ipv4_mapped", None)
+    if mapped is not None:
+        addr = mapped
+    return addr.is_global and not addr.is_multicast
+
+
+def ip_literal(host: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(host.strip("[]")))
+    except ValueError:
+        return None
+
+
+def allow_entry(entry: str) -> tuple[str, int | None]:
+    """``(host, port or None)`` of an ``allow_hosts`` entry; ValueError if bad."""
+    text = entry.strip()
+    host, port = text, None
+    if text.startswith("["):
+        end = text.find("]")
+        if end < 0 or (text[end + 1:] and not text[end + 1:].startswith(":")):
+            raise ValueError(f"{entry!r}: expected [IPv6] or [IPv6]:port")
+        host, rest = text[1:end], text[end + 2:]
+        port = int(rest) if rest else None
+    elif text.count(":") == 1:
+        host, _, rest = text.partition(":")
+        port = int(rest)
+    if not host or (port is not None and not 1 <= port <= 65535):
+        raise ValueError(f"{entry!r}: expected a host or host:port")
+    return (ip_literal(host) or host.lower().rstrip(".")), port

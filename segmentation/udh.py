@@ -31,7 +31,7 @@ _NATIONAL_IE_OCTETS = 3                          # IEI + IEDL + NLI
 
 def header_octets(concat_bits: int | None, national_ies: int) -> int:
     """Octets of a UDH with an optional concat IE and 0..2 national IEs."""
-    ies = (_CONCAT_IE_OCTETS[concat_bits] if concat_bits else 0) + 3 * national_ies
+    ies = (_CONCAT_IE_OCTETS[concat_bits] if concat_bits else 0) + _NATIONAL_IE_OCTETS * national_ies
     return 1 + ies if ies else 0
 
 

@@ -6,31 +6,23 @@
 * SMS API: a plain E.164 number (a channel URI is accepted as well).
 * ``client:`` addresses (SIP clients) are refused with a clear message.
 
-Digits without a ``+`` follow one rule, in ``From`` and ``To`` alike, in
-both APIs (``bare_digits``), matching how numbers are configured
-(``[[numbers]]``: E.164 or a short code of 3-8 digits) and routed (carrier
-routes are ``+digits`` prefixes):
-
-* 3-8 digits are a short code, kept as written (SMPP TON 3);
-* 9-15 digits not starting with 0 are an international number written
-  without its ``+`` (``19876543212`` is ``+19876543212``);
-* anything else (a national number with a trunk 0, more than 15 digits) is
-  a 400 asking for the ``+`` and country code.
-
-So all-digit text is never an alphanumeric sender.
+Digits without a ``+`` follow one rule, in ``From`` and ``To`` alike
+(``gateway.api.numbering``): a configured number, or the one form (short
+code, international, national) a carrier's routes take; never an
+alphanumeric sender.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from .errors import ApiError, bad_request
+from .numbering import OPEN_PLAN, NumberPlan, resolve
 
 CHANNELS = ("sms", "mms")
 E164 = re.compile(r"^\+[1-9][0-9]{3,14}$")
 ALPHANUMERIC = re.compile(r"^(?=.*[A-Za-z0-9])[A-Za-z0-9 ]{1,11}$")
 SHORT_CODE = re.compile(r"^[0-9]{3,8}$")  # as [[numbers]] in the config
-DIGITS = re.compile(r"^[0-9]+$")
-INTERNATIONAL_DIGITS = re.compile(r"^[1-9][0-9]{8,14}$")  # E.164 without its '+'
 CLIENT_MESSAGE = ("{field}: 'client:' addresses are SIP clients, which this gateway does not "
                   "serve; send to a phone number (sms:+E164 or mms:+E164)")
 
@@ -62,18 +54,6 @@ def _hint(value: str) -> str:
     return _PLUS_HINT if value[:1] == " " and value[1:].isdigit() else ""
 
 
-def bare_digits(value: str, field: str) -> str:
-    """Apply the module's rule for digits without a ``+``; other values
-    are returned unchanged."""
-    if not DIGITS.match(value) or SHORT_CODE.match(value):
-        return value
-    if INTERNATIONAL_DIGITS.match(value):
-        return "+" + value
-    raise bad_request(_code(field), f"{field}: {value!r} is neither a short code (3-8 digits) "
-                                    "nor an international number; write it as E.164 "
-                                    "(+, country code, number)")
-
-
 def check_recipient(number: str, field: str = "To") -> str:
     if SHORT_CODE.match(number):
         return number
@@ -100,20 +80,44 @@ def check_sender(sender: str, channel: str, field: str = "From") -> str:
     return sender
 
 
-def parse_pair(from_value: str, to_value: str, *, uris: bool) -> tuple[str, str, str]:
-    """Validate From/To; returns (channel, from, to).  ``uris``: Messages API."""
-    to_channel, to_number = split_channel(to_value, "To" if not uris else "to", required=uris)
-    from_channel, sender = split_channel(from_value, "From" if not uris else "from",
-                                         required=uris)
-    channel = to_channel or from_channel or "sms"
+@dataclass(frozen=True)
+class Pair:
+    """From and To as written, their channel scheme removed; ``channel`` is
+    the scheme they name (None: neither names one)."""
+    channel: str | None
+    sender: str
+    recipient: str
+    from_field: str
+    to_field: str
+
+
+def split_pair(from_value: str, to_value: str, *, uris: bool) -> Pair:
+    """Split the channel off From/To.  ``uris``: Messages API (``sms:``/``mms:`` required)."""
+    to_field, from_field = ("to", "from") if uris else ("To", "From")
+    to_channel, to_number = split_channel(to_value, to_field, required=uris)
+    from_channel, sender = split_channel(from_value, from_field, required=uris)
     if from_channel and to_channel and from_channel != to_channel:
         raise bad_request(21212, f"from and to use different channels "
                                  f"({from_channel}: and {to_channel}:)")
-    to_field, from_field = ("to", "from") if uris else ("To", "From")
-    to_number = check_recipient(bare_digits(to_number, to_field), to_field)
-    sender = check_sender(bare_digits(sender, from_field), channel, from_field)
-    return channel, sender, to_number
+    return Pair(to_channel or from_channel, sender, to_number, from_field, to_field)
 
 
-__all__ = ["ApiError", "parse_pair", "split_channel", "bare_digits", "check_recipient",
-           "check_sender"]
+def resolve_pair(pair: Pair, channel: str, plan: NumberPlan = OPEN_PLAN) -> tuple[str, str]:
+    """(from, to) of a message on ``channel``: digits resolved by the one
+    rule, then checked."""
+    recipient = check_recipient(resolve(pair.recipient, pair.to_field, channel, plan), pair.to_field)
+    sender = check_sender(resolve(pair.sender, pair.from_field, channel, plan), channel,
+                          pair.from_field)
+    return sender, recipient
+
+
+def parse_pair(from_value: str, to_value: str, *, uris: bool,
+               plan: NumberPlan = OPEN_PLAN) -> tuple[str, str, str]:
+    """Validate From/To; returns (channel, from, to).  ``uris``: Messages API."""
+    pair = split_pair(from_value, to_value, uris=uris)
+    channel = pair.channel or "sms"
+    return (channel, *resolve_pair(pair, channel, plan))
+
+
+__all__ = ["ApiError", "NumberPlan", "OPEN_PLAN", "Pair", "parse_pair", "split_pair", "resolve_pair",
+           "split_channel", "check_recipient", "check_sender"]

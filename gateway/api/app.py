@@ -20,7 +20,6 @@ the method.
 """
 from __future__ import annotations
 
-import binascii
 import json
 from functools import cache
 from importlib import resources
@@ -35,10 +34,11 @@ from gateway.store.queries import get_media, get_message, list_messages
 from gateway.store.timeutil import from_timestamp
 
 from .accounts import Accounts
-from .auth_guard import AuthGuard, check_credentials
+from .auth_guard import AuthGuard, basic_credentials, check_credentials  # noqa: F401  (basic_credentials: re-exported)
 from .compat import compat_routes
 from .errors import FORBIDDEN, MORE_INFO, NOT_ALLOWED, NOT_FOUND, ApiError, error_page, internal_error
 from .intake import new_message
+from .numbering import OPEN_PLAN
 from .listing import check_page_exists, page_body, parse_list
 from .render import BASE, media_resource, message_resource, shows
 from .unavailable import store_unavailable
@@ -69,6 +69,8 @@ class MessagesApi:
         self.more_info = more_info
         self.auth_guard = AuthGuard(clock)  # failure budgets; the daemon sets [api]'s
         self.messaging_services: dict = {}  # sid -> config.MessagingService (set by the daemon)
+        self.applications: dict = {}  # sid -> config.Application (set by the daemon)
+        self.number_plan = OPEN_PLAN  # digits without '+' (gateway.api.numbering; set by the daemon)
         self._root = Root(Routes(self, self._routes()))
 
     # -- composition -----------------------------------------------------
@@ -172,7 +174,8 @@ class MessagesApi:
     async def _create(self, request, account, api):
         params = read_params(request, self.max_body)
         row = new_message(params, account_sid=account, api=api, now=self._now(),
-                          services=self.messaging_services)
+                          services=self.messaging_services, applications=self.applications,
+                          plan=self.number_plan)
         await self.store.write(insert_message, row)
         self.notify_created(row)
         return 201, message_resource(row, api)
@@ -235,15 +238,3 @@ def _sized(request, body: bytes) -> bytes:
     # An explicit length: no chunked encoding for answers rendered later.
     request.setHeader(b"content-length", b"%d" % len(body))
     return body
-
-
-def basic_credentials(header: bytes | None) -> tuple[str, str]:
-    """(user, password) from an HTTP Basic Authorization header, or ("", "")."""
-    if not header or header[:6].lower() != b"basic ":
-        return "", ""
-    try:
-        decoded = binascii.a2b_base64(header[6:].strip()).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return "", ""
-    user, _, password = decoded.partition(":")
-    return user, password

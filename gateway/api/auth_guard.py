@@ -23,6 +23,7 @@ The clock is a constructor argument; nothing here schedules a timer.
 """
 from __future__ import annotations
 
+import binascii
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -162,9 +163,19 @@ class OpsAuth:
 
     def check(self, request) -> None:
         """Return when *request* carries the credentials; else raise the ApiError to answer."""
-        from .app import basic_credentials
-
         user, password = basic_credentials(request.getHeader(b"authorization"))
         check_credentials(self.guard, request, user, password,
                           lambda: self._credentials.check(user, password),
                           known=user in self._credentials)
+
+
+def basic_credentials(header: bytes | None) -> tuple[str, str]:
+    """(user, password) from an HTTP Basic Authorization header, or ("", "")."""
+    if not header or header[:6].lower() != b"basic ":
+        return "", ""
+    try:
+        decoded = binascii.a2b_base64(header[6:].strip()).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return "", ""
+    user, _, password = decoded.partition(":")
+    return user, password

@@ -69,7 +69,8 @@ class CompatHandlers:
     async def create(self, request, account, base):
         params = read_params(request, self.api.max_body)
         row = new_message(params, account_sid=account, api="sms", now=self.api._now(),
-                          services=self.api.messaging_services)
+                          services=self.api.messaging_services,
+                          applications=self.api.applications, plan=self.api.number_plan)
         await self.store.write(insert_message, row)
         self.api.notify_created(row)
         return 201, compat_message(row, base)

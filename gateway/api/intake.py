@@ -10,6 +10,11 @@ Exactness: every string is checked and normalised first (``strings``); a
 field that takes one value and is given twice, or as a JSON array or
 object, is a 400; ``ValidityPeriod`` is ASCII digits only; ``MaxPrice``
 matches ``^\\d+\\.?\\d{0,4}$``.
+
+``ApplicationSid`` names an ``[[applications]]`` entry of the account; its
+status callback (URL and method) is the message's unless the request
+gives ``StatusCallback`` itself (SignalWire's document: "If ApplicationSid
+and StatusCallback are specified, StatusCallback will take precedence").
 """
 from __future__ import annotations
 
@@ -22,8 +27,9 @@ from gateway.sids import new_sid
 from protocols.mm7.mediatype import is_media_type
 from segmentation import SegmentationError, plan
 
-from .addresses import check_sender, parse_pair
+from .addresses import resolve_pair, split_pair
 from .errors import bad_request, malformed
+from .numbering import OPEN_PLAN, NumberPlan
 from .senders import service_numbers, sticky_sender
 from .strings import clean_params
 
@@ -148,15 +154,22 @@ def _send_as_mms(params: Params) -> bool:
     raise malformed(f"{name}: must be true or false")
 
 
-def _not_available(params: Params) -> None:
-    """Fields of the CPaaS documents this gateway does not implement: a
-    clear 400, never silently ignored (the message would go out otherwise
-    than asked)."""
-    for names, what in ((("ApplicationSid", "application_sid"), "applications"),):
-        name, value = _field(params, names)
-        if value not in (None, ""):
-            raise malformed(f"{name}: {what} are not available on this gateway; send From "
-                            "(and StatusCallback) instead")
+def _application_callback(params: Params, applications, account_sid: str
+                          ) -> tuple[str | None, str | None]:
+    """(status callback URL, method) of the account's ``ApplicationSid``
+    (``[[applications]]``), or (None, None) when none is named."""
+    name, sid = _field(params, ("ApplicationSid", "application_sid"))
+    if sid in (None, ""):
+        return None, None
+    if not isinstance(sid, str):
+        raise malformed(f"{name}: expected a string")
+    application = (applications or {}).get(sid)
+    if application is None or application.account != account_sid:
+        raise malformed(f"{name}: {sid[:64]!r} is not an application of this account "
+                        "(see [[applications]] in the gateway's config)")
+    if not application.status_callback:
+        return None, None
+    return application.status_callback, application.status_callback_method
 
 
 def _segments(body: str, channel: str) -> int:
@@ -188,10 +201,24 @@ def _service_sender(params: Params, services, account_sid: str, to_value: str,
     return sid, f"{channel}{colon}{sticky_sender(numbers, address)}"
 
 
+def _channel(channel: str, params: Params, media: list[dict], uris: bool) -> str:
+    """The message's channel: an SMS with media (SMS API) or ``SendAsMms``
+    goes as an MMS, over MM7 (so From and To resolve against MM7 routes)."""
+    if channel == "sms" and _send_as_mms(params):  # a text-only MMS
+        return "mms"
+    if media and channel == "sms":
+        if uris:
+            raise bad_request(21620, "media needs the mms: channel (to: mms:+E164)")
+        return "mms"
+    return channel
+
+
 def new_message(params: Params, *, account_sid: str, api: str, now: datetime,
-                services=None) -> dict:
+                services=None, applications=None, plan: NumberPlan = OPEN_PLAN) -> dict:
     """Validate a create request; returns the row for ``insert_message``.
-    ``services``: messaging service sid -> ``config.MessagingService``."""
+    ``services``: messaging service sid -> ``config.MessagingService``;
+    ``applications``: application sid -> ``config.Application``;
+    ``plan``: what digits without ``+`` resolve against (``numbering``)."""
     params = clean_params(params)
     uris = api == "messages"
     from_value = _text(params, "from", "From") if uris else _text(params, "From", "from")
@@ -203,22 +230,18 @@ def new_message(params: Params, *, account_sid: str, api: str, now: datetime,
     if not from_value:
         raise bad_request(21603, ("a 'From' address" if not uris else "a 'from' address")
                           + " or a MessagingServiceSid is required")
-    channel, sender, recipient = parse_pair(from_value, to_value, uris=uris)
-    _not_available(params)
+    pair = split_pair(from_value, to_value, uris=uris)
+    app_url, app_method = _application_callback(params, applications, account_sid)
     body = _text(params, "body", "Body") or ""
     media = _media(params)
-    if channel == "sms" and _send_as_mms(params):  # a text-only MMS, over MM7
-        channel = "mms"
-        check_sender(sender, channel)
-    if media and channel == "sms":
-        if uris:
-            raise bad_request(21620, "media needs the mms: channel (to: mms:+E164)")
-        channel = "mms"
-        check_sender(sender, channel)
+    channel = _channel(pair.channel or "sms", params, media, uris)
+    sender, recipient = resolve_pair(pair, channel, plan)
     if not body and not media:
         raise bad_request(21602, "a message body (or media) is required")
     validity = _validity(params)
     url, method = _callback(params, "GET" if uris else "POST")
+    if url is None:  # an explicit StatusCallback wins, as SignalWire's document says
+        url, method = app_url, app_method
     return {
         "sid": new_sid("SM", now), "account_sid": account_sid, "api": api,
         "direction": "outbound-api", "channel": channel, "from_": sender, "to": recipient,

@@ -49,12 +49,12 @@ def pid_running(pid: int) -> bool:
 
 
 def beat_and_take_over(conn, node_id: str, host: str, pid: int, now: datetime, lease_timeout: float,
-                       policy: str, binds: int) -> tuple[bool, list[str], list[str]]:
+                       policy: str, binds: int, slots=None) -> tuple[bool, list[str], list[str]]:
     """One heartbeat (a store job): (was still live, reaped nodes, sids taken over)."""
-    still_live = nodes.beat(conn, node_id, now, binds)
+    still_live = nodes.beat(conn, node_id, now, binds, slots)
     if not still_live:
         nodes.register(conn, node_id, host, pid, now)
-        nodes.beat(conn, node_id, now, binds)
+        nodes.beat(conn, node_id, now, binds, slots)
     reaped = nodes.reap(conn, node_id, now, lease_timeout)
     sids = requeue_stuck(conn, now, policy=policy, node_id=node_id, claimed_by=reaped) if reaped else []
     return still_live, reaped, sids
@@ -66,6 +66,7 @@ class ClusterNode(Service):
     def __init__(self, store: Any, clock: IReactorTime, config: ClusterConfig, *, sqlite: bool,
                  policy: str = "at-least-once", host: str | None = None, pid: int | None = None,
                  binds: Callable[[], int] = lambda: 0,
+                 slots: Callable[[], Any] = lambda: None,
                  on_takeover: Callable[[], Any] | None = None,
                  is_running: Callable[[int], bool] = pid_running):
         self.store = store
@@ -76,6 +77,7 @@ class ClusterNode(Service):
         self.host = host if host is not None else socket.gethostname()
         self.pid = pid if pid is not None else os.getpid()
         self.binds = binds
+        self.slots = slots  # carrier -> bind slots held (None: binds not shared by slots)
         self.on_takeover = on_takeover
         self.is_running = is_running
         self.stats = {"beats": 0, "taken_over": 0, "reaped": 0}
@@ -112,7 +114,7 @@ class ClusterNode(Service):
 
     def beat(self):
         d = self.store.write(beat_and_take_over, self.node_id, self.host, self.pid, self._now(),
-                             self.config.lease_timeout, self.policy, self.binds())
+                             self.config.lease_timeout, self.policy, self.binds(), self.slots())
         d.addCallbacks(self._beaten, lambda f: log.failure("cluster: heartbeat failed", f))
         return d
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Mapping
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, delete, insert, null, or_, select, update
 from sqlalchemy.engine import Connection
 
 from gateway.store import schema as s
@@ -46,6 +46,7 @@ class NodeInfo:
     started_at: datetime
     last_heartbeat: datetime
     binds: int
+    slots: Mapping[str, list[int]] | None = None  # carrier -> bind slots held
 
     def alive(self, now: datetime, lease_timeout: float) -> bool:
         return self.state == LIVE and utc(self.last_heartbeat) > utc(now) - timedelta(seconds=lease_timeout)
@@ -82,12 +83,16 @@ def register(conn: Connection, node_id: str, host: str, pid: int, now: datetime)
                              "started_at": now, "last_heartbeat": now, "binds": 0})
 
 
-def beat(conn: Connection, node_id: str, now: datetime, binds: int | None = None) -> bool:
-    """Refresh this node's heartbeat; False when its row is not ours any
-    more (another node reaped it, or it was deleted): the caller re-registers."""
+def beat(conn: Connection, node_id: str, now: datetime, binds: int | None = None,
+         slots: Mapping[str, list[int]] | None = None) -> bool:
+    """Refresh this node's heartbeat (and the bind slots held, in the same
+    UPDATE); False when its row is not ours any more (another node reaped
+    it, or it was deleted): the caller re-registers."""
     values: dict[str, Any] = {"last_heartbeat": utc(now)}
     if binds is not None:
         values["binds"] = binds
+    if slots is not None:
+        values["slots"] = {carrier: sorted(held) for carrier, held in slots.items()}
     result = conn.execute(update(n).where(n.c.node_id == node_id, n.c.state == LIVE).values(**values))
     return result.rowcount == 1
 
@@ -95,7 +100,7 @@ def beat(conn: Connection, node_id: str, now: datetime, binds: int | None = None
 def leave(conn: Connection, node_id: str, now: datetime) -> None:
     """A clean stop: what is still in ``sending`` is taken over by a live node."""
     conn.execute(update(n).where(n.c.node_id == node_id)
-                 .values(state=LEFT, binds=0, last_heartbeat=utc(now)))
+                 .values(state=LEFT, binds=0, slots=null(), last_heartbeat=utc(now)))
 
 
 def reap(conn: Connection, node_id: str, now: datetime, lease_timeout: float) -> list[str]:
@@ -104,7 +109,7 @@ def reap(conn: Connection, node_id: str, now: datetime, lease_timeout: float) ->
     cutoff = utc(now) - timedelta(seconds=lease_timeout)
     stale = or_(n.c.state == LEFT, and_(n.c.state == LIVE, n.c.last_heartbeat <= cutoff))
     return list(conn.execute(update(n).where(n.c.node_id != node_id, stale)
-                             .values(state=GONE, binds=0).returning(n.c.node_id)).scalars())
+                             .values(state=GONE, binds=0, slots=null()).returning(n.c.node_id)).scalars())
 
 
 def as_json(node: NodeInfo, now: datetime, lease_timeout: float, in_flight: int) -> Mapping[str, Any]:

@@ -5,18 +5,34 @@ rows it sends in memory (``gateway.store.outbox``): two nodes reading the
 same outbox would both send every row.  So on PostgreSQL the sender is a
 *role*: a one-slot entry for the ``SlotKeeper`` (advisory lock
 ``lock_key("role:callbacks"), 0`` on the keeper's own connection).  The node
-holding the lock sends; the others wait.  When that node stops, it releases
-the role after its sender stops fetching; when it dies, PostgreSQL drops the
-lock with its connection and a survivor takes the role at its next round
-(``heartbeat`` seconds).  Order per message and "one request at a time" hold
-because one node sends at a time.
+holding the lock sends; the others wait.
+
+Handover rules:
+
+* Release (SIGTERM, or the keeper's lock connection failing): the keeper
+  calls ``close_slot`` and lets the lock go only when it fires.
+  ``close_slot`` is the service's ``pause()``: it stops taking rows, drops
+  the queued ones (still pending in the store), lets the requests in flight
+  end (bounded by ``[callbacks] timeout``) and records their answers.  So
+  the next holder finds every answered row settled and no request of the
+  old holder still in flight: each request is made by one node at a time,
+  and a SIGTERM loses no answer.
+* Death (kill -9, a crash, a network cut): PostgreSQL drops the lock with
+  the dead node's connection; a survivor takes the role at its next round
+  (``heartbeat`` seconds) and its first read returns every row the dead
+  node had taken and not settled: they are pending and due (at the latest
+  when a host's deferral, ``BLOCKED_DEFER``, or a retry's backoff ends).
+  Requests the dead node had sent but not recorded go out again: at least
+  once, as after any crash.
+* Order per message holds because one node sends at a time and a row goes
+  only while it is its message's head.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from twisted.internet.defer import Deferred, succeed
+from twisted.internet.defer import Deferred
 
 
 @dataclass(frozen=True)
@@ -25,7 +41,8 @@ class _OneSlot:
 
 
 class OneNodeRole:
-    """Adapts a service with an ``enabled`` flag and ``wake()`` to the slot keeper."""
+    """Adapts a service with an ``enabled`` flag, ``wake()`` and ``pause()``
+    (a coroutine: stop and settle) to the slot keeper."""
 
     settings = _OneSlot()
 
@@ -38,8 +55,7 @@ class OneNodeRole:
         self.service.wake()
 
     def close_slot(self, slot: int) -> Deferred:
-        self.service.enabled = False
-        return succeed(None)
+        return Deferred.fromCoroutine(self.service.pause())
 
 
 __all__ = ["OneNodeRole"]

@@ -88,7 +88,14 @@ class SlotKeeper(Service):
     async def _stop(self) -> None:
         if self._loop is not None and self._loop.running:
             self._loop.stop()
+        under_way: Deferred = Deferred()  # a round under way ends first (it may hold a new slot)
+        self._last_round.addBoth(lambda result: (under_way.callback(None), result)[1])
+        await under_way
         await self._close_all()
+        try:  # at once: a closed session's locks go only when its server process ends
+            await self._blocking(self._unlock_all)
+        except Exception:
+            log.failure("bind slots: releasing the locks failed; closing their connection")
         await self._blocking(self._disconnect)
         self._pool.stop()
 
@@ -174,6 +181,10 @@ class SlotKeeper(Service):
     def _try_lock(self, carrier: str, slot: int) -> bool:
         return bool(self._connection().execute(
             select(func.pg_try_advisory_lock(lock_key(carrier), slot))).scalar_one())
+
+    def _unlock_all(self) -> None:
+        if self._conn is not None:
+            self._conn.execute(select(func.pg_advisory_unlock_all()))
 
     def _unlock(self, carrier: str, slot: int) -> None:
         self._connection().execute(select(func.pg_advisory_unlock(lock_key(carrier), slot)))

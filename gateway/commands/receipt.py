@@ -237,7 +237,8 @@ def _carrier_override(path: str, name: str) -> tuple[dict, str | None, str]:
 
 def select_profile(args: argparse.Namespace):
     """(the profile, the default_alphabet) the arguments ask for."""
-    from gateway.translator import carrier_profile, read_profiles
+    from gateway.receipt_profiles import read as read_profiles
+    from gateway.translator import carrier_profile
 
     if bool(args.config) != bool(args.carrier):
         raise ValueError("--config and --carrier go together")

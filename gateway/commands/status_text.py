@@ -25,7 +25,7 @@ def _bind_line(b: dict) -> str:
     state = b["state"] + (f" ({b['reason']})" if b.get("reason") and b["state"] != "up" else "")
     line = (f"    {b['name']:<16} {b['kind']:<12} {state:<28} for {_age(b['for_seconds']):>5}  "
             f"window {b['window_used']}/{b['window']}  tps {tps}/{cap}  "
-            f"throttled {b['throttled']}  queue-full {b['queue_full']}  node {b['node']}")
+            f"throttled {b['throttled']}  queue-full {b['queue_full']}  node {b['node'] or '-'}")
     if b.get("last_error"):
         line += f"\n      last error: {b['last_error']}"
     return line

@@ -18,7 +18,7 @@ class ConsoleAuth:
         self.operators = operators
 
     def check(self, request) -> str:
-        from gateway.api.app import basic_credentials
+        from gateway.api.auth_guard import basic_credentials
 
         user, password = basic_credentials(request.getHeader(b"authorization"))
         return self.check_login(request, user, password)

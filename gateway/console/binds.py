@@ -3,34 +3,37 @@
 An SMPP carrier shows one row per bind: state (up, binding, down) with the
 reason and since when, window use, TPS in force against ``max_tps``, the
 throttled and queue-full answers, the carrier's open refusal episodes, and
-the last error.  An MM7 carrier shows only whether it is up.  ``node`` is
-this host's name (one node per bind slot until binds are shared by a
-cluster).
+the last error.  An MM7 carrier shows only whether it is up.
+
+``node`` is the node that holds the bind's slot: in a cluster, the owner
+the store knows (``nodes.slots``, written by each live node's heartbeat:
+``slot_owners``), None when no live node holds it; without shared slots
+(SQLite, one node), this node.
 """
 from __future__ import annotations
 
-import socket
-from typing import Any
+from typing import Any, Mapping
 
 _EPISODE_NAMES = {0x58: "throttling", 0x14: "queue_full"}
 
 
-def node_name() -> str:
-    return socket.gethostname()
-
-
-def carrier_rows(carriers: dict[str, tuple[Any, str]], now: float, node: str) -> list[dict]:
+def carrier_rows(carriers: dict[str, tuple[Any, str]], now: float, node: str,
+                 owners: Mapping[str, Mapping[int, str]] | None = None) -> list[dict]:
+    """``owners``: carrier -> slot -> node id (``slot_owners``), None when
+    binds are not shared by slots (every bind is this ``node``'s)."""
     out = []
     for name, (carrier, protocol) in sorted(carriers.items()):
         row = {"name": name, "protocol": protocol, "up": bool(getattr(carrier, "is_up", False)),
                "binds": [], "episodes": _episodes(carrier, now)}
         for bind in getattr(carrier, "binds", None) or ():
-            row["binds"].append(bind_row(carrier, bind, now, node))
+            slot = getattr(bind, "slot", None)
+            holder = node if owners is None else owners.get(name, {}).get(slot)
+            row["binds"].append(dict(bind_row(carrier, bind, now, holder), slot=slot))
         out.append(row)
     return out
 
 
-def bind_row(carrier: Any, bind: Any, now: float, node: str) -> dict:
+def bind_row(carrier: Any, bind: Any, now: float, node: str | None) -> dict:
     settings = carrier.settings
     protocol = bind.protocol
     stats = bind.stats

@@ -4,12 +4,12 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.console.auth import ConsoleAuth
-from gateway.console.binds import node_name
 from gateway.console.passwords import Operators, Sessions
 from gateway.console.resource import Console
 
 
 def console_resource(settings: Any, guard: Any, monitor: Any, snapshot: Any, store: Any,
-                     clock: Any) -> Console:
+                     clock: Any, *, node: str) -> Console:
+    """``node``: this node's id (``[cluster] node_id``, the host name by default)."""
     return Console(ConsoleAuth(guard, Operators(settings.users)), Sessions(clock), monitor, snapshot,
-                   store, clock, node_name())
+                   store, clock, node)

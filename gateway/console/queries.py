@@ -50,7 +50,25 @@ def store_summary(conn, now: datetime) -> dict:
         "failing_endpoints": [{"url": u, "count": n, "last_error": e} for u, n, e in failing],
         "receipts_waiting": receipts.get("waiting", 0),
         "receipts_unmatched": receipts.get("unmatched", 0),
+        "slot_owners": slot_owners(conn),
     }
+
+
+def slot_owners(conn) -> dict[str, dict[int, str]] | None:
+    """carrier -> bind slot -> the live node holding it, as of the nodes'
+    last heartbeats; None when no live node shares binds by slots (SQLite)."""
+    n = s.nodes
+    rows = conn.execute(select(n.c.node_id, n.c.slots)
+                        .where(n.c.state == "live", n.c.slots.is_not(None))
+                        .order_by(n.c.node_id)).all()
+    if not rows:
+        return None
+    owners: dict[str, dict[int, str]] = {}
+    for node_id, slots in rows:
+        for carrier, held in (slots or {}).items():
+            for slot in held:
+                owners.setdefault(carrier, {}).setdefault(int(slot), node_id)
+    return owners
 
 
 _LIST_COLUMNS = (s.messages.c.sid, s.messages.c.account_sid, s.messages.c.direction,
@@ -77,16 +95,35 @@ def search(conn, query: str, limit: int = SEARCH_LIMIT) -> list[dict]:
     m, seg, ids = s.messages, s.segments, s.segment_ids
     keys = list(match_keys(query)) or [query]
     by_smsc = select(seg.c.message_sid).join(ids, ids.c.segment_id == seg.c.id).where(ids.c.key.in_(keys))
-    rows = conn.execute(select(*_LIST_COLUMNS).where(or_(
+    rows = [_row(r) for r in conn.execute(select(*_LIST_COLUMNS).where(or_(
         m.c.sid == query, m.c.to == query, m.c.from_ == query, m.c.mm7_message_id == query,
-        m.c.sid.in_(by_smsc))).order_by(m.c.date_created.desc(), m.c.sid).limit(limit))
-    return [_row(r) for r in rows]
+        m.c.sid.in_(by_smsc))).order_by(m.c.date_created.desc(), m.c.sid).limit(limit))]
+    return _with_callback_answers(conn, rows)
+
+
+def _with_callback_answers(conn, rows: list[dict]) -> list[dict]:
+    """Each row gets ``callback_http``: its callbacks' HTTP answers in order
+    (a status code, or None for a callback not answered yet)."""
+    cb = s.callback_outbox
+    answers: dict[str, list] = {row["sid"]: [] for row in rows}
+    if answers:
+        for sid, status in conn.execute(select(cb.c.message_sid, cb.c.http_status)
+                                        .where(cb.c.message_sid.in_(list(answers)))
+                                        .order_by(cb.c.message_sid, cb.c.id)):
+            answers[sid].append(status)
+    for row in rows:
+        row["callback_http"] = answers[row["sid"]]
+    return rows
 
 
 def _callback(row: dict) -> dict:
-    """The HTTP answer as far as the outbox keeps it: a delivered callback got
-    a 2xx; a retried or dead one keeps its last error ("HTTP 503", a timeout)."""
-    row["answer"] = "2xx" if row["state"] == "done" else row["last_error"]
+    """The answer to the latest attempt: its exact HTTP status (``http_status``)
+    when it was answered, else the error that ended it (a timeout, a refused
+    connection); "2xx" for a row delivered before statuses were kept."""
+    if row["http_status"] is not None:
+        row["answer"] = f"HTTP {row['http_status']}"
+    else:
+        row["answer"] = "2xx" if row["state"] == "done" else row["last_error"]
     return row
 
 
@@ -107,6 +144,6 @@ def history(conn, sid: str) -> dict | None:
                seg.c.receipt_at).where(seg.c.message_sid == sid).order_by(seg.c.seqno, seg.c.id))]
     out["callbacks"] = [_callback(_row(r)) for r in conn.execute(
         select(cb.c.id, cb.c.kind, cb.c.url, cb.c.method, cb.c.params, cb.c.state, cb.c.attempts,
-               cb.c.created_at, cb.c.next_attempt_at, cb.c.last_error)
+               cb.c.created_at, cb.c.next_attempt_at, cb.c.last_error, cb.c.http_status)
         .where(cb.c.message_sid == sid).order_by(cb.c.id))]
     return out

@@ -34,7 +34,7 @@ def summary(monitor: Any, snapshot: Any, clock: Any, node: str) -> dict:
     callbacks = monitor.sources.get("callbacks", dict)()
     return {
         "node": node, "now": now,
-        "carriers": carrier_rows(monitor.carriers, now, node),
+        "carriers": carrier_rows(monitor.carriers, now, node, stored.get("slot_owners")),
         "traffic": traffic, "rates": _rates(traffic),
         "latency": latency_percentiles(monitor.carriers),
         "receipts": {"matched": receipts.get("receipts_applied", 0),

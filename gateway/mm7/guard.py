@@ -15,8 +15,6 @@ refused too.
 """
 from __future__ import annotations
 
-import ipaddress
-
 from twisted.internet.defer import fail, succeed
 from twisted.internet.endpoints import TCP4ClientEndpoint, TCP6ClientEndpoint, wrapClientTLS
 from twisted.web.client import BrowserLikePolicyForHTTPS
@@ -24,42 +22,11 @@ from twisted.internet.interfaces import IStreamClientEndpoint
 from twisted.web.iweb import IAgentEndpointFactory
 from zope.interface import implementer
 
+from gateway.weburl import allow_entry, ip_literal, is_public  # noqa: F401  (re-exported)
+
 
 class BlockedAddress(ConnectionError):
     """The URL's host resolves to an address the guard refuses."""
-
-
-def is_public(ip: str) -> bool:
-    addr = ipaddress.ip_address(ip.split("%", 1)[0])
-    mapped = getattr(addr, "ipv4_mapped", None)
-    if mapped is not None:
-        addr = mapped
-    return addr.is_global and not addr.is_multicast
-
-
-def ip_literal(host: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(host.strip("[]")))
-    except ValueError:
-        return None
-
-
-def allow_entry(entry: str) -> tuple[str, int | None]:
-    """``(host, port or None)`` of an ``allow_hosts`` entry; ValueError if bad."""
-    text = entry.strip()
-    host, port = text, None
-    if text.startswith("["):
-        end = text.find("]")
-        if end < 0 or (text[end + 1:] and not text[end + 1:].startswith(":")):
-            raise ValueError(f"{entry!r}: expected [IPv6] or [IPv6]:port")
-        host, rest = text[1:end], text[end + 2:]
-        port = int(rest) if rest else None
-    elif text.count(":") == 1:
-        host, _, rest = text.partition(":")
-        port = int(rest)
-    if not host or (port is not None and not 1 <= port <= 65535):
-        raise ValueError(f"{entry!r}: expected a host or host:port")
-    return (ip_literal(host) or host.lower().rstrip(".")), port
 
 
 @implementer(IAgentEndpointFactory)

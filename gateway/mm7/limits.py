@@ -18,7 +18,6 @@ KB = 1024
 MB = 1024 * KB
 
 LONG_CODE, SHORT_CODE, TOLL_FREE = "long_code", "short_code", "toll_free"
-SENDER_TYPES = (LONG_CODE, SHORT_CODE, TOLL_FREE)
 SAFE_DEFAULT = 500 * KB
 
 _SHORT = re.compile(r"^\d{5,6}$")

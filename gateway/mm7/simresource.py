@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
+
+from protocols.mm7.content import MediaItem
 
 
 def _basic_auth(request) -> tuple[str, str] | None:
@@ -61,7 +64,6 @@ class SimulatorResource(Resource):
         return NOT_DONE_YET
 
     def _deliver(self, request):
-        from gateway.mm7.simulator import sample_png
 
         sender, recipient = _arg(request, "from"), _arg(request, "to")
         if not sender or not recipient:
@@ -79,3 +81,13 @@ class SimulatorResource(Resource):
 
         d.addCallback(write)
         return NOT_DONE_YET
+
+
+def sample_png() -> MediaItem:
+    """A small generated picture for ``/control/deliver?image=1``."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 40, 40)).save(out, "PNG")
+    return MediaItem("image/png", out.getvalue(), "sim.png")
+

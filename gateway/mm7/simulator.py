@@ -16,7 +16,6 @@ drive it in-process with ``Clock`` or over real loopback.
 """
 from __future__ import annotations
 
-import io
 import random
 from collections import Counter, deque
 from datetime import datetime, timezone
@@ -28,6 +27,7 @@ from twisted.web.resource import Resource
 from twisted.web.server import Site
 
 from gateway.mm7.simconfig import MmscConfig
+from gateway.mm7.simresource import SimulatorResource, sample_png  # noqa: F401  (sample_png: re-exported)
 from protocols.mm7.content import MediaItem, mm_part
 from protocols.mm7.envelope import Dialect, answering
 from protocols.mm7.errors import Mm7Error
@@ -169,8 +169,6 @@ class MmscSimulator:
 
     # -- serving ------------------------------------------------------------
     def resource(self) -> Resource:
-        from gateway.mm7.simresource import SimulatorResource
-
         return SimulatorResource(self)
 
     def listen(self, reactor, port: int = 0, interface: str = "127.0.0.1"):
@@ -184,13 +182,3 @@ def _envelope_bytes(content_type, body) -> bytes:
     from protocols.mm7.mime import split_soap
 
     return split_soap(content_type, body)[0]
-
-
-def sample_png() -> MediaItem:
-    """A small generated picture for ``/control/deliver?image=1``."""
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), (200, 40, 40)).save(out, "PNG")
-    return MediaItem("image/png", out.getvalue(), "sim.png")
-

@@ -42,9 +42,10 @@ class _Factory(Factory):
 class SmppBind(Service, EsmeListener):
     def __init__(self, name: str, kind: str, settings: Any, clock: Any, endpoint: Any, *,
                  carrier: Any = None, deliver_handler: Callable[[Any], Any] | None = None,
-                 retry_policy: BindRetryPolicy | None = None) -> None:
+                 retry_policy: BindRetryPolicy | None = None, slot: int | None = None) -> None:
         self.name = name
         self.kind = kind
+        self.slot = slot  # the carrier's bind slot (1..binds) this bind belongs to
         self.settings = settings
         self.clock = clock
         self.carrier = carrier

@@ -93,7 +93,7 @@ class SmppCarrier(MultiService):
             suffix = "" if len(kinds) == 1 else ("-tx" if kind == "transmitter" else "-rx")
             bind_name = f"{self.name}-{index}{suffix}"
             bind = SmppBind(bind_name, kind, self.settings, self.clock, self._endpoint_factory(self.settings),
-                            carrier=self,
+                            carrier=self, slot=index,
                             deliver_handler=_handler(self._deliver_handler, self.name, bind_name))
             bind.setServiceParent(self)
             made.append(bind)

@@ -1,9 +1,9 @@
 """Settings of one carrier's SMPP binds.
 
-:class:`BindSettings` is this package's own frozen view.  ``coerce`` accepts
-it, or any object with the same attribute names (the daemon's
-``gateway.config.SmppSettings``), or a mapping, and fills what is missing
-with the defaults below, so the daemon's config can be passed as is.
+:class:`BindSettings` is the one type of these knobs and their defaults; the
+daemon's ``gateway.config.SmppSettings`` extends it with how messages are
+encoded.  ``coerce`` takes a BindSettings (or subclass) as is, or a mapping
+(labs and tests), filling what is missing with the defaults below.
 """
 from __future__ import annotations
 
@@ -76,13 +76,11 @@ _NAMES = tuple(f.name for f in fields(BindSettings))
 
 
 def coerce(settings: Any = None, **overrides: Any) -> BindSettings:
-    """A BindSettings from a BindSettings, a look-alike object or a mapping."""
+    """A BindSettings from a BindSettings (returned as is) or a mapping."""
     if isinstance(settings, BindSettings):
         return replace(settings, **overrides) if overrides else settings
-    values: dict[str, Any] = {}
-    if isinstance(settings, Mapping):
-        values = {k: v for k, v in settings.items() if k in _NAMES}
-    elif settings is not None:
-        values = {n: getattr(settings, n) for n in _NAMES if hasattr(settings, n)}
+    if settings is not None and not isinstance(settings, Mapping):
+        raise TypeError(f"SMPP settings must be BindSettings or a mapping, not {type(settings).__name__}")
+    values = {k: v for k, v in (settings or {}).items() if k in _NAMES}
     values.update(overrides)
     return BindSettings(**values)

@@ -1,10 +1,7 @@
 """Message lifecycle: insert, status transitions, status callbacks.
 
-Rules (one table, ``_RANK``): a status only moves forward,
-queued < sending < sent < delivered | undelivered | failed, and a final
-status (delivered, undelivered, failed, received) never changes again.
-``failed`` may be reached from any non-final status (validation after
-intake, expiry, a submit error).  Every accepted transition updates the row,
+Which moves are allowed is the status table of ``gateway.messages.lifecycle``
+(forward only, final is final).  Every accepted transition updates the row,
 appends a ``status_events`` row and, when the message asked for status
 callbacks, appends the callback to ``callback_outbox`` in the SAME
 transaction, so callbacks are exactly as durable as the status itself.
@@ -29,12 +26,11 @@ from typing import Any, Iterable, Mapping
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
+from gateway.messages.lifecycle import TRANSITIONS, can_transition  # noqa: F401  (re-exported)
+
 from . import schema as s
 from .prepared import Prepared
 from .timeutil import utc
-
-_RANK = {s.QUEUED: 0, s.SENDING: 1, s.SENT: 2, s.DELIVERED: 3, s.UNDELIVERED: 3,
-         s.FAILED: 3, s.RECEIVED: 3}
 
 CALLBACK_STATUSES = {
     "messages": frozenset({s.SENDING, s.SENT, s.FAILED, s.DELIVERED, s.UNDELIVERED}),
@@ -43,16 +39,6 @@ CALLBACK_STATUSES = {
 
 _COLUMNS = frozenset(s.messages.c.keys())
 _GUARDED = frozenset({"sid", "status", "date_updated", "error_code", "error_message"})
-
-
-def can_transition(old: str, new: str) -> bool:
-    """The transition table: forward only, final is final."""
-    if old in s.FINAL_STATUSES or new not in _RANK or old not in _RANK:
-        return False
-    return _RANK[new] > _RANK[old]
-
-
-_ALLOWED = frozenset((old, new) for old in _RANK for new in _RANK if can_transition(old, new))
 
 
 _INSERT_MESSAGE = insert(s.messages)
@@ -181,7 +167,7 @@ def _transition_round(conn: Connection, changes: list[Mapping[str, Any]],
     for change in changes:
         sid, status = change["sid"], change["status"]
         row = rows.get(sid)
-        if row is None or (row["status"], status) not in _ALLOWED:
+        if row is None or (row["status"], status) not in TRANSITIONS:
             continue
         values = dict(change)
         del values["sid"]
@@ -223,14 +209,6 @@ def callback_row(row: Mapping[str, Any], now: datetime) -> dict:
 def wants_callback(row: Mapping[str, Any], status: str) -> bool:
     return (bool(row["status_callback"]) and row["direction"] != "inbound"
             and status in CALLBACK_STATUSES.get(row["api"], frozenset()))
-
-
-def maybe_enqueue_status_callback(conn: Connection, row: Mapping[str, Any], *,
-                                  now: datetime) -> bool:
-    if not wants_callback(row, row["status"]):
-        return False
-    conn.execute(_INSERT_CALLBACKS, callback_row(row, utc(now)))
-    return True
 
 
 def address(row: Mapping[str, Any], value: str) -> str:
@@ -275,21 +253,3 @@ def enqueue_callback(conn: Connection, *, message_sid: str, kind: str, url: str,
         "message_sid": message_sid, "kind": kind, "url": url, "method": method.upper(),
         "params": [list(pair) for pair in params], "state": "pending", "attempts": 0,
         "next_attempt_at": now, "created_at": now})
-
-
-# The pipeline's and the callback sender's helpers (gateway.store.queue and
-# gateway.store.outbox) are importable from here too, so the whole lifecycle
-# API lives under one name.
-_QUEUE = frozenset({"claim_queued", "requeue", "requeue_stuck", "expire_unsent", "queue_depth"})
-_OUTBOX = frozenset({"due_callbacks", "callback_done", "callback_retry", "callback_dead",
-                     "pending_callbacks"})
-
-
-def __getattr__(name: str):
-    if name in _QUEUE:
-        from . import queue
-        return getattr(queue, name)
-    if name in _OUTBOX:
-        from . import outbox
-        return getattr(outbox, name)
-    raise AttributeError(name)

@@ -11,7 +11,7 @@ wakes the dispatcher.  A requeue for later (no bind up: due in
 ``retry_delay``) is left to the periodic poll.  SQLite has no trigger here:
 one node, woken in process.
 
-Created by migration 0009 (which holds its own frozen copy), and by
+Created by migration 0011 (which holds its own frozen copy), and by
 ``metadata.create_all`` through a DDL event, for tests that use it.
 """
 from __future__ import annotations

@@ -8,7 +8,7 @@
   node in ``claimed_by``.  The first claim of a Messages API message enqueues its
   ``sending`` callback; a re-claim after ``requeue`` does not repeat it.
 * ``requeue`` puts a claimed message back (no bind up, retry later).  It is
-  the one backwards move, and it is not a status change the customer sees.
+  the one backwards move (``lifecycle.REQUEUE``), and it is not a status change the customer sees.
 * ``requeue_stuck`` is the restart policy for messages caught in
   ``sending`` by a crash.  Given a node id it resolves only that node's
   messages (and those claimed before clustering, with no node): at start
@@ -29,6 +29,8 @@ from sqlalchemy import JSON, bindparam, delete, insert, literal_column, or_, sel
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.engine import Connection
 
+from gateway.messages.lifecycle import REQUEUE
+
 from . import schema as s
 from .messages import INSERT_EVENTS, callback_row, transition_many, wants_callback
 from .timeutil import utc
@@ -39,6 +41,7 @@ INTERRUPTED_CODE = 30008
 INTERRUPTED_MESSAGE = "sending was interrupted by a restart (at-most-once policy)"
 
 m = s.messages
+_REQUEUE_FROM, _REQUEUE_TO = REQUEUE  # the one backwards move
 
 # The status that the partial index ix_messages_status_next holds, written
 # into the SQL as a literal: against a bound parameter the planner cannot
@@ -115,8 +118,8 @@ def requeue(conn: Connection, sid: str, *, now: datetime, next_attempt_at: datet
     """Put a ``sending`` message back in the queue, due at ``next_attempt_at``."""
     now = utc(now)
     result = conn.execute(
-        update(m).where(m.c.sid == sid, m.c.status == s.SENDING)
-        .values(status=s.QUEUED, date_updated=now, next_attempt_at=utc(next_attempt_at)))
+        update(m).where(m.c.sid == sid, m.c.status == _REQUEUE_FROM)
+        .values(status=_REQUEUE_TO, date_updated=now, next_attempt_at=utc(next_attempt_at)))
     if result.rowcount != 1:
         return False
     conn.execute(insert(s.status_events), {
@@ -157,8 +160,8 @@ def requeue_stuck(conn: Connection, now: datetime, *, policy: str = "at-least-on
                                 "error_message": INTERRUPTED_MESSAGE} for sid in sids], now=now)
         return sids
     _drop_segments(conn, sids)
-    conn.execute(update(m).where(m.c.sid.in_(sids), m.c.status == s.SENDING)
-                 .values(status=s.QUEUED, date_updated=now, next_attempt_at=now))
+    conn.execute(update(m).where(m.c.sid.in_(sids), m.c.status == _REQUEUE_FROM)
+                 .values(status=_REQUEUE_TO, date_updated=now, next_attempt_at=now))
     conn.execute(insert(s.status_events), [
         {"message_sid": sid, "status": s.QUEUED, "error_code": None,
          "detail": "requeued after restart (at-least-once)", "created_at": now}

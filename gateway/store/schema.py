@@ -40,6 +40,11 @@ from sqlalchemy import (
     text,
 )
 
+# Status values (API vocabulary): the lifecycle's, re-exported for the SQL modules.
+from gateway.messages.lifecycle import (  # noqa: F401
+    DELIVERED, FAILED, FINAL_STATUSES, QUEUED, RECEIVED, SENDING, SENT, UNDELIVERED,
+)
+
 from .notify_triggers import create_notify_triggers
 from .outbox_triggers import DUE_WHERE, create_head_triggers
 from .triggers import create_count_triggers
@@ -53,15 +58,6 @@ metadata = MetaData(
     }
 )
 
-# Status values (API vocabulary).
-QUEUED = "queued"
-SENDING = "sending"
-SENT = "sent"
-DELIVERED = "delivered"
-UNDELIVERED = "undelivered"
-FAILED = "failed"
-RECEIVED = "received"
-FINAL_STATUSES = frozenset({DELIVERED, UNDELIVERED, FAILED, RECEIVED})
 
 messages = Table(
     "messages",
@@ -191,7 +187,7 @@ callback_outbox = Table(
     metadata,
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
     Column("message_sid", String(34), nullable=False),
-    Column("kind", String(16), nullable=False),  # status | inbound
+    Column("kind", String(16), nullable=False),  # status | inbound | action
     Column("url", Text, nullable=False),
     Column("method", String(8), nullable=False),  # GET | POST
     Column("params", JSON, nullable=False),  # list of [name, value] pairs (repeats allowed)
@@ -200,6 +196,9 @@ callback_outbox = Table(
     Column("next_attempt_at", DateTime(timezone=True), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("last_error", Text, nullable=True),
+    # The HTTP status of the latest attempt's answer; null while no attempt
+    # was answered (not sent yet, a connection error, a timeout).
+    Column("http_status", Integer, nullable=True),
     # 1 on the lowest pending row of its message (kept by triggers, see
     # gateway.store.outbox_triggers): the only row of the message that may go.
     Column("head", Integer, nullable=False, default=0, server_default=text("0")),
@@ -267,6 +266,9 @@ nodes = Table(
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("last_heartbeat", DateTime(timezone=True), nullable=False),
     Column("binds", Integer, nullable=False, default=0),  # bind slots held
+    # Which: {carrier: [slot, ...]} as of the last heartbeat; null when the
+    # node does not share binds through slots (SQLite).
+    Column("slots", JSON, nullable=True),
 )
 
 

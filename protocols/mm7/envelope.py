@@ -14,12 +14,12 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from protocols.mm7.namespaces import renamespace
 from protocols.mm7.schema import ALL_VERSIONS, SOAP_ENV, is_mm7_namespace, namespace_for
 
+__all__ = ["Dialect", "answering", "envelope", "renamespace", "to_bytes"]
+
 SOAP_PREFIX = "soap"
-# Attribute values equal to the schema default are dropped: some MMSCs reject
-# attributes they do not expect, and the default says the same thing.
-_DEFAULT_ATTRS = {"displayOnly": "false", "allowAdaptations": "true"}
 
 
 @dataclass(frozen=True)
@@ -46,42 +46,6 @@ def answering(version: str | None, namespace: str | None, fallback: "Dialect | N
     if version not in ALL_VERSIONS:
         return fallback
     return Dialect(version, namespace if is_mm7_namespace(namespace) else "", fallback.prefix)
-
-
-def renamespace(root: etree._Element, namespace: str, *, prefix: str | None = "mm7",
-                only_mm7: bool = False) -> etree._Element:
-    """Deep copy of ``root`` with every element moved into ``namespace``.
-
-    With ``only_mm7`` only elements already in an MM7 namespace move (used to
-    turn a whole envelope REL-5 -> REL-6 for validation); SOAP elements stay.
-    """
-
-    def target(el: etree._Element) -> str:
-        qn = etree.QName(el)
-        if only_mm7 and not is_mm7_namespace(qn.namespace):
-            return el.tag
-        return f"{{{namespace}}}{qn.localname}"
-
-    def copy(src: etree._Element, parent: etree._Element | None) -> etree._Element:
-        if parent is None:
-            nsmap = dict(src.nsmap) if only_mm7 else {}
-            nsmap = {k: v for k, v in nsmap.items() if not is_mm7_namespace(v)}
-            nsmap[prefix] = namespace
-            new = etree.Element(target(src), nsmap=nsmap)
-        else:
-            new = etree.SubElement(parent, target(src))
-        for key, value in src.attrib.items():
-            if not only_mm7 and _DEFAULT_ATTRS.get(key) == value:
-                continue
-            new.set(key, value)
-        new.text = src.text
-        new.tail = None
-        for child in src:
-            if isinstance(child.tag, str):
-                copy(child, new)
-        return new
-
-    return copy(root, None)
 
 
 def envelope(body: etree._Element, dialect: Dialect, transaction_id: str) -> etree._Element:

@@ -14,31 +14,15 @@ from pathlib import Path
 
 from lxml import etree
 
+from protocols.mm7.namespaces import (  # noqa: F401  (re-exported: the schema's names)
+    ALL_VERSIONS, DEFAULT_NAMESPACE, NS_BASE, REL5_1_0, REL6_1_4, SOAP_ENV, VERSIONS, is_mm7_namespace,
+    namespace_for, renamespace,
+)
+
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 MM7_XSD = SCHEMA_DIR / "REL-6-MM7-1-4.xsd"
 SOAP_XSD = SCHEMA_DIR / "soap-envelope-1.1.xsd"
 WSDL = SCHEMA_DIR / "mm7-rel6-1-4.wsdl"
-
-SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
-NS_BASE = "http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/"
-REL6_1_4 = NS_BASE + "REL-6-MM7-1-4"
-REL5_1_0 = NS_BASE + "REL-5-MM7-1-0"
-
-VERSIONS = ("5.3.0", "6.8.0")  # what a carrier may be configured with
-# Every MM7Version the Rel-6 schema knows; answers echo the peer's version.
-ALL_VERSIONS = ("5.3.0", "5.5.0", "5.6.0", "5.8.0", "5.10.0", "6.3.0", "6.4.0", "6.5.0", "6.6.0", "6.8.0")
-# MM7Version -> default namespace.  TS 23.140 v5.3.0 introduced the schema
-# REL-5-MM7-1-0; 6.8.0 is REL-6-MM7-1-4.  A carrier that wants another
-# pairing sets ``mm7_namespace`` in its config.
-DEFAULT_NAMESPACE = {"5.3.0": REL5_1_0, "6.8.0": REL6_1_4}
-
-
-def namespace_for(version: str) -> str:
-    return DEFAULT_NAMESPACE.get(version, REL6_1_4)
-
-
-def is_mm7_namespace(uri: str | None) -> bool:
-    return bool(uri) and uri.startswith(NS_BASE) and "MM7" in uri
 
 
 @functools.lru_cache(maxsize=1)
@@ -90,8 +74,6 @@ def validator() -> etree.XMLSchema:
 def to_rel6(root: etree._Element) -> etree._Element:
     """A copy of ``root`` with any MM7 namespace rewritten to REL-6-MM7-1-4, so
     that a 5.3.0 (REL-5) message can be checked against the Rel-6 schema."""
-    from protocols.mm7.envelope import renamespace
-
     return renamespace(root, REL6_1_4, prefix="mm7", only_mm7=True)
 
 

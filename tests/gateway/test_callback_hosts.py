@@ -29,6 +29,19 @@ def test_hosts_take_turns_within_the_limits():
     assert 13 not in q.owned
 
 
+def test_dropping_the_queued_rows_keeps_those_in_flight_owned():
+    q = HostQueues(concurrency=2, per_host=2, stall_after=2.0)
+    _fill(q, A, range(1, 5))
+    _fill(q, B, range(5, 6))
+    assert [q.take(0.0)[1] for _ in range(2)] == ["a1", "b5"]
+    assert sorted(q.drop_queued()) == [2, 3, 4]
+    assert q.owned == {1, 5} and q.ready(0.0) == 0
+    q.finished(A, True, 0.1)
+    assert q.take(0.1) is None  # nothing queued any more
+    _fill(q, A, range(2, 3))  # a later read may return a dropped row
+    assert q.take(0.1)[1] == "a2"
+
+
 def test_a_failing_host_gets_one_request_and_one_queued_row():
     q = HostQueues(concurrency=10, per_host=4, stall_after=2.0)
     _fill(q, A, range(1, 5))

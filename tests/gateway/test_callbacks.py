@@ -57,6 +57,7 @@ async def test_5xx_is_retried_with_backoff_and_holds_back_the_next(store, web):
     assert sorted(recorder.statuses()) == ["sent", "sent"]  # SM1 sent (500) and SM2 sent
     rows = await rig.rows()
     assert rows[0]["attempts"] == 1 and rows[0]["last_error"] == "HTTP 500" and rows[0]["state"] == "pending"
+    assert [r["http_status"] for r in rows] == [500, None, 200]
     assert rows[1]["state"] == "pending" and rows[2]["state"] == "done"
     rig.clock.advance(29)
     await rig.turn()
@@ -65,7 +66,25 @@ async def test_5xx_is_retried_with_backoff_and_holds_back_the_next(store, web):
     await rig.turn(recorder, 3)
     await rig.turn(recorder, 4)
     assert recorder.statuses("SM1") == ["sent", "sent", "delivered"]
-    assert [r["state"] for r in await rig.rows()] == ["done"] * 3
+    assert [(r["state"], r["http_status"]) for r in await rig.rows()] == [("done", 200)] * 3
+    await rig.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_each_answers_exact_status_is_kept(store, web):
+    """Delivered rows keep their answer's exact 2xx status (batched writes
+    group the rows by status)."""
+    recorder, url = web
+    recorder.script = [(201, b""), (204, b""), (202, b"")]
+    rig = Rig(store)
+    rig.sender.startService()
+    for sid in ("SM1", "SM2", "SM3"):
+        await rig.enqueue(sid, url, "sent")
+    await rig.turn(recorder, 3)
+    await rig.results(3)
+    statuses = {r["message_sid"]: (r["state"], r["http_status"]) for r in await rig.rows()}
+    answered = {r["args"]["MessageSid"][0]: code for r, code in zip(recorder.requests, (201, 204, 202))}
+    assert statuses == {sid: ("done", code) for sid, code in answered.items()}
     await rig.stop()
 
 
@@ -78,7 +97,7 @@ async def test_4xx_is_dead_at_once(store, web):
     await rig.enqueue("SM1", url, "sent")
     await rig.turn(recorder, 1)
     row = (await rig.rows())[0]
-    assert (row["state"], row["last_error"]) == ("dead", "HTTP 404")
+    assert (row["state"], row["last_error"], row["http_status"]) == ("dead", "HTTP 404", 404)
     await rig.stop()
 
 
@@ -101,7 +120,7 @@ async def test_connection_refused_retries_until_retry_for_then_dead(store):
     await rig.results(2)  # the next wait (20 s) would end after retry_for (25 s): dead
     row = (await rig.rows())[0]
     assert row["state"] == "dead" and row["attempts"] == 2
-    assert "refused" in row["last_error"].lower()
+    assert "refused" in row["last_error"].lower() and row["http_status"] is None  # no answer
     await rig.stop()
 
 

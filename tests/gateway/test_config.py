@@ -144,3 +144,18 @@ def test_cluster_section_keys_and_defaults():
         config.loads("[cluster]\nheartbeat = 5\nlease_timeout = 5\n")
     with pytest.raises(config.ConfigError, match="node_id"):
         config.loads('[cluster]\nnode_id = ""\n')
+
+
+ACCOUNT = '[[accounts]]\nsid = "AC1"\nauth_token = "tok"\n'
+
+
+def test_credentials_in_urls_stay_out_of_repr_and_error_text():
+    cfg = config.loads('[[carriers]]\nname = "m"\nprotocol = "mm7"\n'
+                       'url = "https://vasp-user:mm7-SECRET@mmsc.example.net/mm7"\n')
+    assert "mm7-SECRET" not in repr(cfg) and "vasp-user" not in repr(cfg)
+    with pytest.raises(config.ConfigError) as caught:
+        config.loads(ACCOUNT + '[[numbers]]\nnumber = "+15550100"\naccount = "AC1"\nsms_url = "ftp://hook:hook-SECRET@example.com/in"\n')
+    assert "hook-SECRET" not in str(caught.value) and "example.com" in str(caught.value)
+    with pytest.raises(config.ConfigError) as caught:
+        config.loads(ACCOUNT + '[[numbers]]\nnumber = "+15550100"\naccount = "AC1"\nsms_url = "http://hook:hook-SECRET@[::1/in"\n')
+    assert "hook-SECRET" not in str(caught.value)

@@ -110,3 +110,42 @@ def test_aggregate_fails_before_the_other_parts_report():
 def test_missing_outcome():
     verdict = missing_outcome()
     assert (verdict.status, verdict.error_code, verdict.error_message) == ("undelivered", 30009, "Missing segment")
+
+
+def _part(id, key, carrier="a", status=None):
+    return {"id": id, "key": key, "carrier": carrier, "status": status}
+
+
+def test_best_part_prefers_own_carrier_then_exact_spelling_then_waiting_then_newest():
+    from gateway.correlation import best_part, exact_key
+
+    exact = exact_key("10")
+    other = "n:a"  # the hex spelling's numeric key
+    rows = [_part(1, exact, carrier="b"), _part(2, other, carrier="a")]
+    assert best_part(rows, "10", "a")["id"] == 2
+    rows = [_part(1, other), _part(2, exact)]
+    assert best_part(rows, "10", "a")["id"] == 2
+    rows = [_part(3, exact, status="delivered"), _part(2, exact)]
+    assert best_part(rows, "10", "a")["id"] == 2
+    rows = [_part(2, exact), _part(3, exact)]
+    assert best_part(rows, "10", "a")["id"] == 3
+    assert best_part([], "10", "a") is None
+
+
+def test_best_part_keeps_a_receipt_waiting_when_only_another_spelling_of_a_finished_part_matched():
+    from gateway.correlation import best_part, exact_key
+
+    assert best_part([_part(1, "n:a", status="delivered")], "10", "a") is None
+    assert best_part([_part(1, "n:a")], "10", "a")["id"] == 1
+    assert best_part([_part(1, exact_key("10"), status="delivered")], "10", "a")["id"] == 1
+
+
+@given(st.lists(st.tuples(st.integers(1, 5), st.sampled_from(["a", "b"]), st.booleans(),
+                          st.sampled_from([None, "delivered"])), min_size=1, max_size=6))
+def test_best_part_is_one_of_the_rows_or_none(spec):
+    from gateway.correlation import best_part, exact_key
+
+    rows = [_part(i, exact_key("10") if ex else "n:a", carrier=c, status=st_)
+            for i, c, ex, st_ in spec]
+    best = best_part(rows, "10", "a")
+    assert best is None or best in rows

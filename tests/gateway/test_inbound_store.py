@@ -9,7 +9,8 @@ from sqlalchemy import select
 from twisted.logger import capturedLogs, formatEvent
 
 from gateway.inbound_store import (
-    InboundSms, NumberRoute, apply_rcml_reply, receive, sweep_reassembly, waiting_parts,
+    MAX_ACTIONS, InboundSms, NumberRoute, apply_rcml_reply, receive, sweep_reassembly,
+    waiting_parts,
 )
 from gateway.rcml import RcmlError
 from gateway.store.schema import messages, status_events
@@ -197,3 +198,61 @@ def test_malformed_rcml_raises_and_stores_nothing(engine):
         write(engine, apply_rcml_reply, inbound.sid, b"<Response><Message>", now=at(1))
     with engine.begin() as conn:
         assert conn.execute(select(messages.c.sid)).scalars().all() == [inbound.sid]
+
+
+def test_rcml_action_queues_an_action_request_under_the_inbound_message(engine):
+    inbound = write(engine, receive, InboundSms("a", "+447700900001", NUMBER.number, "hi"),
+                    number=NUMBER, now=at(0))
+    doc = b'<Response><Message action="http://app.example/next" method="get">one</Message></Response>'
+    (reply,) = write(engine, apply_rcml_reply, inbound.sid, doc, now=at(5))
+    with engine.begin() as conn:
+        sms_url, action = callbacks(conn, inbound.sid)
+    assert (action["kind"], action["url"], action["method"]) == ("action", "http://app.example/next", "GET")
+    assert [tuple(p) for p in action["params"]] == [
+        ("MessageSid", reply), ("MessageStatus", "queued"), ("AccountSid", "AC1"),
+        ("From", "sms:+15550100"), ("To", "sms:+447700900001")]
+
+
+def test_rcml_actions_stop_after_max_actions_per_inbound_message(engine):
+    inbound = write(engine, receive, InboundSms("a", "+447700900001", NUMBER.number, "hi"),
+                    number=NUMBER, now=at(0))
+    doc = b'<Message action="http://app.example/again">loop</Message>'
+    with capturedLogs() as events:
+        replies = [write(engine, apply_rcml_reply, inbound.sid, doc, now=at(i))
+                   for i in range(MAX_ACTIONS + 2)]
+    assert all(len(sids) == 1 for sids in replies)  # the replies are sent ...
+    with engine.begin() as conn:
+        actions = [cb for cb in callbacks(conn, inbound.sid) if cb["kind"] == "action"]
+    assert len(actions) == MAX_ACTIONS  # ... the actions stop
+    assert sum("not requested" in formatEvent(e) for e in events) == 2
+
+
+def test_relative_action_and_status_callback_resolve_against_the_answering_url(engine):
+    inbound = write(engine, receive, InboundSms("a", "+447700900001", NUMBER.number, "hi"),
+                    number=NUMBER, now=at(0))
+    doc = b'<Message action="next?step=2" statusCallback="/st">one</Message>'
+    (reply,) = write(engine, apply_rcml_reply, inbound.sid, doc, now=at(5),
+                     base_url="http://app.example/flow/sms")
+    with engine.begin() as conn:
+        action = callbacks(conn, inbound.sid)[-1]
+        row = message(conn, reply)
+    assert action["url"] == "http://app.example/flow/next?step=2"
+    assert row["status_callback"] == "http://app.example/st"
+
+
+def test_rcml_reply_digits_follow_the_apis_number_rule(engine):
+    """A reply's digits without '+' resolve as the API's do: by the routes."""
+    from gateway.api.numbering import NumberPlan
+    from gateway.config import CarrierConfig
+    from gateway.routing import Router
+
+    plan = NumberPlan(router=Router([CarrierConfig("us", "smpp", routes=("+1",))]))
+    inbound = write(engine, receive, InboundSms("a", "+447700900001", NUMBER.number, "hi"),
+                    number=NUMBER, now=at(0))
+    doc = b'<Response><Message to="14155550101">a</Message><Message to="72345">b</Message></Response>'
+    with capturedLogs() as events:
+        (sid,) = write(engine, apply_rcml_reply, inbound.sid, doc, now=at(5), plan=plan)
+    with engine.begin() as conn:
+        assert message(conn, sid)["to"] == "+14155550101"
+    (skipped,) = [formatEvent(e) for e in events if "skipped" in formatEvent(e)]
+    assert "'72345' would be the short code 72345, which no carrier's routes take" in skipped

@@ -26,7 +26,7 @@ def test_full_message_form():
     assert replies(doc) == (ReplySpec(
         to="+15559999", from_="+15550111", body="Hello & welcome",
         media=(MediaSpec("https://app/cat.jpg", "image/jpeg"), MediaSpec("https://app/dog.png", None)),
-        status_callback="https://app/st", status_callback_method="POST", action="https://app/act"),)
+        status_callback="https://app/st", status_callback_method="POST", action="https://app/act", action_method="GET"),)
 
 
 def test_status_callback_method_is_honoured_and_method_is_the_actions():

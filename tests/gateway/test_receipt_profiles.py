@@ -15,7 +15,8 @@ from gateway.cli import main
 from gateway.config import loads
 from gateway.build_parts import receipt_profiles
 from gateway.receipt_profiles import path_tables, shipped_tables
-from gateway.translator import DEFAULT_PROFILE, ProfileError, read_profiles, translate
+from gateway.receipt_profiles import read as read_profiles
+from gateway.translator import DEFAULT_PROFILE, ProfileError, translate
 from protocols.smpp.receipt import parse_receipt
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]

@@ -18,7 +18,7 @@ from gateway.smpp.simulator.behaviours import behaviour
 from gateway.smpp.simulator.smsc import SmscSimulator
 from gateway.store.migrate import upgrade
 from gateway.store.store import Store
-from gateway.translator import read_profiles
+from gateway.receipt_profiles import read as read_profiles
 from protocols.smpp.pdu import SubmitSm
 
 from .receipts_fixtures import message, outbound

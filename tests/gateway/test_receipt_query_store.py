@@ -10,7 +10,7 @@ import pytest
 from gateway.receipt_query import answer_receipt, query_pdu, receipt_timeouts
 from gateway.receipt_query_store import apply_answers, overdue_parts
 from gateway.receipts_store import add_segment, apply_receipt, sweep_missing_segments
-from gateway.translator import read_profiles
+from gateway.receipt_profiles import read as read_profiles
 from protocols.smpp.pdu import QuerySmResp
 from protocols.smpp.receipt import Receipt
 

@@ -2,9 +2,11 @@
 numbers and routes in place and reports what needs a restart."""
 from __future__ import annotations
 
+import pytest
 from twisted.internet.testing import MemoryReactorClock
 
 from gateway import config
+from gateway.api.numbering import resolve
 from gateway.service import build
 
 BASE = """
@@ -52,6 +54,11 @@ def test_reload_swaps_routes_accounts_numbers_and_warns(tmp_path):
     assert dispatcher.router.primary("sms", "+12125551234") == "b"
     assert api.accounts.check("AC2", "two") and api.accounts.check("AC1", "one")
     assert deliver.numbers("+15005550007") is not None and deliver.numbers("+15005550006") is None
+    # Digits without '+' resolve against the new numbers and routes, in the
+    # API and in RCML replies alike.
+    assert resolve("12125551234", "To", "sms", api.number_plan) == "+12125551234"
+    assert api.number_plan.numbers == {"+15005550007"}
+    assert tree.parts["callbacks"].reply_hook.keywords["plan"] is api.number_plan
     # The carrier still runs with window 10: a second reload says so again,
     # and a file back at the running settings has nothing to report.
     assert tree.reload(config.loads(new)) == warnings
@@ -66,6 +73,19 @@ def test_reload_reports_sections_that_need_a_restart(tmp_path):
     assert tree.reload(config.loads(changed)) == ["[api] changed: needs a restart",
                                                   "[callbacks] changed: needs a restart",
                                                   "[log] level changed: needs a restart"]
+
+
+def test_reload_applies_default_country_code(tmp_path):
+    from gateway.api.errors import ApiError
+
+    text = BASE.format(db=tmp_path / "x.db")
+    tree = build(config.loads(text), MemoryReactorClock(), environ={})
+    api = tree.parts["api"]
+    with pytest.raises(ApiError):  # no national form without a country code
+        resolve("07700900123", "To", "sms", api.number_plan)
+    national = text.replace("[store]", '[api]\ndefault_country_code = "44"\n[store]')
+    assert tree.reload(config.loads(national)) == []  # applied: no restart needed
+    assert resolve("07700900123", "To", "sms", api.number_plan) == "+447700900123"
 
 
 def test_site_caps_request_bodies_while_they_arrive(tmp_path):

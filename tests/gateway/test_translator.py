@@ -4,9 +4,10 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from gateway.receipt_profiles import read as read_profiles
 from gateway.translator import (
     DEFAULT_PROFILE, ERROR_MESSAGES, ProfileError, carrier_profile, err_key, load_profiles, profile_from_override,
-    read_profiles, translate,
+    translate,
 )
 from protocols.smpp.receipt import NetworkError, ReceiptError, ReceiptKind, parse_receipt
 

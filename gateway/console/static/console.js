@@ -51,7 +51,7 @@
       for (const b of c.binds) {
         const tps = (b.tps_limit === null ? "∞" : fmt(b.tps_limit, 1)) + " / " + (b.max_tps === null ? "∞" : fmt(b.max_tps));
         body.append(el("tr", {"data-bind": b.name},
-          el("td", {}, c.name), el("td", {}, b.name + " (" + b.kind + ")"), el("td", {}, b.node),
+          el("td", {}, c.name), el("td", {}, b.name + " (" + b.kind + ")"), el("td", {}, b.node || "–"),
           el("td", {class: "state state-" + b.state, title: b.reason || ""}, b.state + (b.reason ? ": " + b.reason : "")),
           el("td", {}, ago(b.for_seconds)), el("td", {}, b.window_used + " / " + b.window), el("td", {}, tps),
           el("td", {}, b.throttled + " (" + b.throttling_events + " slow-downs)"), el("td", {}, b.queue_full),
@@ -146,8 +146,8 @@
       table(["Part", "Carrier", "Bind", "SMSC id", "Status", "Receipt stat", "err", "Submitted", "Receipt at"],
         m.parts.map((p) => [p.seqno + "/" + p.total, p.carrier, p.bind, p.smsc_message_id, p.status, p.stat, p.err, p.submitted_at, p.receipt_at])),
       el("h4", {}, "Callbacks"),
-      table(["Kind", "URL", "State", "Attempts", "Answer", "Created"],
-        m.callbacks.map((c) => [c.kind, c.method + " " + c.url, c.state, c.attempts, c.answer, c.created_at])));
+      table(["Kind", "URL", "State", "Attempts", "HTTP status", "Answer", "Created"],
+        m.callbacks.map((c) => [c.kind, c.method + " " + c.url, c.state, c.attempts, c.http_status, c.answer, c.created_at])));
   }
 
   async function search(ev) {
@@ -158,7 +158,9 @@
     const rows = await api("search?q=" + encodeURIComponent(q));
     if (!rows.length) body.append(el("tr", {}, el("td", {}, "no message matches " + q)));
     for (const m of rows) body.append(el("tr", {}, el("td", {}, sidLink(m.sid)), el("td", {}, m.from_ + " → " + m.to),
-      el("td", {}, m.status), el("td", {}, m.date_created)));
+      el("td", {}, m.status), el("td", {}, m.date_created),
+      el("td", {class: "callback-http", title: "callbacks: HTTP status of each one's answer"},
+        m.callback_http.length ? "callbacks " + m.callback_http.map((c) => c === null ? "–" : c).join(" ") : "")));
     if (rows.length === 1) showHistory(rows[0].sid);
   }
 

@@ -12,8 +12,9 @@ GOOD = [
     (("SMS:+14155550100", "Sms:+14155550101", True), ("sms", "+14155550100", "+14155550101")),
     (("+14155550100", "+14155550101", False), ("sms", "+14155550100", "+14155550101")),
     (("Shop", "sms:+14155550101", False), ("sms", "Shop", "+14155550101")),
-    # Digits without '+', one rule for From and To: 3-8 a short code,
-    # 9-15 (no leading 0) an international number without its '+'.
+    # Digits without '+', one rule for From and To (gateway.api.numbering);
+    # with no config every form routes: 3-8 a short code, 9-15 (no leading
+    # 0) an international number without its '+'.
     (("19876543212", "+14155550101", False), ("sms", "+19876543212", "+14155550101")),
     (("+14155550100", "14155550101", False), ("sms", "+14155550100", "+14155550101")),
     (("sms:447700900123", "sms:14155550101", True), ("sms", "+447700900123", "+14155550101")),

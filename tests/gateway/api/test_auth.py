@@ -113,7 +113,7 @@ async def test_mounted_resource_is_served(server):
 
 
 def test_basic_credentials_parsing():
-    from gateway.api.app import basic_credentials
+    from gateway.api.auth_guard import basic_credentials
     assert basic_credentials(b"Basic QUMxOnM6ZWNyZXQ=") == ("AC1", "s:ecret")  # AC1:s:ecret
     assert basic_credentials(b"basic QUMxOg==") == ("AC1", "")
     for bad in (None, b"", b"Bearer abc", b"Basic !!!", b"Basic //4=", b"Basic"):

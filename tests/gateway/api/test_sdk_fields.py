@@ -1,6 +1,6 @@
 """The CPaaS documents' fields on every create path (issue 14): SendAsMms,
-media_list's ``content-type`` key, and the fields this gateway does not
-implement refused by name; the compatible surface's own answers."""
+media_list's ``content-type`` key, ApplicationSid's status callback (an
+unknown sid refused by name); the compatible surface's own answers."""
 import base64
 import json
 
@@ -58,12 +58,57 @@ async def test_media_list_accepts_the_documents_content_type_key(server):
     assert (code, error["code"]) == (400, 21620)
 
 
+APP = "AP" + "1" * 32
+
+
 @pytest_twisted.ensureDeferred
-async def test_fields_not_implemented_are_refused_by_name(server):
-    for name in ("ApplicationSid",):
+async def test_application_sid_gives_the_status_callback_on_every_api(server):
+    from gateway.store.messages import get_message_row
+
+    server.api.applications = {
+        APP: config.Application(sid=APP, account=ACCOUNT, status_callback="https://app.example/st",
+                                status_callback_method="GET"),
+        "AP-other": config.Application(sid="AP-other", account=OTHER,
+                                       status_callback="https://other.example/st"),
+        "AP-silent": config.Application(sid="AP-silent", account=ACCOUNT)}
+
+    async def callback_of(sid):
+        row = await server.store.read(get_message_row, sid)
+        return row["status_callback"], row["status_callback_method"]
+
+    code, made = await compat(server, "POST", "/Messages.json", data={
+        "To": "+14155550101", "From": "+14155550100", "Body": "x", "ApplicationSid": APP})
+    assert code == 201 and "application_sid" not in made  # the SDKs' shape has no such field
+    assert await callback_of(made["sid"]) == ("https://app.example/st", "GET")
+    code, made = await server.json("POST", "/Messages.json", json={
+        "from": "sms:+14155550100", "to": "sms:+14155550101", "body": "x", "application_sid": APP,
+        "status_callback": "https://mine.example/cb"})
+    assert code == 201 and await callback_of(made["sid"]) == ("https://mine.example/cb", "GET")
+    code, made = await server.json("POST", "/SMS/Messages.json", data={
+        "From": "+14155550100", "To": "+14155550101", "Body": "x", "ApplicationSid": "AP-silent"})
+    assert code == 201 and await callback_of(made["sid"]) == (None, None)
+    for sid in ("AP-other", "AP-unknown"):
         code, error = await compat(server, "POST", "/Messages.json", data={
-            "To": "+14155550101", "From": "+14155550100", "Body": "x", name: "MG" + "0" * 32})
-        assert (code, error["code"]) == (400, 21100) and error["message"].startswith(name)
+            "To": "+14155550101", "From": "+14155550100", "Body": "x", "ApplicationSid": sid})
+        assert (code, error["code"]) == (400, 21100), error
+        assert error["message"].startswith("ApplicationSid") and "not an application of this account" \
+            in error["message"]
+
+
+def test_applications_config_is_checked():
+    base = f'[[accounts]]\nsid = "{ACCOUNT}"\nauth_token = "t"\n[[applications]]\nsid = "AP1"\n'
+    cfg = config.loads(base + f'account = "{ACCOUNT}"\nstatus_callback = "https://a.example/st"\n')
+    assert cfg.applications == (config.Application(sid="AP1", account=ACCOUNT,
+                                                   status_callback="https://a.example/st"),)
+    for extra, problem in ((f'account = "{OTHER}"', "no [[accounts]] entry"),
+                           (f'account = "{ACCOUNT}"\nstatus_callback = "ftp://x"', "http/https URL"),
+                           (f'account = "{ACCOUNT}"\nstatus_callback_method = "PUT"', "GET or POST"),
+                           (f'account = "{ACCOUNT}"\nvoice_url = "https://x"', "unknown key"),
+                           (f'account = "{ACCOUNT}"\n[[applications]]\nsid = "AP1"\naccount = "{ACCOUNT}"',
+                            "duplicate application sid")):
+        with pytest.raises(ConfigError) as info:
+            config.loads(base + extra + "\n", source="g.toml")
+        assert problem in str(info.value) and "applications[" in str(info.value), str(info.value)
 
 
 @pytest_twisted.ensureDeferred

@@ -92,3 +92,22 @@ def send_many(nodes: list[Node], count: int, callbacks: CallbackServer) -> list[
 
 def took_over(node: Node, dead: str) -> re.Match:
     return node.wait_for(rf"took over from {dead}: (\d+) messages", timeout=LEASE * 4)
+
+
+def store_view(url: str, sid: str) -> dict:
+    """What the store holds of a message and its callbacks (a failed test's report)."""
+    from sqlalchemy import create_engine, select
+
+    from gateway.store import schema as s
+
+    m, o = s.messages, s.callback_outbox
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            message = conn.execute(select(m.c.status, m.c.claimed_by).where(m.c.sid == sid)).all()
+            rows = conn.execute(select(o.c.id, o.c.state, o.c.head, o.c.attempts, o.c.last_error, o.c.params)
+                                .where(o.c.message_sid == sid).order_by(o.c.id)).all()
+    finally:
+        engine.dispose()
+    return {"message": message,
+            "outbox": [(*r[:5], dict(r[5]).get("MessageStatus")) for r in rows]}

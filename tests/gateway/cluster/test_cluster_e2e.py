@@ -13,7 +13,7 @@ import pytest
 
 from tests.gateway.e2e.processes import CallbackServer
 
-from .daemons import BINDS, LEASE, Node, Smsc, cluster_status, send_many, took_over
+from .daemons import BINDS, LEASE, Node, Smsc, cluster_status, send_many, store_view, took_over
 
 FINAL = ("delivered", "undelivered", "failed")
 
@@ -36,29 +36,30 @@ def rig(pg_url, tmp_path):
         callbacks.close()
 
 
-def _all_delivered(callbacks, sids):
+def _all_delivered(callbacks, sids, pg_url):
     for sid in sids:
-        assert callbacks.wait_status(sid, FINAL, timeout=60)[-1] == "delivered"
+        try:
+            assert set(callbacks.wait_seen(sid, FINAL, timeout=60)) & set(FINAL) == {"delivered"}
+        except AssertionError:
+            raise AssertionError(f"{sid}: callbacks {callbacks.statuses(sid)}; "
+                                 f"store {store_view(pg_url, sid)}") from None
 
 
 def _max_connections(smsc) -> int:
     return max(s["connections"] for s in smsc.stats())
 
 
-@pytest.mark.skip(reason="known flake: under machine load a message was once left undelivered "
-                  "(fresh-clone run); passes alone and in a quiet full run; to be found with the "
-                  "callback-role defect before it is enabled again")
-def test_three_nodes_deliver_each_message_once_on_exactly_binds_binds(rig):
+def test_three_nodes_deliver_each_message_once_on_exactly_binds_binds(rig, pg_url):
     callbacks, smsc, start = rig
     nodes = [start(f"n{i}") for i in range(1, 4)]
     smsc.wait_stats(f'"connections": {BINDS}')
     sids = send_many(nodes, 60, callbacks)
     try:
-        _all_delivered(callbacks, sids)
-    except AssertionError:
+        _all_delivered(callbacks, sids, pg_url)
+    except AssertionError as exc:
         events = [line for node in nodes for line in node.lines
                   if "took over" in line or "taken for dead" in line or "rror" in line]
-        raise AssertionError(f"not delivered; cluster events: {events[:20]}") from None
+        raise AssertionError(f"not delivered: {exc}; cluster events: {events[:20]}") from None
     for sid in sids:  # once each, callbacks in order
         assert callbacks.statuses(sid) == ["sending", "sent", "delivered"]
     stats = smsc.wait_stats('"connections"')
@@ -70,11 +71,7 @@ def test_three_nodes_deliver_each_message_once_on_exactly_binds_binds(rig):
     assert sum(n["binds"] for n in status["nodes"]) == BINDS
 
 
-CALLBACK_ROLE_HANDOVER = pytest.mark.skip(reason="known defect: since callbacks became a one-node role (gateway.cluster.roles), a final callback can go missing when the role's node is killed or restarted under load; messages themselves are delivered. To be fixed before this test is enabled again.")
-
-
-@CALLBACK_ROLE_HANDOVER
-def test_kill_9_under_load_loses_nothing_and_is_taken_over_within_the_lease(rig):
+def test_kill_9_under_load_loses_nothing_and_is_taken_over_within_the_lease(rig, pg_url):
     callbacks, smsc, start = rig
     first = start("n1")
     smsc.wait_stats(f'"connections": {BINDS}')  # n1 holds both slots
@@ -86,16 +83,24 @@ def test_kill_9_under_load_loses_nothing_and_is_taken_over_within_the_lease(rig)
     taken = int(took_over(second, "n1").group(1))
     assert time.monotonic() - killed_at < LEASE + 3.0
     second.wait_for(r"bind slots: took smsc slot", timeout=LEASE + 3.0)
-    _all_delivered(callbacks, sids)  # nothing accepted is lost
+    _all_delivered(callbacks, sids, pg_url)  # nothing accepted is lost
     submits = smsc.wait_stats('"connections"')["submits"]
     duplicates = submits - len(sids)
     assert 0 <= duplicates <= taken  # only messages in flight on n1 went out twice
-    print(f"kill -9: {taken} in-flight messages taken over, {duplicates} sent twice")
+    # Callbacks n1 (the callback role's node) had in flight went again from
+    # n2; the dead node's copy may reach the receiver late, after later ones.
+    repeated = 0
+    for sid in sids:
+        got = callbacks.statuses(sid)
+        assert list(dict.fromkeys(got)) == ["sending", "sent", "delivered"]  # first copies in order
+        repeated += len(got) - 3
+    assert repeated <= 32  # at most [callbacks] concurrency requests in flight on n1
+    print(f"kill -9: {taken} in-flight messages taken over, {duplicates} sent twice, "
+          f"{repeated} callbacks repeated")
     assert _max_connections(smsc) <= BINDS
 
 
-@CALLBACK_ROLE_HANDOVER
-def test_rolling_sigterm_restart_loses_and_duplicates_nothing(rig):
+def test_rolling_sigterm_restart_loses_and_duplicates_nothing(rig, pg_url):
     callbacks, smsc, start = rig
     nodes = {name: start(name) for name in ("n1", "n2")}
     smsc.wait_stats(f'"connections": {BINDS}')
@@ -107,7 +112,7 @@ def test_rolling_sigterm_restart_loses_and_duplicates_nothing(rig):
         assert nodes[name].proc.wait(timeout=30) == 0
         sids += send_many([other], 20, callbacks)
         nodes[name] = start(name)
-    _all_delivered(callbacks, sids)
+    _all_delivered(callbacks, sids, pg_url)
     counts = Counter()
     for sid in sids:
         counts[tuple(callbacks.statuses(sid))] += 1

@@ -87,3 +87,24 @@ def test_two_nodes_reaping_at_once_reap_each_dead_node_once(pg_engine):
         t.join()
     reaped = results["x"] + results["y"]
     assert sorted(reaped) == sorted(f"dead{i}" for i in range(20))
+
+
+def test_the_heartbeat_writes_the_slots_held_and_the_console_reads_their_owners(pg_engine):
+    from gateway.cluster.heartbeat import beat_and_take_over
+    from gateway.console.queries import slot_owners
+
+    with pg_engine.begin() as conn:
+        assert slot_owners(conn) is None  # no node shares binds by slots
+        for node_id in ("a", "b", "c"):
+            nodes.register(conn, node_id, "h", 1, T0)
+        beat_and_take_over(conn, "a", "h", 1, T0, 10, "at-least-once", 2, {"acme": {2, 1}, "mmsc": set()})
+        beat_and_take_over(conn, "b", "h", 1, T0, 10, "at-least-once", 1, {"acme": [3]})
+        beat_and_take_over(conn, "c", "h", 1, T0, 10, "at-least-once", 0)  # no slot keeper
+        assert slot_owners(conn) == {"acme": {1: "a", 2: "a", 3: "b"}}
+        assert {n.node_id: n.slots for n in nodes.list_nodes(conn)} == {
+            "a": {"acme": [1, 2], "mmsc": []}, "b": {"acme": [3]}, "c": None}
+        nodes.leave(conn, "b", T0)  # a node that left holds nothing
+        assert slot_owners(conn) == {"acme": {1: "a", 2: "a"}}
+        later = T0 + timedelta(seconds=11)
+        assert sorted(nodes.reap(conn, "c", later, 10)) == ["a", "b"]
+        assert slot_owners(conn) is None

@@ -11,6 +11,8 @@ from twisted.internet.defer import Deferred
 
 from gateway.cluster import nodes
 from gateway.cluster.slots import SlotKeeper, plan
+from gateway.console.binds import carrier_rows
+from gateway.console.queries import slot_owners
 from gateway.smpp.carrier import SmppCarrier
 from gateway.smpp.endpoints import endpoint_factory
 from gateway.smpp.settings import BindSettings
@@ -93,6 +95,15 @@ async def test_two_nodes_share_the_binds_and_a_leaver_hands_its_slots_over(pg_ur
         await b.until(lambda: b.bound_count == 1)
         assert keeper_a.held == {"acme": {1, 2}} and keeper_b.held == {"acme": {3}}
         assert a.bound_count + b.bound_count == 3 == len(sim.connections)
+        # Node b's console shows who holds each slot, from the store.
+        now = datetime.fromtimestamp(reactor.seconds(), timezone.utc)
+        with pg_engine.begin() as conn:
+            nodes.beat(conn, "a", now, keeper_a.count, keeper_a.held)
+            nodes.beat(conn, "b", now, keeper_b.count, keeper_b.held)
+            owners = slot_owners(conn)
+        (row,) = carrier_rows({"acme": (b, "smpp")}, reactor.seconds(), "b", owners)
+        assert [(x["name"], x["slot"], x["node"], x["state"]) for x in row["binds"]] == [
+            ("acme-1", 1, "a", "down"), ("acme-2", 2, "a", "down"), ("acme-3", 3, "b", "up")]
 
         await keeper_a.stopService()  # SIGTERM: unbind, release
         assert a.bound_count == 0

@@ -92,11 +92,12 @@ async def test_summary_search_and_history(tmp_path, web):  # noqa: F811
 
         code, found, _ = await get_json(gw, "/console/api/search?q=" + sid, auth=auth)
         assert code == 200 and [m["sid"] for m in found] == [sid]
+        assert found[0]["callback_http"][-1] == 200
         code, history, _ = await get_json(gw, f"/console/api/messages/{sid}", auth=auth)
         assert [e["status"] for e in history["events"]][-1] == "delivered"
         assert len(history["parts"]) == 2 and all(p["smsc_message_id"] for p in history["parts"])
         assert {p["stat"] for p in history["parts"]} == {"DELIVRD"}
-        assert [c["answer"] for c in history["callbacks"]][-1] == "2xx"
+        assert [(c["http_status"], c["answer"]) for c in history["callbacks"]][-1] == (200, "HTTP 200")
         smsc_id = history["parts"][1]["smsc_message_id"]
         code, found, _ = await get_json(gw, "/console/api/search?q=" + smsc_id, auth=auth)
         assert [m["sid"] for m in found] == [sid]

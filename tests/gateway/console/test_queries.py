@@ -30,8 +30,12 @@ def _fixture_rows(conn, sid: str) -> None:
         enumerate((("sending", None), ("sent", None), ("undelivered", 30003)))])
     conn.execute(insert(s.callback_outbox), [
         {"message_sid": sid, "kind": "status", "url": "http://cb.example/x", "method": "POST", "params": [],
-         "state": state, "attempts": attempts, "next_attempt_at": T0, "created_at": T0, "last_error": error}
-        for state, attempts, error in (("done", 1, None), ("dead", 3, "HTTP 404"), ("pending", 2, "HTTP 503"))])
+         "state": state, "attempts": attempts, "next_attempt_at": T0, "created_at": T0, "last_error": error,
+         "http_status": status}
+        for state, attempts, error, status in (
+            ("done", 1, None, None),  # delivered before statuses were kept
+            ("done", 1, None, 204), ("dead", 3, "HTTP 404", 404),
+            ("pending", 2, "Connection refused", None), ("pending", 1, "HTTP 503", 503))])
     conn.execute(insert(s.pending_receipts).values(
         account_sid=None, carrier="sim", message_id="zz", keys=[], receipt={}, received_at=T0, state="unmatched"))
 
@@ -51,9 +55,9 @@ async def test_console_queries(backend, tmp_path):
 
             summary = await store.read(queries.store_summary, T0)
             assert summary["oldest_queued_age"] == pytest.approx(30.0)
-            assert (summary["callback_backlog"], summary["callbacks_dead"]) == (1, 1)
+            assert (summary["callback_backlog"], summary["callbacks_dead"]) == (2, 1)
             assert summary["failing_endpoints"][0]["url"] == "http://cb.example/x"
-            assert summary["failing_endpoints"][0]["count"] == 2
+            assert summary["failing_endpoints"][0]["count"] == 3
             assert (summary["receipts_unmatched"], summary["receipts_waiting"]) == (1, 0)
 
             recent = await store.read(queries.recent_failures)
@@ -67,7 +71,11 @@ async def test_console_queries(backend, tmp_path):
             history = await store.read(queries.history, failed["sid"])
             assert [e["status"] for e in history["events"]] == ["sending", "sent", "undelivered"]
             assert history["parts"][0]["smsc_message_id"] == "0000ABCD" and history["parts"][0]["stat"] == "UNDELIV"
-            assert [c["answer"] for c in history["callbacks"]] == ["2xx", "HTTP 404", "HTTP 503"]
+            assert [(c["http_status"], c["answer"]) for c in history["callbacks"]] == [
+                (None, "2xx"), (204, "HTTP 204"), (404, "HTTP 404"), (None, "Connection refused"),
+                (503, "HTTP 503")]
+            (found,) = await store.read(queries.search, failed["sid"])
+            assert found["callback_http"] == [None, 204, 404, None, 503]
             assert await store.read(queries.history, "SMmissing") is None
         finally:
             await store.stop()

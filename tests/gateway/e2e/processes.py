@@ -107,6 +107,15 @@ class CallbackServer:
                     raise AssertionError(f"no {wanted} callback for {sid}: {self.received}")
             return self.statuses(sid)
 
+    def wait_seen(self, sid: str, wanted, timeout: float = 20.0) -> list[str]:
+        """The statuses reported for *sid*, once one of them is in *wanted*
+        (later ones may follow: a repeat of a request a dead node had sent)."""
+        with self._changed:
+            while not set(self.statuses(sid)) & set(wanted):
+                if not self._changed.wait(timeout):
+                    raise AssertionError(f"no {wanted} callback for {sid}: {self.statuses(sid)}")
+            return self.statuses(sid)
+
     def close(self):
         self.server.shutdown()
         self.server.server_close()

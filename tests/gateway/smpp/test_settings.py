@@ -13,10 +13,19 @@ def test_coerce_takes_the_daemon_config_as_is():
     daemon = SmppSettings(host="smsc.example", port=2776, system_id="acme", password="pw",
                           bind="transmitter+receiver", binds=3, window=50, max_tps=200.0)
     settings = coerce(daemon)
+    assert settings is daemon and isinstance(daemon, BindSettings)  # one type, no copying
     assert (settings.host, settings.port, settings.binds, settings.window) == ("smsc.example", 2776, 3, 50)
     assert settings.connection_kinds == ("transmitter", "receiver")
     assert settings.max_tps == 200.0 and settings.queue_full_retry_for == 120.0  # ours keep their defaults
     assert "pw" not in repr(settings)
+
+
+def test_coerce_refuses_look_alike_objects():
+    class LookAlike:
+        host, port, window = "h", 1, 5
+
+    with pytest.raises(TypeError, match="BindSettings or a mapping"):
+        coerce(LookAlike())
 
 
 def test_daemon_config_and_bind_settings_share_the_retry_budget_defaults():

@@ -106,3 +106,18 @@ def test_batched_updates_find_their_rows_by_primary_key(conn):
                    lambda: callbacks_deferred(conn, [4, 5], until=T0 + timedelta(seconds=5))):
         plan = _plan(conn, update)
         assert "state_next" not in plan and ("PRIMARY KEY" in plan or "pk_callback_outbox" in plan), plan
+
+
+def test_a_batch_of_done_rows_keeps_each_rows_http_status(conn):
+    rows = [{"message_sid": f"S{i}", "kind": "status", "url": "http://h/", "method": "POST",
+             "params": [], "state": "pending", "attempts": 0, "next_attempt_at": T0,
+             "created_at": T0} for i in range(4)]
+    conn.execute(o.insert(), rows)
+    callbacks_done(conn, [1, 2, 3], {1: 204, 3: 201})
+    callback_retry(conn, 4, next_attempt_at=T0, error="HTTP 503", http_status=503)
+    got = conn.execute(select(o.c.id, o.c.state, o.c.http_status).order_by(o.c.id)).all()
+    assert [tuple(r) for r in got] == [(1, "done", 204), (2, "done", 200), (3, "done", 201),
+                                       (4, "pending", 503)]
+    callback_retry(conn, 4, next_attempt_at=T0, error="timed out")  # no answer this time
+    callback_dead(conn, 4, error="HTTP 410", http_status=410)
+    assert conn.execute(select(o.c.http_status).where(o.c.id == 4)).scalar_one() == 410

@@ -1,7 +1,7 @@
 """notify listeners of due queued messages (PostgreSQL)
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-03
 
 On PostgreSQL, a message that becomes due in ``queued`` (inserted, or put
@@ -12,8 +12,8 @@ SQLite.
 from alembic import op
 
 
-revision = '0009'
-down_revision = '0008'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
