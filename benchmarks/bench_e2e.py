@@ -3,6 +3,10 @@
     python benchmarks/bench_e2e.py                         # SQLite, 20,000 messages, 1 bind
     python benchmarks/bench_e2e.py --db postgresql         # PostgreSQL (a fresh schema)
     python benchmarks/bench_e2e.py --count 50000 --binds 2 --window 200 --json
+    python benchmarks/bench_e2e.py --db postgresql --nodes 3   # 3 daemons, one database
+
+(``--nodes N``: N ``carrier-gateway run`` processes on one PostgreSQL;
+``e2e_nodes.py`` says what that measures.)
 
 What is measured: N messages are put in the queue (as the API would, one
 ``insert_message`` each, in bulk before the clock starts).  Then the
@@ -39,8 +43,14 @@ def parse_args(argv=None):
     p.add_argument("--window", type=int, default=100)
     p.add_argument("--batch", type=int, default=1000, help="dispatcher claim batch")
     p.add_argument("--body", default="Your code is 123456", help="message body (one segment by default)")
+    p.add_argument("--nodes", type=int, default=0,
+                   help="run N daemons on one PostgreSQL database (default: one in-process tree)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    args.account = ACCOUNT
+    if args.nodes and args.db == "sqlite":
+        p.error("--nodes needs PostgreSQL (--db postgresql or a URL)")
+    return args
 
 
 def start_simulator() -> tuple[subprocess.Popen, int]:
@@ -264,8 +274,14 @@ def main(argv=None) -> int:
     url, drop = database_url(args.db, workdir)
     sim, port = start_simulator()
     try:
-        fill_queue(url, args.count, args.body)
-        result = run_gateway(url, port, args, sim.pid)
+        if args.nodes:
+            sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+            import e2e_nodes
+
+            result = e2e_nodes.run_nodes(url, port, args, sim.pid, cpu_seconds)
+        else:
+            fill_queue(url, args.count, args.body)
+            result = run_gateway(url, port, args, sim.pid)
     finally:
         sim.terminate()
         sim.wait(10)
@@ -275,6 +291,8 @@ def main(argv=None) -> int:
     result["database"] = "sqlite" if url.startswith("sqlite") else "postgresql"
     if args.json:
         print(json.dumps(result, sort_keys=True))
+    elif args.nodes:
+        e2e_nodes.report(result)
     else:
         print(f"end to end ({result['database']}): {result.get('messages')} messages, "
               f"{args.binds} bind(s), window {args.window}")

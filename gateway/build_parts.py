@@ -128,6 +128,12 @@ def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_fac
     api.number_plan = NumberPlan.from_config(config)  # a reload replaces it
     dispatcher.setServiceParent(tree)
     monitor.sources["pipeline"] = lambda: dispatcher.stats
+    if not is_sqlite(config.store.url):  # a message accepted on any node wakes this one
+        from gateway.cluster.listen import QueueListener
+
+        listener = parts["queue_listener"] = QueueListener(config.store.url, reactor, dispatcher.wake)
+        listener.setServiceParent(tree)
+        monitor.sources["queue_listener"] = lambda: listener.stats
 
     # Callbacks get their own agent: the SSRF guard with [callbacks]
     # allow_hosts, a short connect timeout, a pool sized per host.

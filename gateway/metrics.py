@@ -11,6 +11,9 @@ standard ``process_*`` metrics.
 Names (all prefixed ``carrier_gateway_``; README "Metrics" lists them):
 the names of earlier releases are unchanged; counters end in ``_total``,
 times are in seconds, per-bind series carry ``carrier`` and ``bind``.
+Every series (the ``process_*`` ones too) carries ``node``, the daemon's
+``[cluster] node_id``: scrapes of several nodes of a cluster stay apart,
+and ``sum without (node)`` gives the cluster's figure.
 
 With ``[ops] metrics_auth = true`` a scrape needs the [ops] credentials
 (HTTP Basic): without them 401, over the failure budget 429, both with the
@@ -146,11 +149,27 @@ def _binds(smpp: dict[str, dict]) -> Iterable[Any]:
     yield latency
 
 
+class NodeLabel:
+    """Another collector's samples, each with ``node`` (read at scrape time
+    from the monitor; no label while the monitor names no node)."""
+
+    def __init__(self, collector: Any, monitor: Monitor):
+        self.collector = collector
+        self.monitor = monitor
+
+    def collect(self) -> Iterable[Any]:
+        node = self.monitor.node_id
+        for family in self.collector.collect():
+            if node is not None:
+                family.samples = [s._replace(labels={**s.labels, "node": node}) for s in family.samples]
+            yield family
+
+
 def registry(monitor: Monitor, snapshot: Any = None, *, process: bool = True) -> CollectorRegistry:
     out = CollectorRegistry(auto_describe=False)
-    out.register(GatewayCollector(monitor, snapshot))
+    out.register(NodeLabel(GatewayCollector(monitor, snapshot), monitor))
     if process:
-        ProcessCollector(registry=out)
+        out.register(NodeLabel(ProcessCollector(registry=None), monitor))
     return out
 
 

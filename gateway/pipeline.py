@@ -5,6 +5,10 @@ Theory of operation:
 * ``wake()`` (the API's ``notify_new_message`` hook, a finished batch, the
   periodic poll) schedules one pump on the next reactor turn; many wakes in
   one turn cost one pump.
+* A wake that comes while a claim is under way is kept, not dropped: the
+  claim's query may have run before the message that caused the wake was
+  committed (a NOTIFY from another node's intake), so one more pump runs
+  once the claim is back.
 * A pump claims up to ``batch_size`` due messages in ONE store write
   (``claim_queued``: queued -> sending), never more than ``max_in_flight``
   in the air.  When no carrier is up at all it claims nothing: messages
@@ -89,6 +93,7 @@ class Dispatcher(Service):
         self.stats = {"claimed": 0, "sent": 0, "failed": 0, "requeued": 0, "pumps": 0}
         self._wakeup = Wakeup(clock, self._pump, self._tick)
         self._claiming = False
+        self._woken_while_claiming = False
         self._outcomes: list[dict] = []
         self._flush_call = None
         self._writing = 0  # outcome writes queued in the store
@@ -175,7 +180,10 @@ class Dispatcher(Service):
             self.stats["failed"] += len(sids)
 
     def _pump(self) -> None:
-        if not self.running or self._claiming:
+        if self._claiming:
+            self._woken_while_claiming = True
+            return
+        if not self.running:
             return
         room = self.config.max_in_flight - self.in_flight
         if room <= 0 or not any(s.is_up for s in self.senders.values()):
@@ -194,13 +202,14 @@ class Dispatcher(Service):
 
     def _claimed(self, rows, limit: int) -> None:
         self._claiming = False
+        again, self._woken_while_claiming = self._woken_while_claiming, False
         self.stats["claimed"] += len(rows)
         if not rows:
             self._check_idle()
         for row in rows:
             self.in_flight += 1
             self._dispatch(row, self.router.candidates(row["channel"], row["to"]), 0)
-        if len(rows) == limit:
+        if again or len(rows) == limit:
             self.wake()
 
     # -- one message --------------------------------------------------------

@@ -8,6 +8,14 @@ Shared by the store's writer thread and its writer process
   job inside its own SAVEPOINT, so the failing job rolls back alone and
   fails only itself.  Hence a job must act only through the connection it
   is given (it may run twice).
+* A batch that PostgreSQL aborts as a deadlock victim (or for a
+  serialization failure) runs again whole, straight, up to
+  ``CONFLICT_RETRIES`` times, before the savepoint run: its transaction is
+  gone, so it holds no lock, and the other transaction can finish.  A
+  savepoint run would instead keep the locks of its jobs that went through
+  while each later job met the same other transaction again (one
+  ``deadlock_timeout`` and one failed job each): two nodes' writers in a
+  cluster stalled each other that way for minutes.
 * ``finish`` (optional) is applied to each job's result inside the
   transaction; if it raises, the job fails like any other (the writer
   process pickles results there, so a result that cannot travel back rolls
@@ -34,6 +42,15 @@ log = Logger()
 Job = tuple[Callable[..., Any], tuple, dict]
 Outcome = tuple[bool, Any]
 
+# SQLSTATEs after which the whole transaction may simply run again:
+# deadlock_detected, serialization_failure.
+CONFLICTS = frozenset({"40P01", "40001"})
+CONFLICT_RETRIES = 5
+
+
+def _conflict(failure: Failure) -> bool:
+    return getattr(getattr(failure.value, "orig", None), "sqlstate", None) in CONFLICTS
+
 
 class _JobFailed(Exception):
     def __init__(self, failure: Failure) -> None:
@@ -54,13 +71,7 @@ def commit_group(conn, jobs: Sequence[Job],
             failure = Failure()
             return [(False, failure) for _ in jobs], None
     try:
-        try:
-            outcomes = _run(conn, jobs, finish, savepoints=False)
-        except _JobFailed as failed:
-            if len(jobs) == 1:
-                outcomes = [(False, failed.failure)]
-            else:
-                outcomes = _run(conn, jobs, finish, savepoints=True)
+        outcomes = _run_straight_then_alone(conn, jobs, finish)
     except Exception:
         failure = Failure()
         if not is_fault(failure.value):
@@ -73,6 +84,22 @@ def commit_group(conn, jobs: Sequence[Job],
             pass
         conn = None
     return outcomes, conn
+
+
+def _run_straight_then_alone(conn, jobs: Sequence[Job], finish) -> list[Outcome]:
+    retries = 0
+    while True:
+        try:
+            return _run(conn, jobs, finish, savepoints=False)
+        except _JobFailed as failed:
+            if _conflict(failed.failure) and retries < CONFLICT_RETRIES:
+                retries += 1
+                log.info("store: a group commit of {n} jobs was aborted ({error}); running it again",
+                         n=len(jobs), error=str(failed.failure.value.orig).splitlines()[0])
+                continue
+            if len(jobs) == 1:
+                return [(False, failed.failure)]
+            return _run(conn, jobs, finish, savepoints=True)
 
 
 def _run(conn, jobs: Sequence[Job], finish, *, savepoints: bool) -> list[Outcome]:

@@ -45,6 +45,7 @@ from gateway.messages.lifecycle import (  # noqa: F401
     DELIVERED, FAILED, FINAL_STATUSES, QUEUED, RECEIVED, SENDING, SENT, UNDELIVERED,
 )
 
+from .notify_triggers import create_notify_triggers
 from .outbox_triggers import DUE_WHERE, create_head_triggers
 from .triggers import create_count_triggers
 
@@ -275,3 +276,4 @@ nodes = Table(
 # (tests) through this DDL event.
 event.listen(message_counts, "after_create", create_count_triggers)
 event.listen(callback_outbox, "after_create", create_head_triggers)
+event.listen(messages, "after_create", create_notify_triggers)

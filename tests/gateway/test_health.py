@@ -130,6 +130,24 @@ def test_label_values_are_escaped():
     _check_format(text)
 
 
+def test_every_metric_carries_the_node_label():
+    from prometheus_client import generate_latest
+
+    from gateway.metrics import registry
+
+    monitor = Monitor(None, Clock())
+    monitor.add_carrier("smsc-a", carrier(), "smpp")
+    monitor.sources["pipeline"] = lambda: {"sent": 7}
+    monitor.node_id = "gw-7"
+    text = generate_latest(registry(monitor)).decode()
+    values = samples(text)
+    assert values[("carrier_gateway_pipeline_sent_total", (("node", "gw-7"),))] == 7
+    assert values[("carrier_gateway_bind_up", (("bind", "smsc-a-1"), ("carrier", "smsc-a"), ("node", "gw-7")))] == 0
+    assert any(name.startswith("process_") for name, _ in values)
+    assert {dict(labels).get("node") for _, labels in values} == {"gw-7"}
+    _check_format(text)
+
+
 def test_health_names_the_node(tmp_path):
     from twisted.internet.testing import MemoryReactorClock
 

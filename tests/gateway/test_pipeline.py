@@ -286,3 +286,25 @@ async def test_payload_mode_sends_one_pdu_and_records_billed_segments(store):
     assert len(a.pdus) == 1 and a.pdus[0].short_message == b""
     assert len(a.pdus[0].tlv_raw(0x0424)) == 300
     rig.dispatcher.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_wake_during_a_claim_is_not_lost(store):
+    # A NOTIFY from another node's intake can come while this node's claim
+    # is under way, its query run before that message was committed.  The
+    # clock never reaches the poll here: only the kept wake can send it.
+    rig = Rig(store, {"a": ScriptedCarrier("a"), "b": ScriptedCarrier("b")})
+    await rig.start()
+    pumps = rig.dispatcher.stats["pumps"]
+    rig.dispatcher.wake()
+    rig.clock.advance(0)  # a claim is now in the store's queue
+    assert rig.dispatcher.stats["pumps"] == pumps + 1
+    row = message_row()
+    committed = store.write(insert_message, row)  # after the claim (the writer is FIFO)
+    rig.dispatcher.wake()
+    rig.clock.advance(0)  # the wake meets the claim under way
+    await committed
+    await settle(store, rig.clock)
+    assert (await rig.row(row["sid"]))["status"] == "sent"
+    rig.dispatcher.stopService()
+    assert rig.clock.getDelayedCalls() == []

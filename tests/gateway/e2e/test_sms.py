@@ -116,10 +116,11 @@ async def test_no_bind_queued_then_sent_and_queue_survives_restart(tmp_path):
         metrics = (await (await treq.get(gw.base + "/metrics")).text())
         from prometheus_client.parser import text_string_to_metric_families
 
+        node = gw.tree.parts["cluster"].node_id
         values = {(s.name, tuple(sorted(s.labels.items()))): s.value
                   for family in text_string_to_metric_families(metrics) for s in family.samples}
-        assert values[("carrier_gateway_messages", (("status", "delivered"),))] == 3
-        assert values[("carrier_gateway_bind_up", (("bind", "sim-1"), ("carrier", "sim")))] == 1
+        assert values[("carrier_gateway_messages", (("node", node), ("status", "delivered")))] == 3
+        assert values[("carrier_gateway_bind_up", (("bind", "sim-1"), ("carrier", "sim"), ("node", node)))] == 1
     finally:
         await gw.stop()
         await smsc.stop()
