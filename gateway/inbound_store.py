@@ -67,8 +67,8 @@ REPLY_DIRECTION = "outbound-reply"
 log = Logger()
 
 
-def new_message_sid() -> str:
-    return new_sid("SM")
+def new_message_sid(now: datetime) -> str:
+    return new_sid("SM", now)
 
 
 @dataclass(frozen=True)
@@ -113,11 +113,11 @@ def inbound_params(row: Mapping[str, Any]) -> list[tuple[str, str]]:
 def create_inbound(conn: Connection, *, source: str, destination: str, body: str,
                    number: NumberRoute | None, carrier: str, now: datetime,
                    num_segments: int = 1, incomplete: bool = False, detail: str | None = None,
-                   new_sid: Callable[[], str] = new_message_sid) -> str:
+                   new_sid: Callable[[datetime], str] = new_message_sid) -> str:
     """Store a received message and enqueue its sms_url callback; ``detail``
     (kept in a ``status_events`` row) is what support needs to know of it."""
     row = {
-        "sid": new_sid(),
+        "sid": new_sid(now),
         "account_sid": number.account if number else "",
         "api": number.api if number else "messages",
         "direction": INBOUND,
@@ -145,7 +145,7 @@ def create_inbound(conn: Connection, *, source: str, destination: str, body: str
 
 
 def receive(conn: Connection, sms: InboundSms, *, number: NumberRoute | None, now: datetime,
-            new_sid: Callable[[], str] = new_message_sid) -> Received:
+            new_sid: Callable[[datetime], str] = new_message_sid) -> Received:
     """Store one MO deliver_sm (a whole message or one part of it)."""
     concat = sms.concat
     if sms.undecoded is not None or concat is None or not reassembly.valid_concat(concat[1], concat[2]):
@@ -173,7 +173,7 @@ def _group_lock(key: str) -> int:
 
 
 def _deliver_group(conn: Connection, key: str, *, number: NumberRoute | None, now: datetime,
-                   new_sid: Callable[[], str]) -> str:
+                   new_sid: Callable[[datetime], str]) -> str:
     rows = conn.execute(
         select(inbound_parts).where(inbound_parts.c.group_key == key).order_by(inbound_parts.c.id)
     ).mappings().all()
@@ -188,7 +188,7 @@ def _deliver_group(conn: Connection, key: str, *, number: NumberRoute | None, no
 
 def sweep_reassembly(conn: Connection, *, now: datetime, timeout: timedelta,
                      lookup: Callable[[str], NumberRoute | None],
-                     new_sid: Callable[[], str] = new_message_sid) -> list[str]:
+                     new_sid: Callable[[datetime], str] = new_message_sid) -> list[str]:
     """Deliver groups waiting longer than ``timeout``, marked incomplete."""
     groups = conn.execute(
         select(inbound_parts.c.group_key, inbound_parts.c.destination)
@@ -213,7 +213,7 @@ def _num_segments(body: str) -> int:
 
 
 def reply_row(reply: ReplySpec, inbound: Mapping[str, Any], *, now: datetime,
-              new_sid: Callable[[], str] = new_message_sid,
+              new_sid: Callable[[datetime], str] = new_message_sid,
               plan: NumberPlan = OPEN_PLAN) -> dict | None:
     """The message row (for ``insert_message``) of one RCML reply to
     ``inbound``; None (logged) when the API would refuse its addresses."""
@@ -225,7 +225,7 @@ def reply_row(reply: ReplySpec, inbound: Mapping[str, Any], *, now: datetime,
         log.warn("RCML reply to {sid} skipped: {error}", sid=inbound["sid"], error=e.message)
         return None
     return {
-        "sid": new_sid(),
+        "sid": new_sid(now),
         "account_sid": inbound["account_sid"],
         "api": inbound["api"],
         "direction": REPLY_DIRECTION,
@@ -245,7 +245,7 @@ def reply_row(reply: ReplySpec, inbound: Mapping[str, Any], *, now: datetime,
 
 
 def reply_rows(replies: tuple[ReplySpec, ...], inbound: Mapping[str, Any], *, now: datetime,
-               new_sid: Callable[[], str] = new_message_sid,
+               new_sid: Callable[[datetime], str] = new_message_sid,
                plan: NumberPlan = OPEN_PLAN) -> list[dict]:
     """Message rows (for ``insert_message``) for the RCML replies to ``inbound``;
     digits without ``+`` resolve by the API's rule (``plan``)."""
@@ -281,7 +281,7 @@ def _resolved(reply: ReplySpec, base_url: str | None) -> ReplySpec:
 
 
 def apply_rcml_reply(conn: Connection, inbound_sid: str, document: bytes | str, *, now: datetime,
-                     new_sid: Callable[[], str] = new_message_sid,
+                     new_sid: Callable[[datetime], str] = new_message_sid,
                      base_url: str | None = None, plan: NumberPlan = OPEN_PLAN) -> list[str]:
     """Queue the replies an sms_url's (or an action URL's) 200 answer asks
     for; their sids.  A reply with an ``action`` gets an ``action`` row in

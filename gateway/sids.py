@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import random
-import time
 from datetime import datetime
 
 # Seeded once from the OS: unique, not secret (see above), and cheaper
@@ -28,15 +27,10 @@ _random_bits = random.Random(os.urandom(32)).getrandbits
 _MS_MASK = (1 << 48) - 1
 
 
-def new_sid(prefix: str = "SM", now: datetime | float | None = None) -> str:
-    """A new sid created at ``now`` (a datetime or epoch seconds; the wall
-    clock when omitted)."""
-    if now is None:
-        seconds = time.time()
-    elif isinstance(now, datetime):
-        seconds = now.timestamp()
-    else:
-        seconds = float(now)
+def new_sid(prefix: str, now: datetime | float) -> str:
+    """A new sid created at ``now`` (a datetime or epoch seconds): the
+    caller's clock, never the wall clock read here."""
+    seconds = now.timestamp() if isinstance(now, datetime) else float(now)
     return f"{prefix}{int(seconds * 1000) & _MS_MASK:012x}{_random_bits(80):020x}"
 
 

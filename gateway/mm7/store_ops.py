@@ -109,15 +109,15 @@ def media_url(base_url: str, account_sid: str, media_sid: str) -> str:
 
 
 def store_inbound_mms(conn: Connection, mm: InboundMM, *, carrier: str, number, now: datetime,
-                      base_url: str, new_sid: Callable[[], str] = partial(make_sid, "MM"),
-                      new_media_sid: Callable[[], str] = partial(make_sid, "ME")) -> str:
+                      base_url: str, new_sid: Callable[[datetime], str] = partial(make_sid, "MM"),
+                      new_media_sid: Callable[[datetime], str] = partial(make_sid, "ME")) -> str:
     """Store an inbound MMS; ``number`` is a ``gateway.inbound_store.NumberRoute``
     (or None for a number we do not know: stored, no callback)."""
-    sid = new_sid()
+    sid = new_sid(now)
     account = number.account if number is not None else ""
     items = []
     for index, part in enumerate(mm.media, start=1):
-        media_sid = new_media_sid()
+        media_sid = new_media_sid(now)
         ext = extension(part.content_type)
         ctype = _column(part.content_type, 128) or "application/octet-stream"
         name = part.filename or part.location or f"part{index}" + (f".{ext}" if ext else "")

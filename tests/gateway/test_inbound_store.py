@@ -35,7 +35,7 @@ def write(engine, fn, *args, **kw):
 
 def sids():
     counter = itertools.count(1)
-    return lambda: f"SM{next(counter):032x}"
+    return lambda now: f"SM{next(counter):032x}"
 
 
 def part(seqno, text, total=3, ref=7, bits=8, source="+447700900001", bind=None):

@@ -10,8 +10,8 @@ SHAPE = re.compile(r"SM[0-9a-f]{32}")
 
 
 def test_shape_and_prefix():
-    assert SHAPE.fullmatch(new_sid())
-    assert re.fullmatch(r"MM[0-9a-f]{32}", new_sid("MM"))
+    assert SHAPE.fullmatch(new_sid("SM", 1_800_000_000))
+    assert re.fullmatch(r"MM[0-9a-f]{32}", new_sid("MM", 1_800_000_000))
 
 
 def test_the_creation_time_leads():
@@ -34,3 +34,20 @@ def test_later_messages_sort_after_earlier_ones(times):
 def test_unique_within_one_millisecond():
     sids = {new_sid("SM", 1_800_000_000.0) for _ in range(100_000)}
     assert len(sids) == 100_000
+
+
+def test_a_sid_takes_its_time_from_the_caller_only():
+    import pytest
+
+    with pytest.raises(TypeError):
+        new_sid("SM")  # no wall-clock fallback
+    assert sid_millis(new_sid("MM", 0)) == 0
+
+
+def test_inbound_and_mms_sids_carry_the_now_in_scope():
+    from datetime import datetime, timezone
+
+    from gateway.inbound_store import new_message_sid
+
+    at = datetime(2001, 2, 3, 4, 5, 6, 789000, tzinfo=timezone.utc)
+    assert sid_millis(new_message_sid(at)) == int(at.timestamp() * 1000)
