@@ -63,6 +63,7 @@ _RECEIPT_TLVS = (b"\x00\x1e%b%b\x00"        # receipted_message_id, C-octet stri
 class SmscSimulator(Factory):
     protocol = SmscProtocol
     noisy = False
+    fast_lane = True  # read runs of submit_sm in bytes (lane.py); False: PDU by PDU
 
     def __init__(self, config: SimConfig | None = None, clock: Any = None) -> None:
         if clock is None:
@@ -332,12 +333,18 @@ class SmscSimulator(Factory):
         """Send receipts: to the submitting transceiver while it is up, else routed."""
         any_bind = self.config.receipts_any_bind
         dirty = self._dirty
+        runs: dict[SmscProtocol, list] = {}
         for protocol, entry in batch:
             if protocol.kind == "transceiver" and not any_bind and not protocol.closed:
-                protocol.send_deliver(entry)
-                dirty.add(protocol)
+                run = runs.get(protocol)
+                if run is None:
+                    run = runs[protocol] = []
+                run.append(entry)
             else:
                 self._route(protocol.system_id or "", entry)
+        for protocol, run in runs.items():
+            protocol.send_delivers(run)
+            dirty.add(protocol)
 
     def _route(self, system_id: str, entry: tuple[Any, Any]) -> None:
         receivers = [p for p in self._receivers.get(system_id, ()) if p.can_deliver]
