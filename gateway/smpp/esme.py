@@ -217,7 +217,7 @@ class EsmeProtocol(InboundRequests, GracefulStop, Protocol):
 
     def request_many(self, pdu: Pdu, count: int, callback: Callback, context: Any = None) -> None:
         """``request(pdu, callback, context)`` ``count`` times (one session call)."""
-        seqs = self.session.send_requests([pdu] * count)
+        seqs = self.session.send_copies(pdu, count)
         now = self.clock.seconds()
         entry = (now + self._timeout, callback, context, now)
         waiting = self._waiting

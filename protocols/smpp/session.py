@@ -61,6 +61,7 @@ from .pdu import EnquireLinkResp, GenericNack, Pdu
 from .state import BIND_COMMANDS, BOUND, RULES, BindState, Flow, Role
 
 _ID_AND_SEQ = Struct(">I4xI").unpack_from  # command_id and sequence_number of a frame
+_SEQ = Struct(">I").pack
 _UNWINDOWED = frozenset((CommandId.BIND_TRANSMITTER, CommandId.BIND_RECEIVER,
                          CommandId.BIND_TRANSCEIVER, CommandId.UNBIND, CommandId.ENQUIRE_LINK))
 
@@ -148,20 +149,46 @@ class Session:
             self._set_state(new)
         return seq
 
+    def _batchable(self, pdu: Pdu, count: int) -> bool:
+        """``count`` requests like ``pdu`` may be numbered together (else one by one);
+        raises WindowFull when they do not fit."""
+        cid = pdu.command_id
+        if (pdu.is_response or pdu.response_type is None or cid in _UNWINDOWED
+                or self._send_rules.get((cid, True)) is not self.state):
+            return False
+        if self._windowed + count > self.window:
+            raise WindowFull(self.window)
+        return True
+
+    def send_copies(self, pdu: Pdu, count: int) -> list[int]:
+        """``send_requests([pdu] * count)``, the PDU encoded once."""
+        if count <= 0 or not self._batchable(pdu, count):
+            return self.send_requests([pdu] * count)
+        frame = encode(pdu, 0)
+        head, body = frame[:12], frame[16:]
+        pending, seqs = self._pending, []
+        for _ in range(count):
+            seq = self._next_seq
+            if seq in pending or not 0 < seq <= MAX_SEQUENCE_NUMBER:
+                seq = self._allocate()
+            else:
+                self._next_seq = seq + 1
+            pending[seq] = pdu
+            seqs.append(seq)
+        self._out.append(b"".join([head + _SEQ(seq) + body for seq in seqs]))
+        self._windowed += count
+        return seqs
+
     def send_requests(self, pdus: list) -> list[int]:
         """``send_request`` for each of many requests of one command_id, in order
         (the checks made once): their sequence numbers.  Raises as
         ``send_request`` does, the whole window counted, and then queues none."""
         if not pdus:
             return []
-        first = pdus[0]
-        cid = first.command_id
-        if (first.is_response or first.response_type is None or cid in _UNWINDOWED
-                or self._send_rules.get((cid, True)) is not self.state
-                or any(p.command_id != cid for p in pdus)):
+        cid = pdus[0].command_id
+        if (any(p.command_id != cid for p in pdus)
+                or not self._batchable(pdus[0], len(pdus))):
             return [self.send_request(pdu) for pdu in pdus]  # the general rules, one by one
-        if self._windowed + len(pdus) > self.window:
-            raise WindowFull(self.window)
         pending, frames, seqs = self._pending, [], []
         saved = self._next_seq
         try:

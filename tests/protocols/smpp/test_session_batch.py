@@ -25,6 +25,21 @@ def test_send_requests_queues_what_send_request_queues_one_by_one():
     assert dict(many.esme.pending) == dict(one.esme.pending)
 
 
+def test_send_copies_queues_what_send_request_queues_count_times():
+    one, many = ConnectionPair(window=10), ConnectionPair(window=10)
+    for pair in (one, many):
+        pair.bind()
+        pair.esme._next_seq = 0x7FFFFFFE
+        pair.esme._pending[1] = SUBMITS[0]
+    seqs = [one.esme.send_request(SUBMITS[1]) for _ in range(4)]
+    assert many.esme.send_copies(SUBMITS[1], 4) == seqs == [0x7FFFFFFE, 0x7FFFFFFF, 2, 3]
+    assert many.esme.data_to_send() == one.esme.data_to_send()
+    assert dict(many.esme.pending) == dict(one.esme.pending)
+    with pytest.raises(WindowFull):
+        many.esme.send_copies(SUBMITS[1], 7)  # 4 + 7 > 10: none queued
+    assert many.esme.data_to_send() == b"" and many.esme.outstanding == 4
+
+
 def test_send_requests_queues_none_when_the_window_or_a_field_refuses():
     pair = ConnectionPair(window=4)
     pair.bind()
