@@ -42,6 +42,8 @@ Rules:
   settles the responses it read (`settle`) and returns where it stopped; the
   rest takes the normal path. A lane reads only what `lane_allows` and leaves
   anything unusual (or incomplete) to the normal path.
+- `send_requests(pdus)` and `send_copies(pdu, count)` number and queue many
+  requests at once (the bind state and window checked once; all or none).
 """
 from __future__ import annotations
 
