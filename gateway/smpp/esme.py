@@ -14,6 +14,9 @@ Theory of operation:
 * Every request has a deadline.  All requests share one timeout, so the
   table (a dict, in sending order) is also in deadline order, and one timer
   at the oldest deadline expires them: no timer per request.
+* ``lane=True`` (the load tester) reads runs of submit_sm_resp, and receipts
+  when ``receipt_id`` is given, straight from the bytes (``esme_lane.py``);
+  ``request_many`` queues many copies of one request with one shared entry.
 * After each chunk the ``listener`` hears ``window_opened(self)`` so it can
   refill the window; the refill goes out in the same write.
 * A deliver_sm/data_sm goes to ``deliver_handler(pdu)``: its response is
@@ -35,6 +38,7 @@ from twisted.internet.protocol import Protocol
 from twisted.logger import Logger
 
 from gateway.smpp.endpoints import set_no_delay
+from gateway.smpp.esme_lane import EsmeLane
 from gateway.smpp.esme_inbound import InboundRequests
 from gateway.smpp.esme_stop import GracefulStop
 from gateway.smpp.errors import ESME_ROK, BindFailed
@@ -69,7 +73,8 @@ class EsmeListener:
 class EsmeProtocol(InboundRequests, GracefulStop, Protocol):
     def __init__(self, clock: Any, settings: Any, kind: str = "transceiver", *,
                  name: str = "bind", listener: EsmeListener | None = None,
-                 deliver_handler: Callable[[Pdu], Any] | None = None) -> None:
+                 deliver_handler: Callable[[Pdu], Any] | None = None, lane: bool = False,
+                 receipt_id: Callable[[str], Any] | None = None) -> None:
         self.clock = clock
         self.settings = settings
         self.kind = kind
@@ -93,6 +98,10 @@ class EsmeProtocol(InboundRequests, GracefulStop, Protocol):
         self._closed_waiters: list[Deferred] = []
         self._drain_call: Any = None
         self._drained: Deferred | None = None
+        self._lane: EsmeLane | None = None
+        if lane:
+            self._lane = EsmeLane(self.session, settings.max_command_length, receipt_id)
+            self.session.set_lane(self._lane)
 
     # ---- state ------------------------------------------------------------------
     @property
@@ -120,6 +129,11 @@ class EsmeProtocol(InboundRequests, GracefulStop, Protocol):
             return
         now = self.clock.seconds()
         waiting = self._waiting
+        lane = self._lane
+        if lane is not None and lane.taken:
+            self.delivers += lane.delivers
+            lane.delivers = 0
+            lane.run(waiting, now)
         for event in events:
             kind = type(event)
             if kind is ResponseReceived:
@@ -200,6 +214,17 @@ class EsmeProtocol(InboundRequests, GracefulStop, Protocol):
         if self._sweep_call is None:
             self._sweep_call = self.clock.callLater(self._timeout, self._sweep)
         return seq
+
+    def request_many(self, pdu: Pdu, count: int, callback: Callback, context: Any = None) -> None:
+        """``request(pdu, callback, context)`` ``count`` times (one session call)."""
+        seqs = self.session.send_copies(pdu, count)
+        now = self.clock.seconds()
+        entry = (now + self._timeout, callback, context, now)
+        waiting = self._waiting
+        for seq in seqs:
+            waiting[seq] = entry
+        if self._sweep_call is None:
+            self._sweep_call = self.clock.callLater(self._timeout, self._sweep)
 
     def flush(self) -> None:
         out = self.session.data_to_send()

@@ -35,6 +35,15 @@ class Framer:
         """Bytes received that do not make a whole frame yet."""
         return len(self._unprocessed)
 
+    def take(self, data: bytes) -> bytes:
+        """What was buffered plus ``data``, the buffer emptied: ``feed`` back what
+        of it is not used up (b"" after a fatal error)."""
+        if self.error is not None:
+            return b""
+        buffered = self._unprocessed
+        self._unprocessed = b""
+        return buffered + data if buffered else bytes(data)
+
     def feed(self, data: bytes) -> list[bytes]:
         """Add `data`; return every frame it completes, in order."""
         if self.error is not None:

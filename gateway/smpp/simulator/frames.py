@@ -3,7 +3,8 @@
 Rules:
 
 * ``scan_submit(frame)`` reads the fields a receipt needs straight from a
-  whole submit_sm frame, and accepts exactly the frames the codec's
+  whole submit_sm frame (or deliver_sm: the same layout; ``scan_message``
+  also tells where the TLVs begin, ``find_tlv`` reads one), and accepts exactly the frames the codec's
   ``decode`` accepts (the test fuzzes the two against each other): it
   returns None for any frame ``decode`` would refuse, so the session's
   normal path answers that one with the decoder's error status.
@@ -47,6 +48,23 @@ _new_view = tuple.__new__  # a NamedTuple's own __new__ is a lambda: a call more
 
 def scan_submit(frame: bytes) -> SubmitView | None:
     """The receipt's fields of a whole submit_sm frame, or None if it does not decode."""
+    scanned = scan_message(frame)
+    return None if scanned is None else scanned[0]
+
+
+def find_tlv(frame: bytes, pos: int, tag: int) -> bytes | None:
+    """The value of the first TLV ``tag`` from ``pos`` on, in a frame ``scan_message`` passed."""
+    size = len(frame)
+    while pos < size:
+        found, length = _TLV_HEAD.unpack_from(frame, pos)
+        pos += 4 + length
+        if found == tag:
+            return frame[pos - length:pos]
+    return None
+
+
+def scan_message(frame: bytes) -> tuple[SubmitView, int] | None:
+    """``scan_submit``'s view and where the TLVs begin, or None if it does not decode."""
     index = frame.index
     try:
         source = index(b"\0", 16) + 1           # after service_type
@@ -77,7 +95,7 @@ def scan_submit(frame: bytes) -> SubmitView | None:
             text = frame[end - length:end]
     return _new_view(SubmitView, (registered_delivery, frame[source:destination],
                                   frame[destination:addresses_end], esm_class, data_coding,
-                                  text))
+                                  text)), start + n
 
 
 def view_of(pdu: Any) -> SubmitView:

@@ -18,13 +18,13 @@ def id_generator(fmt: str, start: int = 1, seed: int | None = None) -> Callable[
             n = counter[0]
             counter[0] = n + 1
             return f"{n:08x}"
-        return next_hex
+        return _numbered(next_hex, counter, b"%08x")
     if fmt == "decimal":
         def next_decimal() -> str:
             n = counter[0]
             counter[0] = n + 1
             return str(n)
-        return next_decimal
+        return _numbered(next_decimal, counter, b"%d")
     if fmt == "uuid":
         import random
         rng = random.Random(seed)
@@ -33,6 +33,15 @@ def id_generator(fmt: str, start: int = 1, seed: int | None = None) -> Callable[
             return str(uuid.UUID(int=rng.getrandbits(128), version=4))
         return next_uuid
     raise ValueError(f"unknown message id format {fmt!r}")
+
+
+def _numbered(generator: Callable[[], str], counter: list[int],
+              spelling: bytes) -> Callable[[], str]:
+    """Let a fast reader take numbers itself: ``generator.counter[0]`` is the next
+    number and ``generator.spelling % number`` its id in bytes."""
+    generator.counter = counter  # type: ignore[attr-defined]
+    generator.spelling = spelling  # type: ignore[attr-defined]
+    return generator
 
 
 def id_translator(fmt: str, receipt_fmt: str) -> Callable[[str], str] | None:

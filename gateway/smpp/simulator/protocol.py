@@ -1,9 +1,10 @@
 """One ESME connection to the simulated SMSC, on the server-role session.
 
-The hot path (a bound ESME pushing submit_sm as fast as it can) is: frame
-the chunk, answer each submit_sm from its frame (``Session.answer_raw``:
-no decode, no event, no PDU object; see ``frames.py``), queue its receipt,
-write everything once per chunk.  No Deferred, no timer, no log line per PDU.  Everything
+The hot path (a bound ESME pushing submit_sm as fast as it can) is the
+session's lane (``lane.py``): runs of submit_sm and deliver_sm_resp read
+straight from the chunk, no decode, no event, no PDU object; receipts
+queued; everything written once per chunk.  A submit_sm the lane leaves is
+still answered from its frame when it can be (``Session.answer_raw``).  No Deferred, no timer, no log line per PDU.  Everything
 slow or odd (error injection, delays, MO) is decided by the simulator object
 (``smsc.py``), which holds the config, the clock and the counters.
 
@@ -21,6 +22,7 @@ from twisted.internet.protocol import Protocol
 from twisted.logger import Logger
 
 from gateway.smpp.endpoints import set_no_delay
+from gateway.smpp.simulator.lane import SubmitLane
 from protocols.smpp.constants import CommandId
 from protocols.smpp.constants import CommandStatus as St
 from protocols.smpp.errors import LocalProtocolError
@@ -59,6 +61,8 @@ class SmscProtocol(Protocol):
     def connectionMade(self) -> None:
         set_no_delay(self.transport)
         self.session.answer_raw(CommandId.SUBMIT_SM, partial(self.sim.answer_submit, self))
+        if self.sim.fast_lane:
+            self.session.set_lane(SubmitLane(self.sim, self, self.sim.config.max_command_length))
         self.sim.connection_made(self)
 
     def connectionLost(self, reason: Any = None) -> None:
@@ -149,6 +153,17 @@ class SmscProtocol(Protocol):
             self.outbox.append(entry)
         else:
             self._in_flight[self.session.send_request(entry[0])] = entry
+
+    def send_delivers(self, entries: list[tuple[Any, Any]]) -> None:
+        """``send_deliver`` for each, in order (one session call when the window has room)."""
+        session = self.session
+        if self.outbox or session.window_available < len(entries):
+            for entry in entries:
+                self.send_deliver(entry)
+            return
+        in_flight = self._in_flight
+        for seq, entry in zip(session.send_requests([entry[0] for entry in entries]), entries):
+            in_flight[seq] = entry
 
     def pump(self) -> None:
         outbox = self.outbox

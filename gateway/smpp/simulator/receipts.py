@@ -118,13 +118,20 @@ _STAT_PARTS = {
 }
 
 
+def receipt_middle(stat: str, submitted: float, done: float) -> tuple[bytes, int, bytes]:
+    """(the text between the id and the original's 20 characters, message_state,
+    network_error_code): what every receipt of ``stat`` at these times shares."""
+    dlvrd, tail, state, network_error = _STAT_PARTS[stat]
+    middle = b" sub:001 dlvrd:%s submit date:%s done date:%s%s" % (
+        dlvrd, _date_bytes(submitted), _date_bytes(done), tail)
+    return middle, state, network_error
+
+
 def receipt_parts(message_id: bytes, stat: str, submitted: float, done: float,
                   original: bytes) -> tuple[bytes, int, bytes]:
     """The hot path of :func:`build_receipt`: (text, message_state, network_error_code)."""
-    dlvrd, tail, state, network_error = _STAT_PARTS[stat]
-    text = b"id:%s sub:001 dlvrd:%s submit date:%s done date:%s%s%s" % (
-        message_id, dlvrd, _date_bytes(submitted), _date_bytes(done), tail, original[:20])
-    return text, state, network_error
+    middle, state, network_error = receipt_middle(stat, submitted, done)
+    return b"id:%s%s%s" % (message_id, middle, original[:20]), state, network_error
 
 
 def build_receipt(message_id: str, stat: str, submitted: float, done: float,

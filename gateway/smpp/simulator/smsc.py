@@ -40,6 +40,7 @@ from gateway.smpp.simulator.config import SimConfig
 from gateway.smpp.simulator.frames import (RecentSubmits, SubmitView, receipt_body, scan_submit,
                                            submit_sm_resp, view_of)
 from gateway.smpp.simulator.ids import id_generator, id_translator
+from gateway.smpp.simulator.inject import ErrorInjection
 from gateway.smpp.simulator.mo import Collector, Tracker, mo_parts
 from gateway.smpp.simulator.queries import MessageBook
 from gateway.smpp.simulator.receipts import OutcomePicker, receipt_parts, receipt_snippet
@@ -60,9 +61,10 @@ _RECEIPT_TLVS = (b"\x00\x1e%b%b\x00"        # receipted_message_id, C-octet stri
                  b"\x04\x23\x00\x03%b")     # network_error_code
 
 
-class SmscSimulator(Factory):
+class SmscSimulator(ErrorInjection, Factory):
     protocol = SmscProtocol
     noisy = False
+    fast_lane = True  # read runs of submit_sm in bytes (lane.py); False: PDU by PDU
 
     def __init__(self, config: SimConfig | None = None, clock: Any = None) -> None:
         if clock is None:
@@ -212,56 +214,6 @@ class SmscSimulator(Factory):
         if pdu.registered_delivery & 0x03:
             self._receipt(protocol, view_of(pdu), message_id)
 
-    def _misbehave(self, protocol: SmscProtocol, pdu: Any) -> bool:
-        """Apply error injection; True when the submit got its fate here."""
-        config, rng = self.config, self.rng
-        if config.silent:
-            return True
-        if config.drop_on_submit and rng.random() < config.drop_on_submit:
-            protocol.transport.abortConnection()
-            return True
-        if config.unbind_on_submit and rng.random() < config.unbind_on_submit:
-            protocol.unbind()
-            return True
-        if config.no_response_ratio and rng.random() < config.no_response_ratio:
-            return True
-        status = 0
-        bucket = self._buckets.get(protocol)
-        if bucket is not None and bucket.delay(self.clock.seconds()) > 0:
-            status = St.ESME_RTHROTTLED
-        elif config.throttle_ratio and rng.random() < config.throttle_ratio:
-            status = St.ESME_RTHROTTLED
-        elif config.queue_full_for and self._queue_full_episode():
-            status = St.ESME_RMSGQFUL
-        elif config.queue_full_ratio and rng.random() < config.queue_full_ratio:
-            status = St.ESME_RMSGQFUL
-        elif config.error_ratio and rng.random() < config.error_ratio:
-            status = config.error_status
-        if status:
-            self.responses[status] += 1
-            self._answer(protocol, pdu.response(command_status=status))
-            return True
-        message_id = self.next_id()
-        self.responses[0] += 1
-        if config.receipt_before_response and pdu.registered_delivery & 0x03:
-            self._receipt(protocol, view_of(pdu), message_id, first=True)
-            self.later(max(config.response_delay, 0.01), self._answer_now,
-                       protocol, pdu.response(message_id=message_id))
-            return True
-        self._answer(protocol, pdu.response(message_id=message_id))
-        if pdu.registered_delivery & 0x03:
-            self._receipt(protocol, view_of(pdu), message_id, after=config.response_delay)
-        return True
-
-    def _queue_full_episode(self) -> bool:
-        """True while the configured queue-full episode lasts (it comes once)."""
-        if self.submits <= self.config.queue_full_after:
-            return False
-        now = self.clock.seconds()
-        if self.queue_full_since is None:
-            self.queue_full_since = now
-        return now - self.queue_full_since < self.config.queue_full_for
-
     def on_query(self, protocol: SmscProtocol, pdu: Any) -> None:
         """query_sm: the message's state from the book (see ``queries``)."""
         self.queries += 1
@@ -332,12 +284,18 @@ class SmscSimulator(Factory):
         """Send receipts: to the submitting transceiver while it is up, else routed."""
         any_bind = self.config.receipts_any_bind
         dirty = self._dirty
+        runs: dict[SmscProtocol, list] = {}
         for protocol, entry in batch:
             if protocol.kind == "transceiver" and not any_bind and not protocol.closed:
-                protocol.send_deliver(entry)
-                dirty.add(protocol)
+                run = runs.get(protocol)
+                if run is None:
+                    run = runs[protocol] = []
+                run.append(entry)
             else:
                 self._route(protocol.system_id or "", entry)
+        for protocol, run in runs.items():
+            protocol.send_delivers(run)
+            dirty.add(protocol)
 
     def _route(self, system_id: str, entry: tuple[Any, Any]) -> None:
         receivers = [p for p in self._receivers.get(system_id, ()) if p.can_deliver]
