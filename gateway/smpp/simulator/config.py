@@ -6,7 +6,7 @@ operator can start from ``ThrottleAboveSMSC`` and still change its TPS.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Mapping
 
@@ -102,9 +102,6 @@ class SimConfig:
 
     def with_changes(self, **changes: Any) -> "SimConfig":
         return replace(self, **changes)
-
-
-CONFIG_FIELDS = frozenset(f.name for f in fields(SimConfig))
 
 
 def parse_outcomes(text: str) -> Mapping[str, float]:

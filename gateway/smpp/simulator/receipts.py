@@ -104,10 +104,6 @@ def _date_bytes(epoch: float) -> bytes:
     return stamp
 
 
-def receipt_date(epoch: float) -> str:
-    return _date_bytes(epoch).decode("ascii")
-
-
 # stat -> (dlvrd, " stat:... err:... text:", message_state, network_error_code)
 _STAT_PARTS = {
     stat: (b"001" if stat == "DELIVRD" else b"000",
