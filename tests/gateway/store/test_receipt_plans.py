@@ -2,13 +2,12 @@
 a PostgreSQL database whose tables have no statistics (autovacuum off: only
 the ANALYZE after ``db upgrade``, of empty tables).  SQLite, and PostgreSQL
 when GATEWAY_TEST_DATABASE_URL is set."""
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from gateway.receipt_batch import _candidates
 from gateway.store import schema as s
 
 from .factories import message_row
-from .test_outbox_due import _plan
 
 STORED = 3000
 
@@ -28,6 +27,26 @@ def _store_parts(conn, count: int = STORED) -> list[str]:
         {"key": f"{prefix}{seg_id}", "segment_id": seg_id, "account_sid": "AC" + "1" * 32}
         for seg_id, _sid in ids for prefix in ("a", "b")])
     return [f"a{seg_id}" for seg_id, _sid in ids]
+
+
+def _plan(conn, query) -> str:
+    """The plan of the candidates statement that *query* runs."""
+    seen = []
+
+    def record(_conn, _cursor, statement, parameters, _context, _many):
+        if "segment_ids" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(conn.engine, "before_cursor_execute", record)
+    try:
+        query()
+    finally:
+        event.remove(conn.engine, "before_cursor_execute", record)
+    statement, parameters = seen[-1]
+    if conn.dialect.name == "sqlite":
+        return " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
+                                                                 parameters))
+    return " ".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
 
 
 def test_the_candidates_are_read_key_by_key_through_the_indexes(conn):
@@ -50,7 +69,7 @@ def test_a_plan_made_while_the_tables_were_small_does_not_scan_them_later(conn):
     if conn.dialect.name != "postgresql":
         return
     few = _store_parts(conn, 5)
-    for _ in range(20):  # prepared, and past the server's five custom plans
+    for _ in range(20):  # prepared by psycopg, and past the server's five custom plans
         assert set(_candidates(conn, set(few))) == set(few)
     keys = _store_parts(conn)
 
