@@ -29,7 +29,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Mapping
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.engine import Connection
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
@@ -72,12 +72,39 @@ def _brief(candidate) -> dict:
             "num_segments": candidate["num_segments"]}
 
 
+# PostgreSQL: the same rows, read key by key through the indexes whatever
+# the statistics say.  Where autovacuum is off (or has not run yet) the
+# planner takes ``key IN (...)`` for a large share of ``segment_ids`` and
+# hash-joins sequential scans of all three tables, so each receipt batch
+# reads every stored message.  A LATERAL subquery with OFFSET 0 is not
+# flattened into the join: it runs once per key, with the key as a
+# parameter, and an equality on an indexed column is an index scan.  It is
+# planned afresh at each execution (``plan_cache_mode``): psycopg prepares
+# a statement run often, and the server may then keep one generic plan,
+# made while the tables were small (where a scan per key is cheapest), for
+# as long as they grow.
+_PG_CANDIDATES = text("""
+SELECT seg.id, seg.message_sid, seg.total, seg.status, seg.error_code, seg.carrier, si.key,
+       m.status AS m_status, m.date_sent, m.status_callback, m.api, m.direction, m.num_segments
+FROM unnest(CAST(:keys AS text[])) AS k(key)
+CROSS JOIN LATERAL (SELECT segment_id, key FROM segment_ids WHERE key = k.key OFFSET 0) AS si
+CROSS JOIN LATERAL (SELECT * FROM segments WHERE id = si.segment_id OFFSET 0) AS seg
+CROSS JOIN LATERAL (SELECT * FROM messages WHERE sid = seg.message_sid OFFSET 0) AS m
+""").columns(**{c.name: c.type for c in _CANDIDATES.selected_columns})
+
+
 def _candidates(conn: Connection, keys: set[str]) -> dict[str, list]:
     by_key: dict[str, list] = {}
     keys = sorted(keys)
+    postgresql = conn.dialect.name == "postgresql"
+    if postgresql:
+        conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
+    query = _PG_CANDIDATES if postgresql else _CANDIDATES
     for start in range(0, len(keys), KEY_CHUNK):
-        for row in conn.execute(_CANDIDATES, {"keys": keys[start:start + KEY_CHUNK]}).mappings():
+        for row in conn.execute(query, {"keys": keys[start:start + KEY_CHUNK]}).mappings():
             by_key.setdefault(row["key"], []).append(row)
+    if postgresql:  # the rest of the transaction as configured
+        conn.exec_driver_sql("SET LOCAL plan_cache_mode = DEFAULT")
     return by_key
 
 
