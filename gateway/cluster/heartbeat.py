@@ -6,11 +6,13 @@ Theory of operation:
   :class:`~gateway.cluster.nodes.NodeRefused`) when ``start_refusal`` says
   so; else it registers this node as live.  It runs right after the store
   starts, before the dispatcher resolves this node's own mid-send messages.
-* Every ``heartbeat`` seconds (on the injected clock) one store write
-  refreshes the heartbeat and the bind slots held, marks dead or departed
-  nodes ``gone`` and takes over their messages caught in ``sending`` under
-  the mid-send policy (``requeue_stuck`` with ``claimed_by``); then
-  ``on_takeover`` wakes the dispatcher.  A node whose row was reaped while
+* Every ``heartbeat`` seconds (on the injected clock) a short transaction
+  beside the writer's queue (``Store.side_write``) refreshes the heartbeat
+  and the bind slots held, so a backlog of writes never makes it late; and
+  a writer job (one at a time) marks dead or departed nodes ``gone`` and
+  takes over their messages caught in ``sending`` under the mid-send
+  policy (``requeue_stuck`` with ``claimed_by``); then ``on_takeover``
+  wakes the dispatcher.  A node whose row was reaped while
   it was in fact alive (a heartbeat late by more than the lease)
   re-registers: its messages in flight were taken over and may be sent
   twice, which is the documented bound.
@@ -26,6 +28,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from twisted.application.service import Service
+from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
@@ -48,16 +51,31 @@ def pid_running(pid: int) -> bool:
     return True
 
 
-def beat_and_take_over(conn, node_id: str, host: str, pid: int, now: datetime, lease_timeout: float,
-                       policy: str, binds: int, slots=None) -> tuple[bool, list[str], list[str]]:
-    """One heartbeat (a store job): (was still live, reaped nodes, sids taken over)."""
+def beat_only(conn, node_id: str, host: str, pid: int, now: datetime, binds: int,
+              slots=None) -> bool:
+    """The heartbeat itself (a store job on this node's row only): was the
+    node still live?  If it was reaped meanwhile, it registers again."""
     still_live = nodes.beat(conn, node_id, now, binds, slots)
     if not still_live:
         nodes.register(conn, node_id, host, pid, now)
         nodes.beat(conn, node_id, now, binds, slots)
+    return still_live
+
+
+def take_over(conn, node_id: str, now: datetime, lease_timeout: float,
+              policy: str) -> tuple[list[str], list[str]]:
+    """Reap dead and departed nodes and take over their messages caught
+    mid-send (a writer job): (reaped nodes, sids taken over)."""
     reaped = nodes.reap(conn, node_id, now, lease_timeout)
     sids = requeue_stuck(conn, now, policy=policy, node_id=node_id, claimed_by=reaped) if reaped else []
-    return still_live, reaped, sids
+    return reaped, sids
+
+
+def beat_and_take_over(conn, node_id: str, host: str, pid: int, now: datetime, lease_timeout: float,
+                       policy: str, binds: int, slots=None) -> tuple[bool, list[str], list[str]]:
+    """Both in one job: (was still live, reaped nodes, sids taken over)."""
+    still_live = beat_only(conn, node_id, host, pid, now, binds, slots)
+    return (still_live, *take_over(conn, node_id, now, lease_timeout, policy))
 
 
 class ClusterNode(Service):
@@ -82,6 +100,8 @@ class ClusterNode(Service):
         self.is_running = is_running
         self.stats = {"beats": 0, "taken_over": 0, "reaped": 0}
         self._loop: LoopingCall | None = None
+        self._taking_over = None  # the takeover job under way, if any
+        self._beating = None  # the heartbeat under way, if any
 
     @property
     def node_id(self) -> str:
@@ -113,17 +133,49 @@ class ClusterNode(Service):
         self._loop.start(self.config.heartbeat, now=False)
 
     def beat(self):
-        d = self.store.write(beat_and_take_over, self.node_id, self.host, self.pid, self._now(),
-                             self.config.lease_timeout, self.policy, self.binds(), self.slots())
+        """The heartbeat goes beside the writer's queue (``Store.side_write``),
+        so a backlog of writes cannot make it late; the takeover, which locks
+        messages, is a writer job, one at a time."""
+        now = self._now()
+        d = self.store.side_write(beat_only, self.node_id, self.host, self.pid, now,
+                                  self.binds(), self.slots())
         d.addCallbacks(self._beaten, lambda f: log.failure("cluster: heartbeat failed", f))
+        self._beating = d
+        d.addBoth(self._beat_done, d)
+        if self._taking_over is None:
+            self._taking_over = self.store.write(take_over, self.node_id, now,
+                                                 self.config.lease_timeout, self.policy)
+            self._taking_over.addCallbacks(self._took_over,
+                                           lambda f: log.failure("cluster: takeover failed", f))
+            self._taking_over.addBoth(self._takeover_done)
         return d
 
-    def _beaten(self, result) -> None:
-        still_live, reaped, sids = result
+    def _takeover_done(self, _result) -> None:
+        self._taking_over = None
+
+    def _beat_done(self, result, d):
+        if self._beating is d:
+            self._beating = None
+        return result
+
+    def _after_beat(self) -> Deferred:
+        """Fires once the heartbeat under way (if any) is written: a beat
+        that landed after ``leave`` would register the stopped node again."""
+        done: Deferred = Deferred()
+        if self._beating is None:
+            done.callback(None)
+        else:
+            self._beating.addBoth(lambda result: (done.callback(None), result)[1])
+        return done
+
+    def _beaten(self, still_live: bool) -> None:
         self.stats["beats"] += 1
         if not still_live:
             log.warn("cluster: node {node_id} was taken for dead (heartbeat late by more than "
                      "{lease}s); registered again", node_id=self.node_id, lease=self.config.lease_timeout)
+
+    def _took_over(self, result) -> None:
+        reaped, sids = result
         if reaped:
             self.stats["reaped"] += len(reaped)
             self.stats["taken_over"] += len(sids)
@@ -137,7 +189,8 @@ class ClusterNode(Service):
         if self._loop is not None and self._loop.running:
             self._loop.stop()
         self._loop = None
-        d = self.store.write(nodes.leave, self.node_id, self._now())
+        d = self._after_beat()
+        d.addCallback(lambda _: self.store.write(nodes.leave, self.node_id, self._now()))
         d.addErrback(lambda f: log.failure("cluster: recording the node's stop failed", f))
         return d
 

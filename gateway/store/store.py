@@ -176,6 +176,23 @@ class Store:
         with self._read_engine.connect() as conn:
             return fn(conn, *args, **kwargs)
 
+    def side_write(self, fn: Callable[..., Any], *args, **kwargs) -> Deferred:
+        """Run a short write job in its own transaction on a reader
+        connection, beside the writer's queue, so that it never waits behind
+        the writer's backlog (a cluster node's heartbeat: a late one gets the
+        node taken for dead).  On SQLite, which has one writer, it is a
+        plain ``write``.  Keep such jobs to rows the writer's jobs do not
+        lock (this node's own ``nodes`` row), or they may deadlock with it."""
+        if not self._open:
+            return fail(StoreClosed("store is not running"))
+        if is_sqlite(self.url):
+            return self.write(fn, *args, **kwargs)
+        return deferToThreadPool(self._reactor, self._pool, self._run_side, fn, args, kwargs)
+
+    def _run_side(self, fn, args, kwargs):
+        with self._read_engine.begin() as conn:
+            return fn(conn, *args, **kwargs)
+
     # -- background checkpoints (SQLite) ----------------------------------
     def _start_checkpoints(self, result):
         if self._open:

@@ -89,3 +89,34 @@ async def test_a_dead_nodes_messages_are_taken_over_within_the_lease(pg_url):
     await live.stopService()
     assert clock.getDelayedCalls() == []
     await store.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_the_heartbeat_is_written_while_the_writer_is_busy(pg_url):
+    """A backlog of writes must not make a node's heartbeat late (it would be
+    taken for dead and its messages in flight taken over)."""
+    import threading
+
+    from twisted.internet import reactor
+
+    store = await open_store(pg_url)
+    clock = _clock()
+    node = _node(store, clock, "busy")
+    await node.startService()
+    release = threading.Event()
+    blocked = store.write(lambda conn: release.wait(30))  # the writer is stuck behind this job
+    try:
+        clock.advance(1.0)  # not yet the loop's beat: this one is called directly
+        beat = node.beat()
+        beat.addTimeout(10, reactor)
+        await beat  # written beside the writer: fires while the writer is still blocked
+        assert not blocked.called
+        (row,) = [n for n in await store.read(list_nodes) if n.node_id == "busy"]
+        assert row.last_heartbeat.replace(tzinfo=None) >= (T0 + timedelta(seconds=1)).replace(tzinfo=None)
+    finally:
+        release.set()
+        await blocked
+    await node.stopService()
+    assert (await store.read(list_nodes))[0].state == "left"
+    assert clock.getDelayedCalls() == []
+    await store.stop()
