@@ -51,7 +51,7 @@ from struct import Struct
 from types import MappingProxyType
 from typing import Callable, Mapping
 
-from .codec import decode, encode
+from .codec import Encoded, decode, encode
 from .constants import DEFAULT_MAX_COMMAND_LENGTH, MAX_SEQUENCE_NUMBER, CommandId
 from .constants import CommandStatus as St
 from .errors import LocalProtocolError, RemoteProtocolError, WindowFull
@@ -64,6 +64,7 @@ from .state import BIND_COMMANDS, BOUND, RULES, BindState, Flow, Role
 
 _ID_AND_SEQ = Struct(">I4xI").unpack_from  # command_id and sequence_number of a frame
 _SEQ = Struct(">I").pack
+_HEADER = Struct(">IIII").pack
 _UNWINDOWED = frozenset((CommandId.BIND_TRANSMITTER, CommandId.BIND_RECEIVER,
                          CommandId.BIND_TRANSCEIVER, CommandId.UNBIND, CommandId.ENQUIRE_LINK))
 
@@ -200,7 +201,8 @@ class Session:
                     seq = self._allocate()
                 else:
                     self._next_seq = seq + 1
-                frames.append(encode(pdu, seq))
+                frames.append(_HEADER(16 + len(pdu.body), cid, 0, seq) + pdu.body
+                              if type(pdu) is Encoded else encode(pdu, seq))
                 pending[seq] = pdu
                 seqs.append(seq)
         except LocalProtocolError:

@@ -6,6 +6,7 @@ import pytest
 
 from protocols.smpp import (DeliverSm, DeliverSmResp, LocalProtocolError, ResponseReceived,
                             SubmitSm, SubmitSmResp, WindowFull, encode)
+from protocols.smpp.codec import Encoded
 
 from .helpers import ConnectionPair
 
@@ -23,6 +24,19 @@ def test_send_requests_queues_what_send_request_queues_one_by_one():
     assert many.esme.data_to_send() == one.esme.data_to_send()
     assert many.esme.outstanding == one.esme.outstanding == 5
     assert dict(many.esme.pending) == dict(one.esme.pending)
+
+
+def test_send_requests_frames_encoded_bodies_as_the_pdus_they_stand_for():
+    delivers = [DeliverSm(source_addr=str(n), short_message=b"r%d" % n) for n in range(4)]
+    encoded = [Encoded(DeliverSm, encode(pdu, 0)[16:]) for pdu in delivers]
+    plain, fast = ConnectionPair(window=10), ConnectionPair(window=10)
+    for pair in (plain, fast):
+        pair.bind()
+        pair.smsc._next_seq = 0x7FFFFFFF
+    mixed = [encoded[0], delivers[1], encoded[2], encoded[3]]
+    assert fast.smsc.send_requests(mixed) == plain.smsc.send_requests(delivers)
+    assert fast.smsc.data_to_send() == plain.smsc.data_to_send()
+    assert list(fast.smsc.pending.values()) == mixed
 
 
 def test_send_copies_queues_what_send_request_queues_count_times():
