@@ -90,6 +90,13 @@ class Table:
             raise self.error(name, f"must be true or false, got {_kind(value)}")
         return value
 
+    def account(self, account_sids: set[str], name: str = "account") -> str:
+        """A key that names an ``[[accounts]]`` entry by its sid."""
+        sid = self.string(name, nonempty=True)
+        if sid not in account_sids:
+            raise self.error(name, f"no [[accounts]] entry has sid {sid!r}")
+        return sid
+
     def strings(self, name: str, default: Any = _MISSING) -> Any:
         value = self._get(name, default)
         if value is default and default is not _MISSING:

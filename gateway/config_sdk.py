@@ -31,9 +31,7 @@ def applications_section(top: Table, source: str, account_sids: set[str]
         t = Table(raw, source, f"applications[{i}]")
         sid = t.string("sid", nonempty=True, max_len=64)
         t.prefix = f"applications[{i}] {sid!r}"
-        account = t.string("account", nonempty=True)
-        if account not in account_sids:
-            raise t.error("account", f"no [[accounts]] entry has sid {account!r}")
+        account = t.account(account_sids)
         callback = t.url("status_callback", None)
         method = t.string("status_callback_method", "POST").upper()
         if method not in ("GET", "POST"):

@@ -132,9 +132,7 @@ def _numbers(top: Table, source: str, account_sids: set[str]) -> tuple[c.Number,
         if not (_E164.match(number) or _SHORT_CODE.match(number)):
             raise t.error("number", f"must be E.164 (+15551234567) or a short code, got {number!r}")
         t.prefix = f"numbers[{i}] {number!r}"
-        account = t.string("account", nonempty=True)
-        if account not in account_sids:
-            raise t.error("account", f"no [[accounts]] entry has sid {account!r}")
+        account = t.account(account_sids)
         sms_url = t.url("sms_url", None)
         method = t.string("sms_method", "POST").upper()
         if method not in ("GET", "POST"):
@@ -157,9 +155,7 @@ def _messaging_services(top: Table, source: str, account_sids: set[str]
         t = Table(raw, source, f"messaging_services[{i}]")
         sid = t.string("sid", nonempty=True, max_len=34)
         t.prefix = f"messaging_services[{i}] {sid!r}"
-        account = t.string("account", nonempty=True)
-        if account not in account_sids:
-            raise t.error("account", f"no [[accounts]] entry has sid {account!r}")
+        account = t.account(account_sids)
         numbers = tuple(t.strings("numbers"))
         if not numbers:
             raise t.error("numbers", "needs at least one number")
