@@ -21,8 +21,6 @@ in test_auth.py and test_error_pages.py).
 from __future__ import annotations
 
 import os
-import re
-import signal
 import threading
 
 import pytest
@@ -33,7 +31,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (content_type_conformance, response_headers_conformance,
                                                response_schema_conformance, status_code_conformance)
 
-from tests.gateway.e2e.processes import Process
+from tests.gateway.e2e.processes import Process, demo_daemon
 
 SEED = 20261203
 EXAMPLES = int(os.environ.get("GATEWAY_FUZZ_EXAMPLES", "50"))  # per operation and mode
@@ -52,22 +50,12 @@ class Daemon:
 
 @pytest.fixture(scope="module")
 def daemon(tmp_path_factory):
-    data = tmp_path_factory.mktemp("fuzz")
-    proc = Process("run", "--listen", "127.0.0.1:0", "--data-dir", str(data / "var"))
-    try:
-        banner = proc.banner()
-        sid = re.search(r"AccountSid (AC[0-9a-f]{32})", banner).group(1)
-        token = re.search(r"AuthToken  ([0-9a-f]{32})", banner).group(1)
-        base = re.search(r"'(http://127\.0\.0\.1:\d+)/api/2012-04-24/Accounts/", banner).group(1)
-        live = Daemon(proc, base, sid, token)
+    with demo_daemon(tmp_path_factory.mktemp("fuzz") / "var") as demo:
+        live = Daemon(demo.proc, demo.base, demo.sid, demo.token)
         yield live
         live.session.close()
-        proc.proc.send_signal(signal.SIGTERM)
-        assert proc.proc.wait(timeout=60) == 0
-        failures = [line for line in proc.lines if "CRITICAL [gateway.api" in line]
-        assert not failures, "".join(failures)
-    finally:
-        proc.stop()
+    failures = [line for line in demo.proc.lines if "CRITICAL [gateway.api" in line]
+    assert not failures, "".join(failures)
 
 
 @pytest.fixture(scope="module")

@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import re
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.gateway.e2e.processes import ROOT, Process
+from tests.gateway.e2e.processes import ROOT, demo_daemon
 
 SCRIPT = Path(__file__).with_name("sdk_signalwire_client.py")
 
@@ -39,16 +37,7 @@ def test_the_signalwire_sdk_sends_pages_redacts_and_deletes(tmp_path):
     if python is None:
         pytest.skip("the signalwire SDK (2.1.1 pins twilio==6.54.0, which cannot be installed beside "
                     "twilio 9) is not installed: set GATEWAY_SIGNALWIRE_PYTHON to a Python that has it")
-    proc = Process("run", "--listen", "127.0.0.1:0", "--data-dir", str(tmp_path / "var"))
-    try:
-        banner = proc.banner()
-        sid = re.search(r"AccountSid (AC[0-9a-f]{32})", banner).group(1)
-        token = re.search(r"AuthToken  ([0-9a-f]{32})", banner).group(1)
-        base = re.search(r"'(http://127\.0\.0\.1:\d+)/api/2012-04-24/Accounts/", banner).group(1)
-        run = subprocess.run([python, str(SCRIPT), base, sid, token], cwd=ROOT, capture_output=True,
-                             text=True, timeout=180)
+    with demo_daemon(tmp_path / "var") as demo:
+        run = subprocess.run([python, str(SCRIPT), demo.base, demo.sid, demo.token], cwd=ROOT,
+                             capture_output=True, text=True, timeout=180)
         assert run.returncode == 0 and run.stdout.strip().endswith("ok"), run.stdout + run.stderr
-        proc.proc.send_signal(signal.SIGTERM)
-        assert proc.proc.wait(timeout=60) == 0
-    finally:
-        proc.stop()

@@ -13,8 +13,6 @@ with its headers; ``twilio.request_validator.RequestValidator`` checks their
 """
 from __future__ import annotations
 
-import re
-import signal
 import threading
 import urllib.parse
 from datetime import date, datetime, timedelta, timezone
@@ -23,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from tests.gateway.e2e.processes import Process
+from tests.gateway.e2e.processes import demo_daemon
 
 twilio = pytest.importorskip("twilio", reason="the twilio SDK is a test dependency (pip install twilio)")
 from twilio.base.exceptions import TwilioRestException  # noqa: E402
@@ -92,18 +90,8 @@ class Webhooks:
 
 @pytest.fixture(scope="module")
 def daemon(tmp_path_factory):
-    data = tmp_path_factory.mktemp("sdk")
-    proc = Process("run", "--listen", "127.0.0.1:0", "--data-dir", str(data / "var"))
-    try:
-        banner = proc.banner()
-        sid = re.search(r"AccountSid (AC[0-9a-f]{32})", banner).group(1)
-        token = re.search(r"AuthToken  ([0-9a-f]{32})", banner).group(1)
-        base = re.search(r"'(http://127\.0\.0\.1:\d+)/api/2012-04-24/Accounts/", banner).group(1)
-        yield base, sid, token
-        proc.proc.send_signal(signal.SIGTERM)
-        assert proc.proc.wait(timeout=60) == 0
-    finally:
-        proc.stop()
+    with demo_daemon(tmp_path_factory.mktemp("sdk") / "var") as demo:
+        yield demo.base, demo.sid, demo.token
 
 
 @pytest.fixture(scope="module")

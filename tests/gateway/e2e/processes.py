@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
 import urllib.parse
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
@@ -65,6 +69,33 @@ class Process:
     @property
     def output(self) -> str:
         return "".join(self.lines)
+
+
+@dataclass
+class Demo:
+    """A running demo daemon: its process, API base URL and the demo account."""
+
+    proc: Process
+    base: str
+    sid: str
+    token: str
+
+
+@contextmanager
+def demo_daemon(data_dir) -> Iterator[Demo]:
+    """``carrier-gateway run`` (the demo) on a free port with its data in
+    *data_dir*; on leaving, SIGTERM, which it must answer by exiting 0."""
+    proc = Process("run", "--listen", "127.0.0.1:0", "--data-dir", str(data_dir))
+    try:
+        banner = proc.banner()
+        yield Demo(proc,
+                   re.search(r"'(http://127\.0\.0\.1:\d+)/api/2012-04-24/Accounts/", banner).group(1),
+                   re.search(r"AccountSid (AC[0-9a-f]{32})", banner).group(1),
+                   re.search(r"AuthToken  ([0-9a-f]{32})", banner).group(1))
+        proc.proc.send_signal(signal.SIGTERM)
+        assert proc.proc.wait(timeout=60) == 0
+    finally:
+        proc.stop()
 
 
 class CallbackServer:
