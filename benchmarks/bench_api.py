@@ -39,7 +39,7 @@ def serve(url: str, writer: str) -> None:
 
     from gateway.api.accounts import Accounts
     from gateway.api.app import MessagesApi
-    from gateway import gctune
+    from gateway.daemon import gctune
     from gateway.api.requests import make_site
     from gateway.store.store import Store
 
@@ -262,7 +262,7 @@ def postgresql_schema(url: str):
 
 
 def main() -> int:
-    from gateway.config import StoreConfig
+    from gateway.config.model import StoreConfig
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--serve", metavar="URL", help=argparse.SUPPRESS)

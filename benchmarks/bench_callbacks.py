@@ -107,11 +107,11 @@ def fill_outbox(url: str, count: int, messages: int, backlog: int, target: str) 
 
 
 def make_sender(store, reactor, config):
-    import gateway.callbacks as cb
+    import gateway.callbacks.sender as cb
 
     if hasattr(cb, "make_callback_agent"):
         return cb.CallbackSender(store, cb.make_callback_agent(reactor, config), reactor, config)
-    from gateway.mm7.client import make_http_client  # the sender before it had its own agent
+    from gateway.mms.client import make_http_client  # the sender before it had its own agent
 
     return cb.CallbackSender(store, make_http_client(reactor), reactor, config)
 
@@ -121,8 +121,8 @@ def run(args, url: str) -> dict:
 
     from twisted.internet import defer, reactor, task
 
-    from gateway.config import CallbacksConfig
-    from gateway.store.outbox import pending_callbacks
+    from gateway.config.model import CallbacksConfig
+    from gateway.callbacks.outbox import pending_callbacks
     from gateway.store.store import Store
 
     spawn = multiprocessing.get_context("spawn")  # not a fork of a process holding a reactor

@@ -122,7 +122,7 @@ def database_url(kind: str, workdir: str) -> tuple[str, object]:
 def fill_queue(url: str, count: int, body: str) -> None:
     from sqlalchemy import insert
 
-    from gateway.sids import new_sid  # the API's sids
+    from gateway.messages.sids import new_sid  # the API's sids
     from gateway.store import migrate
     from gateway.store import schema as s
     from gateway.store.engine import make_engine
@@ -182,8 +182,10 @@ def run_gateway(url: str, port: int, args, sim_pid: int) -> dict:
     from sqlalchemy import func, select
     from twisted.internet import defer, reactor, task
 
-    from gateway import config, gctune
-    from gateway.service import build
+    from gateway.config import model as config
+
+    from gateway.daemon import gctune
+    from gateway.daemon.tree import build
     from gateway.store import schema as s
 
     cfg = config.loads(config_text(url, port, args), source="bench")

@@ -78,7 +78,7 @@ async def intake(store, rate: float, concurrency: int, seconds: float, stop) -> 
     (0: ``concurrency`` writers back to back).  Returns (achieved msg/s, latencies)."""
     from twisted.internet.defer import Deferred, DeferredList
 
-    from gateway.store.messages import insert_message
+    from gateway.messages.store import insert_message
 
     loop = asyncio.get_event_loop()
     latencies: list[float] = []

@@ -35,11 +35,11 @@ def serve(url: str, limits: bool, header_timeout: float) -> None:
     from twisted.internet import reactor
     from twisted.web.http import HTTPChannel
 
-    from gateway import config
+    from gateway.config import model as config
     from gateway.api.accounts import Accounts
     from gateway.api.app import MessagesApi
     from gateway.api.requests import make_site
-    from gateway.build_parts import connection_limits
+    from gateway.daemon.parts import connection_limits
     from gateway.store.store import Store
 
     store = Store(url, reactor, writer="thread")

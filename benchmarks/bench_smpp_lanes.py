@@ -31,9 +31,9 @@ from twisted.internet.defer import succeed  # noqa: E402
 from twisted.internet.task import Clock  # noqa: E402
 from twisted.internet.testing import StringTransport  # noqa: E402
 
-from gateway.smpp.bench import BenchOptions, BenchRunner  # noqa: E402
-from gateway.smpp.settings import BindSettings  # noqa: E402
-from gateway.smpp.simulator.smsc import SmscSimulator  # noqa: E402
+from gateway.simulators.bench.load import BenchOptions, BenchRunner  # noqa: E402
+from gateway.carriers.smpp.settings import BindSettings  # noqa: E402
+from gateway.simulators.smsc.smsc import SmscSimulator  # noqa: E402
 from protocols.smpp import BindTransceiver, BindTransceiverResp, SubmitSm, encode  # noqa: E402
 
 WINDOW = 100

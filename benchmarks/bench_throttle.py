@@ -29,9 +29,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from bench_smpp import start_simulator  # noqa: E402
 from twisted.internet import defer, task  # noqa: E402
 
-from gateway.smpp.carrier import SmppCarrier  # noqa: E402
-from gateway.smpp.endpoints import endpoint_factory  # noqa: E402
-from gateway.smpp.settings import BindSettings  # noqa: E402
+from gateway.carriers.smpp.carrier import SmppCarrier  # noqa: E402
+from gateway.carriers.smpp.endpoints import endpoint_factory  # noqa: E402
+from gateway.carriers.smpp.settings import BindSettings  # noqa: E402
 from protocols.smpp.pdu import SubmitSm  # noqa: E402
 
 

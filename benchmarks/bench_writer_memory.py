@@ -54,10 +54,10 @@ async def one(memory, count: int, every: int, workdir: str):
     from twisted.internet import reactor
     from twisted.internet.defer import Deferred, gatherResults
 
-    from gateway.pipeline_store import record_outcomes
-    from gateway.receipt_batch import apply_receipts
-    from gateway.store.messages import BRIEF_COLUMNS, insert_message
-    from gateway.store.queue import claim_queued
+    from gateway.dispatch.store import record_outcomes
+    from gateway.sms.receipts.batch import apply_receipts
+    from gateway.messages.store import BRIEF_COLUMNS, insert_message
+    from gateway.dispatch.claims import claim_queued
     from gateway.store.store import Store
     from gateway.store.timeutil import utcnow
     from protocols.smpp.receipt import Receipt

@@ -122,7 +122,7 @@ def wait_balanced(engine, nodes: int, binds: int, procs) -> dict[str, int]:
 
 
 def message_rows(count: int, body: str, account: str):
-    from gateway.sids import new_sid
+    from gateway.messages.sids import new_sid
 
     for i in range(count):
         now = datetime.now(timezone.utc)

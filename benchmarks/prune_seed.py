@@ -21,7 +21,7 @@ Message ``i``:
 """
 from __future__ import annotations
 
-from gateway import correlation
+from gateway.sms.receipts import correlation
 
 ACCOUNTS = 10
 SPACING_US = 2000  # 500 messages a second

@@ -1,6 +1,6 @@
 """``python -m gateway`` is the same as the ``carrier-gateway`` command."""
 import sys
 
-from gateway.cli import main
+from gateway.cli.main import main
 
 sys.exit(main())

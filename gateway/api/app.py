@@ -29,8 +29,8 @@ from twisted.internet.defer import CancelledError, Deferred
 from twisted.logger import Logger
 from twisted.web.server import NOT_DONE_YET
 
-from gateway.store.messages import insert_message
-from gateway.store.queries import get_media, get_message, list_messages
+from gateway.messages.store import insert_message
+from gateway.messages.queries import get_media, get_message, list_messages
 from gateway.store.timeutil import from_timestamp
 
 from .accounts import Accounts

@@ -30,7 +30,7 @@ from typing import Any
 
 from twisted.logger import Logger
 
-from gateway.ratelog import RateLimitedLog
+from gateway.common.ratelog import RateLimitedLog
 
 from .errors import ApiError
 

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from gateway.store.messages import insert_message
-from gateway.store.queries import get_media, get_message, list_messages
+from gateway.messages.store import insert_message
+from gateway.messages.queries import get_media, get_message, list_messages
 
 from .compat_render import BASES, compat_media, compat_message, media_page
 from .compat_store import DELETED, delete_message, message_media, redact_body

@@ -18,7 +18,7 @@ byte now and then keeps a connection (a file descriptor) for ever.  Rules:
   anything is read from it.  (Behind a proxy every client has the proxy's
   address: raise the per-address cap there.)
 * Every refusal and timeout is counted (``stats``, exported by ``/metrics``)
-  and logged by a counted, rate-limited line (``gateway.ratelog``).
+  and logged by a counted, rate-limited line (``gateway.common.ratelog``).
 
 The clock is the site's reactor (``Site(reactor=...)``), so tests drive the
 deadlines with ``task.Clock``.
@@ -31,7 +31,7 @@ from typing import Any
 
 from twisted.internet.protocol import Protocol
 from twisted.logger import Logger
-from gateway.ratelog import RateLimitedLog
+from gateway.common.ratelog import RateLimitedLog
 
 from .channel import JsonErrorChannel
 from .errors import ApiError

@@ -22,8 +22,8 @@ import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Mapping
-from gateway import weburl
-from gateway.sids import new_sid
+from gateway.common import weburl
+from gateway.messages.sids import new_sid
 from protocols.mm7.mediatype import is_media_type
 from segmentation import SegmentationError, plan
 
@@ -77,7 +77,7 @@ def _whole_number(raw: str) -> int | None:
 
 
 def _http_url(url: Any, code: int, field: str) -> str:
-    """The URL normalised by ``gateway.weburl`` (the parser the callback
+    """The URL normalised by ``gateway.common.weburl`` (the parser the callback
     sender and the media fetcher use), or a 400 saying what is wrong."""
     try:
         return weburl.parse(url).text

@@ -21,7 +21,7 @@ from datetime import datetime, time, timedelta, timezone
 from typing import Mapping, Sequence
 from urllib.parse import urlencode
 
-from gateway.store.queries import ListQuery
+from gateway.messages.queries import ListQuery
 from gateway.store.schema import FINAL_STATUSES, QUEUED, SENDING, SENT
 
 from .addresses import split_channel

@@ -20,7 +20,7 @@ Which form is meant:
 1. a form that is a configured number (``[[numbers]]``) wins: the digits
    name that number;
 2. otherwise the one form a carrier's routes take for the message's channel
-   (``gateway.routing.Router``: a short code goes to a carrier with the
+   (``gateway.messages.routing.Router``: a short code goes to a carrier with the
    catch-all route ``"+"``, an E.164 number to the longest ``+digits``
    prefix that matches it);
 3. no form at all, no form routed, or two forms that both qualify: **400**
@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from gateway.routing import Router
+from gateway.messages.routing import Router
 
 from .errors import bad_request
 

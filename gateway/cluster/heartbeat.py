@@ -34,8 +34,8 @@ from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 
 from gateway.cluster import nodes
-from gateway.config import ClusterConfig
-from gateway.store.queue import requeue_stuck
+from gateway.config.model import ClusterConfig
+from gateway.dispatch.claims import requeue_stuck
 from gateway.store.timeutil import from_timestamp
 
 log = Logger()

@@ -1,7 +1,7 @@
 """Work that one node of a cluster does at a time, held like a bind slot.
 
 The callback sender reads due outbox rows with a plain read and keeps the
-rows it sends in memory (``gateway.store.outbox``): two nodes reading the
+rows it sends in memory (``gateway.callbacks.outbox``): two nodes reading the
 same outbox would both send every row.  So on PostgreSQL the sender is a
 *role*: a one-slot entry for the ``SlotKeeper`` (advisory lock
 ``lock_key("role:callbacks"), 0`` on the keeper's own connection).  The node

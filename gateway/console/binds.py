@@ -67,7 +67,7 @@ def _episodes(carrier: Any, now: float) -> list[dict]:
 
 def latency_percentiles(carriers: dict[str, tuple[Any, str]]) -> dict:
     """Submit latency p50/p90/p99 over every bind (bucket upper bounds, seconds)."""
-    from gateway.smpp.stats import LatencyHistogram
+    from gateway.carriers.smpp.stats import LatencyHistogram
 
     merged = LatencyHistogram()
     for carrier, _protocol in carriers.values():

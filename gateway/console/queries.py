@@ -87,7 +87,7 @@ def recent_failures(conn, limit: int = RECENT_FAILURES) -> list[dict]:
 
 def search(conn, query: str, limit: int = SEARCH_LIMIT) -> list[dict]:
     """Messages whose sid, To or From is *query*, or whose part has SMSC id *query*."""
-    from gateway.correlation import match_keys
+    from gateway.sms.receipts.correlation import match_keys
 
     query = query.strip()
     if not query:

@@ -1,4 +1,4 @@
-"""The triggers that keep ``callback_outbox.head`` (see ``gateway.store.outbox``).
+"""The triggers that keep ``callback_outbox.head`` (see ``gateway.callbacks.outbox``).
 
 ``head = 1`` marks the lowest *pending* row of each message: the only row of
 the message that may be sent now.  The database keeps the mark whoever

@@ -35,7 +35,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, delete, select, tuple_
 from sqlalchemy.engine import Connection
 
-from gateway import correlation
+from gateway.sms.receipts import correlation
 
 from . import schema as s
 from .timeutil import utc

@@ -6,7 +6,7 @@ Rules of the store:
   status transition recorded both on the row and in ``status_events``.
 * Each outbound SMS part has a ``segments`` row holding the SMSC's message_id
   as sent (``smsc_message_id``) and one row per *match key* in
-  ``segment_ids`` (see ``gateway.correlation``) so that a receipt finds its
+  ``segment_ids`` (see ``gateway.sms.receipts.correlation``) so that a receipt finds its
   part whatever the id's spelling (hex/decimal, case, leading zeros) and
   whichever bind or carrier it arrives on.
 * Callbacks (status and inbound ``sms_url``) go through the durable
@@ -158,7 +158,7 @@ segments = Table(
     Index("ix_segments_message", "message_sid", "seqno"),
 )
 
-# Match keys of a segment's SMSC message id (see gateway.correlation.match_keys).
+# Match keys of a segment's SMSC message id (see gateway.sms.receipts.correlation.match_keys).
 segment_ids = Table(
     "segment_ids",
     metadata,

@@ -375,14 +375,14 @@ class _ChildWriter:
 def _start_logging(level: str) -> None:
     from twisted.logger import globalLogBeginner
 
-    from gateway.logsetup import make_observer
+    from gateway.daemon.logsetup import make_observer
 
     globalLogBeginner.beginLoggingTo([make_observer(level, os.environ, sys.stdout)],
                                      redirectStandardIO=False, discardBuffer=True)
 
 
 def _settle_garbage() -> None:
-    from gateway.gctune import settle
+    from gateway.daemon.gctune import settle
 
     settle()
 

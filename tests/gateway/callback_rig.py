@@ -10,11 +10,11 @@ from sqlalchemy import select
 from twisted.internet import defer, reactor
 from twisted.internet.task import Clock
 
-from gateway.callbacks import CallbackSender, callback_pool, make_callback_agent
-from gateway.config import CallbacksConfig
-from gateway.inbound_store import apply_rcml_reply
+from gateway.callbacks.sender import CallbackSender, callback_pool, make_callback_agent
+from gateway.config.model import CallbacksConfig
+from gateway.sms.inbound.store import apply_rcml_reply
 from gateway.store import schema as s
-from gateway.store.messages import enqueue_callback
+from gateway.messages.store import enqueue_callback
 
 from .http_helpers import Recorder, serve
 from .pipeline_helpers import open_store, settle

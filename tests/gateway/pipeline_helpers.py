@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 from twisted.internet import defer, reactor
 
-from gateway.smpp.errors import NotSent as CarrierNotSent
-from gateway.smpp.errors import SubmitFailed
+from gateway.carriers.smpp.errors import NotSent as CarrierNotSent
+from gateway.carriers.smpp.errors import SubmitFailed
 from gateway.store.store import Store
 from protocols.smpp.pdu import SubmitSmResp
 from tests.db_backends import BACKENDS, database_url  # noqa: F401 (BACKENDS: the pipeline tests' params)

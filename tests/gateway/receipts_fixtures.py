@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from gateway.store.engine import make_engine
-from gateway.store.messages import insert_message
+from gateway.messages.store import insert_message
 from gateway.store.migrate import upgrade
 from gateway.store.schema import callback_outbox, messages, segments
 from tests.db_backends import BACKENDS, database_url

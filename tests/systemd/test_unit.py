@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from gateway import config
+from gateway.config import model as config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 UNIT = os.path.join(ROOT, "systemd", "carrier-gateway.service")

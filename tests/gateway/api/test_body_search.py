@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from gateway.api.intake import new_message
 from gateway.store import migrate
 from gateway.store.engine import make_engine
-from gateway.store.messages import insert_message
-from gateway.store.queries import ListQuery, list_messages
+from gateway.messages.store import insert_message
+from gateway.messages.queries import ListQuery, list_messages
 from tests.db_backends import BACKENDS, database_url
 
 T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)

@@ -20,7 +20,7 @@ from twisted.web.resource import Resource
 
 from gateway.api.connections import ConnectionLimits, Refused
 from gateway.api.requests import make_site
-from gateway.ratelog import RateLimitedLog
+from gateway.common.ratelog import RateLimitedLog
 
 LIMITS = ConnectionLimits(header_timeout=5.0, body_timeout=8.0, max_connections_per_ip=2,
                           max_connections=3)

@@ -7,7 +7,7 @@ from twisted.internet.defer import succeed
 from twisted.web.iweb import UNKNOWN_LENGTH, IBodyProducer
 from zope.interface import implementer
 
-from gateway.store.messages import get_message_row
+from gateway.messages.store import get_message_row
 
 from .conftest import ACCOUNT
 

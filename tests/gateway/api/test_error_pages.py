@@ -13,9 +13,9 @@ from lxml import etree
 from twisted.internet import reactor
 
 from gateway.api.requests import make_site
-from gateway.health import HealthResource, Monitor
-from gateway.metrics import MetricsResource
-from gateway.mm7.endpoint import Mm7Root
+from gateway.ops.health import HealthResource, Monitor
+from gateway.ops.metrics import MetricsResource
+from gateway.mms.endpoint import Mm7Root
 
 from .conftest import ACCOUNT, TOKEN
 

@@ -1,11 +1,11 @@
 """URLs at intake: refused with a JSON 400 by the parser the callback sender
-uses (gateway.weburl), never a 500, never accepted and then unsendable."""
+uses (gateway.common.weburl), never a 500, never accepted and then unsendable."""
 import json
 
 import pytest
 import pytest_twisted
 
-from gateway.store.messages import get_message_row
+from gateway.messages.store import get_message_row
 
 SMS = {"from": "sms:+14155550100", "to": "sms:+14155550101", "body": "x"}
 MMS = {"from": "mms:+14155550100", "to": "mms:+14155550101"}

@@ -5,7 +5,7 @@ import pytest
 import pytest_twisted
 
 from gateway.api.intake import new_message
-from gateway.store.messages import insert_message, transition
+from gateway.messages.store import insert_message, transition
 
 from .conftest import ACCOUNT
 

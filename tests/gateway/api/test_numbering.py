@@ -6,7 +6,7 @@ import pytest
 import pytest_twisted
 from hypothesis import given, strategies as st
 
-from gateway import config
+from gateway.config import model as config
 from gateway.api.addresses import parse_pair
 from gateway.api.errors import ApiError
 from gateway.api.numbering import NumberPlan, resolve

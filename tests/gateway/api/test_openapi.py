@@ -11,8 +11,8 @@ import pytest_twisted
 from openapi_spec_validator import validate
 from twisted.internet.testing import MemoryReactorClock
 
-from gateway import config
-from gateway.service import build
+from gateway.config import model as config
+from gateway.daemon.tree import build
 
 from .conftest import ACCOUNT, TOKEN
 
@@ -57,8 +57,8 @@ def test_the_document_is_valid_openapi_3_1():
 
 
 def test_every_route_of_a_full_daemon_is_documented_and_nothing_else(tmp_path):
-    from gateway.daemon import _DemoFiles
-    from gateway.demo import picture_resource
+    from gateway.daemon.process import _DemoFiles
+    from gateway.daemon.demo import picture_resource
 
     tree = build(config.loads(DAEMON.format(db=tmp_path / "x.db")), MemoryReactorClock(), environ={})
     api = tree.parts["api"]

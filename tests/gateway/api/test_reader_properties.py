@@ -15,7 +15,7 @@ from gateway.api.listing import FILTERS, PAGING, parse_list
 from gateway.api.requests import body_params
 from gateway.store import migrate
 from gateway.store.engine import make_engine
-from gateway.store.queries import list_messages
+from gateway.messages.queries import list_messages
 
 FORM = b"application/x-www-form-urlencoded"
 JSON = b"application/json"

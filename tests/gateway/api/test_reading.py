@@ -5,7 +5,7 @@ import json
 import pytest
 import pytest_twisted
 
-from gateway.store.messages import get_message_row
+from gateway.messages.store import get_message_row
 
 SMS = {"From": "+14155550100", "To": "+14155550101"}
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}

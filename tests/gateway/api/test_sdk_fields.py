@@ -7,9 +7,9 @@ import json
 import pytest
 import pytest_twisted
 
-from gateway import config
+from gateway.config import model as config
 from gateway.api.senders import sticky_sender
-from gateway.config_read import ConfigError
+from gateway.config.read import ConfigError
 
 from .conftest import ACCOUNT, OTHER, TOKEN
 
@@ -63,7 +63,7 @@ APP = "AP" + "1" * 32
 
 @pytest_twisted.ensureDeferred
 async def test_application_sid_gives_the_status_callback_on_every_api(server):
-    from gateway.store.messages import get_message_row
+    from gateway.messages.store import get_message_row
 
     server.api.applications = {
         APP: config.Application(sid=APP, account=ACCOUNT, status_callback="https://app.example/st",

@@ -1,4 +1,4 @@
-"""``X-Twilio-Signature`` (gateway.webhook_signature) as the twilio SDK's
+"""``X-Twilio-Signature`` (gateway.callbacks.signature) as the twilio SDK's
 ``RequestValidator`` checks it, and on the wire from the callback sender."""
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 from twisted.web.http_headers import Headers
 
-from gateway import weburl
-from gateway.callback_http import send
-from gateway.webhook_signature import signature
+from gateway.common import weburl
+from gateway.callbacks.request import send
+from gateway.callbacks.signature import signature
 
 validator_module = pytest.importorskip("twilio.request_validator",
                                        reason="the twilio SDK is a test dependency")

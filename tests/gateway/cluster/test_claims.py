@@ -9,8 +9,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from gateway.store import schema as s
-from gateway.store.messages import insert_message
-from gateway.store.queue import claim_queued, requeue_stuck
+from gateway.messages.store import insert_message
+from gateway.dispatch.claims import claim_queued, requeue_stuck
 from tests.gateway.store.factories import T0, message_row
 
 NOW = T0 + timedelta(seconds=1)

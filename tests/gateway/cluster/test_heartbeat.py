@@ -11,10 +11,10 @@ from twisted.internet.task import Clock
 
 from gateway.cluster.heartbeat import ClusterNode
 from gateway.cluster.nodes import NodeRefused, list_nodes
-from gateway.config import ClusterConfig
+from gateway.config.model import ClusterConfig
 from gateway.store import schema as s
-from gateway.store.messages import insert_message
-from gateway.store.queue import claim_queued
+from gateway.messages.store import insert_message
+from gateway.dispatch.claims import claim_queued
 from tests.gateway.pipeline_helpers import T0, message_row, open_store, settle
 
 CONFIG = ClusterConfig(node_id="a", heartbeat=2.0, lease_timeout=10.0)

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, text
 
-from gateway.inbound_store import InboundSms, receive
+from gateway.sms.inbound.store import InboundSms, receive
 from gateway.store import schema as s
 from tests.gateway.store.factories import T0
 

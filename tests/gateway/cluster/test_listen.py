@@ -12,9 +12,9 @@ from twisted.internet import reactor
 from twisted.internet.defer import Deferred
 
 from gateway.cluster.listen import QueueListener
-from gateway.store import queue as q
+from gateway.dispatch import claims as q
 from gateway.store import schema as s
-from gateway.store.messages import insert_message
+from gateway.messages.store import insert_message
 from tests.gateway.pipeline_helpers import T0, message_row
 
 TIMEOUT = 15.0

@@ -1,7 +1,7 @@
 """Two writers racing on one message's callbacks (PostgreSQL): the node
 recording a status inserts the next callback row while the callback role's
 node marks the head done.  Each head trigger sees only committed rows, so
-the new row misses its head mark; the role holder's repair (gateway.cluster.heads)
+the new row misses its head mark; the role holder's repair (gateway.callbacks.heads)
 marks it again and the row is sent."""
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from sqlalchemy import select
 from twisted.internet import reactor
 from twisted.internet.task import Clock
 
-from gateway.cluster.heads import HeadRepair
+from gateway.callbacks.heads import HeadRepair
 from gateway.store import schema as s
-from gateway.store.messages import enqueue_callback
-from gateway.store.outbox import callbacks_done, due_callbacks
+from gateway.messages.store import enqueue_callback
+from gateway.callbacks.outbox import callbacks_done, due_callbacks
 from gateway.store.store import Store
 from tests.gateway.store.factories import T0
 
@@ -82,7 +82,7 @@ async def test_a_callback_row_inserted_while_its_head_leaves_is_repaired_and_sen
 
 
 def test_the_window_look_skips_old_rows_and_the_full_look_finds_them(pg_engine):
-    from gateway.store.outbox import repair_heads, unmarked_heads
+    from gateway.callbacks.outbox import repair_heads, unmarked_heads
 
     old, recent = _race(pg_engine, "SM" + "b" * 32), None
     with pg_engine.begin() as conn:  # an old row left unmarked: moved into the past

@@ -13,14 +13,14 @@ from sqlalchemy import select, text
 from twisted.internet import defer, reactor
 from twisted.web import resource, server
 
-from gateway.callbacks import CallbackSender, callback_pool, make_callback_agent
+from gateway.callbacks.sender import CallbackSender, callback_pool, make_callback_agent
 from gateway.cluster import nodes
 from gateway.cluster.roles import OneNodeRole
 from gateway.cluster.slots import SlotKeeper
-from gateway.config import CallbacksConfig
+from gateway.config.model import CallbacksConfig
 from gateway.store import schema as s
 from gateway.store.engine import make_engine
-from gateway.store.messages import enqueue_callback
+from gateway.messages.store import enqueue_callback
 from gateway.store.store import Store
 
 

@@ -13,11 +13,11 @@ from gateway.cluster import nodes
 from gateway.cluster.slots import SlotKeeper, plan
 from gateway.console.binds import carrier_rows
 from gateway.console.queries import slot_owners
-from gateway.smpp.carrier import SmppCarrier
-from gateway.smpp.endpoints import endpoint_factory
-from gateway.smpp.settings import BindSettings
-from gateway.smpp.simulator.config import SimConfig
-from gateway.smpp.simulator.smsc import SmscSimulator
+from gateway.carriers.smpp.carrier import SmppCarrier
+from gateway.carriers.smpp.endpoints import endpoint_factory
+from gateway.carriers.smpp.settings import BindSettings
+from gateway.simulators.smsc.config import SimConfig
+from gateway.simulators.smsc.smsc import SmscSimulator
 from gateway.store.engine import make_engine
 
 

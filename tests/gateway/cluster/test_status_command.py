@@ -4,10 +4,10 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-from gateway.cli import main
+from gateway.cli.main import main
 from gateway.cluster import nodes
-from gateway.store.messages import insert_message
-from gateway.store.queue import claim_queued
+from gateway.messages.store import insert_message
+from gateway.dispatch.claims import claim_queued
 from tests.gateway.store.factories import message_row
 
 

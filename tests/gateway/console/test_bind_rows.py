@@ -4,8 +4,8 @@ MemoryReactorClock."""
 from __future__ import annotations
 
 from gateway.console.binds import carrier_rows
-from gateway.smpp.simulator.config import SimConfig
-from tests.gateway.smpp.test_carrier import Rig
+from gateway.simulators.smsc.config import SimConfig
+from tests.gateway.carriers.smpp.test_carrier import Rig
 
 
 def row(rig, now=None):

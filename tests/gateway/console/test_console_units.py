@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from twisted.internet.task import Clock
 
-from gateway import config
+from gateway.config import model as config
 from gateway.console.passwords import Operators, Sessions, check_hash_format, hash_password, verify_password
 from gateway.console.traffic import TrafficRing
 

@@ -10,9 +10,9 @@ import pytest_twisted
 from sqlalchemy import insert
 
 from gateway.console import queries
-from gateway.correlation import match_keys
+from gateway.sms.receipts.correlation import match_keys
 from gateway.store import schema as s
-from gateway.store.messages import insert_message
+from gateway.messages.store import insert_message
 from tests.db_backends import BACKENDS
 from tests.gateway.pipeline_helpers import T0, database, message_row, open_store
 

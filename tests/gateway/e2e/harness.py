@@ -7,10 +7,10 @@ import json
 import treq
 from twisted.internet import defer, reactor
 
-from gateway import config
-from gateway.service import build
-from gateway.smpp.simulator.config import SimConfig
-from gateway.smpp.simulator.smsc import SmscSimulator
+from gateway.config import model as config
+from gateway.daemon.tree import build
+from gateway.simulators.smsc.config import SimConfig
+from gateway.simulators.smsc.smsc import SmscSimulator
 from tests.gateway.http_helpers import CHANGES
 
 ACCOUNT, TOKEN = "AC" + "a" * 32, "token-a"

@@ -14,9 +14,9 @@ from twisted.web.client import Agent
 from twisted.web.resource import Resource
 from twisted.web.server import Site
 
-from gateway import config
-from gateway.mm7.simconfig import MmscConfig
-from gateway.mm7.simulator import MmscSimulator
+from gateway.config import model as config
+from gateway.simulators.mmsc.config import MmscConfig
+from gateway.simulators.mmsc.server import MmscSimulator
 from protocols.mm7.content import MediaItem
 
 from .harness import ACCOUNT, OUR_NUMBER, TOKEN, Gateway, Smsc, eventually, gateway_config

@@ -16,8 +16,8 @@ import pytest
 import pytest_twisted
 from sqlalchemy import select
 
-from gateway.smpp.simulator import smsc as simulator_module
-from gateway.smpp.simulator.behaviours import behaviour
+from gateway.simulators.smsc import smsc as simulator_module
+from gateway.simulators.smsc.behaviours import behaviour
 from gateway.store.schema import segments
 from segmentation import plan
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest_twisted
 
-from gateway.inbound_store import MAX_ACTIONS
+from gateway.sms.inbound.store import MAX_ACTIONS
 
 from .harness import OUR_NUMBER, Gateway, Smsc, eventually, gateway_config
 

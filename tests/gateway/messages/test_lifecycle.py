@@ -4,7 +4,7 @@ from __future__ import annotations
 from hypothesis import given, strategies as st
 
 from gateway.messages import lifecycle as lc
-from gateway.store.messages import can_transition as store_can_transition
+from gateway.messages.store import can_transition as store_can_transition
 
 ORDER = {lc.QUEUED: 0, lc.SENDING: 1, lc.SENT: 2}
 statuses = st.sampled_from(lc.STATUSES)

@@ -16,7 +16,7 @@ from twisted.logger import globalLogPublisher
 from gateway.api.accounts import Accounts
 from gateway.api.app import MessagesApi
 from gateway.api.requests import make_site
-from gateway.health import HealthResource, Monitor
+from gateway.ops.health import HealthResource, Monitor
 from gateway.store import schema as s
 from gateway.store.store import Store
 

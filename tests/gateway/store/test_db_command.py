@@ -1,5 +1,5 @@
 """``carrier-gateway db upgrade`` through the real CLI entry point."""
-from gateway.cli import main
+from gateway.cli.main import main
 from gateway.store import migrate
 
 

@@ -16,7 +16,7 @@ from twisted.logger import globalLogPublisher
 
 from gateway.store import schema as s
 from gateway.store.faults import backoff, is_fault
-from gateway.store.messages import insert_message
+from gateway.messages.store import insert_message
 from gateway.store.store import Store, StoreClosed
 
 from .factories import message_row

@@ -7,15 +7,15 @@ import pytest
 import pytest_twisted
 from twisted.internet.task import Clock
 
-from gateway import config
-from gateway.deliver import DeliverHandler
-from gateway.pipeline import Dispatcher
-from gateway.receipt_batch import BatchingDeliverHandler
-from gateway.routing import Router
-from gateway.senders import SmsSender
+from gateway.config import model as config
+from gateway.sms.deliver_sm import DeliverHandler
+from gateway.dispatch.dispatcher import Dispatcher
+from gateway.sms.receipts.batch import BatchingDeliverHandler
+from gateway.messages.routing import Router
+from gateway.sms.outbound.sender import SmsSender
 from gateway.store.faults import backoff
-from gateway.store.messages import get_message_row, insert_message
-from gateway.submit import References
+from gateway.messages.store import get_message_row, insert_message
+from gateway.sms.outbound.submit_sm import References
 from protocols.smpp.pdu import DeliverSm, SubmitSmResp
 
 from tests.gateway.pipeline_helpers import T0, ScriptedCarrier, message_row, open_store
@@ -149,7 +149,7 @@ async def test_receipts_refused_while_failing_are_applied_once_it_is_back(volume
 
 @pytest_twisted.ensureDeferred
 async def test_the_recovery_at_start_is_retried_until_the_store_takes_it(volume):
-    from gateway.store.queue import claim_queued
+    from gateway.dispatch.claims import claim_queued
 
     store = await open_store(f"{volume.path}/gw.db")
     carrier = ScriptedCarrier("a")

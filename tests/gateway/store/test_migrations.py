@@ -35,8 +35,8 @@ def test_message_counts_follow_inserts_and_deletes(engine):
     from sqlalchemy import delete, select
 
     from gateway.store import schema as s
-    from gateway.store.messages import insert_message
-    from gateway.store.queries import ListQuery, count_messages
+    from gateway.messages.store import insert_message
+    from gateway.messages.queries import ListQuery, count_messages
 
     from .factories import message_row
 
@@ -58,8 +58,8 @@ def test_message_counts_follow_inserts_and_deletes(engine):
 
 def test_upgrade_from_0001_backfills_counts(db_url):
     from gateway.store.engine import make_engine
-    from gateway.store.messages import insert_message
-    from gateway.store.queries import ListQuery, count_messages
+    from gateway.messages.store import insert_message
+    from gateway.messages.queries import ListQuery, count_messages
 
     from .factories import message_row
 

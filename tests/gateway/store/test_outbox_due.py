@@ -5,9 +5,9 @@ from datetime import timedelta
 from sqlalchemy import event, select
 
 from gateway.store import schema as s
-from gateway.store.outbox import (callback_dead, callback_retry, callbacks_deferred, callbacks_done,
+from gateway.callbacks.outbox import (callback_dead, callback_retry, callbacks_deferred, callbacks_done,
                                   due_callbacks)
-from gateway.store.messages import enqueue_callback, insert_message, transition
+from gateway.messages.store import enqueue_callback, insert_message, transition
 
 from .factories import T0, message_row
 

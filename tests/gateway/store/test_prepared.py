@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import bindparam, insert, select, update
 
 from gateway.store import schema as s
-from gateway.store.messages import insert_message
+from gateway.messages.store import insert_message
 from gateway.store.prepared import Prepared
 
 from .factories import T0, message_row

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import event, func, insert, select, update
 
-from gateway import correlation
+from gateway.sms.receipts import correlation
 from gateway.store import schema as s
-from gateway.store.messages import insert_message, transition
+from gateway.messages.store import insert_message, transition
 from gateway.store.prune import Cursor, cutoff, prune_batch
 from gateway.store.timeutil import utc
 

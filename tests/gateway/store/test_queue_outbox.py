@@ -3,9 +3,9 @@ from datetime import timedelta
 from sqlalchemy import insert, select
 
 from gateway.store import schema as s
-from gateway.store.messages import enqueue_callback, get_message_row, insert_message, transition
-from gateway.store.outbox import callback_dead, callback_done, callback_retry, due_callbacks
-from gateway.store.queue import claim_queued, expire_unsent, requeue, requeue_stuck
+from gateway.messages.store import enqueue_callback, get_message_row, insert_message, transition
+from gateway.callbacks.outbox import callback_dead, callback_done, callback_retry, due_callbacks
+from gateway.dispatch.claims import claim_queued, expire_unsent, requeue, requeue_stuck
 
 from .factories import T0, message_row
 

@@ -4,7 +4,7 @@ the ANALYZE after ``db upgrade``, of empty tables).  SQLite, and PostgreSQL
 when GATEWAY_TEST_DATABASE_URL is set."""
 from sqlalchemy import event, select
 
-from gateway.receipt_batch import _candidates
+from gateway.sms.receipts.batch import _candidates
 from gateway.store import schema as s
 
 from .factories import message_row

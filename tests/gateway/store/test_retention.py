@@ -8,8 +8,8 @@ import pytest_twisted
 from sqlalchemy import func, select
 from twisted.internet.task import Clock
 
-from gateway import config
-from gateway.cli import main
+from gateway.config import model as config
+from gateway.cli.main import main
 from gateway.store import migrate
 from gateway.store import schema as s
 from gateway.store.engine import make_engine

@@ -8,7 +8,7 @@ from sqlalchemy import func, insert, select
 from twisted.internet import defer, reactor
 
 from gateway.store import schema as s
-from gateway.store.messages import get_message_row, insert_message
+from gateway.messages.store import get_message_row, insert_message
 from gateway.store.store import Store, StoreClosed
 
 from .factories import message_row

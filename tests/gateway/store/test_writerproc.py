@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from twisted.internet import defer, reactor
 
 from gateway.store import schema as s
-from gateway.store.messages import get_message_row, insert_message
+from gateway.messages.store import get_message_row, insert_message
 from gateway.store.store import Store
 from gateway.store.writerproc import RemoteJobError, WriterLost, WriterProcess
 
@@ -227,8 +227,8 @@ def writer_memory(conn):
 ])
 @pytest_twisted.inlineCallbacks
 def test_the_writer_connection_holds_what_store_cache_and_mmap_allow(tmp_path, keys, expected):
-    from gateway.build_parts import make_store
-    from gateway.config import loads
+    from gateway.daemon.parts import make_store
+    from gateway.config.model import loads
 
     cfg = loads(f'[store]\nurl = "sqlite:///{tmp_path}/gw.db"\nwriter = "process"\n{keys}')
     store = make_store(cfg, reactor)

@@ -1,0 +1,140 @@
+"""Batched receipts and transitions give the same results as the one-by-one
+receipts store: fast path for single-part messages, fallback for the rest."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from gateway.sms.receipts import store as receipts_store
+from gateway.messages.store import transition_many
+from gateway.dispatch.store import record_outcomes
+from gateway.sms.receipts.store import EarlyReceipts
+from gateway.sms.receipts.batch import apply_receipts
+from gateway.store import migrate
+from gateway.store import schema as s
+from gateway.store.engine import make_engine
+from gateway.messages.store import get_message_row, insert_message
+from protocols.smpp.receipt import Receipt
+
+from tests.gateway.pipeline_helpers import T0, message_row
+
+NOW = T0 + timedelta(seconds=5)
+
+
+@pytest.fixture
+def conn(tmp_path):
+    url = f"sqlite:///{tmp_path}/gw.db"
+    migrate.upgrade(url)
+    engine = make_engine(url, writer=True)
+    with engine.connect() as connection:
+        with connection.begin():
+            yield connection
+    engine.dispose()
+
+
+def sent(conn, message_ids, **overrides):
+    """A message claimed and recorded as sent with parts carrying *message_ids*."""
+    row = message_row(status="sending", num_segments=len(message_ids), **overrides)
+    insert_message(conn, row)
+    total = len(message_ids)
+    record_outcomes(conn, [{"kind": "sent", "sid": row["sid"], "account_sid": row["account_sid"],
+                            "carrier": "a", "parts": [(i, total, None, mid) for i, mid in
+                                                      enumerate(message_ids, 1)]}], NOW)
+    return row["sid"]
+
+
+def receipt(message_id, stat="DELIVRD", err="000"):
+    return Receipt(message_id=message_id, stat=stat, err=err)
+
+
+def callbacks(conn, sid):
+    rows = conn.execute(select(s.callback_outbox).where(s.callback_outbox.c.message_sid == sid)
+                        .order_by(s.callback_outbox.c.id)).mappings().all()
+    return [dict(map(tuple, r["params"]))["MessageStatus"] for r in rows]
+
+
+def test_single_part_receipts_in_one_batch(conn):
+    ok = sent(conn, ["1a"], status_callback="http://cb")
+    bad = sent(conn, ["1b"])
+    states = apply_receipts(conn, [("a", "a-1", receipt("1A")), ("a", "a-1", receipt("1b", "UNDELIV", "001"))],
+                            now=NOW)
+    assert states == ["applied", "applied"]
+    assert get_message_row(conn, ok)["status"] == "delivered"
+    row = get_message_row(conn, bad)
+    assert (row["status"], row["carrier_stat"], row["carrier_err"]) == ("undelivered", "UNDELIV", "001")
+    assert row["error_code"] is not None and row["error_message"]
+    assert callbacks(conn, ok) == ["sent", "delivered"]
+
+
+def test_multi_part_and_unknown_ids_use_the_receipts_store(conn):
+    sid = sent(conn, ["10", "11"])
+    states = apply_receipts(conn, [("a", None, receipt("10")), ("a", None, receipt("ffff"))], now=NOW)
+    assert states == ["applied", "waiting"]
+    assert get_message_row(conn, sid)["status"] == "sent"
+    apply_receipts(conn, [("a", None, receipt("11"))], now=NOW)
+    assert get_message_row(conn, sid)["status"] == "delivered"
+
+
+def test_early_receipt_is_applied_when_the_part_is_recorded(conn):
+    assert apply_receipts(conn, [("a", None, receipt("abc"))], now=NOW) == ["waiting"]
+    row = message_row(status="sending")
+    insert_message(conn, row)
+    record_outcomes(conn, [{"kind": "sent", "sid": row["sid"], "account_sid": row["account_sid"],
+                            "carrier": "a", "parts": [(1, 1, None, "ABC")]}], NOW, EarlyReceipts())
+    assert get_message_row(conn, row["sid"])["status"] == "delivered"
+    assert receipts_store.count_pending(conn) == {"applied": 1}
+
+
+def test_a_second_receipt_for_the_same_part_in_a_batch(conn):
+    sid = sent(conn, ["77"])
+    states = apply_receipts(conn, [("a", None, receipt("77", "ACCEPTD")), ("a", None, receipt("77"))], now=NOW)
+    assert states == ["applied", "applied"]
+    assert get_message_row(conn, sid)["status"] == "delivered"
+
+
+def test_transition_many_never_moves_backwards(conn):
+    row = message_row(status="delivered")
+    insert_message(conn, row)
+    fresh = message_row(status="sending")
+    insert_message(conn, fresh)
+    moved = transition_many(conn, [{"sid": row["sid"], "status": "sent"},
+                                   {"sid": fresh["sid"], "status": "sent", "carrier": "a"},
+                                   {"sid": "SMnope", "status": "sent"}], now=NOW)
+    assert moved == [fresh["sid"]]
+    assert get_message_row(conn, row["sid"])["status"] == "delivered"
+    stored = get_message_row(conn, fresh["sid"])
+    assert stored["status"] == "sent" and stored["carrier"] == "a" and stored["date_sent"] is not None
+
+
+def test_transition_many_repeats_in_a_reused_shape_move_in_order(conn):
+    first, other = message_row(status="sending"), message_row(status="sent", date_sent=T0)
+    insert_message(conn, first)
+    insert_message(conn, other)
+    # `other` -> delivered and `first`'s second change share a shape (status,
+    # date_updated); `first`'s first change has its own.  Each change must
+    # see the one before it.
+    moved = transition_many(conn, [{"sid": other["sid"], "status": "delivered"},
+                                   {"sid": first["sid"], "status": "sent", "carrier": "a"},
+                                   {"sid": first["sid"], "status": "delivered"}], now=NOW)
+    assert moved == [other["sid"], first["sid"], first["sid"]]
+    assert get_message_row(conn, first["sid"])["status"] == "delivered"
+    assert get_message_row(conn, other["sid"])["status"] == "delivered"
+
+
+def test_stale_rows_are_detected_and_a_stale_outcome_is_refused(conn):
+    from gateway.messages.store import StaleRows, load_rows
+
+    row = message_row(status="sending")
+    insert_message(conn, row)
+    claimed = load_rows(conn, [row["sid"]], brief=True)
+    assert transition_many(conn, [{"sid": row["sid"], "status": "failed", "error_code": 30001}], now=NOW)
+    with pytest.raises(StaleRows):  # the caller's row still says `sending`
+        transition_many(conn, [{"sid": row["sid"], "status": "sent"}], now=NOW, rows=claimed)
+    counts = record_outcomes(conn, [{"kind": "sent", "sid": row["sid"], "account_sid": row["account_sid"],
+                                     "carrier": "a", "parts": [(1, 1, "a-1", "77")],
+                                     "row": claimed[row["sid"]]}], NOW)
+    assert (counts["sent"], counts["refused"]) == (0, 1)
+    assert get_message_row(conn, row["sid"])["status"] == "failed"
+    assert conn.execute(select(s.segments)).first() is None
