@@ -54,8 +54,8 @@ from gateway.dispatch.store import AfterSent, record_outcomes
 from gateway.messages.pricing import ERROR_MAX_PRICE, MAX_PRICE_MESSAGE, PriceBook, exceeds
 from gateway.messages.store import BRIEF_COLUMNS
 from gateway.dispatch.claims import claim_queued
+from gateway.dispatch.outcomes import Failed, NotSent, Sender, Sent
 from gateway.messages.routing import Router
-from gateway.sms.outbound.sender import Failed, NotSent, Sent
 from gateway.dispatch import claims as q
 from gateway.store.faults import backoff, is_fault
 from gateway.store.held import Held
@@ -72,7 +72,7 @@ TOO_DEAR = Failed(ERROR_MAX_PRICE, MAX_PRICE_MESSAGE, try_next=True)
 class Dispatcher(Service):
     name = "pipeline"
 
-    def __init__(self, store: Any, senders: Mapping[str, Any], router: Router, clock: IReactorTime,
+    def __init__(self, store: Any, senders: Mapping[str, Sender], router: Router, clock: IReactorTime,
                  config: PipelineConfig = PipelineConfig(), *, after_sent: AfterSent | None = None,
                  retry_delay: float = 5.0, expire_every: float = 30.0, stop_timeout: float = 15.0,
                  on_outcome: Callable[[str], None] | None = None, node_id: str | None = None,

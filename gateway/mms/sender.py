@@ -1,7 +1,7 @@
 """``MmsSender``: one MM7 carrier as the dispatcher sees it.
 
-``send(row, now) -> Deferred[Sent | Failed | NotSent]`` (the outcome values of
-``gateway.sms.outbound.sender``) does, in order:
+A ``gateway.dispatch.outcomes.Sender``: ``send(row, now) -> Deferred[Outcome]``
+does, in order:
 
 1. refuse a message whose validity already ended (30001);
 2. fetch every ``media_list`` item (``MediaFetcher``: SSRF guard, caps);
@@ -24,12 +24,12 @@ from typing import Any, Callable, Mapping
 from twisted.internet.defer import DeferredList, inlineCallbacks, maybeDeferred
 from twisted.logger import Logger
 
+from gateway.dispatch.outcomes import Failed, Sent
+from gateway.messages.validity import validity_left
 from gateway.mms.client import Mm7Client
 from gateway.mms.fetch import MediaError, MediaFetcher
 from gateway.mms.images import ShrinkPolicy, fit
 from gateway.mms.limits import DEFAULT_PROFILES, sender_type, size_limit
-from gateway.sms.outbound.sender import Failed, Sent
-from gateway.sms.outbound.submit_sm import validity_left
 from protocols.mm7.envelope import Dialect
 from protocols.mm7.status import SIZE_EXCEEDED, Verdict
 from protocols.mm7.submit import SubmitRequest, build_submit
