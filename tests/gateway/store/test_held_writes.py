@@ -110,7 +110,7 @@ async def test_outcomes_are_recorded_once_the_store_is_back(volume):
         await rig.retry(2)
         assert [await rig.status(s) for s in sids] == ["sent"] * 2  # no restart
         assert rig.dispatcher.in_flight == 0 and rig.dispatcher.stats["sent"] == 2
-        assert len(rig.dispatcher._held) == 0
+        assert len(rig.dispatcher.recorder.held) == 0
     finally:
         await rig.stop()
     assert rig.clock.getDelayedCalls() == []
