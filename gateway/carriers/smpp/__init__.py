@@ -9,8 +9,8 @@ public pieces are:
   30008, or ``errors.NotSent`` once stopping); ``bound_count``, ``is_up``,
   ``queued``, ``stats``; ``stopService()`` drains, unbinds and closes.
 * ``gateway.carriers.smpp.interface.Carrier``: what a sender needs of a carrier
-  (``is_up``, ``submit``), a ``typing.Protocol``; ``gateway.carriers.smpp.testing.
-  ScriptedCarrier`` is the fake tests use, checked against it.
+  (``is_up``, ``submit``), a ``typing.Protocol``; the fake tests use,
+  ``gateway.carriers.smpp.testing.ScriptedCarrier``, is checked against it.
 * ``gateway.carriers.smpp.endpoints.endpoint_factory(reactor)``: TCP or verified TLS.
 * ``gateway.carriers.smpp.settings.BindSettings`` / ``coerce``: the bind knobs (the
   daemon's ``SmppSettings`` is accepted as is).

@@ -19,8 +19,6 @@ from protocols.smpp.pdu import SubmitSm, SubmitSmResp
 class Carrier(Protocol):
     """N binds to one SMSC behind one queue of submits."""
 
-    name: str
-
     @property
     def is_up(self) -> bool:
         """True while at least one bind that can send is bound."""
