@@ -207,7 +207,7 @@ class Dispatcher(Service):
                   failed: Failed | None = None, failed_on: str | None = None) -> None:
         if not candidates:
             self.recorder.add({"kind": "failed", "sid": row["sid"], "error_code": ERROR_NO_ROUTE,
-                           "error_message": NO_ROUTE_MESSAGE, "carrier": None, "row": row})
+                               "error_message": NO_ROUTE_MESSAGE, "carrier": None, "row": row})
             return
         for index in range(start, len(candidates)):
             name = candidates[index]
@@ -248,13 +248,13 @@ class Dispatcher(Service):
 
     def _failed(self, row, name: str, result: Failed) -> None:
         self.recorder.add({"kind": "failed", "sid": row["sid"], "account_sid": row["account_sid"],
-                       "carrier": name, "error_code": result.error_code,
-                       "error_message": result.error_message, "parts": result.parts, "row": row})
+                           "carrier": name, "error_code": result.error_code,
+                           "error_message": result.error_message, "parts": result.parts, "row": row})
 
     def _send_crashed(self, failure, row, name) -> None:
         log.failure("pipeline: sending {sid} on {carrier} crashed", failure, sid=row["sid"], carrier=name)
         self.recorder.add({"kind": "failed", "sid": row["sid"], "carrier": name, "error_code": 30008,
-                       "error_message": "internal error while sending", "row": row})
+                           "error_message": "internal error while sending", "row": row})
 
     def _requeue(self, row, detail: str) -> None:
         due = self._now() + timedelta(seconds=self.retry_delay)
