@@ -18,6 +18,8 @@ Rules:
   add a header).  With ``signing_token`` (the account's auth token) the
   request carries ``X-Twilio-Signature`` (:mod:`gateway.callbacks.signature`)
   over the URL (with its query, for GET) and the form parameters.
+* The sender goes through an :class:`HttpAgent` (``CallbackAgent`` in the
+  daemon): bytes of one request out, ``(code, body)`` back.
 * :func:`send` returns a Deferred of the answer ``(code, body)`` (``body``
   only when asked for) that covers the HTTP exchange and nothing else: the
   timeout (on the injected clock) cancels the request and the body read,
@@ -27,10 +29,11 @@ Rules:
 from __future__ import annotations
 
 from base64 import b64encode
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlencode
 
 from twisted.internet.defer import CancelledError, Deferred, fail
+from twisted.internet.interfaces import IReactorTime
 
 from gateway.callbacks import signature as webhook_signature
 from gateway.callbacks.http_client import HostConnections
@@ -52,13 +55,23 @@ def callback_pool(reactor: Any, config: Any) -> HostConnections:
     return HostConnections(None, config.per_host_concurrency)
 
 
+@runtime_checkable
+class HttpAgent(Protocol):
+    """What callbacks (status callbacks, ``sms_url`` and RCML ``action``
+    requests) send through."""
+
+    def request(self, url: WebUrl, data: bytes, keep: int) -> Deferred[tuple[int, bytes]]:
+        """Send the whole request *data* toward *url*; fires with the answer's
+        status code and at most *keep* bytes of its body."""
+
+
 class CallbackAgent:
     """Sends one request over the pool's connections (``gateway.callbacks.http_client``)."""
 
     def __init__(self, pool: HostConnections):
         self.pool = pool
 
-    def request(self, url: WebUrl, data: bytes, keep: int) -> Deferred:
+    def request(self, url: WebUrl, data: bytes, keep: int) -> Deferred[tuple[int, bytes]]:
         return self.pool.request((url.scheme, url.host, url.port), data, keep)
 
 
@@ -113,7 +126,7 @@ def request_bytes(url: WebUrl, method: str, params, signing_token: str | None = 
     return b"".join(lines)
 
 
-def send(agent: Any, clock: Any, url: WebUrl, method: str, params, *, timeout: float,
+def send(agent: HttpAgent, clock: IReactorTime, url: WebUrl, method: str, params, *, timeout: float,
          want_body: bool, signing_token: str | None = None) -> Deferred:
     """Deferred[(code, body or None)]; fails with CallbackTimeout after *timeout*."""
     try:

@@ -49,8 +49,9 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
 from gateway.common import weburl
-from gateway.callbacks.request import (CallbackTimeout, callback_pool, make_callback_agent, send,
-                                   with_query)
+from gateway.callbacks.http_client import HostConnections
+from gateway.callbacks.request import (CallbackTimeout, HttpAgent, callback_pool, make_callback_agent,
+                                       send, with_query)
 from gateway.callbacks.hosts import HostQueues
 from gateway.config.model import CallbacksConfig
 from gateway.mms.guard import BlockedAddress
@@ -76,15 +77,15 @@ def backoff(attempts: int, config: CallbacksConfig) -> float:
 class CallbackSender(Service):
     name = "callbacks"
 
-    def __init__(self, store: Any, agent: Any, clock: IReactorTime,
+    def __init__(self, store: Any, agent: HttpAgent, clock: IReactorTime,
                  config: CallbacksConfig = CallbacksConfig(), *,
                  reply_hook: Callable[..., Any] | None = None,
                  on_new_messages: Callable[[list], Any] | None = None,
-                 on_settled: Callable[[str], Any] | None = None, pool: Any = None,
+                 on_settled: Callable[[str], Any] | None = None, pool: HostConnections | None = None,
                  signing_tokens: Callable[[str], str | None] | None = None):
         self.store = store
         self.pool = pool  # the agent's connection pool: closed on stop
-        self.agent = agent  # an IAgent (``make_callback_agent``)
+        self.agent = agent  # ``make_callback_agent`` in the daemon
         self.clock = clock
         self.config = config
         self.reply_hook = reply_hook

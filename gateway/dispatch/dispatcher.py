@@ -23,16 +23,11 @@ Theory of operation:
   cheaper).  A sent message is priced in the same outcome write that
   records ``sent``, with the segments the carrier took.
 * Outcomes are buffered and written in one store job per reactor turn
-  (``record_outcomes``, a few executemany statements; each carries the row
-  as claimed, so the job need not read it again), queued at once so
-  a receipt that arrives right behind its submit_sm_resp finds the part
-  already recorded (the store's writer is FIFO).
-* A failed outcome write (the store cannot write: disk full, database
-  gone) is not given up: the outcomes are held (``gateway.store.held``)
-  and written again with a growing backoff until the store takes them, so
-  the messages leave ``sending`` as soon as the store is back, without a
-  restart.  They still count as in flight meanwhile, so claiming stops at
-  ``max_in_flight``.  The recovery at start and claims retry alike.
+  (``gateway.dispatch.recording``); a failed outcome write is held and
+  written again until the store takes it, so the messages leave
+  ``sending`` as soon as the store is back, without a restart.  They still
+  count as in flight meanwhile, so claiming stops at ``max_in_flight``.
+  The recovery at start and claims retry alike.
 * ``stopService`` stops claiming, waits (bounded) for submits in flight and
   their outcome write, then returns: the carriers below stop after it.
   Anything still in ``sending`` is resolved at the next start by the
@@ -50,15 +45,13 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
 from gateway.config.model import PipelineConfig
-from gateway.dispatch.store import AfterSent, record_outcomes
+from gateway.dispatch.store import AfterSent
 from gateway.messages.pricing import ERROR_MAX_PRICE, MAX_PRICE_MESSAGE, PriceBook, exceeds
-from gateway.messages.store import BRIEF_COLUMNS
-from gateway.dispatch.claims import claim_queued
+from gateway.dispatch.outcomes import Failed, NotSent, Sender, Sent
+from gateway.dispatch.recording import OutcomeRecorder, sent_outcome
 from gateway.messages.routing import Router
-from gateway.sms.outbound.sender import Failed, NotSent, Sent
 from gateway.dispatch import claims as q
 from gateway.store.faults import backoff, is_fault
-from gateway.store.held import Held
 from gateway.store.timeutil import from_timestamp
 from gateway.common.wakeup import Wakeup
 
@@ -72,7 +65,7 @@ TOO_DEAR = Failed(ERROR_MAX_PRICE, MAX_PRICE_MESSAGE, try_next=True)
 class Dispatcher(Service):
     name = "pipeline"
 
-    def __init__(self, store: Any, senders: Mapping[str, Any], router: Router, clock: IReactorTime,
+    def __init__(self, store: Any, senders: Mapping[str, Sender], router: Router, clock: IReactorTime,
                  config: PipelineConfig = PipelineConfig(), *, after_sent: AfterSent | None = None,
                  retry_delay: float = 5.0, expire_every: float = 30.0, stop_timeout: float = 15.0,
                  on_outcome: Callable[[str], None] | None = None, node_id: str | None = None,
@@ -82,7 +75,6 @@ class Dispatcher(Service):
         self.router = router
         self.clock = clock
         self.config = config
-        self.after_sent = after_sent
         self.retry_delay = retry_delay
         self.expire_every = expire_every
         self.stop_timeout = stop_timeout
@@ -94,13 +86,11 @@ class Dispatcher(Service):
         self._wakeup = Wakeup(clock, self._pump, self._tick)
         self._claiming = False
         self._woken_while_claiming = False
-        self._outcomes: list[dict] = []
-        self._flush_call = None
-        self._writing = 0  # outcome writes queued in the store
+        self.recorder = OutcomeRecorder(store, clock, self._now, self._recorded, self._check_idle,
+                                        after_sent=after_sent)
         self._last_expire = 0.0
         self._idle: list[Deferred] = []
         self._ready: Deferred | None = None
-        self._held = Held(clock, self._write_outcomes, "pipeline: outcomes")
         self._recovery = None  # the retry of the mid-send recovery at start
         self._recovery_attempts = 0
 
@@ -145,7 +135,7 @@ class Dispatcher(Service):
         def finished(result):
             if timeout.active():
                 timeout.cancel()
-            self._held.stop()
+            self.recorder.stop()
             if self.in_flight:
                 log.warn("pipeline: stopped with {count} messages in flight (resolved at next start)",
                          count=self.in_flight)
@@ -191,7 +181,7 @@ class Dispatcher(Service):
         limit = min(self.config.batch_size, room)
         self._claiming = True
         self.stats["pumps"] += 1
-        d = self.store.write(claim_queued, self._now(), limit, self.node_id)
+        d = self.store.write(q.claim_queued, self._now(), limit, self.node_id)
         d.addCallback(self._claimed, limit)
         d.addErrback(self._claim_failed)
 
@@ -216,8 +206,8 @@ class Dispatcher(Service):
     def _dispatch(self, row, candidates: tuple[str, ...], start: int,
                   failed: Failed | None = None, failed_on: str | None = None) -> None:
         if not candidates:
-            self._outcome({"kind": "failed", "sid": row["sid"], "error_code": ERROR_NO_ROUTE,
-                           "error_message": NO_ROUTE_MESSAGE, "carrier": None, "row": row})
+            self.recorder.add({"kind": "failed", "sid": row["sid"], "error_code": ERROR_NO_ROUTE,
+                               "error_message": NO_ROUTE_MESSAGE, "carrier": None, "row": row})
             return
         for index in range(start, len(candidates)):
             name = candidates[index]
@@ -244,17 +234,8 @@ class Dispatcher(Service):
     def _sent(self, result, row, candidates, index) -> None:
         name = candidates[index]
         if isinstance(result, Sent):
-            outcome = {"kind": "sent", "sid": row["sid"], "account_sid": row["account_sid"],
-                       "carrier": name, "parts": result.parts, "row": row}
-            extra = dict(result.extra or {})
             price = self._price(row, name, result.num_segments or len(result.parts))
-            if price is not None:  # priced when sent (gateway.messages.pricing)
-                extra.update(price=price.text, price_unit=price.unit)
-            if extra:
-                outcome["extra"] = extra
-            if result.num_segments:
-                outcome["num_segments"] = result.num_segments
-            self._outcome(outcome)
+            self.recorder.add(sent_outcome(row, name, result, price))  # priced when sent
         elif isinstance(result, NotSent):
             self._requeue(row, f"{name}: {result.reason}")
         elif isinstance(result, Failed):
@@ -266,78 +247,45 @@ class Dispatcher(Service):
             self._failed(row, name, result)
 
     def _failed(self, row, name: str, result: Failed) -> None:
-        self._outcome({"kind": "failed", "sid": row["sid"], "account_sid": row["account_sid"],
-                       "carrier": name, "error_code": result.error_code,
-                       "error_message": result.error_message, "parts": result.parts, "row": row})
+        self.recorder.add({"kind": "failed", "sid": row["sid"], "account_sid": row["account_sid"],
+                           "carrier": name, "error_code": result.error_code,
+                           "error_message": result.error_message, "parts": result.parts, "row": row})
 
     def _send_crashed(self, failure, row, name) -> None:
         log.failure("pipeline: sending {sid} on {carrier} crashed", failure, sid=row["sid"], carrier=name)
-        self._outcome({"kind": "failed", "sid": row["sid"], "carrier": name, "error_code": 30008,
-                       "error_message": "internal error while sending", "row": row})
+        self.recorder.add({"kind": "failed", "sid": row["sid"], "carrier": name, "error_code": 30008,
+                           "error_message": "internal error while sending", "row": row})
 
     def _requeue(self, row, detail: str) -> None:
         due = self._now() + timedelta(seconds=self.retry_delay)
-        self._outcome({"kind": "requeue", "sid": row["sid"], "next_attempt_at": due, "detail": detail})
+        self.recorder.add({"kind": "requeue", "sid": row["sid"], "next_attempt_at": due, "detail": detail})
 
     # -- recording outcomes -------------------------------------------------
-    def _outcome(self, outcome: dict) -> None:
-        row = outcome.get("row")
-        if row is not None:  # what transition_many needs of it: less to carry to the writer
-            outcome["row"] = {name: row[name] for name in BRIEF_COLUMNS}
-        self._outcomes.append(outcome)
-        if self._flush_call is None:
-            self._flush_call = self.clock.callLater(0, self._flush)
-
-    def _flush(self) -> None:
-        self._flush_call = None
-        batch, self._outcomes = self._outcomes, []
-        if not batch:
-            self._check_idle()
-            return
-        self._write_outcomes(batch)
-
-    def _write_outcomes(self, batch: list[dict]) -> None:
-        self._writing += 1
-        d = self.store.write(record_outcomes, batch, self._now(), self.after_sent)
-        d.addCallbacks(self._recorded, self._record_failed, callbackArgs=(batch,),
-                                   errbackArgs=(batch,))
-
-    def _recorded(self, counts, batch) -> None:
-        self._writing -= 1
+    def _recorded(self, batch: list[dict], counts: dict) -> None:
         self.in_flight -= len(batch)
-        self._held.written(len(batch))
         self.stats["sent"] += counts["sent"]
         self.stats["failed"] += counts["failed"]
         self.stats["requeued"] += counts["requeue"]
         if self.on_outcome is not None:
             for outcome in batch:
                 self.on_outcome(outcome["kind"])
-        if counts["error"]:
-            log.error("pipeline: {count} outcomes could not be recorded", count=counts["error"])
         self._after_write()
 
-    def _record_failed(self, failure, batch) -> None:
-        # The whole transaction failed: the outcomes are held and written
-        # again until the store takes them (still in flight meanwhile).
-        self._writing -= 1
-        if not is_fault(failure.value):
-            log.failure("pipeline: recording {count} outcomes failed", failure, count=len(batch))
-        self._held.hold(batch, failure)
-
     def _after_write(self) -> None:
-        if not self._outcomes:
+        if not self.recorder.buffered:
             self._check_idle()
         self.wake()
 
     def _when_idle(self) -> Deferred:
-        if self.in_flight == 0 and not self._writing and not self._outcomes and not self._claiming:
+        if (self.in_flight == 0 and not self.recorder.writing and not self.recorder.buffered
+                and not self._claiming):
             return succeed(None)
         d: Deferred = Deferred(lambda _: self._idle.remove(d) if d in self._idle else None)
         self._idle.append(d)
         return d
 
     def _check_idle(self) -> None:
-        if self.in_flight == 0 and not self._writing and not self._claiming:
+        if self.in_flight == 0 and not self.recorder.writing and not self._claiming:
             waiting, self._idle = self._idle, []
             for d in waiting:
                 d.callback(None)

@@ -1,7 +1,8 @@
 """The MM7 client: POST a SubmitReq to the MMSC and read its answer.
 
-HTTP goes through a treq ``HTTPClient`` passed in (the default agent verifies
-HTTPS certificates; see ``make_http_client``).  Basic auth when configured,
+HTTP goes through an :class:`HttpClient` passed in: a treq ``HTTPClient``
+(the default agent verifies HTTPS certificates; see ``make_http_client``),
+or treq's ``StubTreq`` in tests.  Basic auth when configured,
 with ``username``/``password`` or as ``user:password@`` in the ``url`` (taken
 out of the URL before it is requested).  Carrier credentials never reach a
 result's ``error_message`` or a log line: they are replaced with ``***``.
@@ -16,10 +17,13 @@ MMSC did accept: the gateway is at-least-once.)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from twisted.internet.defer import CancelledError, inlineCallbacks
+from twisted.internet.defer import CancelledError, Deferred, inlineCallbacks
+from twisted.internet.interfaces import IReactorTime
 from twisted.internet.task import deferLater
+from twisted.web.iweb import IResponse
 from twisted.logger import Logger
 
 from protocols.mm7.errors import Mm7Error
@@ -42,7 +46,15 @@ class SubmitResult:
     attempts: int = 1
 
 
-def make_http_client(reactor, *, ca_file: str | None = None):
+@runtime_checkable
+class HttpClient(Protocol):
+    """What the MM7 client needs of treq's ``HTTPClient``: one POST."""
+
+    def post(self, url: Any, data: Any = None, **kwargs: Any) -> Deferred[IResponse]:
+        """POST *data* to *url* (treq's keywords: headers, auth, timeout...)."""
+
+
+def make_http_client(reactor, *, ca_file: str | None = None) -> HttpClient:
     """A treq client whose HTTPS verifies certificates (against ``ca_file``
     when given, else the system trust store)."""
     import treq.client
@@ -101,7 +113,7 @@ class Mm7Client:
     """``url`` may carry ``user:password@``: it is sent as HTTP Basic (unless
     ``username`` is given, which wins) and removed from the URL requested."""
 
-    def __init__(self, http, clock, *, url: str, username: str = "", password: str = "",
+    def __init__(self, http: HttpClient, clock: IReactorTime, *, url: str, username: str = "", password: str = "",
                  timeout: float = 30.0, retries: int = 2, backoff: float = 1.0, name: str = "mm7"):
         self._http = http
         self._clock = clock

@@ -1,7 +1,7 @@
 """``MmsSender``: one MM7 carrier as the dispatcher sees it.
 
-``send(row, now) -> Deferred[Sent | Failed | NotSent]`` (the outcome values of
-``gateway.sms.outbound.sender``) does, in order:
+A ``gateway.dispatch.outcomes.Sender``: ``send(row, now) -> Deferred[Outcome]``
+does, in order:
 
 1. refuse a message whose validity already ended (30001);
 2. fetch every ``media_list`` item (``MediaFetcher``: SSRF guard, caps);
@@ -19,17 +19,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Generator, Mapping
 
-from twisted.internet.defer import DeferredList, inlineCallbacks, maybeDeferred
+from twisted.internet.defer import Deferred, DeferredList, inlineCallbacks, maybeDeferred
+from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from gateway.mms.client import Mm7Client
+from gateway.config.model import CarrierConfig
+from gateway.dispatch.outcomes import Failed, Outcome, Sent
+from gateway.messages.validity import validity_left
+from gateway.mms.client import HttpClient, Mm7Client
 from gateway.mms.fetch import MediaError, MediaFetcher
 from gateway.mms.images import ShrinkPolicy, fit
 from gateway.mms.limits import DEFAULT_PROFILES, sender_type, size_limit
-from gateway.sms.outbound.sender import Failed, Sent
-from gateway.sms.outbound.submit_sm import validity_left
 from protocols.mm7.envelope import Dialect
 from protocols.mm7.status import SIZE_EXCEEDED, Verdict
 from protocols.mm7.submit import SubmitRequest, build_submit
@@ -44,7 +46,8 @@ def _inline(fn, *args, **kwargs):
 
 
 class MmsSender:
-    def __init__(self, carrier_config, http, clock, fetcher: MediaFetcher, *,
+    def __init__(self, carrier_config: CarrierConfig, http: HttpClient, clock: IReactorTime,
+                 fetcher: MediaFetcher, *,
                  run_blocking: Callable[..., Any] = _inline, shrink: ShrinkPolicy = ShrinkPolicy(),
                  profiles=DEFAULT_PROFILES, new_token: Callable[[], str] = lambda: uuid.uuid4().hex,
                  backoff: float = 1.0):
@@ -67,7 +70,7 @@ class MmsSender:
         return size_limit(self.name, sender, dict(self.settings.size_limits or {}), self._profiles)
 
     @inlineCallbacks
-    def send(self, row: Mapping[str, Any], now: datetime):
+    def send(self, row: Mapping[str, Any], now: datetime) -> Generator[Deferred, Any, Outcome]:
         left = validity_left(row, now)
         if left is not None and left <= 0:
             return Failed(ERROR_EXPIRED, "validity period ended before the message could be sent",

@@ -6,12 +6,9 @@ import contextlib
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from twisted.internet import defer, reactor
+from twisted.internet import reactor
 
-from gateway.carriers.smpp.errors import NotSent as CarrierNotSent
-from gateway.carriers.smpp.errors import SubmitFailed
 from gateway.store.store import Store
-from protocols.smpp.pdu import SubmitSmResp
 from tests.db_backends import BACKENDS, database_url  # noqa: F401 (BACKENDS: the pipeline tests' params)
 
 T0 = datetime(2026, 11, 27, 12, 0, 0, tzinfo=timezone.utc)
@@ -55,32 +52,3 @@ async def settle(store, clock, rounds: int = 8) -> None:
     for _ in range(rounds):
         clock.advance(0)
         await store.write(lambda conn: None)
-
-
-class ScriptedCarrier:
-    """A carrier that answers submits as told: 'ok', a SubmitFailed, 'notsent'
-    or 'hold' (the test fires the Deferred itself)."""
-
-    def __init__(self, name: str, up: bool = True, script=None):
-        self.name = name
-        self.is_up = up
-        self.script = list(script or [])
-        self.pdus = []
-        self.held: list[defer.Deferred] = []
-        self._ids = 0
-
-    def submit(self, pdu):
-        self.pdus.append(pdu)
-        action = self.script.pop(0) if self.script else "ok"
-        if action == "ok":
-            self._ids += 1
-            return defer.succeed(SubmitSmResp(message_id=f"{self.name}-{self._ids:x}"))
-        if action == "notsent":
-            return defer.fail(CarrierNotSent("stopping"))
-        if action == "hold":
-            d = defer.Deferred()
-            self.held.append(d)
-            return d
-        if isinstance(action, SubmitFailed):
-            return defer.fail(action)
-        raise AssertionError(action)

@@ -1,14 +1,13 @@
-"""What the dispatcher sends through: one sender per carrier.
+"""An SMPP carrier as the dispatcher sends through it.
 
-A sender has ``name``, ``is_up`` and ``send(row, now) -> Deferred[Outcome]``
-where the outcome is one of the small values below -- expected results are
-values, not errbacks.  :class:`SmsSender` wraps an ``SmppCarrier``: it
-segments the body, builds the submit_sm PDUs, submits every part and
-reports what the SMSC did with them.
+:class:`SmsSender` is a ``gateway.dispatch.outcomes.Sender``: it wraps a
+``gateway.carriers.smpp.interface.Carrier`` (an ``SmppCarrier``), segments
+the body, builds the submit_sm PDUs, submits every part and reports what
+the SMSC did with them as an outcome value (``Sent``, ``Failed``,
+``NotSent``) -- expected results are values, not errbacks.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Mapping
 
@@ -19,37 +18,18 @@ from twisted.python.failure import Failure
 from gateway.config.model import CarrierConfig
 from gateway.carriers.smpp.errors import NotSent as CarrierNotSent
 from gateway.carriers.smpp.errors import SubmitFailed
-from gateway.sms.outbound.submit_sm import References, build_submits, validity_left
+from gateway.carriers.smpp.interface import Carrier
+from gateway.dispatch.outcomes import Failed, NotSent, Outcome, Sent
+from gateway.messages.validity import validity_left
+from gateway.sms.outbound.submit_sm import References, build_submits
 
 ERROR_UNKNOWN = 30008
 ERROR_EXPIRED = 30001
 ERROR_TOO_LONG = 21617
 
 
-@dataclass(frozen=True)
-class Sent:
-    parts: tuple  # ((seqno, total, bind, message_id), ...)
-    extra: Mapping[str, Any] | None = None  # message fields to record (e.g. mm7_message_id)
-    num_segments: int | None = None  # billed segments (payload mode sends them in one PDU)
-
-
-@dataclass(frozen=True)
-class Failed:
-    error_code: int
-    error_message: str
-    parts: tuple = ()  # parts the carrier did accept before the failure
-    try_next: bool = True  # another carrier may take it
-
-
-@dataclass(frozen=True)
-class NotSent:
-    """Nothing reached the carrier (no bind, stopping): keep it queued."""
-
-    reason: str
-
-
 class SmsSender:
-    def __init__(self, carrier_config: CarrierConfig, carrier: Any, clock: IReactorTime,
+    def __init__(self, carrier_config: CarrierConfig, carrier: Carrier, clock: IReactorTime,
                  references: References, plan: Callable[..., Any] | None = None,
                  observe: Callable[[str, float], None] | None = None):
         self.config = carrier_config
@@ -71,7 +51,7 @@ class SmsSender:
             self._plan = plan
         return self._plan
 
-    def send(self, row: Mapping[str, Any], now: datetime) -> Deferred:
+    def send(self, row: Mapping[str, Any], now: datetime) -> Deferred[Outcome]:
         settings = self.config.smpp
         left = validity_left(row, now)
         if left is not None and left <= 0:
@@ -125,7 +105,7 @@ def _failed_now() -> Deferred:
     return d
 
 
-def _outcome(results) -> Sent | Failed | NotSent:
+def _outcome(results) -> Outcome:
     """Sent when every part went; else why not (the first failure decides)."""
     parts, failure = [], None
     for ok, value in results:

@@ -73,16 +73,6 @@ def validity_field(seconds: float | None, now: datetime, validity_format: str = 
     return relative_validity(seconds)
 
 
-def validity_left(row: Mapping[str, Any], now: datetime) -> float | None:
-    """Seconds of validity left (None: the message has no expiry)."""
-    expires = row.get("expires_at")
-    if expires is None:
-        return None
-    if expires.tzinfo is None:
-        expires = expires.replace(tzinfo=now.tzinfo)
-    return (expires - now).total_seconds()
-
-
 def build_submits(row: Mapping[str, Any], plan: Any, *, registered_delivery: int,
                   mode: str = "udh", validity: float | None = None,
                   validity_format: str = "relative", now: datetime | None = None) -> list[SubmitSm]:

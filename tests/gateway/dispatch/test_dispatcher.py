@@ -9,6 +9,7 @@ from sqlalchemy import select
 from twisted.internet import defer
 from twisted.internet.task import Clock
 
+from gateway.carriers.smpp.testing import ScriptedCarrier
 from gateway.config import model as config
 from gateway.dispatch.dispatcher import Dispatcher
 from gateway.messages.routing import Router
@@ -18,7 +19,7 @@ from gateway.store import schema as s
 from gateway.messages.store import get_message_row, insert_message
 from gateway.sms.outbound.submit_sm import References
 
-from tests.gateway.pipeline_helpers import BACKENDS, T0, ScriptedCarrier, database, message_row, open_store, settle
+from tests.gateway.pipeline_helpers import BACKENDS, T0, database, message_row, open_store, settle
 
 CONF = """
 [[carriers]]

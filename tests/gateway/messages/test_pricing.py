@@ -10,12 +10,13 @@ import pytest_twisted
 from sqlalchemy import select
 from twisted.internet import defer
 
+from gateway.carriers.smpp.testing import ScriptedCarrier
 from gateway.config import model as config
 from gateway.config.read import ConfigError
 from gateway.messages.pricing import Price, PriceBook, exceeds, message_price, unit_price
 from gateway.store import schema as s
 
-from tests.gateway.pipeline_helpers import ScriptedCarrier, database, open_store, settle
+from tests.gateway.pipeline_helpers import database, open_store, settle
 from tests.gateway.dispatch.test_dispatcher import CONF, Rig
 
 PRICED = CONF.replace('registered_delivery = 1\n', '''registered_delivery = 1

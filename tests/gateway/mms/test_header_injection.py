@@ -12,7 +12,7 @@ import pytest_twisted
 from gateway.api.errors import ApiError
 from gateway.api.intake import new_message
 from gateway.sms.inbound.rcml import RcmlError, parse_rcml
-from gateway.sms.outbound.sender import Failed, Sent
+from gateway.dispatch.outcomes import Failed, Sent
 
 from tests.gateway.mms.helpers import png, row
 from tests.gateway.mms.test_loopback import _cleanup, start, world  # noqa: F401  (fixtures)

@@ -13,7 +13,7 @@ from gateway.mms.fetch import FetchPolicy, MediaFetcher
 from gateway.mms.sender import MmsSender
 from gateway.simulators.mmsc.config import MmscConfig
 from gateway.simulators.mmsc.server import MmscSimulator
-from gateway.sms.outbound.sender import Failed, Sent
+from gateway.dispatch.outcomes import Failed, Sent
 
 from tests.gateway.mms.helpers import carrier, noisy_jpeg, png, row
 from tests.gateway.mms.loopback import Gateway, MediaServer, Ports, http_client

@@ -11,7 +11,7 @@ from twisted.internet.task import Clock
 from gateway.mms.sender import MmsSender
 from gateway.simulators.mmsc.config import MmscConfig
 from gateway.simulators.mmsc.server import MmscSimulator
-from gateway.sms.outbound.sender import Failed, Sent
+from gateway.dispatch.outcomes import Failed, Sent
 from protocols.mm7.parse import read_envelope, text_of
 from protocols.mm7.schema import REL5_1_0
 

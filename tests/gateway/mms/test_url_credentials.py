@@ -14,7 +14,7 @@ from gateway.mms.client import Redactor, split_userinfo
 from gateway.mms.sender import MmsSender
 from gateway.simulators.mmsc.config import MmscConfig
 from gateway.simulators.mmsc.server import MmscSimulator
-from gateway.sms.outbound.sender import Failed, Sent
+from gateway.dispatch.outcomes import Failed, Sent
 
 from tests.gateway.mms.helpers import carrier, row
 from tests.gateway.mms.loopback import http_client

@@ -7,6 +7,7 @@ import pytest
 import pytest_twisted
 from twisted.internet.task import Clock
 
+from gateway.carriers.smpp.testing import ScriptedCarrier
 from gateway.config import model as config
 from gateway.sms.deliver_sm import DeliverHandler
 from gateway.dispatch.dispatcher import Dispatcher
@@ -18,7 +19,7 @@ from gateway.messages.store import get_message_row, insert_message
 from gateway.sms.outbound.submit_sm import References
 from protocols.smpp.pdu import DeliverSm, SubmitSmResp
 
-from tests.gateway.pipeline_helpers import T0, ScriptedCarrier, message_row, open_store
+from tests.gateway.pipeline_helpers import T0, message_row, open_store
 
 from .volume import tiny_volume
 
@@ -109,7 +110,7 @@ async def test_outcomes_are_recorded_once_the_store_is_back(volume):
         await rig.retry(2)
         assert [await rig.status(s) for s in sids] == ["sent"] * 2  # no restart
         assert rig.dispatcher.in_flight == 0 and rig.dispatcher.stats["sent"] == 2
-        assert len(rig.dispatcher._held) == 0
+        assert len(rig.dispatcher.recorder.held) == 0
     finally:
         await rig.stop()
     assert rig.clock.getDelayedCalls() == []

@@ -12,7 +12,7 @@ from gateway.simulators.smsc.behaviours import behaviour
 from gateway.simulators.smsc.config import SimConfig
 from protocols.smpp.pdu import SubmitSm, SubmitSmResp
 
-from tests.gateway.carriers.smpp.memnet import MemNet
+from gateway.simulators.smsc.testing import MemNet
 
 
 def submit_sm(text: bytes = b"hello", registered_delivery: int = 0) -> SubmitSm:

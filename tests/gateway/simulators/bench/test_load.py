@@ -8,7 +8,7 @@ from gateway.simulators.bench.load import BenchOptions, BenchRunner
 from gateway.simulators.smsc.behaviours import behaviour
 from gateway.simulators.smsc.config import SimConfig
 
-from tests.gateway.carriers.smpp.memnet import MemNet
+from gateway.simulators.smsc.testing import MemNet
 
 
 def run_bench(net: MemNet, options: BenchOptions, seconds: float = 30.0,

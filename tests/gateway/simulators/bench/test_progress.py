@@ -5,7 +5,7 @@ from gateway.simulators.bench.load import BenchOptions, BenchRunner
 from gateway.simulators.bench.progress import Sample, Sampler, progress_line
 from gateway.simulators.bench.report import latency_histogram, render, throughput_series
 
-from tests.gateway.carriers.smpp.memnet import MemNet
+from gateway.simulators.smsc.testing import MemNet
 
 
 def sampled_run(count: int, rate: float) -> tuple[BenchRunner, Sampler, dict, list[str]]:

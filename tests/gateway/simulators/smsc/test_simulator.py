@@ -16,7 +16,7 @@ from gateway.simulators.smsc.receipts import OutcomePicker
 from protocols.smpp.pdu import SubmitSm
 from protocols.smpp.receipt import parse_pdu
 
-from tests.gateway.carriers.smpp.memnet import MemNet
+from gateway.simulators.smsc.testing import MemNet
 from tests.gateway.carriers.smpp.test_carrier import Rig, outcome, submit_sm
 
 
