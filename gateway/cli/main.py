@@ -22,6 +22,7 @@ COMMANDS = {
     "messages": "print one message's full history from the store (messages show SID)",
     "console": "console helpers (console hash-password)",
     "cluster": "the nodes of a cluster on one store (cluster status)",
+    "config": "the config keys, their defaults and bounds (config reference)",
 }
 
 

@@ -7,9 +7,10 @@ Each getter checks the type and range of one key and records it as used;
 from __future__ import annotations
 
 import re
+from dataclasses import MISSING
 from typing import Any, Iterable, Mapping
 
-_MISSING = object()
+_MISSING = MISSING  # no default: the key is required (as for a dataclass field)
 _HOST_PORT = re.compile(r"^(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[^:\[\]]*)):(?P<port>\d{1,5})$")
 
 
@@ -48,7 +49,7 @@ class Table:
     def string(self, name: str, default: Any = _MISSING, *, max_len: int | None = None,
                choices: Iterable[str] | None = None, nonempty: bool = False) -> Any:
         value = self._get(name, default)
-        if value is default and default is not _MISSING:
+        if name not in self.data:
             return value
         if not isinstance(value, str):
             raise self.error(name, f"must be a string, got {_kind(value)}")
@@ -65,7 +66,7 @@ class Table:
     def integer(self, name: str, default: Any = _MISSING, *, lo: int | None = None,
                 hi: int | None = None) -> Any:
         value = self._get(name, default)
-        if value is default and default is not _MISSING:
+        if name not in self.data:
             return value
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.error(name, f"must be an integer, got {_kind(value)}")
@@ -75,7 +76,7 @@ class Table:
     def number(self, name: str, default: Any = _MISSING, *, lo: float | None = None,
                hi: float | None = None, positive: bool = False) -> Any:
         value = self._get(name, default)
-        if value is default and default is not _MISSING:
+        if name not in self.data:
             return value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.error(name, f"must be a number, got {_kind(value)}")
@@ -99,7 +100,7 @@ class Table:
 
     def strings(self, name: str, default: Any = _MISSING) -> Any:
         value = self._get(name, default)
-        if value is default and default is not _MISSING:
+        if name not in self.data:
             return value
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise self.error(name, "must be a list of strings")
@@ -107,7 +108,7 @@ class Table:
 
     def url(self, name: str, default: Any = _MISSING, *, schemes=("http", "https")) -> Any:
         value = self.string(name, default)
-        if value is default and default is not _MISSING:
+        if name not in self.data:
             return value
         from gateway.common import weburl
 

@@ -1,7 +1,7 @@
 """Settings of one carrier's SMPP binds.
 
 :class:`BindSettings` is the one type of these knobs and their defaults; the
-daemon's ``gateway.config.model.SmppSettings`` extends it with how messages are
+daemon's ``gateway.config.carriers.SmppSettings`` extends it with how messages are
 encoded.  ``coerce`` takes a BindSettings (or subclass) as is, or a mapping
 (labs and tests), filling what is missing with the defaults below.
 """
