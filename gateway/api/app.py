@@ -36,9 +36,10 @@ from gateway.store.timeutil import from_timestamp
 from .accounts import Accounts
 from .auth_guard import AuthGuard, basic_credentials, check_credentials  # noqa: F401  (basic_credentials: re-exported)
 from .compat import compat_routes
-from .errors import FORBIDDEN, MORE_INFO, NOT_ALLOWED, NOT_FOUND, ApiError, error_page, internal_error
+from .errors import FORBIDDEN, NOT_ALLOWED, NOT_FOUND, error_page, internal_error
+from gateway.messages.errors import MORE_INFO, ApiError
 from .intake import new_message
-from .numbering import OPEN_PLAN
+from gateway.messages.numbering import OPEN_PLAN
 from .listing import check_page_exists, page_body, parse_list
 from .render import BASE, media_resource, message_resource, shows
 from .unavailable import store_unavailable
@@ -70,7 +71,7 @@ class MessagesApi:
         self.auth_guard = AuthGuard(clock)  # failure budgets; the daemon sets [api]'s
         self.messaging_services: dict = {}  # sid -> config.MessagingService (set by the daemon)
         self.applications: dict = {}  # sid -> config.Application (set by the daemon)
-        self.number_plan = OPEN_PLAN  # digits without '+' (gateway.api.numbering; set by the daemon)
+        self.number_plan = OPEN_PLAN  # digits without '+' (gateway.messages.numbering; set by the daemon)
         self._root = Root(Routes(self, self._routes()))
 
     # -- composition -----------------------------------------------------

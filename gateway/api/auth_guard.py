@@ -32,7 +32,7 @@ from twisted.logger import Logger
 
 from gateway.common.ratelog import RateLimitedLog
 
-from .errors import ApiError
+from gateway.messages.errors import ApiError
 
 log = Logger()
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from twisted.web.http import HTTPChannel
 
-from .errors import ApiError
+from gateway.messages.errors import ApiError
 
 URI_TOO_LONG = ApiError(414, 20414, "The request line is longer than 16384 bytes; "
                                     "shorten the URL or its query (filters)")

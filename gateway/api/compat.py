@@ -28,7 +28,8 @@ from gateway.messages.queries import get_media, get_message, list_messages
 
 from .compat_render import BASES, compat_media, compat_message, media_page
 from .compat_store import DELETED, delete_message, message_media, redact_body
-from .errors import NOT_FOUND, ApiError, malformed
+from .errors import NOT_FOUND
+from gateway.messages.errors import ApiError, malformed
 from .intake import new_message
 from .listing import check_page_exists, page_body, parse_list
 from .requests import query_params, read_params

@@ -34,7 +34,7 @@ from twisted.logger import Logger
 from gateway.common.ratelog import RateLimitedLog
 
 from .channel import JsonErrorChannel
-from .errors import ApiError
+from gateway.messages.errors import ApiError
 
 log = Logger()
 

@@ -22,26 +22,11 @@ unknown.  Messages speak to API users: no exception text, no internals.
 """
 from __future__ import annotations
 
-import json
-
 from sqlalchemy.exc import DBAPIError
 
+from gateway.messages.errors import MORE_INFO, ApiError
 from gateway.store.store import StoreClosed
 from gateway.store.writerproc import WriterLost
-
-MORE_INFO = "https://www.twilio.com/docs/errors/{code}"
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-
-    def body(self, more_info: str = MORE_INFO) -> bytes:
-        return json.dumps({"code": self.code, "message": self.message, "status": self.status,
-                           "more_info": more_info.format(code=self.code)}).encode()
 
 
 def error_page(request, error: ApiError, more_info: str = MORE_INFO) -> bytes:
@@ -55,14 +40,6 @@ def error_page(request, error: ApiError, more_info: str = MORE_INFO) -> bytes:
     for name, value in getattr(error, "headers", {}).items():  # e.g. Retry-After on a 503
         request.setHeader(name, value)
     return body
-
-
-def bad_request(code: int, message: str) -> ApiError:
-    return ApiError(400, code, message)
-
-
-def malformed(message: str) -> ApiError:
-    return ApiError(400, 21100, message)
 
 
 RETRYABLE = "the message store was unavailable for a moment; the request may be retried"

@@ -27,9 +27,9 @@ from gateway.messages.sids import new_sid
 from protocols.mm7.mediatype import is_media_type
 from segmentation import SegmentationError, plan
 
-from .addresses import resolve_pair, split_pair
-from .errors import bad_request, malformed
-from .numbering import OPEN_PLAN, NumberPlan
+from gateway.messages.addresses import resolve_pair, split_pair
+from gateway.messages.errors import bad_request, malformed
+from gateway.messages.numbering import OPEN_PLAN, NumberPlan
 from .senders import service_numbers, sticky_sender
 from .strings import clean_params
 

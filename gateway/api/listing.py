@@ -24,8 +24,8 @@ from urllib.parse import urlencode
 from gateway.messages.queries import ListQuery
 from gateway.store.schema import FINAL_STATUSES, QUEUED, SENDING, SENT
 
-from .addresses import split_channel
-from .errors import malformed
+from gateway.messages.addresses import split_channel
+from gateway.messages.errors import malformed
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000

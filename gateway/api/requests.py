@@ -29,7 +29,7 @@ from twisted.web.server import Request, Site
 
 from .connections import (RETRY_AFTER, TOO_MANY, ApiChannel, ConnectionCounter, ConnectionLimits,
                           Refused, raw_response)
-from .errors import MORE_INFO, ApiError, malformed
+from gateway.messages.errors import MORE_INFO, ApiError, malformed
 
 TOO_LARGE = "request body is larger than {limit} bytes"
 FORM = b"application/x-www-form-urlencoded"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from typing import Mapping, Sequence
 
-from .errors import bad_request
+from gateway.messages.errors import bad_request
 
 
 def sticky_sender(numbers: Sequence[str], destination: str) -> str:

@@ -21,7 +21,7 @@ import re
 import unicodedata
 from typing import Any, Mapping
 
-from .errors import malformed
+from gateway.messages.errors import malformed
 from .requests import parse_json
 
 BODY_FIELDS = frozenset({"body", "Body"})

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from gateway.store.faults import is_fault
 
-from .errors import ApiError
+from gateway.messages.errors import ApiError
 
 RETRY_AFTER_SECONDS = 5
 CODE = 20503  # "service unavailable"

@@ -7,7 +7,7 @@
 """
 from __future__ import annotations
 
-from gateway.api.errors import ApiError
+from gateway.messages.errors import ApiError
 from gateway.api.auth_guard import AuthGuard, check_credentials
 from gateway.console.passwords import Operators
 

@@ -24,7 +24,7 @@ from twisted.logger import Logger
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
-from gateway.api.errors import MORE_INFO, ApiError
+from gateway.messages.errors import MORE_INFO, ApiError
 from gateway.console import queries
 from gateway.console.summary import summary
 

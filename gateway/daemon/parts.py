@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from twisted.web.resource import Resource
 
-from gateway.api.numbering import NumberPlan
+from gateway.messages.numbering import NumberPlan
 from gateway.api.requests import make_site
 from gateway.config.model import Config
 from gateway.ops.health import HealthResource, Monitor

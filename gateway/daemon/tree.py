@@ -197,7 +197,7 @@ class GatewayService(MultiService):
         """Digits without '+' resolve against the new numbers and routes."""
         from functools import partial
 
-        from gateway.api.numbering import NumberPlan
+        from gateway.messages.numbering import NumberPlan
         from gateway.sms.inbound.store import apply_rcml_reply
 
         plan = NumberPlan.from_config(config)

@@ -138,7 +138,7 @@ class HealthResource(JsonErrorsLeaf):
 
 
 def _authorized(auth: Any, request) -> bool:
-    from gateway.api.errors import ApiError
+    from gateway.messages.errors import ApiError
 
     try:
         auth.check(request)

@@ -188,7 +188,7 @@ class MetricsResource(JsonErrorsLeaf):
 
     def render_GET(self, request):
         if self.auth is not None:
-            from gateway.api.errors import MORE_INFO, ApiError
+            from gateway.messages.errors import MORE_INFO, ApiError
 
             try:
                 self.auth.check(request)

@@ -53,7 +53,7 @@ from sqlalchemy.engine import Connection
 from twisted.logger import Logger
 
 from gateway.sms.inbound import reassembly
-from gateway.api.addresses import OPEN_PLAN, ApiError, NumberPlan, resolve_pair, split_pair
+from gateway.messages.addresses import OPEN_PLAN, ApiError, NumberPlan, resolve_pair, split_pair
 from gateway.sms.inbound.rcml import ReplySpec, parse_rcml
 from gateway.messages.store import address, enqueue_callback, get_message_row, insert_message
 from gateway.messages.sids import new_sid

@@ -1,8 +1,8 @@
 import pytest
 import pytest_twisted
 
-from gateway.api.addresses import parse_pair
-from gateway.api.errors import ApiError
+from gateway.messages.addresses import parse_pair
+from gateway.messages.errors import ApiError
 
 GOOD = [
     (("sms:+14155550100", "sms:+447700900123", True), ("sms", "+14155550100", "+447700900123")),
@@ -12,7 +12,7 @@ GOOD = [
     (("SMS:+14155550100", "Sms:+14155550101", True), ("sms", "+14155550100", "+14155550101")),
     (("+14155550100", "+14155550101", False), ("sms", "+14155550100", "+14155550101")),
     (("Shop", "sms:+14155550101", False), ("sms", "Shop", "+14155550101")),
-    # Digits without '+', one rule for From and To (gateway.api.numbering);
+    # Digits without '+', one rule for From and To (gateway.messages.numbering);
     # with no config every form routes: 3-8 a short code, 9-15 (no leading
     # 0) an international number without its '+'.
     (("19876543212", "+14155550101", False), ("sms", "+19876543212", "+14155550101")),

@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from gateway.api.errors import ApiError
+from gateway.messages.errors import ApiError
 from gateway.api.intake import new_message
 
 NOW = datetime(2026, 12, 1, tzinfo=timezone.utc)

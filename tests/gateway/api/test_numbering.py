@@ -7,9 +7,9 @@ import pytest_twisted
 from hypothesis import given, strategies as st
 
 from gateway.config import model as config
-from gateway.api.addresses import parse_pair
-from gateway.api.errors import ApiError
-from gateway.api.numbering import NumberPlan, resolve
+from gateway.messages.addresses import parse_pair
+from gateway.messages.errors import ApiError
+from gateway.messages.numbering import NumberPlan, resolve
 
 from .conftest import ACCOUNT
 

@@ -9,7 +9,7 @@ from urllib.parse import quote, urlencode
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from gateway.api.errors import ApiError
+from gateway.messages.errors import ApiError
 from gateway.api.intake import new_message
 from gateway.api.listing import FILTERS, PAGING, parse_list
 from gateway.api.requests import body_params

@@ -6,7 +6,7 @@ import pytest
 from twisted.internet.testing import MemoryReactorClock
 
 from gateway.config import model as config
-from gateway.api.numbering import resolve
+from gateway.messages.numbering import resolve
 from gateway.daemon.tree import build
 
 BASE = """
@@ -76,7 +76,7 @@ def test_reload_reports_sections_that_need_a_restart(tmp_path):
 
 
 def test_reload_applies_default_country_code(tmp_path):
-    from gateway.api.errors import ApiError
+    from gateway.messages.errors import ApiError
 
     text = BASE.format(db=tmp_path / "x.db")
     tree = build(config.loads(text), MemoryReactorClock(), environ={})

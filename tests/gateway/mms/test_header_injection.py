@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import pytest
 import pytest_twisted
 
-from gateway.api.errors import ApiError
+from gateway.messages.errors import ApiError
 from gateway.api.intake import new_message
 from gateway.sms.inbound.rcml import RcmlError, parse_rcml
 from gateway.dispatch.outcomes import Failed, Sent

@@ -242,7 +242,7 @@ def test_relative_action_and_status_callback_resolve_against_the_answering_url(e
 
 def test_rcml_reply_digits_follow_the_apis_number_rule(engine):
     """A reply's digits without '+' resolve as the API's do: by the routes."""
-    from gateway.api.numbering import NumberPlan
+    from gateway.messages.numbering import NumberPlan
     from gateway.config.model import CarrierConfig
     from gateway.messages.routing import Router
 

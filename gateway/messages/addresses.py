@@ -7,7 +7,7 @@
 * ``client:`` addresses (SIP clients) are refused with a clear message.
 
 Digits without a ``+`` follow one rule, in ``From`` and ``To`` alike
-(``gateway.api.numbering``): a configured number, or the one form (short
+(``gateway.messages.numbering``): a configured number, or the one form (short
 code, international, national) a carrier's routes take; never an
 alphanumeric sender.
 """
@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .errors import ApiError, bad_request
-from .numbering import OPEN_PLAN, NumberPlan, resolve
+from gateway.messages.errors import ApiError, bad_request
+from gateway.messages.numbering import OPEN_PLAN, NumberPlan, resolve
 
 CHANNELS = ("sms", "mms")
 E164 = re.compile(r"^\+[1-9][0-9]{3,14}$")

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 from gateway.messages.routing import Router
 
-from .errors import bad_request
+from gateway.messages.errors import bad_request
 
 DIGITS = re.compile(r"[0-9]+")
 SHORT_CODE = re.compile(r"[0-9]{3,8}")  # as [[numbers]] in the config
