@@ -199,10 +199,6 @@ def sweep_reassembly(conn: Connection, *, now: datetime, timeout: timedelta,
             for key, destination in groups]
 
 
-def waiting_parts(conn: Connection) -> int:
-    return conn.execute(select(func.count()).select_from(inbound_parts)).scalar_one()
-
-
 def _num_segments(body: str) -> int:
     try:
         from segmentation import plan

@@ -13,17 +13,16 @@ from twisted.logger import LogLevel, capturedLogs, formatEvent
 
 from gateway.sms.deliver_sm import DeliverHandler, ReceiptSettings, number_directory
 from gateway.config.model import Number
-from gateway.sms.receipts.store import add_segment, count_pending
 from gateway.store.schema import messages, status_events
 from gateway.store.migrate import upgrade
 from gateway.store.store import Store
-from gateway.sms.inbound.store import waiting_parts
 from protocols.smpp.constants import Tag
 from protocols.smpp.pdu import DataSm, DeliverSm
 from protocols.smpp.tlv import build_tlvs
 from segmentation import plan
 
-from tests.gateway.receipts_fixtures import T0, db_url, callbacks, message, outbound  # noqa: F401 (db_url is a fixture)
+from tests.gateway.receipts_fixtures import (  # noqa: F401 (db_url is a fixture)
+    T0, add_segment, callbacks, count_pending, db_url, message, outbound, waiting_parts)
 
 EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc).timestamp()
 NUMBERS = [Number(number="+15550100", account="AC1", sms_url="http://app.example/sms", sms_method="POST")]
