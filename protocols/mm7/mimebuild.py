@@ -34,8 +34,8 @@ from protocols.mm7.mediatype import parse_media_type
 
 
 class _Headers(HeaderRegistry):
-    """The stock registry builds a new header class on every lookup, which
-    made building a SubmitReq several times slower; one class per name."""
+    """The stock registry builds a new header class on every lookup, for
+    every header of every part; this one builds one class per name."""
 
     @functools.lru_cache(maxsize=64)
     def __getitem__(self, name):

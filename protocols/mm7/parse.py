@@ -6,7 +6,9 @@ REL-6, none) and ``mm7:href`` all read the same.  What is *required* for us to
 act is checked: a well-formed request with nothing usable in it (a
 DeliveryReportReq without MessageID or MMStatus) is refused with 4004
 (validation error), malformed XML or MIME with 2007; everything else is
-``None`` when absent.
+``None`` when absent.  The XML itself is read by the shared hardened parser
+(``protocols.xmlsafe``: size cap, no DOCTYPE or ENTITY at all, as SOAP 1.1
+section 3 forbids DTDs); its refusals become ``Mm7ParseError`` (2007).
 """
 from __future__ import annotations
 
@@ -17,7 +19,15 @@ from lxml import etree
 from protocols.mm7.errors import UNSUPPORTED_OPERATION, VALIDATION_ERROR, Mm7ParseError
 from protocols.mm7.mime import Attachment, find_content, split_soap
 from protocols.mm7.schema import SOAP_ENV
-from protocols.mm7.xmlsafe import localname, parse_xml
+from protocols.xmlsafe import MAX_XML_BYTES, UnsafeXmlError, localname, parse_untrusted
+
+
+def parse_xml(data: bytes, *, max_bytes: int = MAX_XML_BYTES) -> etree._Element:
+    """The root element of an MMSC's XML; ``Mm7ParseError`` for anything refused."""
+    try:
+        return parse_untrusted(data, max_bytes=max_bytes)
+    except UnsafeXmlError as exc:
+        raise Mm7ParseError(f"MM7 XML refused: {exc}") from None
 
 
 @dataclass(frozen=True)

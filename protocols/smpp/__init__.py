@@ -13,7 +13,7 @@ PDUs (pdu.py) - frozen dataclasses, one per type, mandatory fields in wire order
     `request.response(**fields)` -> the response with the request's sequence number.
     `PDU_TYPES`, `PDU_BY_COMMAND_ID`.
     `fast_constructor(cls)` (fast.py) -> a function with cls's constructor signature
-    that builds the same frozen value through its slots, twice as fast (hot paths).
+    that builds the same frozen value through its slots, for the hot paths.
 
 TLVs (tlv.py): `make_tlv(tag, value) -> (tag, bytes)`, `build_tlvs([(tag, value), ...])`,
     `parse_value(tag, raw)`, `NetworkErrorCode(network_type, error_code)`.

@@ -10,7 +10,7 @@ path does no per-field reflection:
   struct.pack for the header.
 - decode: `bytes.index(b"\\0", pos)` per C-octet string, slices for octets, then
   the frozen instance is filled through its slot descriptors (a frozen dataclass's
-  `__init__` costs twice as much).
+  `__init__` costs more; README, "Codec and session").
 
 Errors: `decode` raises only RemoteProtocolError, carrying the status to answer
 with: ESME_RINVCMDLEN (length mismatch, truncated body, missing NUL), ESME_RINVCMDID

@@ -1,13 +1,14 @@
 """Fast constructors for the frozen, slotted dataclasses of this package.
 
 A frozen dataclass's ``__init__`` sets each field through
-``object.__setattr__``, which costs about twice what the slot descriptors
-cost.  The hot paths make one PDU or event per message (a response to each
-deliver_sm, a ResponseReceived per submit_sm_resp, a simulator's receipts),
-so they use ``fast_constructor(cls)``: a function with the very signature of
-``cls(...)`` (same positional and keyword-only parameters, same defaults)
-that builds an equal instance through the slots.  The codec's decoders fill
-instances the same way.
+``object.__setattr__``, which costs more than the slot descriptors do
+(figures: README, "Codec and session").  The hot paths make one PDU or
+event per message (a response to each deliver_sm, a ResponseReceived per
+submit_sm_resp, a simulator's receipts), so they use
+``fast_constructor(cls)``: a function with the very signature of ``cls(...)``
+(same positional and keyword-only parameters, same defaults) that builds
+an equal instance through the slots.  The codec's decoders fill instances
+the same way.
 
 Only for classes without ``__post_init__`` and ``default_factory`` (it
 refuses the others), since it skips ``__init__`` entirely.

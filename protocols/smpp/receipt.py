@@ -21,6 +21,8 @@ Rules of this module:
   and ``Receipt.ignored`` says what was dropped and why, so the caller can
   log and count it.  ``pdu_tlvs`` hands over the raw octets, so the daemon
   and ``carrier-gateway receipt`` judge a TLV the same way.
+* The text is read in receipt_text.py, the TLVs in receipt_tlvs.py; this
+  module joins them.
 * Absent means ``None``.  A receipt that cannot be read at all (no message
   id anywhere) raises ``ReceiptError``; no other exception escapes
   ``parse_receipt`` for any input.
@@ -31,9 +33,11 @@ import enum
 from dataclasses import asdict, dataclass
 from typing import Any, Mapping
 
-from .constants import Tag
 from .receipt_text import (  # noqa: F401 (re-exported: the text half of the parser)
     _KEY_RE, _STANDARD_RE, _STAT_ALIASES, _scan_text, decode_text, normalize_stat, parse_text,
+)
+from .receipt_tlvs import (  # noqa: F401 (NetworkError, pdu_tlvs re-exported: the TLV half)
+    NetworkError, pdu_tlvs, read_tlv, tlv_int, tlv_network_error, tlv_text,
 )
 
 ESM_TYPE_MASK = 0x3C  # esm_class bits 2..5: the message type
@@ -62,17 +66,6 @@ MESSAGE_STATES = {
     8: "REJECTD",
     9: "SKIPPED",  # SMPP 5.0
 }
-
-@dataclass(frozen=True)
-class NetworkError:
-    """The ``network_error_code`` TLV: network type (3 = GSM) and code."""
-
-    network_type: int
-    code: int
-
-    def __str__(self) -> str:
-        return f"{self.network_type}:{self.code}"
-
 
 @dataclass(frozen=True)
 class Receipt:
@@ -138,67 +131,6 @@ def _int_or_none(value: str | None) -> int | None:
     return int(value)
 
 
-class _Ignored(ValueError):
-    """A malformed optional TLV: the receipt is read without it."""
-
-
-def _tlv_text(value: Any, name: str) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        value = bytes(value).split(b"\x00", 1)[0].decode("latin-1")  # a C-octet string
-    if not isinstance(value, str):
-        raise _Ignored(f"{name}: not a string")
-    value = value.strip("\x00 \t\r\n")
-    return value or None
-
-
-def _tlv_int(value: Any, name: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        # 1 octet; a longer value whose extra leading octets are 0 still reads
-        if not value:
-            raise _Ignored(f"{name}: empty")
-        value = int.from_bytes(value, "big")
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 0xFF:
-        raise _Ignored(f"{name}: not a 1-octet integer ({value!r})")
-    return value
-
-
-def _tlv_network_error(value: Any) -> NetworkError | None:
-    if value is None or isinstance(value, NetworkError):
-        return value
-    if isinstance(value, str):
-        try:
-            value = bytes.fromhex(value)
-        except ValueError:
-            raise _Ignored("network_error_code: not hex") from None
-    if isinstance(value, tuple) and len(value) == 2:
-        try:
-            net_type, code = int(value[0]), int(value[1])
-        except (TypeError, ValueError):
-            raise _Ignored("network_error_code: not (type, code)") from None
-        if 0 <= net_type <= 0xFF and 0 <= code <= 0xFFFF:
-            return NetworkError(net_type, code)
-        raise _Ignored("network_error_code: out of range")
-    if not isinstance(value, (bytes, bytearray, memoryview)):
-        raise _Ignored("network_error_code: not octets")
-    if len(value) != 3:
-        raise _Ignored(f"network_error_code: must be 3 octets, got {len(value)}")
-    data = bytes(value)
-    return NetworkError(data[0], int.from_bytes(data[1:3], "big"))
-
-
-def _read_tlv(read: Any, value: Any, name: str, ignored: list[str]) -> Any:
-    """``read(value, name)``, or None (noted in ``ignored``) when malformed."""
-    try:
-        return read(value, name)
-    except _Ignored as exc:
-        ignored.append(str(exc))
-        return None
-
-
 def _payload_text(tlvs: Mapping[str, Any], short_message: Any, data_coding: int,
                   ignored: list[str]) -> str:
     payload = short_message
@@ -232,15 +164,15 @@ def parse_receipt(
     tlvs = tlvs or {}
     kind = receipt_kind(esm_class)
     ignored: list[str] = []
-    message_id = _read_tlv(_tlv_text, tlvs.get("receipted_message_id"), "receipted_message_id", ignored)
+    message_id = read_tlv(tlv_text, tlvs.get("receipted_message_id"), "receipted_message_id", ignored)
     if kind is None:
         if tlvs.get("receipted_message_id") is None:
             return None  # not a receipt (``is_receipt``)
         kind = ReceiptKind.SMSC
     text = _payload_text(tlvs, short_message, data_coding, ignored)
     fields = parse_text(text)
-    state = _read_tlv(_tlv_int, tlvs.get("message_state"), "message_state", ignored)
-    network_error = _read_tlv(lambda v, _n: _tlv_network_error(v), tlvs.get("network_error_code"),
+    state = read_tlv(tlv_int, tlvs.get("message_state"), "message_state", ignored)
+    network_error = read_tlv(lambda v, _n: tlv_network_error(v), tlvs.get("network_error_code"),
                               "network_error_code", ignored)
     message_id = message_id or fields.get("id")
     if message_id is None:
@@ -262,33 +194,6 @@ def parse_receipt(
         text=fields.get("text"),
         ignored=tuple(ignored),
     )
-
-
-_RECEIPT_TLVS = {
-    "receipted_message_id": Tag.RECEIPTED_MESSAGE_ID,
-    "message_state": Tag.MESSAGE_STATE,
-    "network_error_code": Tag.NETWORK_ERROR_CODE,
-    "message_payload": Tag.MESSAGE_PAYLOAD,
-}
-
-
-_RECEIPT_TAGS = {int(tag): name for name, tag in _RECEIPT_TLVS.items()}
-
-
-def pdu_tlvs(pdu: Any) -> dict[str, bytes]:
-    """The receipt TLVs of a DeliverSm/DataSm, raw, by name (absent: missing).
-
-    The first TLV of each tag counts (as ``pdu.tlv(tag)``); one pass over
-    them.  Raw octets, so that ``parse_receipt`` judges their shape: this is
-    the one reading of a receipt's TLVs, for the daemon and the
-    ``carrier-gateway receipt`` command alike.
-    """
-    values: dict[str, bytes] = {}
-    for tag, raw in pdu.tlvs:
-        name = _RECEIPT_TAGS.get(tag)
-        if name is not None and name not in values:
-            values[name] = raw
-    return values
 
 
 def parse_pdu(pdu: Any) -> Receipt | None:

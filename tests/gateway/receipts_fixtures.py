@@ -6,12 +6,14 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from gateway.store.engine import make_engine
 from gateway.messages.store import insert_message
 from gateway.store.migrate import upgrade
-from gateway.store.schema import callback_outbox, messages, segments
+from gateway.sms.receipts.correlation import match_keys
+from gateway.sms.receipts.store import EarlyReceipts
+from gateway.store.schema import callback_outbox, inbound_parts, messages, pending_receipts, segment_ids, segments
 from tests.db_backends import BACKENDS, database_url
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
@@ -58,3 +60,36 @@ def callbacks(conn, sid):
     rows = conn.execute(select(callback_outbox).where(callback_outbox.c.message_sid == sid)
                         .order_by(callback_outbox.c.id)).mappings().all()
     return [dict(r) for r in rows]
+
+
+def index_segment(conn, segment_id: int, account_sid: str, smsc_message_id: str) -> frozenset[str]:
+    """The ``segment_ids`` rows the dispatcher writes for one part's SMSC id."""
+    keys = match_keys(smsc_message_id)
+    if keys:
+        conn.execute(segment_ids.insert(), [
+            {"key": key, "segment_id": segment_id, "account_sid": account_sid} for key in sorted(keys)])
+    return keys
+
+
+def add_segment(conn, *, message_sid, seqno, total, carrier, bind, smsc_message_id, now, profiles=None) -> int:
+    """One sent part recorded as the dispatcher records it (``gateway.dispatch.store``):
+    its ``segments`` row, its match keys, then the ``EarlyReceipts`` after-sent hook."""
+    segment_id = conn.execute(segments.insert().values(
+        message_sid=message_sid, seqno=seqno, total=total, carrier=carrier, bind=bind,
+        smsc_message_id=smsc_message_id, submitted_at=now)).inserted_primary_key[0]
+    if smsc_message_id:
+        account = conn.execute(select(messages.c.account_sid).where(messages.c.sid == message_sid)).scalar()
+        index_segment(conn, segment_id, account or "", smsc_message_id)
+        EarlyReceipts(profiles)(conn, [{"smsc_message_id": smsc_message_id}], now)
+    return segment_id
+
+
+def count_pending(conn) -> dict[str, int]:
+    """Kept receipts by state (waiting / unmatched / applied)."""
+    rows = conn.execute(select(pending_receipts.c.state, func.count()).group_by(pending_receipts.c.state)).all()
+    return {state: count for state, count in rows}
+
+
+def waiting_parts(conn) -> int:
+    """Inbound parts still waiting for the rest of their message."""
+    return conn.execute(select(func.count()).select_from(inbound_parts)).scalar_one()

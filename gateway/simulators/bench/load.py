@@ -6,14 +6,12 @@ one pre-built submit_sm (the session numbers each copy) until its share of
 ``count`` is sent, optionally paced to ``rate`` submit_sm/s in total.  Each
 response is counted by status with its latency.  With ``receipts`` the
 submit_sm ask for a receipt and every deliver_sm is answered at once and
-matched to a submit_sm_resp id (exactly, or hex vs decimal via
-``gateway.sms.receipts.correlation.match_keys``).  The run ends when every submit_sm is
+matched to a submit_sm_resp id (exactly, or hex vs decimal: ``receipts.py``).  The run ends when every submit_sm is
 answered (or timed out) and, with receipts, every accepted one has its
 receipt or none came for ``receipt_timeout`` seconds.
 """
 from __future__ import annotations
 
-import re
 import time
 from array import array
 from collections import Counter
@@ -24,15 +22,14 @@ from twisted.internet.defer import Deferred, DeferredList, FirstError, gatherRes
 from twisted.internet.protocol import Factory
 from twisted.logger import Logger
 
-from gateway.sms.receipts.correlation import match_keys
 from gateway.carriers.smpp.esme import EsmeListener, EsmeProtocol
 from gateway.carriers.smpp.throttle import TokenBucket
+from gateway.simulators.bench.receipts import ReceiptMatching
 from protocols.smpp.codec import Encoded, encode
-from protocols.smpp.constants import Tag, status_name
+from protocols.smpp.constants import status_name
 from protocols.smpp.pdu import SubmitSm
 
 log = Logger()
-_ID_IN_TEXT = re.compile(rb"id:(\S+)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -86,7 +83,7 @@ class _BenchBind(EsmeListener):
         return self.answered / elapsed if elapsed > 0 else 0.0
 
 
-class BenchRunner:
+class BenchRunner(ReceiptMatching):
     def __init__(self, clock: Any, settings: Any, endpoint_factory: Any,
                  options: BenchOptions) -> None:
         self.clock = clock
@@ -214,70 +211,6 @@ class BenchRunner:
             bench.last_answer = self.clock.seconds()
             if all(b.answered == b.quota for b in self.senders):
                 self._submits_over()
-
-    # ---- receipts ------------------------------------------------------------------------------
-    def _on_deliver(self, pdu: Any) -> None:
-        message_id = None
-        for tag, value in pdu.tlvs:
-            if tag == Tag.RECEIPTED_MESSAGE_ID:
-                message_id = value.rstrip(b"\0").decode("latin-1")
-                break
-        if message_id is None:
-            found = _ID_IN_TEXT.search(pdu.short_message)
-            if found is None:
-                return None
-            message_id = found.group(1).decode("latin-1")
-        self._on_receipt_id(message_id)
-        return None
-
-    def _on_receipt_id(self, message_id: str) -> None:
-        """A receipt for ``message_id`` came (from ``_on_deliver`` or the bind's lane)."""
-        self.receipts_received += 1
-        now = self.clock.seconds()
-        if not self.first_receipt:
-            self.first_receipt = now
-        self.last_receipt = now
-        key = message_id.lower()
-        if key in self.ids:
-            self.ids.discard(key)
-            self.receipts_matched += 1
-        elif not (self._submits_done and self._match_respelled(key)):
-            self.early.add(key)  # before its response, another spelling, or not ours
-        if self._submits_done:
-            self._check_receipts()
-
-    def _match_respelled(self, receipt_id: str) -> bool:
-        """After the submits: one receipt against the index of ids still waiting."""
-        for k in match_keys(receipt_id):
-            for sent_id in self._by_key.get(k, ()):
-                if sent_id in self.ids:
-                    self.ids.discard(sent_id)
-                    self.receipts_matched += 1
-                    return True
-        return False
-
-    def _reconcile(self) -> None:
-        """Match receipts whose id is spelled differently (hex vs decimal, zeros).
-
-        An all-digit id reads both ways ("10" is ten or sixteen), so a receipt
-        may meet two sent ids; receipts with the fewest candidates pair first,
-        so an ambiguous one never takes the only partner of another.  Runs
-        once when the submits are over (later receipts use the index it
-        leaves) and once at the end.
-        """
-        by_key: dict[str, list[str]] = {}
-        for sent_id in self.ids:
-            for k in match_keys(sent_id):
-                by_key.setdefault(k, []).append(sent_id)
-        self._by_key = by_key
-        candidates = {receipt_id: {s for k in match_keys(receipt_id) for s in by_key.get(k, ())}
-                      for receipt_id in self.early}
-        for receipt_id in sorted(candidates, key=lambda r: (len(candidates[r]), r)):
-            left = candidates[receipt_id] & self.ids
-            if left:
-                self.ids.discard(min(left, key=lambda s: (len(s), s)))
-                self.early.discard(receipt_id)
-                self.receipts_matched += 1
 
     def _submits_over(self) -> None:
         self._submits_done = True

@@ -33,10 +33,9 @@ from protocols.mm7.envelope import Dialect, answering
 from protocols.mm7.errors import Mm7Error
 from protocols.mm7.messages import read_submit_request
 from protocols.mm7.mimebuild import Part, multipart
-from protocols.mm7.parse import read_envelope
+from protocols.mm7.parse import parse_xml, read_envelope
 from protocols.mm7.responses import deliver_req, delivery_report_req, fault, response
 from protocols.mm7.schema import validate
-from protocols.mm7.xmlsafe import parse_xml
 
 log = Logger()
 

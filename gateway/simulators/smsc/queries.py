@@ -13,9 +13,9 @@ Rules:
   ESME_RQUERYFAIL, as SMSCs do.
 * The book holds the latest ``capacity`` messages; older ones are forgotten
   first (a lab SMSC, not a store).  The order of arrival is kept in a deque
-  beside the dict: taking the oldest key as ``next(iter(dict))`` walks over
-  every deleted slot since the dict's last resize, which made each message
-  past the capacity cost about 140 µs.
+  beside the dict: taking the oldest key as ``next(iter(dict))`` would walk
+  over every deleted slot since the dict's last resize, once per message
+  past the capacity.
 """
 from __future__ import annotations
 

@@ -12,7 +12,8 @@ Theory of operation:
   object decides what a submit_sm gets (``on_submit``), makes receipts, and
   routes every deliver_sm (receipt or MO) to a bound receiver/transceiver of
   the same system_id, round-robin (a TX+RX pair gets its receipts on the RX
-  side).  With no such bind up, deliver_sm wait here until one binds.
+  side; ``delivery.py``).  With no such bind up, deliver_sm wait here until
+  one binds.
 * A receipt never leaves before its submit_sm_resp is written: the receipts
   a chunk of submit_sm makes are held until the chunk's responses are
   written, then leave ``receipt_delay`` (default 0.1 s) later, in one batch,
@@ -32,7 +33,6 @@ import random
 from collections import defaultdict, deque
 from typing import Any
 
-from twisted.internet.defer import Deferred
 from twisted.internet.protocol import Factory
 from twisted.logger import Logger
 
@@ -40,8 +40,8 @@ from gateway.simulators.smsc.config import SimConfig
 from protocols.smpp.frames import (RecentSubmits, SubmitView, receipt_body, scan_submit,
                                            submit_sm_resp, view_of)
 from gateway.simulators.smsc.ids import id_generator, id_translator
+from gateway.simulators.smsc.delivery import DeliverRouting
 from gateway.simulators.smsc.inject import ErrorInjection
-from gateway.simulators.smsc.mo import Collector, Tracker, mo_parts
 from gateway.simulators.smsc.queries import MessageBook
 from gateway.simulators.smsc.receipts import OutcomePicker, receipt_parts, receipt_snippet
 from gateway.simulators.smsc.protocol import SmscProtocol
@@ -53,7 +53,6 @@ from protocols.smpp.fast import fast_constructor
 from protocols.smpp.pdu import DeliverSm, SubmitSmResp
 
 log = Logger()
-MAX_WAITING = 100_000  # deliver_sm kept per system_id while no receiver is bound
 make_submit_sm_resp = fast_constructor(SubmitSmResp)
 make_encoded = fast_constructor(Encoded)
 _RECEIPT_TLVS = (b"\x00\x1e%b%b\x00"        # receipted_message_id, C-octet string
@@ -61,7 +60,7 @@ _RECEIPT_TLVS = (b"\x00\x1e%b%b\x00"        # receipted_message_id, C-octet stri
                  b"\x04\x23\x00\x03%b")     # network_error_code
 
 
-class SmscSimulator(ErrorInjection, Factory):
+class SmscSimulator(ErrorInjection, DeliverRouting, Factory):
     protocol = SmscProtocol
     noisy = False
     fast_lane = True  # read runs of submit_sm in bytes (lane.py); False: PDU by PDU
@@ -279,102 +278,6 @@ class SmscSimulator(ErrorInjection, Factory):
                 self._release(batch)
         if self._dirty:
             self.flush_dirty()
-
-    def _release(self, batch: list[tuple[SmscProtocol, tuple[Any, Any]]]) -> None:
-        """Send receipts: to the submitting transceiver while it is up, else routed."""
-        any_bind = self.config.receipts_any_bind
-        dirty = self._dirty
-        runs: dict[SmscProtocol, list] = {}
-        for protocol, entry in batch:
-            if protocol.kind == "transceiver" and not any_bind and not protocol.closed:
-                run = runs.get(protocol)
-                if run is None:
-                    run = runs[protocol] = []
-                run.append(entry)
-            else:
-                self._route(protocol.system_id or "", entry)
-        for protocol, run in runs.items():
-            protocol.send_delivers(run)
-            dirty.add(protocol)
-
-    def _route(self, system_id: str, entry: tuple[Any, Any]) -> None:
-        receivers = [p for p in self._receivers.get(system_id, ()) if p.can_deliver]
-        if not receivers:
-            waiting = self._waiting[system_id]
-            if len(waiting) >= MAX_WAITING:
-                waiting.popleft()
-                self.delivers_dropped += 1
-            waiting.append(entry)
-            return
-        self._rr = (self._rr + 1) % len(receivers)
-        target = receivers[self._rr]
-        target.send_deliver(entry)
-        self._dirty.add(target)
-
-    def flush_dirty(self) -> None:
-        """Write what routing queued on other connections."""
-        dirty, self._dirty = self._dirty, set()
-        for protocol in dirty:
-            protocol.flush()
-
-    def deliver_answered(self, protocol: SmscProtocol, entry: tuple[Any, Any],
-                         status: int | None) -> None:
-        deliver, tracker = entry
-        if status == 0:
-            self.delivers_acked += 1
-            if tracker is not None:
-                tracker.answered(0)
-            return
-        self.deliver_errors += 1
-        attempt = tracker.attempts if tracker is not None else 0
-        if tracker is not None:
-            tracker.attempts += 1
-        if status is not None and attempt >= self.config.redeliver_attempts:
-            if tracker is not None:
-                tracker.answered(status)
-            return
-        retry = tracker or Tracker(None, attempt + 1)
-        self.later(self.config.redeliver_delay, self._route, protocol.system_id or "",
-                   (deliver, retry))
-
-    # ---- MO ------------------------------------------------------------------------------------------
-    def inject_mo(self, text: str, *, source: str | None = None,
-                  destination: str | None = None, system_id: str | None = None,
-                  mode: str = "udh", reference: int | None = None) -> Deferred:
-        """Send a mobile-originated message (several deliver_sm when it is long).
-
-        ``mode`` "udh" or "sar" picks how parts say they belong together.  Goes
-        to binds of ``system_id`` (default: any bound receiver).  Fires with the
-        command_status of each part's deliver_sm_resp, in part order.
-        """
-        if reference is None:
-            self._mo_ref = (self._mo_ref + 1) % 256
-            reference = self._mo_ref
-        pdus = mo_parts(text, source or self.config.mo_source,
-                        destination or self.config.mo_destination, reference, mode)
-        return self.inject_deliver(pdus, system_id=system_id)
-
-    def inject_deliver(self, pdus: list[DeliverSm], *, system_id: str | None = None) -> Deferred:
-        """Send ready-made deliver_sm (raw octets, any data_coding: what a real
-        SMSC may send), routed and redelivered like ``inject_mo``'s; fires
-        with the command_status of each one's deliver_sm_resp, in order."""
-        done: Deferred = Deferred()
-        results: list[int | None] = [None] * len(pdus)
-        if system_id is None:
-            system_id = next((s for s, r in self._receivers.items() if r), "")
-        for index, deliver in enumerate(pdus):
-            tracker = Tracker(Collector(results, index, done), 0)
-            self.mo_sent += 1
-            self._route(system_id, (deliver, tracker))
-        self.flush_dirty()
-        if not pdus:
-            done.callback([])
-        return done
-
-    def _mo_tick(self) -> None:
-        self._mo_call = self.clock.callLater(self.config.mo_every, self._mo_tick)
-        if any(self._receivers.values()):
-            self.inject_mo(self.config.mo_text, mode=self.config.mo_concat)
 
     def buildProtocol(self, addr: Any) -> SmscProtocol:
         return SmscProtocol(self)

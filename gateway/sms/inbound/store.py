@@ -39,31 +39,32 @@ SQL functions on a Connection, run by ``store.write``.  Rules:
   ``[callbacks] allow_hosts``, ``X-Twilio-Signature``).  Its 200 answer is
   RCML followed like the sms_url's, at most ``MAX_ACTIONS`` times per
   inbound message.
+* The rows of the replies and of the action requests are built in
+  ``gateway.sms.inbound.replies``.
 """
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping
-from urllib.parse import urljoin
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Connection
 from twisted.logger import Logger
 
 from gateway.sms.inbound import reassembly
-from gateway.messages.addresses import OPEN_PLAN, ApiError, NumberPlan, resolve_pair, split_pair
-from gateway.sms.inbound.rcml import ReplySpec, parse_rcml
+from gateway.messages.addresses import OPEN_PLAN, NumberPlan
+from gateway.sms.inbound.rcml import parse_rcml
+from gateway.sms.inbound.replies import action_params, reply_row, resolved
 from gateway.messages.store import address, enqueue_callback, get_message_row, insert_message
 from gateway.messages.sids import new_sid
-from gateway.store.schema import QUEUED, RECEIVED, callback_outbox, inbound_parts, status_events
+from gateway.store.schema import RECEIVED, callback_outbox, inbound_parts, status_events
 
 INBOUND = "inbound"
 ACTION = "action"  # an RCML action URL: answered with RCML, like an sms_url
 MAX_ACTIONS = 5  # action requests per inbound message (bounds a loop of actions)
 PARTS_LOCK_SPACE = 0x4D4F  # "MO": apart from the bind-slot and sweep locks
-REPLY_DIRECTION = "outbound-reply"
 log = Logger()
 
 
@@ -199,85 +200,9 @@ def sweep_reassembly(conn: Connection, *, now: datetime, timeout: timedelta,
             for key, destination in groups]
 
 
-def waiting_parts(conn: Connection) -> int:
-    return conn.execute(select(func.count()).select_from(inbound_parts)).scalar_one()
-
-
-def _num_segments(body: str) -> int:
-    try:
-        from segmentation import plan
-
-        return plan(body, reference=0).num_segments
-    except Exception:  # the pipeline reports a body it cannot send
-        return 1
-
-
-def reply_row(reply: ReplySpec, inbound: Mapping[str, Any], *, now: datetime,
-              new_sid: Callable[[datetime], str] = new_message_sid,
-              plan: NumberPlan = OPEN_PLAN) -> dict | None:
-    """The message row (for ``insert_message``) of one RCML reply to
-    ``inbound``; None (logged) when the API would refuse its addresses."""
-    media = [{"url": m.url, "content_type": m.content_type} for m in reply.media]
-    try:
-        pair = split_pair(reply.from_, reply.to, uris=False)
-        sender, recipient = resolve_pair(pair, "mms" if media else "sms", plan)
-    except ApiError as e:
-        log.warn("RCML reply to {sid} skipped: {error}", sid=inbound["sid"], error=e.message)
-        return None
-    return {
-        "sid": new_sid(now),
-        "account_sid": inbound["account_sid"],
-        "api": inbound["api"],
-        "direction": REPLY_DIRECTION,
-        "channel": "mms" if media else "sms",
-        "from_": sender,
-        "to": recipient,
-        "body": reply.body,
-        "status": QUEUED,
-        "num_segments": _num_segments(reply.body),
-        "num_media": len(media),
-        "media_list": media,
-        "status_callback": reply.status_callback,
-        "status_callback_method": reply.status_callback_method if reply.status_callback else None,
-        "date_created": now,
-        "date_updated": now,
-    }
-
-
-def reply_rows(replies: tuple[ReplySpec, ...], inbound: Mapping[str, Any], *, now: datetime,
-               new_sid: Callable[[datetime], str] = new_message_sid,
-               plan: NumberPlan = OPEN_PLAN) -> list[dict]:
-    """Message rows (for ``insert_message``) for the RCML replies to ``inbound``;
-    digits without ``+`` resolve by the API's rule (``plan``)."""
-    rows = (reply_row(reply, inbound, now=now, new_sid=new_sid, plan=plan) for reply in replies)
-    return [row for row in rows if row is not None]
-
-
-def action_params(row: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """What an RCML ``action`` URL is requested with: the reply's
-    ``MessageStatus`` as it is queued, and ``MessageSid``."""
-    return [
-        ("MessageSid", row["sid"]),
-        ("MessageStatus", row["status"]),
-        ("AccountSid", row["account_sid"]),
-        ("From", address(row, row["from_"])),
-        ("To", address(row, row["to"])),
-    ]
-
-
 def _actions_so_far(conn: Connection, inbound_sid: str) -> int:
     return conn.execute(select(func.count()).select_from(callback_outbox).where(
         callback_outbox.c.message_sid == inbound_sid, callback_outbox.c.kind == ACTION)).scalar_one()
-
-
-def _resolved(reply: ReplySpec, base_url: str | None) -> ReplySpec:
-    """``action`` and ``statusCallback`` relative to the URL that answered
-    (RCML allows relative URLs), as a browser resolves a link."""
-    if base_url is None:
-        return reply
-    action, callback = (None if url is None else urljoin(base_url, url)
-                        for url in (reply.action, reply.status_callback))
-    return replace(reply, action=action, status_callback=callback)
 
 
 def apply_rcml_reply(conn: Connection, inbound_sid: str, document: bytes | str, *, now: datetime,
@@ -300,7 +225,7 @@ def apply_rcml_reply(conn: Connection, inbound_sid: str, document: bytes | str, 
     replies = parse_rcml(document, sender=inbound["from_"], our_number=inbound["to"])
     sids = []
     for reply in replies:
-        reply = _resolved(reply, base_url)
+        reply = resolved(reply, base_url)
         row = reply_row(reply, inbound, now=now, new_sid=new_sid, plan=plan)
         if row is None:
             continue

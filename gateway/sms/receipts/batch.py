@@ -1,4 +1,4 @@
-"""Receipts applied in batches: the receipts path at thousands per second.
+"""Receipts applied in batches: one store job per reactor turn.
 
 :class:`BatchingDeliverHandler` sits in front of the receipts team's
 ``DeliverHandler``: every deliver_sm that parses as a receipt is buffered

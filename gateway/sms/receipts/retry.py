@@ -1,8 +1,9 @@
 """Receipts across nodes: one that arrived on a node's bind before the
 sending node had recorded its part.
 
-On one node the writer is FIFO: the part's ``segments_stored`` and a racing
-receipt's lookup see each other, whichever comes first.  Across nodes two
+On one node the writer is FIFO: the write that records a part (with its
+``EarlyReceipts`` hook) and a racing receipt's lookup see each other,
+whichever comes first.  Across nodes two
 writers commit independently, so a receipt can be filed as waiting in
 ``pending_receipts`` just after the sending node looked there.  Every
 ``interval`` seconds ``gateway.sms.receipts.store.retry_waiting`` retries waiting receipts older than

@@ -8,10 +8,11 @@ store's writer transaction (``store.write(fn, ...)``).  Rules:
   candidates the same carrier, then the exact spelling, then a part still
   waiting, then the newest part wins.
 * A receipt that finds nothing is kept in ``pending_receipts`` (waiting).
-  ``segments_stored`` - called by the pipeline in the same write that stores
-  the parts' SMSC message ids - indexes the new ids and applies any waiting
-  receipt they match.  ``sweep_pending`` marks receipts still waiting after
-  the early-receipt window as ``unmatched`` (kept for support, counted).
+  The dispatcher indexes the parts' SMSC message ids in the write that
+  records them (``gateway.dispatch.store``), and in the same transaction
+  ``EarlyReceipts`` applies any waiting receipt they match.
+  ``sweep_pending`` marks receipts still waiting after the early-receipt
+  window as ``unmatched`` (kept for support, counted).
 * A part's final status is set once; the message's status follows from all
   its parts (``gateway.sms.receipts.correlation.aggregate``) and moves only through
   ``gateway.messages.store.transition`` (never backwards; it enqueues the
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Connection
 
 from gateway.sms.receipts import correlation
@@ -57,35 +58,6 @@ class Applied:
 
 def _profile(profiles: Mapping[str, Profile] | None, carrier: str) -> Profile:
     return (profiles or {}).get(carrier, DEFAULT_PROFILE)
-
-
-def index_segment(conn: Connection, segment_id: int, account_sid: str, smsc_message_id: str) -> frozenset[str]:
-    """Write the match keys of one part's SMSC message id."""
-    keys = correlation.match_keys(smsc_message_id)
-    if keys:
-        conn.execute(segment_ids.insert(), [
-            {"key": key, "segment_id": segment_id, "account_sid": account_sid} for key in sorted(keys)
-        ])
-    return keys
-
-
-def add_segment(conn: Connection, *, message_sid: str, seqno: int, total: int, carrier: str,
-                bind: str | None, smsc_message_id: str | None, now: datetime,
-                profiles: Mapping[str, Profile] | None = None) -> int:
-    """Insert one sent part, index its id and apply a receipt that came early.
-
-    A convenience for the pipeline; storing ``segments`` rows itself and then
-    calling ``segments_stored`` is equivalent.  Returns the segment id.
-    """
-    result = conn.execute(segments.insert().values(
-        message_sid=message_sid, seqno=seqno, total=total, carrier=carrier, bind=bind,
-        smsc_message_id=smsc_message_id, submitted_at=now))
-    segment_id = result.inserted_primary_key[0]
-    if smsc_message_id:
-        account = conn.execute(select(messages.c.account_sid).where(messages.c.sid == message_sid)).scalar()
-        keys = index_segment(conn, segment_id, account or "", smsc_message_id)
-        apply_waiting(conn, keys, now=now, profiles=profiles)
-    return segment_id
 
 
 def _find_segment(conn: Connection, receipt_id: str, carrier: str):
@@ -176,29 +148,6 @@ def _message_of(code: int | None) -> str | None:
     return ERROR_MESSAGES.get(code) if code else None
 
 
-def segments_stored(conn: Connection, message_sid: str, *, now: datetime,
-                    profiles: Mapping[str, Profile] | None = None) -> list[Applied]:
-    """Index the message's newly stored SMSC ids; apply early receipts.
-
-    The pipeline calls this in the same write that stores the parts'
-    ``smsc_message_id`` (after the submit_sm_resp).  Idempotent.
-    """
-    rows = conn.execute(
-        select(segments.c.id, segments.c.smsc_message_id, messages.c.account_sid)
-        .join(messages, messages.c.sid == segments.c.message_sid)
-        .outerjoin(segment_ids, segment_ids.c.segment_id == segments.c.id)
-        .where(and_(segments.c.message_sid == message_sid,
-                    segments.c.smsc_message_id.is_not(None),
-                    segment_ids.c.segment_id.is_(None)))
-    ).all()
-    new_keys: set[str] = set()
-    for row in rows:
-        new_keys |= index_segment(conn, row.id, row.account_sid, row.smsc_message_id)
-    if not new_keys:
-        return []
-    return apply_waiting(conn, new_keys, now=now, profiles=profiles)
-
-
 def apply_waiting(conn: Connection, keys: Iterable[str], *, now: datetime,
                   profiles: Mapping[str, Profile] | None = None) -> list[Applied]:
     """Apply the waiting receipts that meet any of ``keys`` (match keys of
@@ -247,14 +196,6 @@ def sweep_pending(conn: Connection, *, now: datetime, window: timedelta,
                          .values(state=UNMATCHED))
             unmatched += 1
     return unmatched
-
-
-def count_pending(conn: Connection) -> dict[str, int]:
-    """Pending receipts by state (waiting / unmatched / applied), for metrics."""
-    rows = conn.execute(
-        select(pending_receipts.c.state, func.count()).group_by(pending_receipts.c.state)
-    ).all()
-    return {state: count for state, count in rows}
 
 
 def sweep_missing_segments(conn: Connection, *, now: datetime, timeout: timedelta,

@@ -10,9 +10,8 @@ from gateway.mms.endpoint import Mm7Root, Rejected
 from protocols.mm7 import schema
 from protocols.mm7.envelope import Dialect
 from protocols.mm7.messages import read_submit_response
-from protocols.mm7.parse import read_envelope, text_of
+from protocols.mm7.parse import parse_xml, read_envelope, text_of
 from protocols.mm7.responses import delivery_report_req
-from protocols.mm7.xmlsafe import parse_xml
 
 from tests.protocols.mm7.test_parse import AWKWARD_DELIVER, XXE
 

@@ -10,7 +10,7 @@ from protocols.mm7.content import MediaItem
 from protocols.mm7.envelope import Dialect, to_bytes
 from protocols.mm7.mime import split_soap
 from protocols.mm7.submit import SubmitRequest, build_submit, submit_envelope
-from protocols.mm7.xmlsafe import parse_xml
+from protocols.mm7.parse import parse_xml
 
 SOAP = "{http://schemas.xmlsoap.org/soap/envelope/}"
 

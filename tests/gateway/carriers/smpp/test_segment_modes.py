@@ -41,10 +41,10 @@ async def test_multi_segment_message_is_delivered(tmp_path, mode, pdus):
 
 
 # ---- the same rule in the store, on every backend ---------------------------------------
-from gateway.sms.receipts.store import add_segment, apply_receipt, sent_parts  # noqa: E402
+from gateway.sms.receipts.store import apply_receipt, sent_parts  # noqa: E402
 from protocols.smpp.receipt import Receipt  # noqa: E402
 from tests.gateway.receipts_fixtures import (  # noqa: E402,F401 (db_url is a fixture)
-    at, db_url, message, migrated_engine, outbound)
+    add_segment, at, db_url, message, migrated_engine, outbound)
 
 
 @pytest.fixture

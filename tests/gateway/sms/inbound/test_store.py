@@ -10,12 +10,12 @@ from twisted.logger import capturedLogs, formatEvent
 
 from gateway.sms.inbound.store import (
     MAX_ACTIONS, InboundSms, NumberRoute, apply_rcml_reply, receive, sweep_reassembly,
-    waiting_parts,
 )
 from gateway.sms.inbound.rcml import RcmlError
 from gateway.store.schema import messages, status_events
 
-from tests.gateway.receipts_fixtures import db_url, at, callbacks, message, migrated_engine  # noqa: F401 (db_url is a fixture)
+from tests.gateway.receipts_fixtures import (  # noqa: F401 (db_url is a fixture)
+    db_url, at, callbacks, message, migrated_engine, waiting_parts)
 
 NUMBER = NumberRoute("+15550100", "AC1", "http://app.example/sms", "GET", "messages")
 SMS_NUMBER = NumberRoute("+15550200", "AC2", "http://app.example/legacy", "POST", "sms")

@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from gateway.sms.receipts import store as receipts_store
 from gateway.messages.store import transition_many
 from gateway.dispatch.store import record_outcomes
 from gateway.sms.receipts.store import EarlyReceipts
@@ -19,6 +18,7 @@ from gateway.messages.store import get_message_row, insert_message
 from protocols.smpp.receipt import Receipt
 
 from tests.gateway.pipeline_helpers import T0, message_row
+from tests.gateway.receipts_fixtures import count_pending
 
 NOW = T0 + timedelta(seconds=5)
 
@@ -84,7 +84,7 @@ def test_early_receipt_is_applied_when_the_part_is_recorded(conn):
     record_outcomes(conn, [{"kind": "sent", "sid": row["sid"], "account_sid": row["account_sid"],
                             "carrier": "a", "parts": [(1, 1, None, "ABC")]}], NOW, EarlyReceipts())
     assert get_message_row(conn, row["sid"])["status"] == "delivered"
-    assert receipts_store.count_pending(conn) == {"applied": 1}
+    assert count_pending(conn) == {"applied": 1}
 
 
 def test_a_second_receipt_for_the_same_part_in_a_batch(conn):

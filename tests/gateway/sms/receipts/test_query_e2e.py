@@ -11,7 +11,6 @@ from twisted.internet.defer import gatherResults
 from twisted.internet.task import Clock
 
 from gateway.sms.receipts.query import ReceiptQuery
-from gateway.sms.receipts.store import add_segment
 from gateway.carriers.smpp.carrier import SmppCarrier
 from gateway.carriers.smpp.endpoints import endpoint_factory
 from gateway.simulators.smsc.behaviours import behaviour
@@ -21,7 +20,7 @@ from gateway.store.store import Store
 from gateway.sms.receipts.profiles import read as read_profiles
 from protocols.smpp.pdu import SubmitSm
 
-from tests.gateway.receipts_fixtures import message, outbound
+from tests.gateway.receipts_fixtures import add_segment, message, outbound
 from tests.gateway.carriers.smpp.test_loopback import settings, within
 
 TIMEOUT = 600.0

@@ -9,12 +9,12 @@ import pytest
 
 from gateway.sms.receipts.query import answer_receipt, query_pdu, receipt_timeouts
 from gateway.sms.receipts.query_store import apply_answers, overdue_parts
-from gateway.sms.receipts.store import add_segment, apply_receipt, sweep_missing_segments
+from gateway.sms.receipts.store import apply_receipt, sweep_missing_segments
 from gateway.sms.receipts.profiles import read as read_profiles
 from protocols.smpp.pdu import QuerySmResp
 from protocols.smpp.receipt import Receipt
 
-from tests.gateway.receipts_fixtures import at, db_url, message, migrated_engine, outbound, parts  # noqa: F401
+from tests.gateway.receipts_fixtures import add_segment, at, db_url, message, migrated_engine, outbound, parts  # noqa: F401
 from tests.gateway.sms.receipts.test_store import conn, delivered, multipart  # noqa: F401 (conn is a fixture)
 
 HOUR = 3600.0

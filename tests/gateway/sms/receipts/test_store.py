@@ -6,14 +6,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from gateway.sms.receipts.store import (
-    add_segment, apply_receipt, count_pending, segments_stored, sweep_missing_segments, sweep_pending,
-)
+from gateway.sms.receipts.store import EarlyReceipts, apply_receipt, sweep_missing_segments, sweep_pending
 from gateway.store.schema import pending_receipts, segments, status_events
 from gateway.sms.receipts.translator import load_profiles, profile_from_override, DEFAULT_PROFILE
 from protocols.smpp.receipt import NetworkError, Receipt, ReceiptKind
 
-from tests.gateway.receipts_fixtures import db_url, at, callbacks, message, migrated_engine, outbound, parts  # noqa: F401 (db_url is a fixture)
+from tests.gateway.receipts_fixtures import (  # noqa: F401 (db_url is a fixture)
+    add_segment, at, callbacks, count_pending, db_url, index_segment, message, migrated_engine, outbound, parts)
 
 
 @pytest.fixture
@@ -109,14 +108,16 @@ def test_early_receipt_waits_then_applies_when_response_lands(conn):
     result = apply_receipt(conn, delivered("00000ABC"), carrier="a", now=at(1))
     assert result.state == "waiting"
     assert count_pending(conn) == {"waiting": 1}
-    # The pipeline stores the part and its id, then calls segments_stored.
-    conn.execute(segments.insert().values(message_sid=sid, seqno=1, total=1, carrier="a",
-                                          smsc_message_id="abc", submitted_at=at(2)))
-    applied = segments_stored(conn, sid, now=at(2))
-    assert [a.message_sid for a in applied] == [sid]
+    # The dispatcher stores the part and its keys, then runs the after-sent hook.
+    segment_id = conn.execute(segments.insert().values(message_sid=sid, seqno=1, total=1, carrier="a",
+                                                       smsc_message_id="abc", submitted_at=at(2))
+                              ).inserted_primary_key[0]
+    index_segment(conn, segment_id, "AC1", "abc")
+    EarlyReceipts()(conn, [{"smsc_message_id": "abc"}], at(2))
     assert message(conn, sid)["status"] == "delivered"
     assert count_pending(conn) == {"applied": 1}
-    assert segments_stored(conn, sid, now=at(3)) == []  # idempotent
+    EarlyReceipts()(conn, [{"smsc_message_id": "abc"}], at(3))  # nothing waits: a no-op
+    assert count_pending(conn) == {"applied": 1}
 
 
 def test_never_matched_receipt_becomes_unmatched_after_window(conn):
@@ -219,7 +220,7 @@ def test_default_profiles_file_loads():
 
 def test_apply_waiting_with_keys_of_ids_indexed_by_the_pipeline(conn):
     from gateway.sms.receipts.correlation import match_keys
-    from gateway.sms.receipts.store import apply_waiting, index_segment
+    from gateway.sms.receipts.store import apply_waiting
 
     sid = outbound(conn, status="sending")
     apply_receipt(conn, undeliv("0x2A", err="13"), carrier="a", now=at(0))

@@ -7,7 +7,7 @@ from sqlalchemy import event, select
 from gateway.sms.receipts.batch import _candidates
 from gateway.store import schema as s
 
-from .factories import message_row
+from tests.gateway.store.factories import message_row
 
 STORED = 3000
 
