@@ -20,8 +20,10 @@ Rules (the caller sees what ``gateway.store.store.Store`` gives it):
   every read and checkpoint) fails with ``exc`` until ``heal()``; the
   store's ``FaultWatch`` counts them and probes on the clock as it does in
   the daemon.  ``disk_full()`` is such a fault.
-* ``stop()`` lets what is queued run, then closes; later jobs fail with
-  ``StoreClosed``.
+* ``pause()`` holds the queue (a writer busy with a long batch), so a test
+  can act while a job is under way; ``resume()`` lets it run at the next
+  turn.  ``stop()`` lets what is queued run, then closes; later jobs fail
+  with ``StoreClosed``.
 * The schema is the head of the real migrations, run once per process into
   a template database and copied into each new store.
 """
@@ -98,6 +100,7 @@ class MemoryStore:
         self._queue: list[tuple[str, Any, Deferred]] = []
         self._turn = None
         self._open = False
+        self._paused = False
         self._fault: tuple[BaseException, bool] | None = None
         self.stats = {"transactions": 0, "jobs": 0, "failed_jobs": 0, "queued": 0}
         self.watch = FaultWatch(self, clock)
@@ -139,6 +142,16 @@ class MemoryStore:
     def heal(self) -> None:
         self._fault = None
 
+    # -- holding the queue ---------------------------------------------------
+    def pause(self) -> None:
+        """Queue jobs without running them until ``resume()``."""
+        self._paused = True
+
+    def resume(self) -> None:
+        self._paused = False
+        if self._queue:
+            self._schedule()
+
     # -- jobs ------------------------------------------------------------
     def write(self, fn: Callable[..., Any], *args, **kwargs) -> Deferred:
         if not self._open:
@@ -171,7 +184,7 @@ class MemoryStore:
         return d
 
     def _schedule(self) -> None:
-        if self._turn is None:
+        if self._turn is None and not self._paused:
             self._turn = self.clock.callLater(0, self._run_queue)
 
     # -- running the queue on the clock -------------------------------------

@@ -1,5 +1,7 @@
-"""Shared pieces of the dispatcher and callback tests: a real SQLite store on
-the global reactor (its writer thread reports there), services on a Clock."""
+"""Shared pieces of the dispatcher and callback tests: message rows, a
+scripted carrier, the result of a store Deferred on a Clock (the in-memory
+store), and a real store on the global reactor for the tests that run the
+real one (its writer thread reports there)."""
 from __future__ import annotations
 
 import contextlib
@@ -7,6 +9,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 from twisted.internet import defer, reactor
+from twisted.python.failure import Failure
 
 from gateway.carriers.smpp.errors import NotSent as CarrierNotSent
 from gateway.carriers.smpp.errors import SubmitFailed
@@ -40,6 +43,18 @@ def database(backend: str, tmp_path):
     with database_url(backend, tmp_path / "gw.db", prefix="gw_pipe") as url:
         migrate.upgrade(url)
         yield url
+
+
+def result_of(clock, d):
+    """Turn ``clock`` until the store has answered ``d``: its result, or its
+    failure raised."""
+    clock.advance(0)
+    box = []
+    d.addBoth(box.append)
+    assert box, "the store did not answer when the clock turned (paused?)"
+    if isinstance(box[0], Failure):
+        box[0].raiseException()
+    return box[0]
 
 
 async def open_store(path) -> Store:

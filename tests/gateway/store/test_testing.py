@@ -166,3 +166,15 @@ def test_stop_runs_what_is_queued_then_refuses():
     assert outcome(store.read(count_messages))[0].check(StoreClosed)
     assert outcome(store.stop()) == [None]
     assert clock.getDelayedCalls() == []
+
+
+def test_a_paused_store_holds_its_queue_until_resumed():
+    store, clock = started()
+    store.pause()
+    written = outcome(store.write(insert_message, message_row()))
+    clock.advance(10)
+    assert written == [] and store.queue_depth == 1 and clock.getDelayedCalls() == []
+    store.resume()
+    counted = outcome(store.read(count_messages))
+    clock.advance(0)
+    assert len(written) == 1 and counted == [1]
