@@ -5,6 +5,7 @@ real one (its writer thread reports there)."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -48,12 +49,43 @@ def database(backend: str, tmp_path):
 def result_of(clock, d):
     """Turn ``clock`` until the store has answered ``d``: its result, or its
     failure raised."""
+    answer = _answer(clock, d)
+    if isinstance(answer, Failure):
+        answer.raiseException()
+    return answer
+
+
+def on_clock(test):
+    """Run a test written as an ``inlineCallbacks`` generator on its ``store``
+    fixture's clock, with no reactor: each Deferred it yields must be
+    answered when the clock turns (``result_of``), and the answer (or the
+    failure, raised) goes back into the generator."""
+
+    @functools.wraps(test)
+    def run(*args, **kwargs):
+        clock = kwargs["store"].clock
+        steps = test(*args, **kwargs)
+        answer = None
+        while True:
+            try:
+                if isinstance(answer, Failure):
+                    yielded = answer.throwExceptionIntoGenerator(steps)
+                else:
+                    yielded = steps.send(answer)
+            except StopIteration:
+                return
+            answer = _answer(clock, yielded)
+
+    return run
+
+
+def _answer(clock, yielded):
+    if not isinstance(yielded, defer.Deferred):
+        return yielded
     clock.advance(0)
     box = []
-    d.addBoth(box.append)
+    yielded.addBoth(box.append)
     assert box, "the store did not answer when the clock turned (paused?)"
-    if isinstance(box[0], Failure):
-        box[0].raiseException()
     return box[0]
 
 

@@ -1,13 +1,13 @@
-"""DeliverHandler against the real Store (SQLite file) on the global reactor."""
+"""DeliverHandler on the in-memory store and its Clock (no reactor, no thread);
+the store's write jobs travel by pickle, as to the daemon's writer process.
+``test_deliver_sm_store.py`` runs it on the real Store."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
 import pytest
-import pytest_twisted
 from sqlalchemy import select
-from twisted.internet import reactor
 from twisted.internet.task import Clock
 from twisted.logger import LogLevel, capturedLogs, formatEvent
 
@@ -15,29 +15,30 @@ from gateway.sms.deliver_sm import DeliverHandler, ReceiptSettings, number_direc
 from gateway.config.model import Number
 from gateway.sms.receipts.store import add_segment, count_pending
 from gateway.store.schema import messages, status_events
-from gateway.store.migrate import upgrade
-from gateway.store.store import Store
+from gateway.store.testing import MemoryStore
 from gateway.sms.inbound.store import waiting_parts
 from protocols.smpp.constants import Tag
 from protocols.smpp.pdu import DataSm, DeliverSm
 from protocols.smpp.tlv import build_tlvs
 from segmentation import plan
 
-from tests.gateway.receipts_fixtures import T0, db_url, callbacks, message, outbound  # noqa: F401 (db_url is a fixture)
+from tests.gateway.pipeline_helpers import on_clock
+from tests.gateway.receipts_fixtures import T0, callbacks, message, outbound
 
 EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc).timestamp()
 NUMBERS = [Number(number="+15550100", account="AC1", sms_url="http://app.example/sms", sms_method="POST")]
 
 
-@pytest.fixture(params=["thread", "process"])
-def store(db_url, request):
-    """Both writers: the handler's jobs (the sweeps' included) must also travel
-    to the store's writer process."""
-    upgrade(db_url)  # PostgreSQL is not migrated by Store.start()
-    store = Store(db_url, reactor, writer=request.param)
-    pytest_twisted.blockon(store.start())
+@pytest.fixture
+def store():
+    clock = Clock()
+    clock.advance(EPOCH)
+    store = MemoryStore(clock)
+    store.start()
     yield store
-    pytest_twisted.blockon(store.stop())
+    store.stop()
+    clock.advance(0)
+    assert clock.getDelayedCalls() == []
 
 
 def nothing(conn):
@@ -45,9 +46,7 @@ def nothing(conn):
 
 
 def handler(store, **kw):
-    clock = Clock()
-    clock.advance(EPOCH)
-    return DeliverHandler(store, number_directory(NUMBERS), clock, **kw), clock
+    return DeliverHandler(store, number_directory(NUMBERS), store.clock, **kw), store.clock
 
 
 def mo(short_message, *, esm_class=0, data_coding=0, tlvs=(), source="447700900001"):
@@ -55,7 +54,7 @@ def mo(short_message, *, esm_class=0, data_coding=0, tlvs=(), source="4477009000
                      esm_class=esm_class, data_coding=data_coding, short_message=short_message, tlvs=tlvs)
 
 
-@pytest_twisted.inlineCallbacks
+@on_clock
 def test_receipt_applied_after_durable_write(store):
     h, clock = handler(store)
     sid = yield store.write(outbound)
@@ -71,7 +70,7 @@ def test_receipt_applied_after_durable_write(store):
     assert h.stats["receipts_applied"] == 1
 
 
-@pytest_twisted.inlineCallbacks
+@on_clock
 def test_data_sm_receipt_before_its_response_is_kept(store):
     h, clock = handler(store)
     pdu = DataSm(tlvs=build_tlvs([(Tag.RECEIPTED_MESSAGE_ID, "beef"), (Tag.MESSAGE_STATE, 5),
@@ -82,7 +81,7 @@ def test_data_sm_receipt_before_its_response_is_kept(store):
     assert counts == {"waiting": 1}
 
 
-@pytest_twisted.inlineCallbacks
+@on_clock
 def test_unreadable_gets_none_and_is_counted_and_logged_with_its_bytes(store):
     h, clock = handler(store)
     # Not a message: a deliver_sm-like object without any address.
@@ -118,7 +117,7 @@ def events_of(conn, sid):
     (mo(b"\x01\x02\xff", data_coding=0xF6), "0102ff", "binary"),  # GSM DCS, 8-bit, class 2
     (mo(b"\x1b$B$3\x1b(B", data_coding=0x05), "1b244224331b2842", "unsupported"),  # JIS X 0208
 ])
-@pytest_twisted.inlineCallbacks
+@on_clock
 def test_mo_that_is_not_text_is_stored_with_empty_body_and_its_octets_kept(store, pdu, octets, why):
     h, clock = handler(store)
     with capturedLogs() as events:
@@ -137,7 +136,7 @@ def test_mo_that_is_not_text_is_stored_with_empty_body_and_its_octets_kept(store
     assert octets in line and "a/a-1" in line
 
 
-@pytest_twisted.inlineCallbacks
+@on_clock
 def test_binary_parts_are_each_kept_not_held_for_reassembly(store):
     h, clock = handler(store)
     for seqno in (2, 1):
@@ -158,7 +157,7 @@ def test_binary_parts_are_each_kept_not_held_for_reassembly(store):
     ("gsm7", b"Caf\xe9 \xa3", "Café £", 1),  # impossible in GSM-7: read as Latin-1
     ("ascii", b"Caf\xe9", "Café", 1),
 ])
-@pytest_twisted.inlineCallbacks
+@on_clock
 def test_data_coding_0_is_read_in_the_carriers_default_alphabet(store, alphabet, octets, body, fallback):
     h, clock = handler(store, alphabets={"a": alphabet, "other": "gsm7"})
     with capturedLogs() as events:
@@ -172,7 +171,7 @@ def test_data_coding_0_is_read_in_the_carriers_default_alphabet(store, alphabet,
         assert 'default_alphabet = "latin1"' in warnings[0] and "a/a-1" in warnings[0]
 
 
-@pytest_twisted.inlineCallbacks
+@on_clock
 def test_default_alphabet_is_per_carrier_and_concatenated_latin1_reassembles(store):
     h, clock = handler(store, alphabets={"latin": "latin1"})
     yield h("gsm", "g-1", mo(b"x\x00y"))  # no entry: GSM-7
@@ -183,7 +182,7 @@ def test_default_alphabet_is_per_carrier_and_concatenated_latin1_reassembles(sto
     assert h.stats["mo_latin1_fallback"] == 0
 
 
-@pytest_twisted.inlineCallbacks
+@on_clock
 def test_concatenated_mo_out_of_order_becomes_one_inbound_message(store):
     h, clock = handler(store)
     body = "Grüße aus Köln – " * 8  # UCS-2, several parts
@@ -200,7 +199,7 @@ def test_concatenated_mo_out_of_order_becomes_one_inbound_message(store):
     assert cbs[0]["url"] == "http://app.example/sms"
 
 
-@pytest_twisted.inlineCallbacks
+@on_clock
 def test_sar_parts_and_reassembly_timeout_via_sweep(store):
     h, clock = handler(store, settings=ReceiptSettings(reassembly_timeout=60, sweep_interval=10))
     sar = [(Tag.SAR_MSG_REF_NUM, 9), (Tag.SAR_TOTAL_SEGMENTS, 3), (Tag.SAR_SEGMENT_SEQNUM, 1)]
@@ -212,7 +211,7 @@ def test_sar_parts_and_reassembly_timeout_via_sweep(store):
     assert (yield store.read(waiting_parts)) == 0
 
 
-@pytest_twisted.inlineCallbacks
+@on_clock
 def test_looping_sweep_on_the_injected_clock_stops_cleanly(store):
     h, clock = handler(store, settings=ReceiptSettings(sweep_interval=5, early_window=5))
     yield h("a", "a-1", DeliverSm(esm_class=0x04, short_message=b"id:1234 stat:DELIVRD"))
@@ -224,7 +223,7 @@ def test_looping_sweep_on_the_injected_clock_stops_cleanly(store):
     assert clock.getDelayedCalls() == []
 
 
-@pytest_twisted.inlineCallbacks
+@on_clock
 def test_sweep_gives_missing_segment_after_its_own_timeout(store):
     h, clock = handler(store, settings=ReceiptSettings(missing_segment_timeout=3600, early_window=10 ** 6,
                                                        reassembly_timeout=10 ** 6))
@@ -251,7 +250,7 @@ def test_settings_from_config_table():
         ReceiptSettings.from_mapping({"early_window": -1})
 
 
-@pytest_twisted.inlineCallbacks
+@on_clock
 def test_emoji_split_across_ucs2_parts_is_mended(store):
     h, clock = handler(store)
     data = "ab😀".encode("utf-16-be")  # a, b, high half | low half
@@ -266,12 +265,11 @@ def test_emoji_split_across_ucs2_parts_is_mended(store):
     assert h.stats["unreadable"] == 0
 
 
-@pytest_twisted.inlineCallbacks
+@on_clock
 def test_sms_api_number_from_config(store):
     numbers = [Number(number="+15550200", account="AC2", sms_url="http://legacy.example/sms",
                       sms_method="GET", api="sms")]
-    clock = Clock()
-    h = DeliverHandler(store, number_directory(numbers), clock)
+    h = DeliverHandler(store, number_directory(numbers), store.clock)
     pdu = DeliverSm(source_addr_ton=1, source_addr="447700900001", destination_addr="15550200",
                     short_message=b"hi")
     received = yield h("a", "a-1", pdu)
@@ -292,12 +290,12 @@ def restcomm_receipt(message_id: str) -> DeliverSm:
 
 
 @pytest.mark.parametrize("batching", [False, True])
-@pytest_twisted.inlineCallbacks
+@on_clock
 def test_malformed_optional_tlv_is_ignored_logged_once_and_counted(store, batching):
     from gateway.sms.receipts.batch import BatchingDeliverHandler
 
     h, clock = handler(store)
-    entry = BatchingDeliverHandler(h, store, reactor) if batching else h
+    entry = BatchingDeliverHandler(h, store, clock) if batching else h
     sids = []
     for smsc_id in ("1a", "1b"):
         sid = yield store.write(outbound)
@@ -316,7 +314,7 @@ def test_malformed_optional_tlv_is_ignored_logged_once_and_counted(store, batchi
         assert (row["status"], row["error_code"], row["carrier_err"]) == ("undelivered", 30008, "004")
 
 
-@pytest_twisted.inlineCallbacks
+@on_clock
 def test_ascii_mo_read_as_gsm7_says_once_per_carrier_default_alphabet_is_probably_ascii(store):
     h, clock = handler(store, alphabets={"smppsim": "gsm7", "fixed": "ascii"})
     text = b"user@example.com under_score $100"
