@@ -9,10 +9,12 @@ connection.  No socket, no reactor: the site's timers run on the same clock.
 from __future__ import annotations
 
 from twisted.internet.address import IPv4Address
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, succeed
 from twisted.internet.error import ConnectionDone, ConnectionLost, ConnectionRefusedError
 from twisted.python.failure import Failure
 from twisted.web import server
+from twisted.web.iweb import IBodyProducer
+from zope.interface import implementer
 
 
 class _End:
@@ -117,7 +119,11 @@ class MemoryWeb:
 
     def serve(self, resource, host: str = "hooks.example.com", port: int = 80) -> str:
         """Serve ``resource`` at http://host:port; returns that base URL."""
-        self.sites[("http", host, port)] = server.Site(resource, timeout=None, reactor=self.clock)
+        return self.serve_site(server.Site(resource, timeout=None, reactor=self.clock), host, port)
+
+    def serve_site(self, site, host: str, port: int = 80) -> str:
+        """Serve a site built elsewhere (its timers should be on this clock)."""
+        self.sites[("http", host, port)] = site
         return f"http://{host}" + ("" if port == 80 else f":{port}")
 
     def endpointForURI(self, uri) -> _Endpoint:
@@ -127,3 +133,33 @@ class MemoryWeb:
     def open(self) -> int:
         """Connections not closed yet."""
         return sum(1 for client, _server in self.connections if not client.closed)
+
+
+@implementer(IBodyProducer)
+class BytesProducer:
+    """A request body written at once.  (treq's default, FileBodyProducer,
+    writes through the global reactor's cooperator.)"""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.length = len(body)
+
+    def startProducing(self, consumer) -> Deferred:
+        consumer.write(self.body)
+        return succeed(None)
+
+    def pauseProducing(self) -> None:
+        pass
+
+    def resumeProducing(self) -> None:
+        pass
+
+    def stopProducing(self) -> None:
+        pass
+
+
+def body_producer(data) -> IBodyProducer:
+    """treq's ``data_to_body_producer`` for the in-memory network."""
+    if IBodyProducer.providedBy(data):
+        return data
+    return BytesProducer(data.encode("utf-8") if isinstance(data, str) else bytes(data))
