@@ -221,6 +221,8 @@ class MemoryStore:
         if self._fault is not None:
             ran = [(False, Failure(self._fault[0])) for _ in jobs]
         else:
+            # A COMMIT that fails drops the connection, and with it the
+            # in-memory database; injected faults fail the batch before it.
             ran, _conn = commit_group(self._conn, jobs, _travel if self.pickle_jobs else None)
         for i, outcome in zip(runs, ran):
             outcomes[i] = outcome

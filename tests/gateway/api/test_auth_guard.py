@@ -1,6 +1,6 @@
 """Authentication abuse: per-address and per-account failure budgets with
 429 and Retry-After, a counted and rate-limited log line that never holds
-the password, and the budgets over the real API on loopback."""
+the password, and the budgets over the API served in memory."""
 from __future__ import annotations
 
 import json

@@ -1,4 +1,4 @@
-"""Reading request bodies over real HTTP: UTF-8 forms, content types, JSON
+"""Reading request bodies over HTTP (in memory): UTF-8 forms, content types, JSON
 limits and exact single values (issue 10, items 1, 4, 12, 15, 19)."""
 import json
 
