@@ -1,5 +1,8 @@
-"""A callback sender rig: a real SQLite store, the real guarded agent toward
-real local HTTP servers, backoff and timeouts on a Clock."""
+"""Callback sender rigs.  ``MemoryRig``: the in-memory store, the real agent
+and client over an in-memory network to a real twisted.web site, all on one
+Clock (no reactor, no thread).  ``Rig``: a real SQLite store, the real
+guarded agent toward real local HTTP servers, backoff and timeouts on a
+Clock."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -10,14 +13,18 @@ from sqlalchemy import select
 from twisted.internet import defer, reactor
 from twisted.internet.task import Clock
 
+from gateway.callbacks.http_client import HostConnections
+from gateway.callbacks.request import CallbackAgent
 from gateway.callbacks.sender import CallbackSender, callback_pool, make_callback_agent
 from gateway.config.model import CallbacksConfig
 from gateway.sms.inbound.store import apply_rcml_reply
 from gateway.store import schema as s
 from gateway.messages.store import enqueue_callback
+from gateway.store.testing import MemoryStore
 
 from .http_helpers import Recorder, serve
-from .pipeline_helpers import open_store, settle
+from .memory_web import MemoryWeb
+from .pipeline_helpers import open_store, result_of, settle
 
 
 @pytest.fixture
@@ -80,8 +87,7 @@ class Rig:
         self.sender.wake()
 
     async def rows(self):
-        return await self.store.read(lambda conn: conn.execute(
-            select(s.callback_outbox).order_by(s.callback_outbox.c.id)).mappings().all())
+        return await self.store.read(_outbox_rows)
 
     async def turn(self, recorder=None, count=None):
         await settle(self.store, self.clock, rounds=2)
@@ -107,6 +113,51 @@ class Rig:
 
     async def stop(self):
         await self.sender.stopService()
+        assert self.clock.getDelayedCalls() == []
+
+
+class MemoryRig:
+    """The sender, the in-memory store and an in-memory web on one Clock;
+    ``recorder`` answers at ``url``."""
+
+    def __init__(self, **conf):
+        self.clock = Clock()
+        self.clock.advance(datetime.now(timezone.utc).timestamp())
+        self.store = MemoryStore(self.clock)
+        self.store.start()
+        self.web = MemoryWeb(self.clock)
+        self.recorder = Recorder()
+        self.url = self.web.serve(self.recorder)
+        config = CallbacksConfig(**{"timeout": 5, **conf})
+        self.pool = HostConnections(self.web, config.per_host_concurrency)
+        self.new = []
+        self.settled: list[str] = []
+        self.sender = CallbackSender(self.store, CallbackAgent(self.pool), self.clock, config,
+                                     reply_hook=apply_rcml_reply, on_new_messages=self.new.extend,
+                                     on_settled=self.settled.append, pool=self.pool)
+
+    def turn(self):
+        self.clock.advance(0)  # every zero-delay call, store job and network delivery
+
+    def done(self, d):
+        return result_of(self.clock, d)
+
+    def now(self):
+        return datetime.fromtimestamp(self.clock.seconds(), timezone.utc)
+
+    def enqueue(self, sid, url, status, method="POST", kind="status"):
+        self.done(self.store.write(enqueue_callback, message_sid=sid, kind=kind, url=url, method=method,
+                                   params=[("MessageSid", sid), ("MessageStatus", status)], now=self.now()))
+        self.sender.wake()
+
+    def rows(self):
+        return self.done(self.store.read(_outbox_rows))
+
+    def stop(self):
+        stopped = self.sender.stopService()
+        self.store.stop()
+        self.turn()
+        assert stopped.called and self.web.open == 0
         assert self.clock.getDelayedCalls() == []
 
 
@@ -140,3 +191,7 @@ class Logs:
 
 def _noop(conn):
     return None
+
+
+def _outbox_rows(conn):
+    return conn.execute(select(s.callback_outbox).order_by(s.callback_outbox.c.id)).mappings().all()

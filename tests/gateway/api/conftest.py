@@ -1,4 +1,5 @@
-"""A real Messages API over loopback: a SQLite file store, the API on port 0."""
+"""A real Messages API over loopback: a SQLite file store, the API on port 0.
+(``memory_api`` serves it in memory, on the in-memory store and a Clock.)"""
 from __future__ import annotations
 
 import base64

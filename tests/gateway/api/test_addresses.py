@@ -1,8 +1,9 @@
 import pytest
-import pytest_twisted
 
 from gateway.messages.addresses import parse_pair
 from gateway.messages.errors import ApiError
+
+from .memory_api import in_memory, server  # noqa: F401 (server: the in-memory fixture)
 
 GOOD = [
     (("sms:+14155550100", "sms:+447700900123", True), ("sms", "+14155550100", "+447700900123")),
@@ -60,7 +61,7 @@ def test_bad_addresses(sender, recipient, uris, code):
     assert caught.value.code == code and caught.value.status == 400
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_sms_api_example_numbers_without_plus(server):
     """The SMS API's own example, From=19876543212, is that number; a short
     code in To is a short code."""

@@ -1,4 +1,3 @@
-import pytest_twisted
 from sqlalchemy import insert
 from twisted.web.resource import Resource
 
@@ -7,6 +6,7 @@ from gateway.store import schema as s
 from gateway.store.timeutil import utcnow
 
 from .conftest import ACCOUNT, OTHER, OTHER_TOKEN, TOKEN
+from .memory_api import in_memory, server  # noqa: F401 (server: the in-memory fixture)
 
 NEW = {"from": "sms:+14155550100", "to": "sms:+14155550101", "body": "secret"}
 
@@ -22,7 +22,7 @@ def test_accounts_hold_only_hashes():
     assert accounts.check("AC2", "t2") and not accounts.check("AC1", "s3cret-token")
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_401_without_or_with_wrong_credentials(server):
     for auth in (None, (ACCOUNT, "wrong"), ("ACnobody", TOKEN)):
         code, body = await server.json("GET", "/Messages", auth=auth)
@@ -31,7 +31,7 @@ async def test_401_without_or_with_wrong_credentials(server):
     assert response.headers.getRawHeaders("www-authenticate")
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_other_accounts_messages_are_never_visible(server):
     code, mine = await server.json("POST", "/Messages", json=NEW)
     assert code == 201
@@ -48,7 +48,7 @@ async def test_other_accounts_messages_are_never_visible(server):
     assert code == 200 and page["total"] == 0 and page["messages"] == []
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_get_one_with_and_without_json_suffix(server):
     _, made = await server.json("POST", "/Messages", json=NEW)
     for path in (f"/Messages/{made['sid']}", f"/Messages/{made['sid']}.json"):
@@ -60,7 +60,7 @@ async def test_get_one_with_and_without_json_suffix(server):
     assert (code, body["code"]) == (404, 20404)
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_unknown_path_and_method_are_json(server):
     code, body = await server.json("GET", "/Nothing")
     assert (code, body["status"]) == (404, 404)
@@ -68,7 +68,7 @@ async def test_unknown_path_and_method_are_json(server):
     assert code == 405
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_sighup_reload_replaces_accounts(server):
     server.api.accounts.replace([(ACCOUNT, "rotated")])
     code, _ = await server.json("GET", "/Messages")
@@ -83,7 +83,7 @@ def _add_media(conn, account, data):
                                    "filename": "a.png", "data": data, "created_at": utcnow()})
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_media_attachment_served_to_its_account_only(server):
     await server.store.write(_add_media, ACCOUNT, b"\x89PNG-bytes")
     response, body = await server.call("GET", "/MediaAttachments/ME" + "1" * 32)
@@ -105,7 +105,7 @@ class Health(Resource):
         return b"ok"
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_mounted_resource_is_served(server):
     server.api.mount("health", Health())
     response = await server.client.get(server.base + "/health")

@@ -1,18 +1,18 @@
 """Authentication abuse: per-address and per-account failure budgets with
 429 and Retry-After, a counted and rate-limited log line that never holds
-the password, and the budgets over the real API on loopback."""
+the password, and the budgets over the API served in memory."""
 from __future__ import annotations
 
 import json
 
 import pytest
-import pytest_twisted
 from twisted.internet.task import Clock
 from twisted.logger import globalLogPublisher
 
 from gateway.api.auth_guard import AuthBudget, AuthGuard, TooManyFailures
 
 from .conftest import ACCOUNT, OTHER, TOKEN
+from .memory_api import in_memory, server  # noqa: F401 (server: the in-memory fixture)
 
 BUDGET = AuthBudget(max_failures_per_ip=3, max_failures_per_account=5, window=30.0)
 
@@ -87,7 +87,7 @@ def test_failures_are_logged_counted_and_rate_limited_never_with_the_password():
     assert "50 failed authentication attempts" in lines[1] and "51 since start" in lines[1]
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_wrong_passwords_over_http_get_429_with_retry_after(server):
     clock = Clock()
     server.api.auth_guard = AuthGuard(clock, BUDGET)
@@ -108,7 +108,7 @@ async def test_wrong_passwords_over_http_get_429_with_retry_after(server):
     assert server.api.auth_guard.stats == {"failures": 3, "throttled": 2}
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_requests_without_credentials_spend_no_budget(server):
     server.api.auth_guard = AuthGuard(Clock(), BUDGET)
     for _ in range(10):

@@ -10,13 +10,14 @@ from zope.interface import implementer
 from gateway.messages.store import get_message_row
 
 from .conftest import ACCOUNT
+from .memory_api import in_memory, server  # noqa: F401 (server: the in-memory fixture)
 
 SMS_TO = "sms:+14155550101"
 SMS_FROM = "sms:+14155550100"
 RFC2822 = re.compile(r"^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} \+0000$")
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_create_json_is_committed_before_201(server):
     code, body = await server.json("POST", "/Messages", json={
         "from": SMS_FROM, "to": SMS_TO, "body": "hello", "status_callback": "http://127.0.0.1:1/cb"})
@@ -36,7 +37,7 @@ async def test_create_json_is_committed_before_201(server):
     assert [r["sid"] for r in server.woken] == [body["sid"]]
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_create_form_mms_with_media_and_newer_fields(server):
     media = [{"url": "http://example.com/a.jpg", "content_type": "image/jpeg"}]
     code, body = await server.json("POST", "/Messages.json", data=[
@@ -50,7 +51,7 @@ async def test_create_form_mms_with_media_and_newer_fields(server):
     assert (row["channel"], row["validity_period"], row["max_price"]) == ("mms", 60, "0.05")
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_num_segments_from_segmentation(server):
     code, body = await server.json("POST", "/Messages", json={
         "from": "sms:Shop", "to": SMS_TO, "body": "é€" + "x" * 200})
@@ -60,7 +61,7 @@ async def test_num_segments_from_segmentation(server):
     assert code == 201 and body["num_segments"] == "2"  # UCS-2: 70 per single part
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_sms_api_form_plain_numbers(server):
     code, body = await server.json("POST", "/SMS/Messages.json", data={
         "From": "+14155550100", "To": "+14155550101", "Body": "hi",
@@ -104,7 +105,7 @@ BAD = [
 
 
 @pytest.mark.parametrize("path,kwargs,status,code", BAD)
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_bad_requests_get_json_errors(server, path, kwargs, status, code):
     kwargs = {k: v for k, v in kwargs.items() if v is not None}
     got, body = await server.json("POST", path, **kwargs)
@@ -112,7 +113,7 @@ async def test_bad_requests_get_json_errors(server, path, kwargs, status, code):
     assert body["message"] and "more_info" in body
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_client_address_message_is_clear(server):
     code, body = await server.json("POST", "/SMS/Messages", data={
         "From": "+14155550100", "To": "client:alice", "Body": "x"})
@@ -142,14 +143,14 @@ class ChunkedBody:
         pass
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_chunked_oversized_body_is_413(server):
     response, body = await server.call("POST", "/Messages", data=ChunkedBody([b"a" * 8000] * 5),
                                        headers={"Content-Type": "application/json"})
     assert response.code == 413 and json.loads(body)["code"] == 20413
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_chunked_small_body_is_read(server):
     payload = json.dumps({"from": SMS_FROM, "to": SMS_TO, "body": "chunked"}).encode()
     response, body = await server.call("POST", "/Messages", data=ChunkedBody([payload[:10], payload[10:]]),

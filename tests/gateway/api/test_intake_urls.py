@@ -3,9 +3,10 @@ uses (gateway.common.weburl), never a 500, never accepted and then unsendable.""
 import json
 
 import pytest
-import pytest_twisted
 
 from gateway.messages.store import get_message_row
+
+from .memory_api import in_memory, server  # noqa: F401 (server: the in-memory fixture)
 
 SMS = {"from": "sms:+14155550100", "to": "sms:+14155550101", "body": "x"}
 MMS = {"from": "mms:+14155550100", "to": "mms:+14155550101"}
@@ -27,7 +28,7 @@ def _check_error(status, body, code, url=None):
 
 
 @pytest.mark.parametrize("url", BAD_URLS)
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_status_callback_urls_the_sender_cannot_use_get_400(server, url):
     status, body = await server.json("POST", "/Messages", json={**SMS, "status_callback": url})
     _check_error(status, body, 21609, url)
@@ -37,7 +38,7 @@ async def test_status_callback_urls_the_sender_cannot_use_get_400(server, url):
 
 
 @pytest.mark.parametrize("url", BAD_URLS)
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_media_urls_the_fetcher_cannot_use_get_400(server, url):
     status, body = await server.json("POST", "/Messages", json={**MMS, "media_list": [{"url": url}]})
     _check_error(status, body, 21620, url)
@@ -45,7 +46,7 @@ async def test_media_urls_the_fetcher_cannot_use_get_400(server, url):
     _check_error(status, body, 21620, url)
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_accepted_urls_are_stored_normalised(server):
     status, body = await server.json("POST", "/Messages", json={
         **MMS, "status_callback": "HTTPS://user:pa%40ss@Bücher.DE:8443/cb?x=1#frag",

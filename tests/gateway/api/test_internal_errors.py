@@ -2,12 +2,13 @@
 import sqlite3
 
 import pytest
-import pytest_twisted
 from sqlalchemy.exc import OperationalError
 
 from gateway.api.errors import internal_error
 from gateway.store.store import StoreClosed
 from gateway.store.writerproc import WriterLost
+
+from .memory_api import in_memory, server  # noqa: F401 (server: the in-memory fixture)
 
 SMS = {"from": "sms:+14155550100", "to": "sms:+14155550101", "body": "x"}
 
@@ -42,12 +43,13 @@ def test_retry_is_said_only_when_true(exc, method, retry):
     assert str(exc) not in error.message  # no internals
 
 
-@pytest_twisted.ensureDeferred
-async def test_a_failure_that_would_repeat_does_not_invite_a_retry(server, tmp_path):
-    db = sqlite3.connect(f"{tmp_path}/api.db")
-    db.execute("ALTER TABLE messages RENAME TO messages_elsewhere")
-    db.commit()
-    db.close()
+def move_messages_away(conn):
+    conn.exec_driver_sql("ALTER TABLE messages RENAME TO messages_elsewhere")
+
+
+@in_memory
+async def test_a_failure_that_would_repeat_does_not_invite_a_retry(server):
+    await server.store.write(move_messages_away)
     code, error = await server.json("GET", "/Messages.json")
     assert (code, error["code"], error["status"]) == (500, 20500, 500)
     assert "may be retried" not in error["message"]
@@ -55,7 +57,7 @@ async def test_a_failure_that_would_repeat_does_not_invite_a_retry(server, tmp_p
     assert "no such table" not in error["message"]
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_a_stopped_store_is_worth_a_retry(server):
     # a store that cannot write (here: stopped) is a 503 with Retry-After (gateway.api.unavailable)
     await server.store.stop()

@@ -2,12 +2,12 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import pytest_twisted
 
 from gateway.api.intake import new_message
 from gateway.messages.store import insert_message, transition
 
 from .conftest import ACCOUNT
+from .memory_api import in_memory, server  # noqa: F401 (server: the in-memory fixture)
 
 T0 = datetime(2026, 11, 1, 10, 0, tzinfo=timezone.utc)
 
@@ -34,7 +34,7 @@ def seed(conn, rows):
 @pytest.fixture
 def rows(server):
     rows = fixture_rows()
-    pytest_twisted.blockon(server.store.write(seed, rows))
+    server.done(server.store.write(seed, rows))
     return rows
 
 
@@ -48,7 +48,7 @@ def sids(page):
     return [m["sid"] for m in page["messages"]]
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_default_newest_first_and_paging_fields(server, rows):
     page = await listing(server, "PageSize=5")
     newest = [r["sid"] for r in reversed(rows)]
@@ -68,7 +68,7 @@ async def test_default_newest_first_and_paging_fields(server, rows):
     assert sids(prev) == newest[5:10] and prev["page"] == 1
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_page_by_number_from_either_end(server, rows):
     newest = [r["sid"] for r in reversed(rows)]
     for number in range(3):
@@ -80,7 +80,7 @@ async def test_page_by_number_from_either_end(server, rows):
     assert (empty["total"], empty["num_pages"], empty["messages"]) == (0, 1, [])
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_to_from_prefix_filters(server, rows):
     page = await listing(server, "To=mms:%2B1%25")
     expect = [r["sid"] for r in reversed(rows) if r["channel"] == "mms" and r["to"].startswith("+1")]
@@ -94,7 +94,7 @@ async def test_to_from_prefix_filters(server, rows):
     assert sids(page) == [r["sid"] for r in reversed(rows) if r["to"].startswith("+1415555000")]
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_time_status_error_body_filters(server, rows):
     page = await listing(server, "StartTime=2026-11-02&EndTime=2026-11-02")
     assert sids(page) == [r["sid"] for r in reversed(rows) if r["date_created"].day == 2]
@@ -112,14 +112,14 @@ async def test_time_status_error_body_filters(server, rows):
 @pytest.mark.parametrize("query", ["StartTime=yesterday", "EndTime=2026-13-01", "Status=lost",
                                    "ErrorCode=abc", "SortBy=Price", "SortBy=To:up", "Page=-1",
                                    "PageSize=0", "PageSize=1001", "PageToken=zz"])
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_invalid_list_parameters(server, query):
     code, body = await server.json("GET", "/Messages?" + query)
     assert (code, body["code"]) == (400, 21100), query
     assert body["message"]
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_sorting(server, rows):
     page = await listing(server, "SortBy=DateCreated:asc&PageSize=100")
     assert sids(page) == [r["sid"] for r in rows]
@@ -143,7 +143,7 @@ async def test_sorting(server, rows):
     assert page["total"] == 12
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_sms_list_shows_sms_channel_with_plain_numbers(server, rows):
     page = await listing(server, "PageSize=100", path="/SMS/Messages.json")
     assert sids(page) == [r["sid"] for r in reversed(rows) if r["channel"] == "sms"]
@@ -152,14 +152,14 @@ async def test_sms_list_shows_sms_channel_with_plain_numbers(server, rows):
     assert parse_qs(urlsplit(page["uri"]).query)["PageSize"] == ["100"]
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_unencoded_plus_in_filter_is_understood(server, rows):
     page = await listing(server, "To=sms:+44")
     assert sids(page) == [r["sid"] for r in reversed(rows)
                           if r["channel"] == "sms" and r["to"].startswith("+44")]
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_end_time_covers_the_whole_second_or_minute_it_names(server):
     # Resources show dates to the second; the store keeps microseconds.  An
     # inclusive EndTime written to the second takes all of that second.

@@ -2,11 +2,11 @@
 from datetime import timedelta
 
 import pytest
-import pytest_twisted
 
 from gateway.store.schema import messages
 
 from .conftest import ACCOUNT
+from .memory_api import in_memory, server  # noqa: F401 (server: the in-memory fixture)
 from .test_list import fixture_rows, listing, seed, sids
 
 
@@ -22,7 +22,7 @@ def seed_sent(conn, rows):
 @pytest.fixture
 def rows(server):
     rows = fixture_rows()  # created 2026-11-01T10:00Z + 6 h * i
-    pytest_twisted.blockon(server.store.write(seed_sent, rows))
+    server.done(server.store.write(seed_sent, rows))
     return rows
 
 
@@ -48,7 +48,7 @@ async def error(server, query):
     ("DateSent%3C=9999-12-31T23:59:59-05:00", range(0, 12, 2)),
     ("DateSent%3E=0001-01-01T00:00:00%2B14:00", range(0, 12, 2)),
 ])
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_times_at_the_ends_of_the_calendar(server, rows, query, expect):
     page = await listing(server, query + "&PageSize=100")
     assert sids(page) == newest_of(rows, *expect)
@@ -63,14 +63,14 @@ async def test_times_at_the_ends_of_the_calendar(server, rows, query, expect):
     ("DateSent%3E=2026-11-01T22:01:00Z&DateSent%3C=2026-11-02T10:01:00Z", (2, 4)),
     ("DateSent=2026-11-02&DateSent%3E=2026-11-02T12:00:00Z", (6,)),
 ])
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_date_sent_filters(server, rows, query, expect):
     page = await listing(server, query + "&PageSize=100")
     assert sids(page) == newest_of(rows, *expect)
     assert page["total"] == len(expect)
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_date_sent_filters_are_kept_in_page_uris(server, rows):
     page = await listing(server, "DateSent%3E=2026-11-01&PageSize=2")
     assert "DateSent%3E=2026-11-01" in page["next_page_uri"]
@@ -81,12 +81,12 @@ async def test_date_sent_filters_are_kept_in_page_uris(server, rows):
 @pytest.mark.parametrize("query", ["ErrorCode=9223372036854775808", "ErrorCode=%C2%B2",
                                    "ErrorCode=%D9%A3", "ErrorCode=-1", "ErrorCode=2147483648",
                                    "ErrorCode=3_0"])
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_error_code_filter_is_exact(server, rows, query):
     assert (await error(server, query)).startswith("ErrorCode")
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_error_code_filter_at_the_column_limit(server, rows):
     page = await listing(server, "ErrorCode=2147483647")
     assert page["total"] == 0
@@ -94,7 +94,7 @@ async def test_error_code_filter_at_the_column_limit(server, rows):
 
 @pytest.mark.parametrize("name", ["Limit", "limit", "to", "DateSent%3C%3D", "PageNumber",
                                   "StartTime%20", "Gr%C3%BC%C3%9Fe"])
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_unknown_list_parameters_are_400_naming_them(server, rows, name):
     from urllib.parse import unquote
     message = await error(server, f"{name}=5")
@@ -103,7 +103,7 @@ async def test_unknown_list_parameters_are_400_naming_them(server, rows, name):
 
 @pytest.mark.parametrize("token", ["PAjunk", "PA", "PBSM123", "PASM" + "g" * 32,
                                    "XASM" + "0" * 32, "PASM" + "0" * 33])
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_malformed_page_tokens_are_400(server, rows, token):
     assert (await error(server, "PageToken=" + token)).startswith("PageToken")
 
@@ -111,17 +111,17 @@ async def test_malformed_page_tokens_are_400(server, rows, token):
 @pytest.mark.parametrize("query", ["PageSize=%EF%BC%91%EF%BC%90", "PageSize=1_0",
                                    "PageSize=%2010", "PageSize=%2B10", "Page=%D9%A0",
                                    "PageSize=10.0"])
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_page_numbers_are_ascii_digits(server, rows, query):
     assert (await error(server, query)).startswith(query.split("=")[0])
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_a_parameter_given_twice_is_400(server, rows):
     assert "more than once" in await error(server, "Status=queued&Status=failed")
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_sort_without_direction_is_ascending(server, rows):
     page = await listing(server, "SortBy=To&PageSize=100")
     assert [m["to"].split(":")[1] for m in page["messages"]] == sorted(r["to"] for r in rows)

@@ -3,7 +3,6 @@ configured numbers and the carriers' routes, in every API surface."""
 from __future__ import annotations
 
 import pytest
-import pytest_twisted
 from hypothesis import given, strategies as st
 
 from gateway.config import model as config
@@ -12,6 +11,7 @@ from gateway.messages.errors import ApiError
 from gateway.messages.numbering import NumberPlan, resolve
 
 from .conftest import ACCOUNT
+from .memory_api import in_memory, server  # noqa: F401 (server: the in-memory fixture)
 
 CONFIG = """
 [api]
@@ -125,7 +125,7 @@ def test_resolver_is_total_and_idempotent(value, numbers, field, channel):
     assert out == value or out.startswith("+") and out[1:].isdigit() or out in numbers.numbers
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_every_api_surface_applies_the_configured_rule(server):
     server.api.number_plan = US_UK
     for path, scheme, to in (("/SMS/Messages.json", "", "To"), ("/Messages.json", "sms:", "to")):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest_twisted
 from openapi_spec_validator import validate
 from twisted.internet.testing import MemoryReactorClock
 
@@ -15,6 +14,7 @@ from gateway.config import model as config
 from gateway.daemon.tree import build
 
 from .conftest import ACCOUNT, TOKEN
+from .memory_api import in_memory, server  # noqa: F401 (server: the in-memory fixture)
 
 FILE = Path(__file__).parents[3] / "gateway" / "api" / "openapi.json"
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -84,7 +84,7 @@ def test_every_error_response_is_the_error_shape_or_a_soap_fault():
                         "$ref": "#/components/schemas/Error"}}}, (path, method, status)
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_the_daemon_serves_the_file_as_it_is_without_credentials(server):
     response = await server.client.get(server.base + "/api/openapi.json")
     assert response.code == 200
@@ -100,7 +100,7 @@ def _concrete(template: str) -> str:
             .replace("{MediaSid}", "ME" + "0" * 32))
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_each_documented_api_route_is_served_with_its_methods_only(server):
     """Over a real listener: a documented method reaches a handler (not 404
     or 405); any other method is 405 listing the documented ones in Allow."""

@@ -1,11 +1,12 @@
-"""Reading request bodies over real HTTP: UTF-8 forms, content types, JSON
+"""Reading request bodies over HTTP (in memory): UTF-8 forms, content types, JSON
 limits and exact single values (issue 10, items 1, 4, 12, 15, 19)."""
 import json
 
 import pytest
-import pytest_twisted
 
 from gateway.messages.store import get_message_row
+
+from .memory_api import in_memory, server  # noqa: F401 (server: the in-memory fixture)
 
 SMS = {"From": "+14155550100", "To": "+14155550101"}
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -21,7 +22,7 @@ async def post(server, path, body: bytes, headers):
     "From=%2B14155550100&To=%2B14155550101&Body=Grüße".encode(),  # raw UTF-8 bytes
 ])
 @pytest.mark.parametrize("path", ["/SMS/Messages", "/Messages"])
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_form_utf8_in_values(server, path, body):
     if path == "/Messages":
         body = body.replace(b"From=%2B", b"from=sms:%2B").replace(b"To=%2B", b"to=sms:%2B")
@@ -33,7 +34,7 @@ async def test_form_utf8_in_values(server, path, body):
     assert row["body"] == "Grüße"
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_form_utf8_in_field_names_is_read_not_a_500(server):
     body = "From=%2B14155550100&To=%2B14155550101&Body=x&Gr%C3%BC%C3%9Fe=1&Ä=2".encode()
     code, resource = await post(server, "/SMS/Messages", body, FORM)
@@ -46,7 +47,7 @@ async def test_form_utf8_in_field_names_is_read_not_a_500(server):
     (b"From=%2B14155550100&To=%2B14155550101&Body=x&Gr%FC=1", "percent-escape"),
     (b"From=%2B14155550100&To=%2B14155550101&Body=%ED%A0%80", "percent-escape"),  # a surrogate
 ])
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_form_not_utf8_is_400(server, body, where):
     code, error = await post(server, "/SMS/Messages", body, FORM)
     assert (code, error["code"], error["status"]) == (400, 21100, 400), error
@@ -60,14 +61,14 @@ async def test_form_not_utf8_is_400(server, body, where):
     ("application/json; charset=utf-16", b'{"body": "x"}'),
     ("multipart/form-data; boundary=x", b"--x--"),
 ])
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_other_content_types_are_415(server, ctype, body):
     code, error = await post(server, "/SMS/Messages", body, {"Content-Type": ctype})
     assert (code, error["code"], error["status"]) == (415, 20415, 415), error
     assert "application/json" in error["message"]
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_charset_utf8_is_accepted(server):
     body = json.dumps({"from": "sms:+14155550100", "to": "sms:+14155550101",
                        "body": "Grüße"}).encode()
@@ -76,7 +77,7 @@ async def test_charset_utf8_is_accepted(server):
     assert code == 201 and resource["body"] == "Grüße"
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_json_sent_as_form_gets_a_hint(server):
     body = json.dumps({"From": "+14155550100", "To": "+14155550101", "Body": "x"}).encode()
     code, error = await post(server, "/SMS/Messages", body, FORM)
@@ -88,14 +89,14 @@ async def test_json_sent_as_form_gets_a_hint(server):
                                   b'{"body": ' + b"[" * 100 + b"]" * 100 + b"}",
                                   b'{"a": ' + b'{"a": ' * 2000 + b"1" + b"}" * 2001],
                          ids=["open", "closed", "a-field", "objects"])
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_deep_json_is_400(server, body):
     code, error = await post(server, "/Messages", body, JSON)
     assert (code, error["code"]) == (400, 21100), error
     assert "nested deeper" in error["message"]
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_huge_json_integer_is_400_without_internals(server):
     body = b'{"from": "sms:+14155550100", "to": "sms:+14155550101", "body": "x", ' \
            b'"ValidityPeriod": ' + b"9" * 5000 + b"}"
@@ -108,7 +109,7 @@ async def test_huge_json_integer_is_400_without_internals(server):
 
 
 @pytest.mark.parametrize("constant", [b"NaN", b"Infinity", b"-Infinity"])
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_json_constants_are_not_json(server, constant):
     body = b'{"from": "sms:+14155550100", "to": "sms:+14155550101", "body": "x", ' \
            b'"MaxPrice": ' + constant + b"}"
@@ -123,7 +124,7 @@ async def test_json_constants_are_not_json(server, constant):
     ("body", {"text": "x"}),
     ("from", True),
 ])
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_json_array_or_object_where_one_value_is_expected_is_400(server, field, value):
     doc = {"from": "sms:+14155550100", "to": "sms:+14155550101", "body": "x", field: value}
     code, error = await server.json("POST", "/Messages", json=doc)
@@ -131,7 +132,7 @@ async def test_json_array_or_object_where_one_value_is_expected_is_400(server, f
     assert error["message"].startswith(field)
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_form_field_given_twice_is_400(server):
     body = b"From=%2B14155550100&To=%2B14155550101&To=%2B14155550102&Body=x"
     code, error = await post(server, "/SMS/Messages", body, FORM)
@@ -139,7 +140,7 @@ async def test_form_field_given_twice_is_400(server):
     assert "To: given 2 times" in error["message"]
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_repeated_media_url_is_still_a_list(server):
     body = (b"From=%2B14155550100&To=%2B14155550101&Body=x"
             b"&MediaUrl=http%3A%2F%2Fe.com%2Fa.jpg&MediaUrl=http%3A%2F%2Fe.com%2Fb.jpg")
@@ -153,7 +154,7 @@ async def test_repeated_media_url_is_still_a_list(server):
     b'"MediaUrl": ["http://example.com/a.jpg", "http://example.com/\\udfff"]',
     b'"body": "hi \\ud83d"',
 ], ids=["status_callback", "media_list", "MediaUrl", "body"])
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_lone_surrogates_over_http_are_400_and_nothing_is_stored(server, extra):
     body = b'{"from": "mms:+14155550100", "to": "mms:+14155550101", "body": "x", ' + extra + b"}"
     body = body.replace(b'"body": "x", "body"', b'"body"')

@@ -5,13 +5,13 @@ import base64
 import json
 
 import pytest
-import pytest_twisted
 
 from gateway.config import model as config
 from gateway.api.senders import sticky_sender
 from gateway.config.read import ConfigError
 
 from .conftest import ACCOUNT, OTHER, TOKEN
+from .memory_api import in_memory, server  # noqa: F401 (server: the in-memory fixture)
 
 COMPAT = "/2010-04-01/Accounts/" + ACCOUNT
 AUTH = {"Authorization": "Basic " + base64.b64encode(f"{ACCOUNT}:{TOKEN}".encode()).decode()}
@@ -24,7 +24,7 @@ async def compat(server, method, path, **kw):
     return response.code, (json.loads(body) if body else None)
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_send_as_mms_makes_a_text_only_mms_on_every_api(server):
     code, made = await compat(server, "POST", "/Messages.json", data={
         "To": "+14155550101", "From": "+14155550100", "Body": "über MM7", "SendAsMms": "true"})
@@ -45,7 +45,7 @@ async def test_send_as_mms_makes_a_text_only_mms_on_every_api(server):
     assert (code, error["code"]) == (400, 21212)
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_media_list_accepts_the_documents_content_type_key(server):
     code, made = await server.json("POST", "/Messages.json", json={
         "from": "mms:+14155550100", "to": "mms:+14155550101", "body": "x",
@@ -61,7 +61,7 @@ async def test_media_list_accepts_the_documents_content_type_key(server):
 APP = "AP" + "1" * 32
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_application_sid_gives_the_status_callback_on_every_api(server):
     from gateway.messages.store import get_message_row
 
@@ -111,7 +111,7 @@ def test_applications_config_is_checked():
         assert problem in str(info.value) and "applications[" in str(info.value), str(info.value)
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_compat_update_delete_and_media_answers(server):
     code, made = await compat(server, "POST", "/Messages", data={
         "To": "+14155550101", "From": "+14155550100", "Body": "secret",
@@ -149,7 +149,7 @@ def with_services(server):
         "MG-other": config.MessagingService(sid="MG-other", account=OTHER, numbers=POOL)}
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_a_messaging_service_picks_a_sticky_sender_and_is_reported(server):
     with_services(server)
     senders = {}
@@ -172,7 +172,7 @@ async def test_a_messaging_service_picks_a_sticky_sender_and_is_reported(server)
     assert shown["messaging_service_sid"] == SERVICE
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_from_or_a_messaging_service_is_required_and_the_service_must_be_the_accounts(server):
     with_services(server)
     code, error = await compat(server, "POST", "/Messages.json", data={"To": "+14155550101", "Body": "x"})

@@ -1,8 +1,8 @@
 """The SMS API's read and list agree about MMS (issue 10, item 16): it
 shows SMS only; an MMS it created is read under /Messages."""
-import pytest_twisted
 
 from .conftest import ACCOUNT
+from .memory_api import in_memory, server  # noqa: F401 (server: the in-memory fixture)
 
 
 async def sms_list_sids(server):
@@ -11,7 +11,7 @@ async def sms_list_sids(server):
     return {m["sid"] for m in page["messages"]}
 
 
-@pytest_twisted.ensureDeferred
+@in_memory
 async def test_sms_api_read_and_list_agree_about_mms(server):
     code, mms = await server.json("POST", "/SMS/Messages.json", data={
         "From": "+14155550100", "To": "+14155550101", "Body": "look",

@@ -1,12 +1,11 @@
-"""The dispatcher on a Clock, with a real SQLite store and scripted carriers."""
+"""The dispatcher on a Clock, with the in-memory store on the same Clock and
+scripted carriers (no reactor, no thread).  ``test_dispatcher_store.py`` runs
+it on the real Store, SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-import pytest_twisted
 from sqlalchemy import select
-from twisted.internet import defer
 from twisted.internet.task import Clock
 
 from gateway.carriers.smpp.testing import ScriptedCarrier
@@ -19,7 +18,9 @@ from gateway.store import schema as s
 from gateway.messages.store import get_message_row, insert_message
 from gateway.sms.outbound.submit_sm import References
 
-from tests.gateway.pipeline_helpers import BACKENDS, T0, database, message_row, open_store, settle
+from gateway.store.testing import MemoryStore
+
+from tests.gateway.pipeline_helpers import T0, message_row, result_of
 
 CONF = """
 [[carriers]]
@@ -42,270 +43,262 @@ registered_delivery = 0
 
 
 class Rig:
-    def __init__(self, store, carriers, conf=CONF, **pipeline):
-        self.store = store
+    """The dispatcher and the in-memory store on one Clock (or ``store``, a
+    started real one)."""
+
+    def __init__(self, carriers, conf=CONF, store=None, **pipeline):
         self.clock = Clock()
         self.clock.advance(T0.timestamp() + 1)
+        if store is None:
+            store = MemoryStore(self.clock)
+            store.start()
+        self.store = store
         cfg = config.loads(conf)
         self.carriers = carriers
         senders = {c.name: SmsSender(c, carriers[c.name], self.clock, References(7))
                    for c in cfg.carriers if c.name in carriers}
-        self.dispatcher = Dispatcher(store, senders, Router(cfg.carriers), self.clock,
+        self.dispatcher = Dispatcher(self.store, senders, Router(cfg.carriers), self.clock,
                                      config.PipelineConfig(**pipeline))
 
-    async def add(self, **overrides):
+    def settle(self):
+        self.clock.advance(0)  # the zero-delay calls and every store job they lead to
+
+    def done(self, d):
+        return result_of(self.clock, d)
+
+    def add(self, **overrides):
         row = message_row(**overrides)
-        await self.store.write(insert_message, row)
+        self.done(self.store.write(insert_message, row))
         self.dispatcher.wake()
         return row["sid"]
 
-    async def row(self, sid):
-        return await self.store.read(get_message_row, sid)
+    def row(self, sid):
+        return self.done(self.store.read(get_message_row, sid))
 
-    async def segments(self, sid):
+    def segments(self, sid):
         def q(conn):
             return conn.execute(select(s.segments).where(s.segments.c.message_sid == sid)
                                 .order_by(s.segments.c.seqno)).mappings().all()
-        return await self.store.read(q)
+        return self.done(self.store.read(q))
 
-    async def start(self):
+    def start(self):
         self.dispatcher.startService()
-        await settle(self.store, self.clock)
+        self.settle()
 
 
-@pytest.fixture(params=BACKENDS)
-def store(request, tmp_path):
-    with database(request.param, tmp_path) as url:
-        st = pytest_twisted.blockon(defer.ensureDeferred(open_store(url)))
-        yield st
-        pytest_twisted.blockon(st.stop())
-
-
-@pytest_twisted.ensureDeferred
-async def test_queued_message_is_sent_with_every_part_recorded(store):
+def test_queued_message_is_sent_with_every_part_recorded():
     a = ScriptedCarrier("a")
-    rig = Rig(store, {"a": a, "b": ScriptedCarrier("b")})
-    await rig.start()
-    sid = await rig.add(body="x" * 200)
-    await settle(store, rig.clock)
-    row = await rig.row(sid)
+    rig = Rig({"a": a, "b": ScriptedCarrier("b")})
+    rig.start()
+    sid = rig.add(body="x" * 200)
+    rig.settle()
+    row = rig.row(sid)
     assert row["status"] == "sent" and row["carrier"] == "a" and row["num_segments"] == 2
-    parts = await rig.segments(sid)
+    parts = rig.segments(sid)
     assert [(p["seqno"], p["total"], p["smsc_message_id"]) for p in parts] == [(1, 2, "a-1"), (2, 2, "a-2")]
     assert [p.esm_class for p in a.pdus] == [0x40, 0x40]
     assert {p.registered_delivery for p in a.pdus} == {1}
     assert a.pdus[0].destination_addr == "15550002222" and a.pdus[0].dest_addr_ton == 1
     assert a.pdus[0].validity_period.endswith("R")
-    keys = await store.read(lambda conn: conn.execute(select(s.segment_ids.c.key)).scalars().all())
+    keys = rig.done(rig.store.read(lambda conn: conn.execute(select(s.segment_ids.c.key)).scalars().all()))
     assert "s:a-1" in keys
     rig.dispatcher.stopService()
     assert rig.clock.getDelayedCalls() == []
 
 
-@pytest_twisted.ensureDeferred
-async def test_submit_error_fails_with_mapped_code_after_fallback(store):
+def test_submit_error_fails_with_mapped_code_after_fallback():
     error = SubmitFailed(30090, None, "No Response received for SMPP Request")
     a = ScriptedCarrier("a", script=[error])
     b = ScriptedCarrier("b", script=[SubmitFailed(30001, 0x14, "Queue overflow")])
-    rig = Rig(store, {"a": a, "b": b})
-    await rig.start()
-    sid = await rig.add()
-    await settle(store, rig.clock)
-    row = await rig.row(sid)
+    rig = Rig({"a": a, "b": b})
+    rig.start()
+    sid = rig.add()
+    rig.settle()
+    row = rig.row(sid)
     assert (row["status"], row["error_code"], row["carrier"]) == ("failed", 30001, "b")
     assert len(a.pdus) == 1 and len(b.pdus) == 1
     assert b.pdus[0].registered_delivery == 0  # b's own setting
     rig.dispatcher.stopService()
 
 
-@pytest_twisted.ensureDeferred
-async def test_fallback_takes_what_the_primary_refused(store):
+def test_fallback_takes_what_the_primary_refused():
     a = ScriptedCarrier("a", script=[SubmitFailed(30008, 0x45, "rejected")])
-    rig = Rig(store, {"a": a, "b": ScriptedCarrier("b")})
-    await rig.start()
-    sid = await rig.add()
-    await settle(store, rig.clock)
-    row = await rig.row(sid)
+    rig = Rig({"a": a, "b": ScriptedCarrier("b")})
+    rig.start()
+    sid = rig.add()
+    rig.settle()
+    row = rig.row(sid)
     assert (row["status"], row["carrier"], row["error_code"]) == ("sent", "b", None)
     rig.dispatcher.stopService()
 
 
-@pytest_twisted.ensureDeferred
-async def test_failed_when_fallback_down(store):
+def test_failed_when_fallback_down():
     a = ScriptedCarrier("a", script=[SubmitFailed(30008, 0x45, "rejected")])
-    rig = Rig(store, {"a": a, "b": ScriptedCarrier("b", up=False)})
-    await rig.start()
-    sid = await rig.add()
-    await settle(store, rig.clock)
-    assert (await rig.row(sid))["error_code"] == 30008
+    rig = Rig({"a": a, "b": ScriptedCarrier("b", up=False)})
+    rig.start()
+    sid = rig.add()
+    rig.settle()
+    assert (rig.row(sid))["error_code"] == 30008
     rig.dispatcher.stopService()
 
 
-@pytest_twisted.ensureDeferred
-async def test_no_bind_up_stays_queued_then_goes(store):
+def test_no_bind_up_stays_queued_then_goes():
     a, b = ScriptedCarrier("a", up=False), ScriptedCarrier("b", up=False)
-    rig = Rig(store, {"a": a, "b": b})
-    await rig.start()
-    sid = await rig.add()
-    await settle(store, rig.clock)
+    rig = Rig({"a": a, "b": b})
+    rig.start()
+    sid = rig.add()
+    rig.settle()
     rig.clock.advance(60)
-    await settle(store, rig.clock)
-    row = await rig.row(sid)
+    rig.settle()
+    row = rig.row(sid)
     assert row["status"] == "queued" and row["attempts"] == 0
     a.is_up = True
     rig.clock.advance(1)  # the poll
-    await settle(store, rig.clock)
-    assert (await rig.row(sid))["status"] == "sent"
+    rig.settle()
+    assert (rig.row(sid))["status"] == "sent"
     rig.dispatcher.stopService()
 
 
-@pytest_twisted.ensureDeferred
-async def test_route_down_requeues_while_other_carrier_up(store):
+def test_route_down_requeues_while_other_carrier_up():
     a, b = ScriptedCarrier("a", up=False), ScriptedCarrier("b", up=False)
-    rig = Rig(store, {"a": a, "b": b}, conf=CONF.replace('fallback = "b"\n', ""))
-    await rig.start()
+    rig = Rig({"a": a, "b": b}, conf=CONF.replace('fallback = "b"\n', ""))
+    rig.start()
     b.is_up = True
-    sid = await rig.add()
-    await settle(store, rig.clock)
-    row = await rig.row(sid)
+    sid = rig.add()
+    rig.settle()
+    row = rig.row(sid)
     assert row["status"] == "queued" and row["attempts"] == 1
     a.is_up = True
     rig.clock.advance(5)
-    await settle(store, rig.clock)
-    assert (await rig.row(sid))["status"] == "sent"
+    rig.settle()
+    assert (rig.row(sid))["status"] == "sent"
     rig.dispatcher.stopService()
 
 
-@pytest_twisted.ensureDeferred
-async def test_primary_down_uses_fallback_at_once(store):
-    rig = Rig(store, {"a": ScriptedCarrier("a", up=False), "b": ScriptedCarrier("b")})
-    await rig.start()
-    sid = await rig.add()
-    await settle(store, rig.clock)
-    assert (await rig.row(sid))["carrier"] == "b"
+def test_primary_down_uses_fallback_at_once():
+    rig = Rig({"a": ScriptedCarrier("a", up=False), "b": ScriptedCarrier("b")})
+    rig.start()
+    sid = rig.add()
+    rig.settle()
+    assert (rig.row(sid))["carrier"] == "b"
     rig.dispatcher.stopService()
 
 
-@pytest_twisted.ensureDeferred
-async def test_no_route_fails_21612(store):
-    rig = Rig(store, {"a": ScriptedCarrier("a"), "b": ScriptedCarrier("b")})
-    await rig.start()
-    sid = await rig.add(to="+33612345678")
-    await settle(store, rig.clock)
-    row = await rig.row(sid)
+def test_no_route_fails_21612():
+    rig = Rig({"a": ScriptedCarrier("a"), "b": ScriptedCarrier("b")})
+    rig.start()
+    sid = rig.add(to="+33612345678")
+    rig.settle()
+    row = rig.row(sid)
     assert (row["status"], row["error_code"]) == ("failed", 21612)
     rig.dispatcher.stopService()
 
 
-@pytest_twisted.ensureDeferred
-async def test_expired_message_fails_30001_and_is_never_submitted(store):
+def test_expired_message_fails_30001_and_is_never_submitted():
     a = ScriptedCarrier("a", up=False)
-    rig = Rig(store, {"a": a, "b": ScriptedCarrier("b", up=False)})
-    await rig.start()
-    sid = await rig.add(expires_at=T0 + timedelta(seconds=30))
+    rig = Rig({"a": a, "b": ScriptedCarrier("b", up=False)})
+    rig.start()
+    sid = rig.add(expires_at=T0 + timedelta(seconds=30))
     rig.clock.advance(31)
     a.is_up = True
-    await settle(store, rig.clock)
-    row = await rig.row(sid)
+    rig.settle()
+    row = rig.row(sid)
     assert (row["status"], row["error_code"]) == ("failed", 30001)
     assert a.pdus == []
     rig.dispatcher.stopService()
 
 
-@pytest_twisted.ensureDeferred
-async def test_carrier_stopping_requeues(store):
+def test_carrier_stopping_requeues():
     a = ScriptedCarrier("a", script=["notsent"])
-    rig = Rig(store, {"a": a, "b": ScriptedCarrier("b", up=False)})
-    await rig.start()
-    sid = await rig.add()
-    await settle(store, rig.clock)
-    row = await rig.row(sid)
+    rig = Rig({"a": a, "b": ScriptedCarrier("b", up=False)})
+    rig.start()
+    sid = rig.add()
+    rig.settle()
+    row = rig.row(sid)
     assert row["status"] == "queued"
     rig.clock.advance(5)
-    await settle(store, rig.clock)
-    assert (await rig.row(sid))["status"] == "sent"
+    rig.settle()
+    assert (rig.row(sid))["status"] == "sent"
     rig.dispatcher.stopService()
 
 
-@pytest_twisted.ensureDeferred
-async def test_stuck_in_sending_is_sent_again_at_start(store):
-    rig = Rig(store, {"a": ScriptedCarrier("a"), "b": ScriptedCarrier("b")})
+def test_stuck_in_sending_is_sent_again_at_start():
+    rig = Rig({"a": ScriptedCarrier("a"), "b": ScriptedCarrier("b")})
     row = message_row(status="sending")
-    await store.write(insert_message, row)
-    await rig.start()
-    await settle(store, rig.clock)
-    assert (await rig.row(row["sid"]))["status"] == "sent"
+    rig.done(rig.store.write(insert_message, row))
+    rig.start()
+    rig.settle()
+    assert (rig.row(row["sid"]))["status"] == "sent"
     rig.dispatcher.stopService()
 
 
-@pytest_twisted.ensureDeferred
-async def test_stop_waits_for_submits_in_flight(store):
+def test_stop_waits_for_submits_in_flight():
     a = ScriptedCarrier("a", script=["hold"])
-    rig = Rig(store, {"a": a, "b": ScriptedCarrier("b")})
-    await rig.start()
-    sid = await rig.add()
-    await settle(store, rig.clock)
+    rig = Rig({"a": a, "b": ScriptedCarrier("b")})
+    rig.start()
+    sid = rig.add()
+    rig.settle()
     stopped = rig.dispatcher.stopService()
     assert not stopped.called
     a.held[0].callback(__import__("protocols.smpp.pdu", fromlist=["x"]).SubmitSmResp(message_id="77"))
-    await settle(store, rig.clock)
+    rig.settle()
     assert stopped.called
-    assert (await rig.row(sid))["status"] == "sent"
+    assert (rig.row(sid))["status"] == "sent"
     assert rig.clock.getDelayedCalls() == []
 
 
-@pytest_twisted.ensureDeferred
-async def test_batches_respect_max_in_flight(store):
+def test_batches_respect_max_in_flight():
     a = ScriptedCarrier("a", script=["hold"] * 10)
-    rig = Rig(store, {"a": a, "b": ScriptedCarrier("b")}, max_in_flight=3, batch_size=2)
-    await rig.start()
+    rig = Rig({"a": a, "b": ScriptedCarrier("b")}, max_in_flight=3, batch_size=2)
+    rig.start()
     for _ in range(5):
-        await rig.add()
-    await settle(store, rig.clock)
+        rig.add()
+    rig.settle()
     assert len(a.held) == 3 and rig.dispatcher.in_flight == 3
     for d in a.held[:3]:
         d.callback(__import__("protocols.smpp.pdu", fromlist=["x"]).SubmitSmResp(message_id="1"))
-    await settle(store, rig.clock)
+    rig.settle()
     assert len(a.held) == 5
     for d in a.held[3:]:
         d.callback(__import__("protocols.smpp.pdu", fromlist=["x"]).SubmitSmResp(message_id="2"))
-    await settle(store, rig.clock)
+    rig.settle()
     assert rig.dispatcher.stats["sent"] == 5
     rig.dispatcher.stopService()
 
 
-@pytest_twisted.ensureDeferred
-async def test_payload_mode_sends_one_pdu_and_records_billed_segments(store):
+def test_payload_mode_sends_one_pdu_and_records_billed_segments():
     a = ScriptedCarrier("a")
-    rig = Rig(store, {"a": a, "b": ScriptedCarrier("b")},
+    rig = Rig({"a": a, "b": ScriptedCarrier("b")},
               conf=CONF.replace("registered_delivery = 1\n", 'registered_delivery = 1\nsegment_mode = "payload"\n'))
-    await rig.start()
-    sid = await rig.add(body="y" * 300)
-    await settle(store, rig.clock)
-    row = await rig.row(sid)
+    rig.start()
+    sid = rig.add(body="y" * 300)
+    rig.settle()
+    row = rig.row(sid)
     assert row["status"] == "sent" and row["num_segments"] == 2
     assert len(a.pdus) == 1 and a.pdus[0].short_message == b""
     assert len(a.pdus[0].tlv_raw(0x0424)) == 300
     rig.dispatcher.stopService()
 
 
-@pytest_twisted.ensureDeferred
-async def test_a_wake_during_a_claim_is_not_lost(store):
+def test_a_wake_during_a_claim_is_not_lost():
     # A NOTIFY from another node's intake can come while this node's claim
     # is under way, its query run before that message was committed.  The
     # clock never reaches the poll here: only the kept wake can send it.
-    rig = Rig(store, {"a": ScriptedCarrier("a"), "b": ScriptedCarrier("b")})
-    await rig.start()
+    rig = Rig({"a": ScriptedCarrier("a"), "b": ScriptedCarrier("b")})
+    rig.start()
     pumps = rig.dispatcher.stats["pumps"]
+    rig.store.pause()  # the writer is busy: what is queued waits
     rig.dispatcher.wake()
     rig.clock.advance(0)  # a claim is now in the store's queue
     assert rig.dispatcher.stats["pumps"] == pumps + 1
     row = message_row()
-    committed = store.write(insert_message, row)  # after the claim (the writer is FIFO)
+    committed = rig.store.write(insert_message, row)  # after the claim (the writer is FIFO)
     rig.dispatcher.wake()
     rig.clock.advance(0)  # the wake meets the claim under way
-    await committed
-    await settle(store, rig.clock)
-    assert (await rig.row(row["sid"]))["status"] == "sent"
+    assert not committed.called
+    rig.store.resume()
+    rig.done(committed)
+    rig.settle()
+    assert (rig.row(row["sid"]))["status"] == "sent"
     rig.dispatcher.stopService()
     assert rig.clock.getDelayedCalls() == []
