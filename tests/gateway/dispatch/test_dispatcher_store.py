@@ -14,7 +14,9 @@ from gateway.messages.store import get_message_row, insert_message
 from gateway.store import schema as s
 
 from tests.gateway.dispatch.test_dispatcher import Rig
-from tests.gateway.pipeline_helpers import BACKENDS, ScriptedCarrier, database, message_row, open_store, settle
+from gateway.carriers.smpp.testing import ScriptedCarrier
+
+from tests.gateway.pipeline_helpers import BACKENDS, database, message_row, open_store, settle
 
 
 @pytest.fixture(params=BACKENDS)

@@ -12,15 +12,13 @@ from twisted.internet import reactor
 from twisted.internet.task import Clock
 
 from gateway.sms.deliver_sm import DeliverHandler, ReceiptSettings, number_directory
-from gateway.sms.inbound.store import waiting_parts
-from gateway.sms.receipts.store import add_segment
 from gateway.store.migrate import upgrade
 from gateway.store.store import Store
 from protocols.smpp.constants import Tag
 from protocols.smpp.pdu import DeliverSm
 from protocols.smpp.tlv import build_tlvs
 
-from tests.gateway.receipts_fixtures import db_url, message, outbound  # noqa: F401 (db_url is a fixture)
+from tests.gateway.receipts_fixtures import add_segment, db_url, message, outbound, waiting_parts  # noqa: F401 (db_url is a fixture)
 from tests.gateway.sms.test_deliver_sm import EPOCH, NUMBERS, mo
 
 
