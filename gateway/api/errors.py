@@ -27,7 +27,6 @@ import json
 from sqlalchemy.exc import DBAPIError
 
 from gateway.store.store import StoreClosed
-from gateway.store.writerproc import WriterLost
 
 MORE_INFO = "https://www.twilio.com/docs/errors/{code}"
 
@@ -66,8 +65,6 @@ def malformed(message: str) -> ApiError:
 
 
 RETRYABLE = "the message store was unavailable for a moment; the request may be retried"
-UNKNOWN_OUTCOME = ("the message store failed while saving, so the message may or may not "
-                   "have been created: list your messages before sending it again")
 NOT_RETRYABLE = ("internal error: the gateway could not handle this request and logged "
                  "the details for its operators; sending it again will fail the same way")
 # SQLSTATE classes and codes that a retry can get past: connection
@@ -93,8 +90,6 @@ def _transient(exc: BaseException) -> bool:
 
 def internal_error(exc: BaseException, method: bytes) -> ApiError:
     """The 500 for an unexpected failure of a request with ``method``."""
-    if isinstance(exc, WriterLost):
-        return ApiError(500, 20500, RETRYABLE if method in (b"GET", b"HEAD") else UNKNOWN_OUTCOME)
     return ApiError(500, 20500, RETRYABLE if _transient(exc) else NOT_RETRYABLE)
 
 

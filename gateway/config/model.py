@@ -67,15 +67,16 @@ class ApiConfig:
         return f"{self.host}:{self.port}"
 
 
-STORE_WRITERS = ("process", "thread")  # gateway.store.store.WRITER_MODES
+# "process" is still read, as "thread" (the daemon logs a notice): operators'
+# configs written when it was the default keep working.
+STORE_WRITERS = ("thread", "process")
 
 
 @dataclass(frozen=True)
 class StoreConfig:
     url: str = "sqlite:///var/gateway.db"
-    # "process": SQL runs in the store's writer process (see
-    # gateway.store.writerproc); "thread": on a thread of the daemon.
-    writer: str = "process"
+    # The store's SQL runs on its writer thread in the daemon (gateway.store.store).
+    writer: str = "thread"
     # Final messages older than this many days are deleted (with their
     # parts, events and callbacks) by the daemon every hour and by
     # ``carrier-gateway db prune``; None keeps everything.

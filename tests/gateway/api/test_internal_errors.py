@@ -7,7 +7,6 @@ from sqlalchemy.exc import OperationalError
 
 from gateway.api.errors import internal_error
 from gateway.store.store import StoreClosed
-from gateway.store.writerproc import WriterLost
 
 SMS = {"from": "sms:+14155550100", "to": "sms:+14155550101", "body": "x"}
 
@@ -30,8 +29,6 @@ class PgError(Exception):
     (db_error(PgError("40001")), b"POST", True),  # serialisation failure
     (db_error(PgError("42P01")), b"GET", False),  # undefined table
     (db_error(RuntimeError("gone"), invalidated=True), b"GET", True),
-    (WriterLost("went away"), b"GET", True),
-    (WriterLost("went away"), b"POST", False),
     (KeyError("status"), b"GET", False),
     (ValueError("Exceeds the limit (4300 digits) for integer string conversion"), b"POST", False),
 ])

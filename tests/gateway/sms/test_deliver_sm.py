@@ -29,12 +29,10 @@ EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc).timestamp()
 NUMBERS = [Number(number="+15550100", account="AC1", sms_url="http://app.example/sms", sms_method="POST")]
 
 
-@pytest.fixture(params=["thread", "process"])
-def store(db_url, request):
-    """Both writers: the handler's jobs (the sweeps' included) must also travel
-    to the store's writer process."""
+@pytest.fixture
+def store(db_url):
     upgrade(db_url)  # PostgreSQL is not migrated by Store.start()
-    store = Store(db_url, reactor, writer=request.param)
+    store = Store(db_url, reactor)
     pytest_twisted.blockon(store.start())
     yield store
     pytest_twisted.blockon(store.stop())
