@@ -44,10 +44,12 @@ RETRY_FIRST = 0.5  # seconds before the first retry of held work
 RETRY_MAX = 10.0  # the longest wait between two retries
 
 
+class StoreClosed(RuntimeError):
+    """The store is stopped (or not started); the write was not queued."""
+
+
 def is_fault(exc: BaseException | None) -> bool:
     """True when ``exc`` says the store cannot write (see the module's rules)."""
-    from .store import StoreClosed
-
     if exc is None:
         return False
     if isinstance(exc, (StoreClosed, OSError)):

@@ -55,15 +55,12 @@ from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 
 from .engine import WriterMemory, connect_writer, is_sqlite, make_engine, truncate_wal
+from .faults import StoreClosed
 from .group import commit_group
 from .watch import FaultWatch
 
 _STOP = object()
 CHECKPOINT_INTERVAL = 0.25  # seconds between background WAL checkpoints (SQLite)
-
-
-class StoreClosed(RuntimeError):
-    """The store is stopped (or not started); the write was not queued."""
 
 
 class Store:
