@@ -19,7 +19,7 @@ Theory of operation:
 * The writer is this thread, in the daemon's process, whatever the
   config says: a job may be any callable.  (A writer process was the
   daemon's default until the two were measured against each other; README,
-  "Store".)
+  "Writer: thread or process".)
 * ``read(fn, ...)`` runs on a reader thread with its own connection (WAL lets
   readers run beside the writer).  Blocking SQL never runs on the reactor.
 * SQLite checkpoints: every ``checkpoint_interval`` seconds a reader thread
