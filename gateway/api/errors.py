@@ -17,8 +17,8 @@ Codes (README "Messages API errors"):
 A 500 says "may be retried" only when that is true (``internal_error``):
 the store was unavailable for a moment (stopping, a lock, a lost
 connection, a serialisation conflict) and nothing was written.  A failure
-that would happen again says so, and so does a write whose outcome is
-unknown.  Messages speak to API users: no exception text, no internals.
+that would happen again says so.  Messages speak to API users: no
+exception text, no internals.
 """
 from __future__ import annotations
 
@@ -88,8 +88,8 @@ def _transient(exc: BaseException) -> bool:
     return False
 
 
-def internal_error(exc: BaseException, method: bytes) -> ApiError:
-    """The 500 for an unexpected failure of a request with ``method``."""
+def internal_error(exc: BaseException) -> ApiError:
+    """The 500 for an unexpected failure of a request."""
     return ApiError(500, 20500, RETRYABLE if _transient(exc) else NOT_RETRYABLE)
 
 
