@@ -34,7 +34,7 @@ AUTH = base64.b64encode(f"{ACCOUNT}:{TOKEN}".encode()).decode()
 
 
 # -- the server process ------------------------------------------------------
-def serve(url: str, writer: str) -> None:
+def serve(url: str) -> None:
     from twisted.internet import reactor
 
     from gateway.api.accounts import Accounts
@@ -43,7 +43,7 @@ def serve(url: str, writer: str) -> None:
     from gateway.api.requests import make_site
     from gateway.store.store import Store
 
-    store = Store(url, reactor, writer=writer)
+    store = Store(url, reactor)
 
     def started(_):
         gctune.settle()  # as the daemon does once it is up
@@ -68,24 +68,8 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def process_tree_cpu(pid: int) -> float:
-    """CPU seconds of a process and its children (the store's writer process)."""
-    total = cpu_seconds(pid)
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            children = [int(c) for c in f.read().split()]
-    except OSError:
-        children = []
-    for child in children:
-        try:
-            total += cpu_seconds(child)
-        except OSError:
-            pass
-    return total
-
-
-def start_server(url: str, writer: str) -> tuple[subprocess.Popen, int]:
-    proc = subprocess.Popen([sys.executable, __file__, "--serve", url, "--writer", writer],
+def start_server(url: str) -> tuple[subprocess.Popen, int]:
+    proc = subprocess.Popen([sys.executable, __file__, "--serve", url],
                             stdout=subprocess.PIPE)
     line = proc.stdout.readline()
     if not line:
@@ -217,12 +201,12 @@ async def listing(port: int, rows: int) -> None:
 
 
 def run_intake(url: str, label: str, args) -> None:
-    proc, port = start_server(url, args.writer)
+    proc, port = start_server(url)
     try:
         asyncio.run(intake(port, 1000, args.connections))  # warm up
-        cpu0, client0 = process_tree_cpu(proc.pid), time.process_time()
+        cpu0, client0 = cpu_seconds(proc.pid), time.process_time()
         elapsed, failures, lat = asyncio.run(intake(port, args.requests, args.connections))
-        server_cpu = process_tree_cpu(proc.pid) - cpu0
+        server_cpu = cpu_seconds(proc.pid) - cpu0
         client_cpu = time.process_time() - client0
     finally:
         proc.terminate()
@@ -232,7 +216,7 @@ def run_intake(url: str, label: str, args) -> None:
           f"keep-alive connections in {elapsed:.2f}s = {args.requests / elapsed:,.0f} POST/s "
           f"(p50 {lat[len(lat) // 2] * 1000:.1f} ms, p99 {lat[int(len(lat) * .99)] * 1000:.1f} ms, "
           f"non-201: {failures}); every 201 was committed first")
-    print(f"  CPU per POST: server (with its store writer process) {server_cpu / args.requests * 1e6:.0f} us "
+    print(f"  CPU per POST: server (with its store writer thread) {server_cpu / args.requests * 1e6:.0f} us "
           f"(= {args.requests / server_cpu:,.0f} POST per server CPU-second), "
           f"load generator {client_cpu / args.requests * 1e6:.0f} us; "
           f"load average {os.getloadavg()[0]:.2f}")
@@ -262,8 +246,6 @@ def postgresql_schema(url: str):
 
 
 def main() -> int:
-    from gateway.config.model import StoreConfig
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--serve", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--postgresql", metavar="URL",
@@ -273,11 +255,9 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--skip-list", action="store_true")
     parser.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(), "gateway-bench"))
-    parser.add_argument("--writer", choices=("process", "thread"), default=StoreConfig.writer,
-                        help="the store's writer ([store] writer; default: the daemon's)")
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve, args.writer)
+        serve(args.serve)
         return 0
     os.makedirs(args.workdir, exist_ok=True)
     intake_db = os.path.join(args.workdir, "intake.db")
@@ -295,7 +275,7 @@ def main() -> int:
         t = time.perf_counter()
         build_table(list_db, args.rows)
         print(f"(built {args.rows:,}-row table in {time.perf_counter() - t:.0f}s: {list_db})")
-    proc, port = start_server(f"sqlite:///{list_db}", args.writer)
+    proc, port = start_server(f"sqlite:///{list_db}")
     try:
         asyncio.run(listing(port, args.rows))
     finally:

@@ -11,8 +11,7 @@ pipeline leaves them (``prune_seed.py``: 9 rows each, made by the database
 with bulk ``INSERT ... SELECT`` through the real schema); ``--old`` of them
 (80%) are final and ``--old-days`` (60) old, so the Pruner deletes them.
 
-Then, on a Store with the daemon's writer (``--writer``, a process by
-default), intake inserts messages with the API's write (``insert_message``,
+Then, on a Store as the daemon has it (one writer thread), intake inserts messages with the API's write (``insert_message``,
 one store write per POST) at ``--rate`` messages a second (``--rate 0``:
 ``--concurrency`` writers back to back, as fast as the writer goes), in
 ``--rounds`` pairs of ``--window``-second windows, alternating (the machine's
@@ -180,7 +179,7 @@ async def run(args) -> None:
         print(f"\nseed: {args.messages:,} messages, {rows:,} rows in {time.monotonic() - t0:,.0f} s")
     print(f"store before: {sizes.describe()}")
     loop = asyncio.get_event_loop()
-    store = Store(url, reactor, writer=args.writer)
+    store = Store(url, reactor)
     await Deferred.asFuture(store.start(), loop)
     pruner = Pruner(store, reactor, 30, batch=args.batch, pause=args.pause, duty=args.duty,
                     target=args.target)
@@ -212,7 +211,6 @@ def main() -> None:
     parser.add_argument("--old", type=float, default=0.8, help="share of old final messages")
     parser.add_argument("--old-days", type=float, default=60)
     parser.add_argument("--url", help="a PostgreSQL database (empty unless --reuse); default SQLite")
-    parser.add_argument("--writer", choices=("process", "thread"), default="process")
     parser.add_argument("--rate", type=float, default=500, help="intake msg/s; 0: as fast as it goes")
     parser.add_argument("--concurrency", type=int, default=64, help="writers when --rate 0")
     parser.add_argument("--batch", type=int, default=500)

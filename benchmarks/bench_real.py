@@ -6,7 +6,7 @@
 
 What runs, each in its own process, as customers and operators run them:
 - the daemon, ``carrier-gateway run --config FILE`` (the production defaults:
-  store writer process, group commit), with one SMPP carrier;
+  store writer thread, group commit), with one SMPP carrier;
 - the SMSC simulator, ``carrier-gateway simulate smsc``, answering at once and
   sending a DELIVRD receipt for every submit_sm;
 - a fast callback receiver (this file with ``--receive``: an asyncio HTTP/1.1
@@ -19,8 +19,8 @@ What runs, each in its own process, as customers and operators run them:
 Printed: msg/s from the first POST to the last final callback (the headline),
 intake POST/s, callbacks/s, the backlog each second (messages accepted and
 not final yet, callbacks due and not received), CPU per message of each
-process (daemon, store writer, simulator, receiver) and the RSS of the daemon
-and the writer at the start, their peak and the end.
+process (daemon with its store writer thread, simulator, receiver) and the
+RSS of the daemon at the start, its peak and the end.
 """
 from __future__ import annotations
 
@@ -122,23 +122,6 @@ def rss_mb(pid: int, field: str = "VmRSS:") -> float:
     except OSError:
         pass
     return 0.0
-
-
-def children(pid: int) -> list[int]:
-    """Child processes of every thread of ``pid`` (the store writer process is
-    started from a thread, and /proc lists children per thread)."""
-    found: list[int] = []
-    try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return found
-    for tid in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{tid}/children") as f:
-                found.extend(int(c) for c in f.read().split())
-        except OSError:
-            pass
-    return found
 
 
 class PostgresBackends:
@@ -316,26 +299,23 @@ def run(args) -> dict:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-RSS_KINDS = ("daemon", "writer", "daemon anon", "writer anon")
+RSS_KINDS = ("daemon", "daemon anon")
 
 
-def _sample_rss(rss: dict, daemon_pid: int, writer_pids: list[int]) -> None:
+def _sample_rss(rss: dict, daemon_pid: int) -> None:
     rss["daemon"].append(rss_mb(daemon_pid))
-    rss["writer"].append(sum(rss_mb(p) for p in writer_pids))
     rss["daemon anon"].append(rss_mb(daemon_pid, "RssAnon:"))
-    rss["writer anon"].append(sum(rss_mb(p, "RssAnon:") for p in writer_pids))
 
 
 def _measure(args, daemon, sim, receiver, watch: _Watch, port: int, receiver_port: int) -> dict:
-    writer_pids = children(daemon.pid)
-    pids = {"daemon": [daemon.pid], "writer": writer_pids, "simulator": [sim.pid],
+    pids = {"daemon": [daemon.pid], "simulator": [sim.pid],
             "receiver": [receiver.pid]}
     backends = PostgresBackends(args.store_url) if args.db != "sqlite" else None
     cpu0 = {k: sum(cpu_seconds(p) for p in v) for k, v in pids.items()}
     if backends is not None:
         backends.sample()
     rss = {name: [] for name in RSS_KINDS}
-    _sample_rss(rss, daemon.pid, writer_pids)
+    _sample_rss(rss, daemon.pid)
     stats: dict = {}
     thread = threading.Thread(target=lambda: asyncio.run(
         _drive(port, receiver_port, args.count, args.clients, stats)), daemon=True)
@@ -350,7 +330,7 @@ def _measure(args, daemon, sim, receiver, watch: _Watch, port: int, receiver_por
                          "callbacks": counts["callbacks"], "final": counts["final"],
                          "not_final": accepted - counts["final"],
                          "callbacks_due": 2 * accepted - counts["callbacks"]})
-        _sample_rss(rss, daemon.pid, writer_pids)
+        _sample_rss(rss, daemon.pid)
         if backends is not None:
             backends.sample()
         if not args.json:
@@ -382,7 +362,7 @@ def _result(args, stats, watch: _Watch, timeline, cpu, rss) -> dict:
         "elapsed_s": round(elapsed, 2),
         "cpu_ms_per_msg": {k: round(v / n * 1000, 3) for k, v in cpu.items()},
         "gateway_cpu_ms_per_msg": round(
-            (cpu["daemon"] + cpu["writer"] + cpu.get("postgres", 0.0)) / n * 1000, 3),
+            (cpu["daemon"] + cpu.get("postgres", 0.0)) / n * 1000, 3),
         "rss_mb": {k: {"start": round(v[0], 1), "peak": round(max(v), 1), "end": round(v[-1], 1)}
                    for k, v in rss.items()},
         "timeline": timeline,
@@ -399,7 +379,7 @@ def human(r: dict) -> str:
             f"({r['elapsed_s']} s)\n"
             f"  intake {r['intake_post_per_s']:,.0f} POST/s; callbacks {r['callbacks_per_s']:,.0f}/s"
             f" ({r['callbacks']} in all)\n"
-            f"  CPU ms per message: {cpu}; gateway (daemon + writer + postgres) "
+            f"  CPU ms per message: {cpu}; gateway (daemon + postgres) "
             f"{r['gateway_cpu_ms_per_msg']}\n  RSS: {mem}")
 
 

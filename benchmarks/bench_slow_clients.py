@@ -42,7 +42,7 @@ def serve(url: str, limits: bool, header_timeout: float) -> None:
     from gateway.daemon.parts import connection_limits
     from gateway.store.store import Store
 
-    store = Store(url, reactor, writer="thread")
+    store = Store(url, reactor)
 
     def started(_):
         api = MessagesApi(store, Accounts([(ACCOUNT, TOKEN)]), clock=reactor)

@@ -1,4 +1,4 @@
-"""The store writer's memory: what the writer process holds after N messages.
+"""The store writer's memory: what the process holding the store has after N messages.
 
     python benchmarks/bench_writer_memory.py                       # 150,000 messages
     python benchmarks/bench_writer_memory.py --count 300000 --settings 65536:268435456 16384:0
@@ -6,17 +6,20 @@
 Each message goes through the store as the daemon's pipeline takes it: an
 ``insert_message`` job per message (the API's write), a claim of up to 1,000
 (``claim_queued``), one ``record_outcomes`` per claim (a part and its match
-keys), one ``apply_receipts`` for their DELIVRD receipts.  The writer is a
-process (the daemon's default) on a fresh SQLite file.  For each setting
+keys), one ``apply_receipts`` for their DELIVRD receipts.  The writer is
+the store's thread in this process, on a fresh SQLite file.  For each setting
 ``CACHE_KIB:MMAP_BYTES`` of the writer connection (``engine.WriterMemory``),
-in alternating order over ``--repeat`` rounds, it prints the writer's RSS,
+in alternating order over ``--repeat`` rounds, it prints this process's RSS,
 its anonymous and file-backed parts (``/proc/PID/smaps_rollup``) after every
-``--every`` messages, and messages per second.
+``--every`` messages, and messages per second.  Each setting runs in a
+process of its own.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -67,7 +70,7 @@ async def one(memory, count: int, every: int, workdir: str):
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(path + suffix):
             os.unlink(path + suffix)
-    store = Store(f"sqlite:///{path}", reactor, writer="process", memory=memory)
+    store = Store(f"sqlite:///{path}", reactor, memory=memory)
     await Deferred.asFuture(store.start(), loop)
     done, ids, started, lines = 0, 0, time.monotonic(), []
     try:
@@ -88,7 +91,7 @@ async def one(memory, count: int, every: int, workdir: str):
             await Deferred.asFuture(store.write(apply_receipts, receipts, now=now), loop)
             done += len(claimed)
             if done % every == 0 or done >= count:
-                m = rollup(store.writer_pid)
+                m = rollup(os.getpid())
                 lines.append((done, m))
                 print(f"  {done:>8,} messages: RSS {m['Rss']:4} MB = anonymous {m['Anonymous']:4} MB"
                       f" + file {m['File']:4} MB", flush=True)
@@ -97,18 +100,31 @@ async def one(memory, count: int, every: int, workdir: str):
     return done / (time.monotonic() - started), lines[-1][1]
 
 
-async def run(args):
+async def run_one(args):
+    """One setting in this process (``--one``): its lines, then a JSON summary."""
     from gateway.store.engine import WriterMemory
 
+    cache, mmap = (int(x) for x in args.one.split(":"))
+    rate, last = await one(WriterMemory(cache, mmap), args.count, args.every, args.workdir)
+    print(f"  {rate:,.0f} messages/s", flush=True)
+    print(json.dumps([rate, last["Rss"], last["Anonymous"]]), flush=True)
+
+
+def run(args) -> None:
+    """Each setting in a fresh process: the writer's memory is its process's,
+    and a process keeps what an earlier setting made it take."""
     results: dict[str, list] = {}
     for round_ in range(args.repeat):
         order = args.settings if round_ % 2 == 0 else list(reversed(args.settings))
         for setting in order:
             cache, mmap = (int(x) for x in setting.split(":"))
             print(f"cache {cache // 1024} MB, mmap {mmap // 2**20} MB:", flush=True)
-            rate, last = await one(WriterMemory(cache, mmap), args.count, args.every, args.workdir)
-            print(f"  {rate:,.0f} messages/s", flush=True)
-            results.setdefault(setting, []).append((rate, last["Rss"], last["Anonymous"]))
+            done = subprocess.run([sys.executable, __file__, "--one", setting, "--count", str(args.count),
+                                   "--every", str(args.every), "--workdir", args.workdir],
+                                  stdout=subprocess.PIPE, text=True, check=True)
+            *lines, summary = done.stdout.splitlines()
+            print("\n".join(lines), flush=True)
+            results.setdefault(setting, []).append(tuple(json.loads(summary)))
     for setting, runs in results.items():
         cache, mmap = (int(x) for x in setting.split(":"))
         print(f"cache {cache // 1024:3} MB mmap {mmap // 2**20:3} MB: "
@@ -123,7 +139,11 @@ def main() -> None:
     parser.add_argument("--settings", nargs="+", default=["65536:268435456", "16384:0"],
                         help="CACHE_KIB:MMAP_BYTES of the writer connection")
     parser.add_argument("--workdir", default=tempfile.gettempdir())
+    parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if not args.one:
+        run(args)
+        return
 
     from twisted.internet import asyncioreactor
 
@@ -132,7 +152,7 @@ def main() -> None:
 
     from twisted.internet import defer, task
 
-    task.react(lambda _r: defer.Deferred.fromFuture(asyncio.ensure_future(run(args))))
+    task.react(lambda _r: defer.Deferred.fromFuture(asyncio.ensure_future(run_one(args))))
 
 
 if __name__ == "__main__":

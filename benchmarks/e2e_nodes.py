@@ -9,7 +9,7 @@ transactions of 1,000, as the API's group commit writes them; the commits'
 NOTIFY wakes the nodes.  The clock stops when every message is `delivered`
 (its receipt applied).  Printed: the aggregate msg/s from accepted to
 delivered, each node's share of the messages, and each node's CPU per
-message it sent (the daemon with its threads and its store writer process).
+message it sent (the daemon with all its threads).
 """
 from __future__ import annotations
 
@@ -54,27 +54,10 @@ registered_delivery = true
 """
 
 
-def children(pid: int) -> list[int]:
-    found = []
-    try:
-        for tid in os.listdir(f"/proc/{pid}/task"):  # a child belongs to the thread that forked it
-            with open(f"/proc/{pid}/task/{tid}/children") as f:
-                found += [int(c) for c in f.read().split()]
-    except OSError:
-        pass
-    return found
-
-
-def tree_cpu(pid: int, cpu_seconds) -> float:
-    """CPU seconds so far of a process and its children (the writer process)."""
-    return cpu_seconds(pid) + sum(tree_cpu(child, cpu_seconds) for child in children(pid))
-
-
 def stop_nodes(procs: list[subprocess.Popen]) -> None:
-    """SIGTERM (drain), then SIGKILL for a node that does not stop in 30 s,
-    and for its writer process too (a killed daemon's writer could go on
-    holding row locks, and the schema could not be dropped)."""
-    writers = [child for p in procs for child in children(p.pid)]
+    """SIGTERM (drain), then SIGKILL for a node that does not stop in 30 s
+    (a node left running could go on holding row locks, and the schema
+    could not be dropped)."""
     for p in procs:
         p.terminate()
     for p in procs:
@@ -83,11 +66,6 @@ def stop_nodes(procs: list[subprocess.Popen]) -> None:
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
-    for pid in writers:
-        try:
-            os.kill(pid, 9)
-        except ProcessLookupError:
-            pass
 
 
 def start_nodes(url: str, port: int, args, workdir: str, binds: int) -> list[subprocess.Popen]:
@@ -183,14 +161,14 @@ def run_nodes(url: str, port: int, args, sim_pid: int, cpu_seconds) -> dict:
     procs = start_nodes(url, port, args, workdir, binds)
     try:
         held = wait_balanced(engine, args.nodes, binds, procs)
-        cpu_before = [tree_cpu(p.pid, cpu_seconds) for p in procs]
+        cpu_before = [cpu_seconds(p.pid) for p in procs]
         sim_before = cpu_seconds(sim_pid)
         started = time.perf_counter()
         accept(engine, args)
         accepted = time.perf_counter() - started
         finished, by_node = wait_delivered(engine, args)
         elapsed = finished - started
-        cpu = [tree_cpu(p.pid, cpu_seconds) - before for p, before in zip(procs, cpu_before)]
+        cpu = [cpu_seconds(p.pid) - before for p, before in zip(procs, cpu_before)]
         sim_cpu = cpu_seconds(sim_pid) - sim_before
     finally:
         stop_nodes(procs)
@@ -215,6 +193,6 @@ def report(result: dict) -> None:
     for node_id, node in result["per_node"].items():
         print(f"  {node_id}: {node['binds']} bind(s), {node['messages']} messages, "
               f"CPU {node['cpu_seconds']} s = {node['cpu_us_per_message']} us per message "
-              f"(daemon and its writer process)")
+              f"(the daemon, all its threads)")
     print(f"  SMSC simulator {result['simulator_cpu_us_per_message']} us per message; "
           f"load average {result['load_average']} on {os.cpu_count()} cores; node logs in {result['logs']}")

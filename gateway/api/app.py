@@ -124,7 +124,7 @@ class MessagesApi:
                     return self._error(request, unavailable)
                 self.log.failure("API: {method} {path} failed", method=request.method,
                                  path=request.path)
-                return self._error(request, internal_error(exc, request.method))
+                return self._error(request, internal_error(exc))
             request.setResponseCode(status)
             if not isinstance(payload, bytes):
                 request.setHeader(b"content-type", b"application/json")

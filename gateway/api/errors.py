@@ -17,8 +17,8 @@ Codes (README "Messages API errors"):
 A 500 says "may be retried" only when that is true (``internal_error``):
 the store was unavailable for a moment (stopping, a lock, a lost
 connection, a serialisation conflict) and nothing was written.  A failure
-that would happen again says so, and so does a write whose outcome is
-unknown.  Messages speak to API users: no exception text, no internals.
+that would happen again says so.  Messages speak to API users: no
+exception text, no internals.
 """
 from __future__ import annotations
 
@@ -26,7 +26,6 @@ from sqlalchemy.exc import DBAPIError
 
 from gateway.messages.errors import MORE_INFO, ApiError
 from gateway.store.store import StoreClosed
-from gateway.store.writerproc import WriterLost
 
 
 def error_page(request, error: ApiError, more_info: str = MORE_INFO) -> bytes:
@@ -43,8 +42,6 @@ def error_page(request, error: ApiError, more_info: str = MORE_INFO) -> bytes:
 
 
 RETRYABLE = "the message store was unavailable for a moment; the request may be retried"
-UNKNOWN_OUTCOME = ("the message store failed while saving, so the message may or may not "
-                   "have been created: list your messages before sending it again")
 NOT_RETRYABLE = ("internal error: the gateway could not handle this request and logged "
                  "the details for its operators; sending it again will fail the same way")
 # SQLSTATE classes and codes that a retry can get past: connection
@@ -68,10 +65,8 @@ def _transient(exc: BaseException) -> bool:
     return False
 
 
-def internal_error(exc: BaseException, method: bytes) -> ApiError:
-    """The 500 for an unexpected failure of a request with ``method``."""
-    if isinstance(exc, WriterLost):
-        return ApiError(500, 20500, RETRYABLE if method in (b"GET", b"HEAD") else UNKNOWN_OUTCOME)
+def internal_error(exc: BaseException) -> ApiError:
+    """The 500 for an unexpected failure of a request."""
     return ApiError(500, 20500, RETRYABLE if _transient(exc) else NOT_RETRYABLE)
 
 

@@ -14,7 +14,9 @@ from gateway.config import fields
 from gateway.config.fields import setting
 from gateway.config.read import Table
 
-STORE_WRITERS = ("process", "thread")  # gateway.store.store.WRITER_MODES
+# "process" is still read, as "thread" (the daemon logs a notice): operators'
+# configs written when it was the default keep working.
+STORE_WRITERS = ("thread", "process")
 MID_SEND_POLICIES = ("at-least-once", "at-most-once")
 LOG_LEVELS = ("debug", "info", "warn", "error")
 
@@ -23,8 +25,8 @@ LOG_LEVELS = ("debug", "info", "warn", "error")
 class StoreConfig:
     url: str = setting("sqlite:///var/gateway.db", nonempty=True,
                        doc="SQLAlchemy URL: sqlite:///PATH or postgresql+psycopg://...")
-    writer: str = setting("process", choices=STORE_WRITERS,
-                          doc="where the store's SQL runs: its own writer process, or a thread of the daemon")
+    writer: str = setting("thread", choices=STORE_WRITERS,
+                          doc="the store's SQL runs on its writer thread in the daemon; \"process\" is read as \"thread\"")
     retention_days: float | None = setting(None, positive=True,
                                            doc="delete final messages older than this many days (unset: keep)")
     # The writer's RSS levels off at about 90 MB plus these (README, "Growth and memory").

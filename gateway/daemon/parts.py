@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, Callable
 
+from twisted.logger import Logger
 from twisted.web.resource import Resource
 
 from gateway.messages.numbering import NumberPlan
@@ -18,6 +19,8 @@ from gateway.config.model import Config
 from gateway.ops.health import HealthResource, Monitor
 from gateway.ops.metrics import MetricsResource
 from gateway.daemon.sdnotify import Notifier, WatchdogService
+
+log = Logger()
 
 
 def receipt_profiles(config: Config) -> dict[str, Any]:
@@ -41,7 +44,10 @@ def make_store(config: Config, reactor: Any):
     from gateway.store.store import Store
 
     memory = WriterMemory(cache_kib=config.store.cache_mb * 1024, mmap_bytes=config.store.mmap_mb << 20)
-    return Store(config.store.url, reactor, writer=config.store.writer, memory=memory)
+    if config.store.writer == "process":
+        log.warn('[store] writer = "process" is read as "thread": the store\'s SQL runs on a thread '
+                 'of the daemon, the only writer there is now; remove the key to silence this')
+    return Store(config.store.url, reactor, memory=memory)
 
 
 def add_parts(tree, config: Config, reactor: Any, *, environ: dict, endpoint_factory: Callable | None,

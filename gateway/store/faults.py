@@ -6,10 +6,9 @@ Rules:
 * A *fault* is an error of the store, not of the job that met it: the disk
   or volume is full (SQLite ``SQLITE_FULL``, PostgreSQL class 53), the
   database is read-only or cannot be opened, an I/O error, the connection
-  to PostgreSQL is gone, the writer process was lost, the store is closed.
-  A constraint violation, a bug in a job or a bad value is not a fault.
-  :func:`is_fault` decides, on the exception alone (it survives the trip
-  back from the writer process: the SQLite error name travels with it).
+  to PostgreSQL is gone, the store is closed.  A constraint violation, a
+  bug in a job or a bad value is not a fault.  :func:`is_fault` decides, on
+  the exception alone.
 * An *episode* starts with the first fault after a success and ends with
   the next successful write.  :class:`Episodes` counts what failed during
   one and logs exactly two lines per episode: one when it starts (with the
@@ -24,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from sqlalchemy.exc import DBAPIError
 from twisted.logger import Logger
 
 log = Logger()
@@ -44,16 +44,15 @@ RETRY_FIRST = 0.5  # seconds before the first retry of held work
 RETRY_MAX = 10.0  # the longest wait between two retries
 
 
+class StoreClosed(RuntimeError):
+    """The store is stopped (or not started); the write was not queued."""
+
+
 def is_fault(exc: BaseException | None) -> bool:
     """True when ``exc`` says the store cannot write (see the module's rules)."""
-    from sqlalchemy.exc import DBAPIError
-
-    from .store import StoreClosed
-    from .writerproc import WriterLost
-
     if exc is None:
         return False
-    if isinstance(exc, (StoreClosed, WriterLost, OSError)):
+    if isinstance(exc, (StoreClosed, OSError)):
         return True
     if isinstance(exc, DBAPIError):
         if exc.connection_invalidated:

@@ -1,7 +1,6 @@
 """One group commit: a batch of write jobs in ONE transaction.
 
-Shared by the store's writer thread and its writer process
-(``gateway.store.writerproc``), so both keep exactly the same rules:
+The store's writer thread runs each batch through :func:`commit_group`:
 
 * The batch first runs straight through, without savepoints.  If a job
   raises, the transaction is rolled back and the batch runs again with each
@@ -16,10 +15,6 @@ Shared by the store's writer thread and its writer process
   while each later job met the same other transaction again (one
   ``deadlock_timeout`` and one failed job each): two nodes' writers in a
   cluster stalled each other that way for minutes.
-* ``finish`` (optional) is applied to each job's result inside the
-  transaction; if it raises, the job fails like any other (the writer
-  process pickles results there, so a result that cannot travel back rolls
-  its job back instead of being committed and then lost).
 * If the COMMIT itself fails, every job of the batch fails and the
   connection is dropped (the caller opens a new one).  A store fault
   (``gateway.store.faults``: disk full, read-only, connection gone) is not
@@ -58,8 +53,7 @@ class _JobFailed(Exception):
         self.failure = failure
 
 
-def commit_group(conn, jobs: Sequence[Job],
-                 finish: Callable[[Any], Any] | None = None) -> tuple[list[Outcome], Any]:
+def commit_group(conn, jobs: Sequence[Job]) -> tuple[list[Outcome], Any]:
     """Run ``jobs`` in one transaction on ``conn``.  Returns the outcomes
     and the connection to use next (None when it had to be dropped).
     ``conn`` may be a callable that opens the connection: if that fails,
@@ -71,7 +65,7 @@ def commit_group(conn, jobs: Sequence[Job],
             failure = Failure()
             return [(False, failure) for _ in jobs], None
     try:
-        outcomes = _run_straight_then_alone(conn, jobs, finish)
+        outcomes = _run_straight_then_alone(conn, jobs)
     except Exception:
         failure = Failure()
         if not is_fault(failure.value):
@@ -86,11 +80,11 @@ def commit_group(conn, jobs: Sequence[Job],
     return outcomes, conn
 
 
-def _run_straight_then_alone(conn, jobs: Sequence[Job], finish) -> list[Outcome]:
+def _run_straight_then_alone(conn, jobs: Sequence[Job]) -> list[Outcome]:
     retries = 0
     while True:
         try:
-            return _run(conn, jobs, finish, savepoints=False)
+            return _run(conn, jobs, savepoints=False)
         except _JobFailed as failed:
             if _conflict(failed.failure) and retries < CONFLICT_RETRIES:
                 retries += 1
@@ -99,25 +93,22 @@ def _run_straight_then_alone(conn, jobs: Sequence[Job], finish) -> list[Outcome]
                 continue
             if len(jobs) == 1:
                 return [(False, failed.failure)]
-            return _run(conn, jobs, finish, savepoints=True)
+            return _run(conn, jobs, savepoints=True)
 
 
-def _run(conn, jobs: Sequence[Job], finish, *, savepoints: bool) -> list[Outcome]:
+def _run(conn, jobs: Sequence[Job], *, savepoints: bool) -> list[Outcome]:
     outcomes: list[Outcome] = []
     with conn.begin():
         for fn, args, kwargs in jobs:
             if not savepoints:
                 try:
-                    result = fn(conn, *args, **kwargs)
-                    outcomes.append((True, result if finish is None else finish(result)))
+                    outcomes.append((True, fn(conn, *args, **kwargs)))
                 except Exception:
                     raise _JobFailed(Failure()) from None
                 continue
             savepoint = conn.begin_nested()
             try:
                 result = fn(conn, *args, **kwargs)
-                if finish is not None:
-                    result = finish(result)
             except Exception:
                 savepoint.rollback()
                 outcomes.append((False, Failure()))

@@ -16,14 +16,10 @@ Theory of operation:
   pays one commit (one WAL sync) per batch, not per message.
 * If the COMMIT itself fails, every job of the batch fails.  (The rules
   live in ``gateway.store.group``.)
-* ``writer="process"`` (the daemon's default, ``[store] writer``): the
-  writer thread hands each batch to a writer *process*
-  (``gateway.store.writerproc``) that runs it with the same rules and
-  answers after the COMMIT, so SQL and job logic run on another core
-  instead of taking turns with the reactor for the interpreter lock.  Jobs
-  then travel by pickle: a module-level function and plain-data arguments
-  and results.  ``writer="thread"`` runs the batch on the writer thread
-  itself (and takes any callable).
+* The writer is this thread, in the daemon's process, whatever the
+  config says: a job may be any callable.  (A writer process was the
+  daemon's default until the two were measured against each other; README,
+  "Writer: thread or process".)
 * ``read(fn, ...)`` runs on a reader thread with its own connection (WAL lets
   readers run beside the writer).  Blocking SQL never runs on the reactor.
 * SQLite checkpoints: every ``checkpoint_interval`` seconds a reader thread
@@ -39,7 +35,7 @@ Theory of operation:
   episode starts and one when it ends, probes until it can write again and
   then truncates the WAL.  At start the WAL is truncated too.
 * ``start()`` migrates SQLite databases to the head revision on the writer
-  (thread or process) before any queued write runs (PostgreSQL ones must
+  thread before any queued write runs (PostgreSQL ones must
   already be at the head: ``carrier-gateway db upgrade``; start fails
   clearly otherwise); ``stop()`` lets every write already queued finish,
   then closes.  Writes after ``stop()`` fail with StoreClosed.
@@ -59,24 +55,12 @@ from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 
 from .engine import WriterMemory, connect_writer, is_sqlite, make_engine, truncate_wal
+from .faults import StoreClosed
 from .group import commit_group
 from .watch import FaultWatch
-from .writerproc import Pipeline, WriterLost, WriterProcess
 
 _STOP = object()
-WRITER_MODES = ("thread", "process")
 CHECKPOINT_INTERVAL = 0.25  # seconds between background WAL checkpoints (SQLite)
-
-
-def in_memory(url: str) -> bool:
-    from sqlalchemy.engine import make_url
-
-    database = make_url(url).database
-    return is_sqlite(url) and (not database or database == ":memory:" or "mode=memory" in url)
-
-
-class StoreClosed(RuntimeError):
-    """The store is stopped (or not started); the write was not queued."""
 
 
 class Store:
@@ -85,13 +69,8 @@ class Store:
     def __init__(self, url: str, reactor, *, readers: int = 4, max_batch: int = 1000,
                  durability: str = "normal", migrate: bool | None = None,
                  checkpoint_interval: float | None = CHECKPOINT_INTERVAL,
-                 writer: str = "thread", memory: WriterMemory = WriterMemory()) -> None:
-        if writer not in WRITER_MODES:
-            raise ValueError(f"writer must be one of {WRITER_MODES}, got {writer!r}")
+                 memory: WriterMemory = WriterMemory()) -> None:
         self.url = url
-        # An in-memory SQLite database exists only in this process.
-        self._process = writer == "process" and not in_memory(url)
-        self.writer_pid: int | None = None
         self._reactor = reactor
         self._readers = readers
         self._max_batch = max_batch
@@ -114,8 +93,7 @@ class Store:
     # -- lifecycle -------------------------------------------------------
     def start(self) -> Deferred:
         """Open engines, migrate (SQLite by default), start the threads."""
-        if not self._process:  # else the writer process has its own
-            self._write_engine = make_engine(self.url, writer=True, durability=self._durability)
+        self._write_engine = make_engine(self.url, writer=True, durability=self._durability)
         self._read_engine = make_engine(self.url, durability=self._durability,
                                         pool_size=self._readers)
         self._pool = ThreadPool(minthreads=0, maxthreads=self._readers, name="store-reader")
@@ -144,8 +122,7 @@ class Store:
         def closed(result):
             self._pool.stop()
             self._read_engine.dispose()
-            if self._write_engine is not None:
-                self._write_engine.dispose()
+            self._write_engine.dispose()
             return result
 
         return stopped.addBoth(closed)
@@ -236,72 +213,55 @@ class Store:
 
     # -- the writer thread -------------------------------------------------
     def _writer_main(self, started: Deferred) -> None:
-        remote = None
         try:
-            if self._process:
-                remote = Pipeline(self._spawn_writer)
-                remote.start()
-            else:
-                from . import migrate
-                try:
-                    truncate_wal(self._write_engine, self.url)  # give back what a WAL grew into
-                except Exception as e:  # the store cannot write yet: its writes will say so
-                    self.log.warn("store: the WAL could not be truncated at start: {error}", error=e)
-                with self._write_engine.begin() as conn:
-                    if self._migrate:
-                        migrate.upgrade_connection(conn)
-                    else:
-                        migrate.check_at_head(conn)
+            self._prepare()
         except BaseException:
             self._reactor.callFromThread(self._start_failed, started, Failure())
             return
         self._reactor.callFromThread(started.callback, None)
+        opener = partial(connect_writer, self._write_engine, self.url, self._memory)
         conn = None
         running = True
         while running:
-            if remote is not None:
-                remote.wait_for_room()  # jobs keep gathering into this batch meanwhile
-            batch = [self._queue.get()]
-            if batch[0] is _STOP:
+            batch, running = self._next_batch()
+            if not batch:
                 break
-            while len(batch) < self._max_batch:
-                try:
-                    job = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if job is _STOP:
-                    running = False
-                    break
-                batch.append(job)
-            jobs = [(fn, args, kwargs) for fn, args, kwargs, _d in batch]
-            if remote is not None:
-                remote.submit(jobs, partial(self._answered, batch))
-                continue
-            opener = partial(connect_writer, self._write_engine, self.url, self._memory)
-            outcomes, conn = commit_group(conn or opener, jobs)
-            self._answered(batch, outcomes)
+            outcomes, conn = commit_group(conn or opener, [job[:3] for job in batch])
+            self._reactor.callFromThread(
+                self._deliver, [(job[3], ok, value) for job, (ok, value) in zip(batch, outcomes)])
         if conn is not None:
             conn.close()
-        if remote is not None:
-            remote.close()
         self._reactor.callFromThread(self._stopped.callback, None)
 
-    def _answered(self, batch, outcomes) -> None:
-        for (_fn, _a, _kw, _d), (ok, value) in zip(batch, outcomes):
-            if not ok and isinstance(value.value, WriterLost):
-                self.log.failure("store: writer process lost with {n} jobs in flight", value, n=len(batch))
-                break
-        self._reactor.callFromThread(
-            self._deliver, [(d, ok, value) for (_fn, _a, _kw, d), (ok, value) in zip(batch, outcomes)])
+    def _prepare(self) -> None:
+        """Give back what a WAL grew into, then migrate or check the schema."""
+        from . import migrate
+        try:
+            truncate_wal(self._write_engine, self.url)
+        except Exception as e:  # the store cannot write yet: its writes will say so
+            self.log.warn("store: the WAL could not be truncated at start: {error}", error=e)
+        with self._write_engine.begin() as conn:
+            if self._migrate:
+                migrate.upgrade_connection(conn)
+            else:
+                migrate.check_at_head(conn)
 
-    def _spawn_writer(self, first: bool):
-        """A writer process; the first one migrates (SQLite) or checks the
-        schema, a replacement only connects."""
-        remote = WriterProcess(self.url, durability=self._durability, migrate=self._migrate and first,
-                               memory=self._memory)
-        remote.start()
-        self.writer_pid = remote.pid
-        return remote
+    def _next_batch(self) -> tuple[list, bool]:
+        """The first queued job and whatever else is queued (up to
+        ``max_batch``); False once the stop marker is reached."""
+        first = self._queue.get()
+        if first is _STOP:
+            return [], False
+        batch = [first]
+        while len(batch) < self._max_batch:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if job is _STOP:
+                return batch, False
+            batch.append(job)
+        return batch, True
 
     def _deliver(self, outcomes) -> None:
         self.stats["transactions"] += 1
@@ -331,7 +291,6 @@ class Store:
                 job[3].errback(failure)
         self._pool.stop()
         self._read_engine.dispose()
-        if self._write_engine is not None:
-            self._write_engine.dispose()
+        self._write_engine.dispose()
         started.errback(failure)
         self._stopped.callback(None)

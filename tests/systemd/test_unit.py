@@ -38,7 +38,7 @@ def test_notify_watchdog_reload_and_stop(unit):
     assert re.search(r"carrier-gateway run --config \S+", d["ExecStart"][0])
     assert d["ExecReload"] == ["/bin/kill -HUP $MAINPID"]
     assert d["KillSignal"] == ["SIGTERM"]
-    # SIGTERM to the daemon only: it drains, then closes its store writer process.
+    # SIGTERM to the daemon only: it drains, then closes its store.
     assert d["KillMode"] == ["mixed"]
     # The stop timeout leaves room for the longest drain of the shipped config.
     shipped = config.load(os.path.join(ROOT, "conf", "gateway.toml"))

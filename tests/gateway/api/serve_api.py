@@ -1,6 +1,5 @@
-"""A Messages API process for the kill -9 test: ``python serve_api.py DB
-[WRITER]`` prints its port and its store writer process's pid (0 with a
-writer thread), then serves until killed."""
+"""A Messages API process for the kill -9 test: ``python serve_api.py DB``
+prints its port, then serves until killed."""
 import sys
 
 from twisted.internet import reactor
@@ -14,17 +13,17 @@ ACCOUNT = "AC" + "a" * 32
 TOKEN = "token-a"
 
 
-def main(db: str, writer: str) -> None:
-    store = Store(f"sqlite:///{db}", reactor, writer=writer)
+def main(db: str) -> None:
+    store = Store(f"sqlite:///{db}", reactor)
 
     def serve(_):
         api = MessagesApi(store, Accounts([(ACCOUNT, TOKEN)]), clock=reactor)
         port = reactor.listenTCP(0, make_site(api.resource()), interface="127.0.0.1")
-        print(port.getHost().port, store.writer_pid or 0, flush=True)
+        print(port.getHost().port, flush=True)
 
     store.start().addCallback(serve)
     reactor.run()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "thread")
+    main(sys.argv[1])

@@ -6,7 +6,6 @@ from sqlalchemy.exc import OperationalError
 
 from gateway.api.errors import internal_error
 from gateway.store.store import StoreClosed
-from gateway.store.writerproc import WriterLost
 
 from .memory_api import in_memory, server  # noqa: F401 (server: the in-memory fixture)
 
@@ -23,21 +22,19 @@ class PgError(Exception):
         self.sqlstate = sqlstate
 
 
-@pytest.mark.parametrize("exc,method,retry", [
-    (StoreClosed("store is not running"), b"POST", True),
-    (db_error(sqlite3.OperationalError("database is locked")), b"POST", True),
-    (db_error(sqlite3.OperationalError("no such table: messages")), b"GET", False),
-    (db_error(PgError("08006")), b"POST", True),  # connection failure
-    (db_error(PgError("40001")), b"POST", True),  # serialisation failure
-    (db_error(PgError("42P01")), b"GET", False),  # undefined table
-    (db_error(RuntimeError("gone"), invalidated=True), b"GET", True),
-    (WriterLost("went away"), b"GET", True),
-    (WriterLost("went away"), b"POST", False),
-    (KeyError("status"), b"GET", False),
-    (ValueError("Exceeds the limit (4300 digits) for integer string conversion"), b"POST", False),
+@pytest.mark.parametrize("exc,retry", [
+    (StoreClosed("store is not running"), True),
+    (db_error(sqlite3.OperationalError("database is locked")), True),
+    (db_error(sqlite3.OperationalError("no such table: messages")), False),
+    (db_error(PgError("08006")), True),  # connection failure
+    (db_error(PgError("40001")), True),  # serialisation failure
+    (db_error(PgError("42P01")), False),  # undefined table
+    (db_error(RuntimeError("gone"), invalidated=True), True),
+    (KeyError("status"), False),
+    (ValueError("Exceeds the limit (4300 digits) for integer string conversion"), False),
 ])
-def test_retry_is_said_only_when_true(exc, method, retry):
-    error = internal_error(exc, method)
+def test_retry_is_said_only_when_true(exc, retry):
+    error = internal_error(exc)
     assert (error.status, error.code) == (500, 20500)
     assert ("may be retried" in error.message) is retry
     assert str(exc) not in error.message  # no internals

@@ -43,8 +43,8 @@ def test_defaults_without_any_key():
     assert cfg.api.host == "127.0.0.1" and cfg.api.port == 8080
     assert cfg.carriers == () and cfg.accounts == ()
     assert cfg.pipeline.mid_send_policy == "at-least-once"
-    assert cfg.store.writer == "process"
-    assert config.loads('[store]\nwriter = "thread"').store.writer == "thread"
+    assert cfg.store.writer == "thread"
+    assert config.loads('[store]\nwriter = "process"').store.writer == "process"  # read as "thread"
 
 
 def test_config_is_frozen_and_secrets_stay_out_of_repr():
@@ -65,7 +65,7 @@ def test_listen_ipv6_and_registered_delivery_int():
     ('[api]\nlisten = "8080"', "api.listen", "host:port"),
     ('[api]\nlisten = "h:70000"', "api.listen", "0..65535"),
     ('[store]\nurl = "mysql://x"', "store.url", "sqlite"),
-    ('[store]\nwriter = "fork"', "store.writer", "process"),
+    ('[store]\nwriter = "fork"', "store.writer", "thread"),
     ("[[accounts]]\nsid = \"A\"", "accounts[0] 'A'.auth_token", "is required"),
     ('[[accounts]]\nsid = "A"\nauth_token = "t"\n[[accounts]]\nsid = "A"\nauth_token = "u"',
      "accounts[1] 'A'.sid", "duplicate"),

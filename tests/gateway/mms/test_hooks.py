@@ -3,7 +3,6 @@ simulator's delivery report and inbound MMS land in SQLite before the MMSC
 gets its 1000."""
 from __future__ import annotations
 
-import pytest
 import pytest_twisted
 from sqlalchemy import select
 from twisted.internet import reactor
@@ -45,10 +44,9 @@ def nothing(conn):
     return None
 
 
-@pytest.mark.parametrize("writer", ["thread", "process"])
 @pytest_twisted.inlineCallbacks
-def test_store_hooks_over_loopback(tmp_path, writer):
-    store = Store(f"sqlite:///{tmp_path}/gw.db", reactor, writer=writer)
+def test_store_hooks_over_loopback(tmp_path):
+    store = Store(f"sqlite:///{tmp_path}/gw.db", reactor)
     yield store.start()
     hooks = StoreHooks(store, reactor, numbers={NUMBER.number: NUMBER}.get, base_url="http://gw.test")
     top = Resource()
@@ -76,10 +74,9 @@ def test_store_hooks_over_loopback(tmp_path, writer):
         yield store.stop()
 
 
-@pytest.mark.parametrize("writer", ["thread", "process"])
 @pytest_twisted.inlineCallbacks
-def test_report_before_its_message_id_is_recorded_applies_soon(tmp_path, writer):
-    store = Store(f"sqlite:///{tmp_path}/gw.db", reactor, writer=writer)
+def test_report_before_its_message_id_is_recorded_applies_soon(tmp_path):
+    store = Store(f"sqlite:///{tmp_path}/gw.db", reactor)
     yield store.start()
     clock = Clock()
     hooks = StoreHooks(store, clock, numbers=lambda number: None, base_url="http://gw.test", early_retry=0.5)

@@ -1,8 +1,7 @@
 """The API on a store whose disk fills up: 503 with Retry-After and a JSON
 error while it cannot write, /health 503 with the store failing, then 201
 again by itself once space is back -- and every message accepted before is
-still there, also after a restart.  A real tmpfs, a real HTTP server, the
-writer as a process (the daemon's default)."""
+still there, also after a restart.  A real tmpfs, a real HTTP server."""
 from __future__ import annotations
 
 import json
@@ -39,7 +38,7 @@ async def health(server):
 
 
 async def stored_sids(url):
-    store = Store(url, reactor, writer="thread")
+    store = Store(url, reactor)
     await store.start()
     try:
         return await store.read(lambda conn: set(conn.execute(select(s.messages.c.sid)).scalars()))
@@ -58,7 +57,7 @@ def log_events():
 @pytest_twisted.ensureDeferred
 async def test_full_disk_gives_503_then_201_and_loses_nothing(volume, log_events):
     url = f"sqlite:///{volume.path}/gw.db"
-    store = Store(url, reactor, writer="process")
+    store = Store(url, reactor)
     store.watch.probe_interval = 0.05
     await store.start()
     api = MessagesApi(store, Accounts([(ACCOUNT, TOKEN)]), clock=reactor)

@@ -1,8 +1,6 @@
 """The store on a real volume that fills up: writes fail as store faults,
 the store says so, logs one line per episode, probes until it can write
-again by itself, truncates the WAL, and loses nothing it committed.
-
-Runs with the writer as a thread and as a process."""
+again by itself, truncates the WAL, and loses nothing it committed."""
 from __future__ import annotations
 
 import os
@@ -21,11 +19,6 @@ from gateway.store.store import Store, StoreClosed
 
 from .factories import message_row
 from .volume import tiny_volume
-
-
-@pytest.fixture(params=["thread", "process"])
-def writer(request):
-    return request.param
 
 
 @pytest.fixture
@@ -61,8 +54,8 @@ async def fill_until_failing(store, volume, accepted):
 
 
 @pytest_twisted.ensureDeferred
-async def test_disk_full_is_an_episode_that_ends_by_itself(volume, writer, log_events):
-    store = Store(f"sqlite:///{volume.path}/gw.db", reactor, migrate=True, writer=writer)
+async def test_disk_full_is_an_episode_that_ends_by_itself(volume, log_events):
+    store = Store(f"sqlite:///{volume.path}/gw.db", reactor, migrate=True)
     store.watch.probe_interval = 0.05
     await store.start()
     try:
@@ -101,7 +94,7 @@ async def test_disk_full_is_an_episode_that_ends_by_itself(volume, writer, log_e
 
 @pytest_twisted.ensureDeferred
 async def test_a_jobs_own_error_is_not_a_fault(tmp_path):
-    store = Store(f"sqlite:///{tmp_path}/gw.db", reactor, migrate=True, writer="thread")
+    store = Store(f"sqlite:///{tmp_path}/gw.db", reactor, migrate=True)
     await store.start()
     try:
         row = message_row()
@@ -141,7 +134,7 @@ def test_a_sqlite_file_that_cannot_be_opened_is_a_fault(tmp_path):
 
 
 @pytest_twisted.ensureDeferred
-async def test_the_wal_is_truncated_at_start(tmp_path, writer):
+async def test_the_wal_is_truncated_at_start(tmp_path):
     import sqlite3
 
     from gateway.store import migrate
@@ -154,7 +147,7 @@ async def test_the_wal_is_truncated_at_start(tmp_path, writer):
     other.executemany("INSERT INTO scratch VALUES (?)", [("x" * 500,)] * 2000)
     other.commit()
     assert os.path.getsize(f"{path}-wal") > 1_000_000  # what a failing episode leaves behind
-    store = Store(f"sqlite:///{path}", reactor, writer=writer)
+    store = Store(f"sqlite:///{path}", reactor)
     await store.start()
     try:
         assert os.path.getsize(f"{path}-wal") == 0

@@ -72,7 +72,7 @@ async def test_the_daemon_prunes_every_interval(tmp_path):
     url = f"sqlite:///{tmp_path}/gw.db"
     migrate.upgrade(url)
     seed(url, old=5, young=2)
-    store = Store(url, reactor, writer="thread")
+    store = Store(url, reactor)
     await store.start()
     clock = Clock()
     clock.advance(utcnow().timestamp())

@@ -1,11 +1,12 @@
-"""The Store over the real reactor: group commit, savepoints, drain on stop.
+"""The Store over the real reactor: group commit, savepoints, drain on stop."""
+import os
+import threading
 
-Every test runs with the writer as a thread and as a process (the daemon's
-default): the rules must not depend on where the SQL runs."""
 import pytest
 import pytest_twisted
 from sqlalchemy import func, insert, select
 from twisted.internet import defer, reactor
+from twisted.logger import formatEvent, globalLogPublisher
 
 from gateway.store import schema as s
 from gateway.messages.store import get_message_row, insert_message
@@ -14,18 +15,13 @@ from gateway.store.store import Store, StoreClosed
 from .factories import message_row
 
 
-@pytest.fixture(params=["thread", "process"])
-def writer(request):
-    return request.param
-
-
 def count_messages(conn):
     return conn.execute(select(func.count()).select_from(s.messages)).scalar_one()
 
 
 @pytest_twisted.inlineCallbacks
-def test_concurrent_writes_are_group_committed(db_url, writer):
-    store = Store(db_url, reactor, migrate=True, writer=writer)
+def test_concurrent_writes_are_group_committed(db_url):
+    store = Store(db_url, reactor, migrate=True)
     yield store.start()
     try:
         rows = [message_row() for _ in range(300)]
@@ -45,8 +41,8 @@ def failing_job(conn, row):
 
 
 @pytest_twisted.inlineCallbacks
-def test_failing_job_fails_only_itself(db_url, writer):
-    store = Store(db_url, reactor, migrate=True, writer=writer)
+def test_failing_job_fails_only_itself(db_url):
+    store = Store(db_url, reactor, migrate=True)
     yield store.start()
     try:
         good1, bad, good2 = message_row(), message_row(), message_row()
@@ -66,8 +62,8 @@ def test_failing_job_fails_only_itself(db_url, writer):
 
 
 @pytest_twisted.inlineCallbacks
-def test_duplicate_key_fails_only_its_job(db_url, writer):
-    store = Store(db_url, reactor, migrate=True, writer=writer)
+def test_duplicate_key_fails_only_its_job(db_url):
+    store = Store(db_url, reactor, migrate=True)
     yield store.start()
     try:
         row = message_row()
@@ -81,15 +77,15 @@ def test_duplicate_key_fails_only_its_job(db_url, writer):
 
 
 @pytest_twisted.inlineCallbacks
-def test_stop_drains_queued_writes_then_refuses(db_url, writer):
-    store = Store(db_url, reactor, migrate=True, writer=writer)
+def test_stop_drains_queued_writes_then_refuses(db_url):
+    store = Store(db_url, reactor, migrate=True)
     yield store.start()
     pending = [store.write(insert_message, message_row()) for _ in range(50)]
     yield store.stop()
     assert all(d.called for d in pending)
     with pytest.raises(StoreClosed):
         yield store.write(insert_message, message_row())
-    again = Store(db_url, reactor, writer=writer)
+    again = Store(db_url, reactor)
     yield again.start()
     try:
         assert (yield again.read(count_messages)) == 50
@@ -103,8 +99,8 @@ def add_segment(conn, sid):
 
 
 @pytest_twisted.inlineCallbacks
-def test_write_results_come_back(db_url, writer):
-    store = Store(db_url, reactor, migrate=True, writer=writer)
+def test_write_results_come_back(db_url):
+    store = Store(db_url, reactor, migrate=True)
     yield store.start()
     try:
         row = message_row()
@@ -116,9 +112,9 @@ def test_write_results_come_back(db_url, writer):
 
 
 @pytest_twisted.inlineCallbacks
-def test_start_refuses_an_unmigrated_database(db_url, writer):
+def test_start_refuses_an_unmigrated_database(db_url):
     from gateway.store.migrate import SchemaNotCurrent
-    store = Store(db_url, reactor, migrate=False, writer=writer)
+    store = Store(db_url, reactor, migrate=False)
     with pytest.raises(SchemaNotCurrent, match="db upgrade"):
         yield store.start()
     with pytest.raises(StoreClosed):
@@ -126,10 +122,10 @@ def test_start_refuses_an_unmigrated_database(db_url, writer):
 
 
 @pytest_twisted.inlineCallbacks
-def test_checkpoint_copies_the_wal_into_the_database(db_url, writer):
+def test_checkpoint_copies_the_wal_into_the_database(db_url):
     if not db_url.startswith("sqlite"):
         pytest.skip("WAL checkpoints are SQLite's")
-    store = Store(db_url, reactor, migrate=True, checkpoint_interval=3600, writer=writer)
+    store = Store(db_url, reactor, migrate=True, checkpoint_interval=3600)
     yield store.start()
     try:
         assert store._checkpoints is not None and store._checkpoints.running
@@ -141,3 +137,37 @@ def test_checkpoint_copies_the_wal_into_the_database(db_url, writer):
     assert store._checkpoints is not None and not store._checkpoints.running
     with pytest.raises(StoreClosed):
         yield store.checkpoint()
+
+
+def writer_place(conn):
+    """Where a write job runs, and what the writer's connection may hold."""
+    memory = tuple(conn.exec_driver_sql(f"PRAGMA {name}").scalar() for name in ("cache_size", "mmap_size"))
+    return os.getpid(), threading.current_thread().name, memory
+
+
+@pytest.mark.parametrize("keys, memory", [
+    ("", (-32 * 1024, 64 << 20)),  # the documented defaults
+    ("cache_mb = 8\nmmap_mb = 0\n", (-8 * 1024, 0)),
+    # Written when the writer process was the default: still read, as the thread.
+    ('writer = "process"\n', (-32 * 1024, 64 << 20)),
+])
+@pytest_twisted.inlineCallbacks
+def test_the_daemons_store_writes_on_its_thread_with_the_configured_memory(tmp_path, keys, memory):
+    from gateway.config.model import loads
+    from gateway.daemon.parts import make_store
+
+    events: list = []
+    globalLogPublisher.addObserver(events.append)
+    try:
+        store = make_store(loads(f'[store]\nurl = "sqlite:///{tmp_path}/gw.db"\n{keys}'), reactor)
+    finally:
+        globalLogPublisher.removeObserver(events.append)
+    yield store.start()
+    try:
+        assert (yield store.write(writer_place)) == (os.getpid(), "store-writer", memory)
+        assert (yield store.write(lambda conn: "any callable")) == "any callable"
+    finally:
+        yield store.stop()
+    notices = [formatEvent(e) for e in events if "is read as" in e.get("log_format", "")]
+    assert len(notices) == ("process" in keys)
+    assert all('writer = "process" is read as "thread"' in n for n in notices)

@@ -30,7 +30,7 @@ TIMEOUT = 600.0
 def test_dropped_receipts_are_settled_by_query_sm(tmp_path):
     url = f"sqlite:///{tmp_path}/gateway.db"
     upgrade(url)
-    store = Store(url, reactor, writer="thread")
+    store = Store(url, reactor)
     yield store.start()
     sim = SmscSimulator(behaviour("drop-receipts").config(
         credentials={"acme": "pw"}, outcomes={"DELIVRD": 1, "UNDELIV": 1}, seed=3), clock=reactor)
@@ -80,7 +80,7 @@ def test_dropped_receipts_are_settled_by_query_sm(tmp_path):
 def test_no_bind_up_means_not_asked_yet(tmp_path):
     url = f"sqlite:///{tmp_path}/gateway.db"
     upgrade(url)
-    store = Store(url, reactor, writer="thread")
+    store = Store(url, reactor)
     yield store.start()
     carrier = SmppCarrier("acme", settings(1), reactor, endpoint_factory(reactor))  # never started
     clock = Clock()
