@@ -13,9 +13,6 @@ Rules (the caller sees what ``gateway.store.store.Store`` gives it):
   in a transaction; a job that raises rolls back alone and fails only its
   own Deferred; results fire after the COMMIT.  A read runs in its own
   transaction, rolled back afterwards.
-* ``pickle_jobs`` (on by default, as the daemon's writer process needs it):
-  a write job and its result make the round trip through pickle, so a job
-  that could not travel to the writer process fails here too.
 * Faults: after ``inject_fault(exc)`` every write (and, with ``reads=True``,
   every read and checkpoint) fails with ``exc`` until ``heal()``; the
   store's ``FaultWatch`` counts them and probes on the clock as it does in
@@ -29,7 +26,6 @@ Rules (the caller sees what ``gateway.store.store.Store`` gives it):
 """
 from __future__ import annotations
 
-import pickle
 import sqlite3
 from typing import Any, Callable
 
@@ -82,18 +78,12 @@ def _migrated_template() -> sqlite3.Connection:
     return _template
 
 
-def _travel(value: Any) -> Any:
-    return pickle.loads(pickle.dumps(value))
-
-
 class MemoryStore:
     """The store's public face on an in-memory database and a clock."""
 
-    def __init__(self, clock: Any, *, max_batch: int = 1000, pickle_jobs: bool = True) -> None:
+    def __init__(self, clock: Any, *, max_batch: int = 1000) -> None:
         self.url = URL
-        self.writer_pid: int | None = None
         self.clock = clock
-        self.pickle_jobs = pickle_jobs
         self._max_batch = max_batch
         self._engine = None
         self._conn = None
@@ -210,23 +200,14 @@ class MemoryStore:
         return batch
 
     def _run_writes(self, batch) -> None:
-        outcomes: list[tuple[bool, Any] | None] = [None] * len(batch)
-        jobs, runs = [], []
-        for i, (job, _d) in enumerate(batch):
-            try:
-                jobs.append(_travel(job) if self.pickle_jobs else job)
-                runs.append(i)
-            except Exception:  # it could not travel to the writer process
-                outcomes[i] = (False, Failure())
+        jobs = [job for job, _d in batch]
         if self._fault is not None:
             ran = [(False, Failure(self._fault[0])) for _ in jobs]
         else:
             # A COMMIT that fails drops the connection, and with it the
             # in-memory database; injected faults fail the batch before it.
-            ran, _conn = commit_group(self._conn, jobs, _travel if self.pickle_jobs else None)
-        for i, outcome in zip(runs, ran):
-            outcomes[i] = outcome
-        self._deliver([(d, *outcome) for (_job, d), outcome in zip(batch, outcomes)])
+            ran, _conn = commit_group(self._conn, jobs)
+        self._deliver([(d, *outcome) for (_job, d), outcome in zip(batch, ran)])
 
     def _deliver(self, outcomes) -> None:
         self.stats["transactions"] += 1

@@ -1,5 +1,4 @@
-"""DeliverHandler on the in-memory store and its Clock (no reactor, no thread);
-the store's write jobs travel by pickle, as to the daemon's writer process.
+"""DeliverHandler on the in-memory store and its Clock (no reactor, no thread).
 ``test_deliver_sm_store.py`` runs it on the real Store."""
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
-"""DeliverHandler on the real Store, both writers (thread and process), on a
-SQLite file and PostgreSQL: a receipt applied after its durable write, and
-the sweeps' jobs, which must travel to the writer process.  (The other
+"""DeliverHandler on the real Store, on a SQLite file and PostgreSQL: a
+receipt applied after its durable write, and the sweeps' jobs.  (The other
 cases run on the in-memory store: ``test_deliver_sm.py``.)"""
 from __future__ import annotations
 
@@ -22,10 +21,10 @@ from tests.gateway.receipts_fixtures import add_segment, db_url, message, outbou
 from tests.gateway.sms.test_deliver_sm import EPOCH, NUMBERS, mo
 
 
-@pytest.fixture(params=["thread", "process"])
-def store(db_url, request):
+@pytest.fixture
+def store(db_url):
     upgrade(db_url)  # PostgreSQL is not migrated by Store.start()
-    store = Store(db_url, reactor, writer=request.param)
+    store = Store(db_url, reactor)
     pytest_twisted.blockon(store.start())
     yield store
     pytest_twisted.blockon(store.stop())

@@ -3,7 +3,6 @@ failure rules, faults on the clock; no reactor, no thread."""
 from __future__ import annotations
 
 import inspect
-import pickle
 
 import pytest
 from sqlalchemy import func, select, text
@@ -98,17 +97,6 @@ def test_a_failing_job_rolls_back_alone_and_fails_only_its_deferred():
     clock.advance(0)
     assert counted == [1]  # the failing job's row was rolled back
     assert store.stats["failed_jobs"] == 1 and store.stats["transactions"] == 1
-
-
-def test_write_jobs_travel_by_pickle_like_to_the_writer_process():
-    store, clock = started()
-    refused = outcome(store.write(lambda conn: None))
-    kept = outcome(store.write(insert_message, message_row()))
-    clock.advance(0)
-    assert refused[0].check(pickle.PicklingError, AttributeError, TypeError)
-    assert len(kept) == 1 and not hasattr(kept[0], "check")
-    relaxed, clock = started(pickle_jobs=False)
-    assert outcome(relaxed.write(lambda conn: 7)) == [] and (clock.advance(0) or True)
 
 
 def test_every_store_starts_empty_at_the_head_revision():
