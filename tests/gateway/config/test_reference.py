@@ -100,7 +100,7 @@ def test_the_reference_names_every_key_and_its_bounds():
         assert re.search(rf"^#? ?{d.name} = ", text, re.M), d.name
     assert "binds = 1  # sessions opened to this SMSC [>= 1, <= 64]" in text
     assert "# host = ...  (required)" in text
-    assert 'writer = "process"' in text and "[process | thread]" in text
+    assert 'writer = "thread"' in text and "[thread | process]" in text
 
 
 def _context(section: str) -> tuple[str, str]:
