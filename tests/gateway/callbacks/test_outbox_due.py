@@ -9,7 +9,7 @@ from gateway.callbacks.outbox import (callback_dead, callback_retry, callbacks_d
                                   due_callbacks)
 from gateway.messages.store import enqueue_callback, insert_message, transition
 
-from .factories import T0, message_row
+from tests.gateway.store.factories import T0, message_row
 
 o = s.callback_outbox
 
