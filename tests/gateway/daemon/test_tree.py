@@ -42,6 +42,34 @@ def test_children_in_start_order(tmp_path):
     assert names[-1] == "sd-watchdog"
 
 
+MM7_CARRIER = """
+[[carriers]]
+name = "m"
+protocol = "mm7"
+url = "http://127.0.0.1:9/mm7"
+vasp_id = "v"
+vas_id = "v"
+service_code = "1"
+routes = ["+1"]
+"""
+
+
+@pytest.mark.parametrize("url, cluster", [("sqlite:///{db}", []),
+                                          ("postgresql+psycopg://u@127.0.0.1:1/none", ["cluster"])])
+def test_every_child_in_dependency_order(tmp_path, url, cluster):
+    """The whole start order, every optional part present: a store on
+    PostgreSQL adds the cluster's services (building connects to nothing)."""
+    text = BASE.replace('url = "sqlite:///{db}"', f'url = "{url}"\nretention_days = 30')
+    tree = build(config.loads(text.format(db=tmp_path / "x.db") + MM7_CARRIER), MemoryReactorClock(),
+                 environ={})
+    on_pg = bool(cluster)
+    expected = (["store", "monitor", "cluster", "api", "console-snapshot", "carrier:a", "carrier:b",
+                 "mm7-report-sweeps"] + ["bind-slots"] * on_pg + ["pipeline"] + ["queue-listener"] * on_pg
+                + ["callbacks"] + ["roles", "cluster-outbox-heads"] * on_pg + ["receipt-sweeps"]
+                + ["cluster-receipts"] * on_pg + ["receipt-query", "held-receipts", "retention", "sd-watchdog"])
+    assert [child.name for child in tree] == expected
+
+
 def test_reload_swaps_routes_accounts_numbers_and_warns(tmp_path):
     tree = build(config.loads(BASE.format(db=tmp_path / "x.db")), MemoryReactorClock(), environ={})
     dispatcher, api, deliver = tree.parts["dispatcher"], tree.parts["api"], tree.parts["deliver"]
