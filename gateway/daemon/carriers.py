@@ -6,12 +6,13 @@ the ``/mm7`` resource.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Callable
 
-from twisted.internet.task import LoopingCall
 from twisted.internet.threads import deferToThread
 
 from gateway.carriers.smpp.carrier import SmppCarrier
+from gateway.common.periodic import Periodic
 from gateway.config.model import CarrierConfig, Config
 from gateway.daemon.services import HookService
 from gateway.mms.client import make_http_client
@@ -67,16 +68,12 @@ def mm7_parts(config: Config, reactor: Any, store: Any, monitor: Monitor, number
     base_url = config.api.public_url or f"http://{config.api.listen}"
     hooks = StoreHooks(store, reactor, numbers=numbers, base_url=base_url)
     credentials = {c.name: c.mm7.inbound_credentials for c in mm7_carriers if c.mm7.inbound_credentials}
-    loop = LoopingCall(hooks.sweep)
-    loop.clock = reactor
-
-    def start_sweeps():
-        loop.start(MM7_SWEEP_INTERVAL, now=False)
+    sweeps = Periodic(reactor, hooks.sweep, name="mm7 report sweeps")
+    start_sweeps = partial(sweeps.start, MM7_SWEEP_INTERVAL, now=False)
 
     def stop_sweeps():
         hooks.stop()
-        if loop.running:
-            loop.stop()
+        sweeps.stop()
 
     root = Mm7Root(hooks.on_delivery_report, hooks.on_deliver,
                    carriers={c.name for c in mm7_carriers}, credentials=credentials)
