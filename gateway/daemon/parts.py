@@ -1,9 +1,10 @@
 """What the daemon is made of: :class:`Parts`, one typed field per part the
 composition root (``gateway.daemon.root``) builds, and the functions that
-turn config sections into a part's settings.
+make a part, or a part's settings, from config sections (the console script
+reuses some of them to check a config).
 
 A part that exists only with some configuration (MM7 carriers, a store on
-PostgreSQL, retention) is ``None`` without it.  Nothing here builds the
+PostgreSQL, retention) is ``None`` without it.  Nothing here adds to the
 tree or starts anything.
 """
 from __future__ import annotations
@@ -37,8 +38,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Parts:
-    """The daemon's parts in the order they are built (each needs only
-    fields above it); ``GatewayService.reload`` and tests reach them here."""
+    """The daemon's parts in the order they are built;
+    ``GatewayService.reload`` and tests reach them here."""
 
     store: Store
     monitor: Monitor

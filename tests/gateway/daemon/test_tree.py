@@ -98,6 +98,16 @@ def test_reload_swaps_routes_accounts_numbers_and_warns(tmp_path):
     assert tree.reload(config.loads(BASE.format(db=tmp_path / "x.db"))) == []
 
 
+def test_reload_gives_the_mm7_hooks_the_new_numbers(tmp_path):
+    text = BASE.format(db=tmp_path / "x.db") + MM7_CARRIER
+    tree = build(config.loads(text), MemoryReactorClock(), environ={})
+    hooks = tree.parts.mm7_hooks
+    assert hooks.numbers("+15005550006") is not None
+    tree.reload(config.loads(text.replace('number = "+15005550006"', 'number = "+15005550007"')))
+    assert hooks.numbers("+15005550007") is not None and hooks.numbers("+15005550006") is None
+    assert hooks.numbers is tree.parts.deliver.numbers
+
+
 def test_reload_reports_sections_that_need_a_restart(tmp_path):
     text = BASE.format(db=tmp_path / "x.db")
     tree = build(config.loads(text), MemoryReactorClock(), environ={})
