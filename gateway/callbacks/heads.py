@@ -22,10 +22,10 @@ from typing import Any, Callable
 
 from twisted.application.service import Service
 from twisted.internet.defer import succeed
-from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 
 from gateway.callbacks.outbox import repair_heads, unmarked_heads
+from gateway.common.periodic import Periodic
 from gateway.store.timeutil import from_timestamp
 
 log = Logger()
@@ -49,19 +49,15 @@ class HeadRepair(Service):
         self.window = window
         self.repaired = 0
         self._full = True  # the next look covers every pending row
-        self._loop: LoopingCall | None = None
+        self._repairs = Periodic(clock, self.repair, name="cluster: repairing outbox heads")
 
     def startService(self):
         super().startService()
-        self._loop = LoopingCall(self.repair)
-        self._loop.clock = self.clock
-        self._loop.start(self.interval, now=False)
+        self._repairs.start(self.interval, now=False)
 
     def stopService(self):
         super().stopService()
-        if self._loop is not None and self._loop.running:
-            self._loop.stop()
-        self._loop = None
+        self._repairs.stop()
 
     def repair(self):
         if not self.active():

@@ -30,10 +30,10 @@ from typing import Any, Callable
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
-from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 
 from gateway.cluster import nodes
+from gateway.common.periodic import Periodic
 from gateway.config.model import ClusterConfig
 from gateway.dispatch.claims import requeue_stuck
 from gateway.store.timeutil import from_timestamp
@@ -99,7 +99,7 @@ class ClusterNode(Service):
         self.on_takeover = on_takeover
         self.is_running = is_running
         self.stats = {"beats": 0, "taken_over": 0, "reaped": 0}
-        self._loop: LoopingCall | None = None
+        self._beats = Periodic(clock, self.beat, name="cluster: heartbeat")
         self._taking_over = None  # the takeover job under way, if any
         self._beating = None  # the heartbeat under way, if any
 
@@ -128,9 +128,7 @@ class ClusterNode(Service):
                  node_id=self.node_id, heartbeat=self.config.heartbeat, lease=self.config.lease_timeout)
         if not self.running:
             return
-        self._loop = LoopingCall(self.beat)
-        self._loop.clock = self.clock
-        self._loop.start(self.config.heartbeat, now=False)
+        self._beats.start(self.config.heartbeat, now=False)
 
     def beat(self):
         """The heartbeat goes beside the writer's queue (``Store.side_write``),
@@ -186,9 +184,7 @@ class ClusterNode(Service):
 
     def stopService(self):
         super().stopService()
-        if self._loop is not None and self._loop.running:
-            self._loop.stop()
-        self._loop = None
+        self._beats.stop()
         d = self._after_beat()
         d.addCallback(lambda _: self.store.write(nodes.leave, self.node_id, self._now()))
         d.addErrback(lambda f: log.failure("cluster: recording the node's stop failed", f))

@@ -30,12 +30,12 @@ from typing import Any, Mapping
 from sqlalchemy import func, select
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred, DeferredList, succeed
-from twisted.internet.task import LoopingCall
 from twisted.internet.threads import deferToThreadPool
 from twisted.logger import Logger
 from twisted.python.threadpool import ThreadPool
 
 from gateway.cluster.nodes import LIVE
+from gateway.common.periodic import Periodic
 from gateway.store import schema as s
 from gateway.store.timeutil import from_timestamp
 
@@ -71,7 +71,7 @@ class SlotKeeper(Service):
         self.held: dict[str, set[int]] = {name: set() for name in carriers}
         self._pool = ThreadPool(minthreads=1, maxthreads=1, name="bind-slots")
         self._conn = None
-        self._loop: LoopingCall | None = None
+        self._rounds = Periodic(reactor, self.round, name="slot rounds")
         self._last_round: Deferred = succeed(None)
 
     @property
@@ -81,13 +81,10 @@ class SlotKeeper(Service):
     def startService(self):
         super().startService()
         self._pool.start()
-        self._loop = LoopingCall(self.round)
-        self._loop.clock = self.reactor
-        self._loop.start(self.interval, now=True)
+        self._rounds.start(self.interval, now=True)
 
     async def _stop(self) -> None:
-        if self._loop is not None and self._loop.running:
-            self._loop.stop()
+        self._rounds.stop()
         under_way: Deferred = Deferred()  # a round under way ends first (it may hold a new slot)
         self._last_round.addBoth(lambda result: (under_way.callback(None), result)[1])
         await under_way

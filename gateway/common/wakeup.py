@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from twisted.internet.task import LoopingCall
+from gateway.common.periodic import Periodic
 
 
 class Wakeup:
@@ -19,12 +19,10 @@ class Wakeup:
         self._work = work
         self._tick = tick if tick is not None else self.wake
         self._call = None
-        self._loop: LoopingCall | None = None
+        self._ticks = Periodic(clock, self._tick, name="poll tick")
 
     def start(self, interval: float) -> None:
-        self._loop = LoopingCall(self._tick)
-        self._loop.clock = self.clock
-        self._loop.start(interval, now=True)
+        self._ticks.start(interval, now=True)
 
     def wake(self) -> None:
         if self._call is None:
@@ -35,9 +33,7 @@ class Wakeup:
         self._work()
 
     def stop(self) -> None:
-        if self._loop is not None and self._loop.running:
-            self._loop.stop()
-        self._loop = None
+        self._ticks.stop()
         if self._call is not None and self._call.active():
             self._call.cancel()
         self._call = None

@@ -14,9 +14,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 from twisted.application.service import Service
-from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 
+from gateway.common.periodic import Periodic
 from gateway.console.queries import store_summary
 from gateway.console.traffic import TrafficRing
 
@@ -33,17 +33,14 @@ class Snapshot(Service):
         self.traffic = TrafficRing(clock, sources, interval=interval)
         self.summary: dict = {}
         self.refreshed_at: float | None = None
-        self._loop: LoopingCall | None = None
+        self._refreshes = Periodic(clock, self.refresh, name="console snapshot")
 
     def startService(self):
         super().startService()
-        self._loop = LoopingCall(self.refresh)
-        self._loop.clock = self.clock
-        self._loop.start(self.interval, now=True)
+        self._refreshes.start(self.interval, now=True)
 
     def stopService(self):
-        if self._loop is not None and self._loop.running:
-            self._loop.stop()
+        self._refreshes.stop()
         return super().stopService()
 
     def refresh(self):

@@ -29,6 +29,7 @@ from twisted.logger import Logger
 
 from gateway.daemon import gctune
 from gateway.config.model import Config
+from gateway.daemon.root import build
 from gateway.daemon.sdnotify import Notifier
 from gateway.daemon.tree import StartAborted
 from gateway.daemon.start_errors import safe_url
@@ -73,8 +74,6 @@ class Daemon:
             raise StartAborted("stop requested during start-up")
 
     async def _start(self) -> None:
-        from gateway.daemon.tree import build
-
         self._go_on()
         banner = None
         if self.config is None:
@@ -87,12 +86,11 @@ class Daemon:
 
         for warning in config_warnings(cfg):
             log.warn("config: {warning}", warning=warning)
-        self.tree = build(cfg, self.reactor, environ=self.environ)
-        self.tree.parts["notifier"] = self.notifier
+        self.tree = build(cfg, self.reactor, environ=self.environ, notifier=self.notifier)
         await self.tree.start()
         self._go_on()
         gctune.settle()  # everything built so far lives as long as the daemon
-        port = self.tree.parts["listen"].port
+        port = self.tree.parts.listen.port
         log.info("API listening on {host}:{port}", host=cfg.api.host, port=port)
         await self._demo_started()
         self._go_on()
@@ -197,9 +195,9 @@ class Daemon:
 
         from gateway.daemon import demo
 
-        self.tree.parts["api"].mount("demo", _DemoFiles(demo.picture_resource()))
+        self.tree.parts.api.mount("demo", _DemoFiles(demo.picture_resource()))
         mmsc = getattr(self, "_mmsc", None)
-        port = self.tree.parts["listen"].port
+        port = self.tree.parts.listen.port
         if mmsc is not None and hasattr(mmsc, "config"):
             mmsc.config = replace(mmsc.config, report_url=f"http://{self.config.api.host}:{port}/mm7/demo-mmsc")
 

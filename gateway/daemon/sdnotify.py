@@ -14,8 +14,9 @@ from typing import Mapping
 
 from twisted.application.service import Service
 from twisted.internet.interfaces import IReactorTime
-from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
+
+from gateway.common.periodic import Periodic
 
 log = Logger()
 
@@ -73,7 +74,7 @@ class WatchdogService(Service):
     def __init__(self, notifier: Notifier, clock: IReactorTime):
         self.notifier = notifier
         self.clock = clock
-        self._loop: LoopingCall | None = None
+        self._pings = Periodic(clock, notifier.watchdog, name="sd_notify watchdog")
 
     @property
     def interval(self) -> float | None:
@@ -84,14 +85,10 @@ class WatchdogService(Service):
         super().startService()
         interval = self.interval
         if self.notifier.enabled and interval:
-            self._loop = LoopingCall(self.notifier.watchdog)
-            self._loop.clock = self.clock
-            self._loop.start(interval, now=True)
+            self._pings.start(interval, now=True)
 
     def stopService(self):
-        if self._loop is not None and self._loop.running:
-            self._loop.stop()
-        self._loop = None
+        self._pings.stop()
         return super().stopService()
 
 

@@ -1,8 +1,11 @@
-"""The daemon's service tree, built by one function from the typed config.
+"""The daemon's service tree: the rules of its start, stop and reload.
+
+The composition root (``gateway.daemon.root``) adds the children in
+dependency order:
 
     store -> monitor -> API -> carriers (+ deliver handler) -> pipeline -> callbacks
 
-:class:`GatewayService` starts its children in that order, each one after the
+:class:`GatewayService` starts them in that order, each one after the
 previous one's start has finished (the store migrates before the API takes a
 message; the carriers exist before the pipeline submits), and stops them in
 reverse: callbacks stop, the pipeline stops claiming and waits for its
@@ -21,82 +24,24 @@ carrier connection settings need a restart (a changed carrier is reported).
 """
 from __future__ import annotations
 
-import os
-import random
-from typing import Any, Callable, Mapping
+from dataclasses import replace
+from functools import partial
+from typing import Any
 
 from twisted.application.service import MultiService, Service
 from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.logger import Logger
 
+from gateway.api.accounts import Accounts
+from gateway.messages.numbering import NumberPlan
 from gateway.config.model import Config
+from gateway.daemon.parts import Parts
+from gateway.messages.pricing import PriceBook
+from gateway.messages.routing import Router
+from gateway.sms.deliver_sm import number_directory
+from gateway.sms.inbound.store import apply_rcml_reply
 
 log = Logger()
-
-
-class StoreService(Service):
-    name = "store"
-
-    def __init__(self, store):
-        self.store = store
-
-    def startService(self):
-        super().startService()
-        return self.store.start()
-
-    def stopService(self):
-        super().stopService()
-        return self.store.stop()
-
-
-class ListenService(Service):
-    """Listens on a server endpoint with a site; ``port`` is the bound port."""
-
-    name = "api"
-
-    def __init__(self, endpoint, factory, on_listening: Callable[[int], Any] | None = None):
-        self.endpoint = endpoint
-        self.factory = factory
-        self.on_listening = on_listening
-        self.listening = None
-
-    @property
-    def port(self) -> int | None:
-        return None if self.listening is None else self.listening.getHost().port
-
-    def startService(self):
-        super().startService()
-
-        def bound(port):
-            self.listening = port
-            if self.on_listening is not None:
-                self.on_listening(self.port)
-            return port
-
-        return self.endpoint.listen(self.factory).addCallback(bound)
-
-    def stopService(self):
-        super().stopService()
-        if self.listening is None:
-            return None
-        listening, self.listening = self.listening, None
-        return maybeDeferred(listening.stopListening)
-
-
-class HookService(Service):
-    """start/stop callables as a service (e.g. the deliver handler's sweeps)."""
-
-    def __init__(self, name: str, start: Callable[[], Any], stop: Callable[[], Any]):
-        self.name = name
-        self._start, self._stop = start, stop
-
-    def startService(self):
-        super().startService()
-        return self._start()
-
-    def stopService(self):
-        super().stopService()
-        return self._stop()
 
 
 class StartAborted(Exception):
@@ -106,7 +51,7 @@ class StartAborted(Exception):
 class GatewayService(MultiService):
     """Children start in order (waiting for each) and stop in reverse."""
 
-    def __init__(self, config: Config):
+    def __init__(self, config: Config, parts: Parts | None = None):
         super().__init__()
         self.config = config
         # The carriers as built: a reload compares with what runs, not with
@@ -114,7 +59,7 @@ class GatewayService(MultiService):
         # the restart).
         self.built = config
         self.running_carriers = {c.name: c for c in config.carriers}
-        self.parts: dict[str, Any] = {}  # store, api, dispatcher, carriers, ... by name
+        self.parts = parts  # the composition root sets it; reload needs it
         self.stop_requested = False
         self._child_starting: list[Deferred] | None = None  # waiters for the child under way
 
@@ -160,11 +105,9 @@ class GatewayService(MultiService):
 
     def reload(self, config: Config) -> list[str]:
         """Apply accounts, numbers and routes from *config*; return warnings."""
-        from gateway.api.accounts import Accounts
-        from gateway.sms.deliver_sm import number_directory
-        from gateway.messages.pricing import PriceBook
-        from gateway.messages.routing import Router
-
+        parts = self.parts
+        if parts is None:
+            raise RuntimeError("reload needs the tree's parts")
         warnings = []
         old = self.running_carriers
         new = {c.name: c for c in config.carriers}
@@ -176,34 +119,23 @@ class GatewayService(MultiService):
         for attribute, section in RESTART_SECTIONS:
             if _restart_part(self.built, attribute) != _restart_part(config, attribute):
                 warnings.append(f"{section} changed: needs a restart")
-        self.parts["api"].set_accounts(Accounts.from_config(config.accounts))
-        self.parts["api"].messaging_services = {s.sid: s for s in config.messaging_services}
-        self.parts["api"].applications = {a.sid: a for a in config.applications}
-        self._reload_number_plan(config)
-        if "signing_tokens" in self.parts:
-            self.parts["signing_tokens"].clear()
-            self.parts["signing_tokens"].update((a.sid, a.auth_token) for a in config.accounts)
+        parts.api.set_accounts(Accounts.from_config(config.accounts))
+        parts.api.messaging_services = {s.sid: s for s in config.messaging_services}
+        parts.api.applications = {a.sid: a for a in config.applications}
+        # Digits without '+' resolve against the new numbers and routes, in
+        # the API and in RCML replies alike.
+        plan = parts.api.number_plan = NumberPlan.from_config(config)
+        parts.callbacks.reply_hook = partial(apply_rcml_reply, plan=plan)
+        parts.signing_tokens.clear()
+        parts.signing_tokens.update((a.sid, a.auth_token) for a in config.accounts)
         numbers = number_directory(config.numbers)
-        if "deliver" in self.parts:
-            self.parts["deliver"].numbers = numbers
-        if "mm7_hooks" in self.parts:
-            self.parts["mm7_hooks"].numbers = numbers
-        self.parts["dispatcher"].set_router(Router(config.carriers))
-        self.parts["dispatcher"].set_prices(PriceBook(config.carriers))
+        parts.deliver.numbers = numbers
+        if parts.mm7_hooks is not None:
+            parts.mm7_hooks.numbers = numbers
+        parts.dispatcher.set_router(Router(config.carriers))
+        parts.dispatcher.set_prices(PriceBook(config.carriers))
         self.config = config
         return warnings
-
-    def _reload_number_plan(self, config: Config) -> None:
-        """Digits without '+' resolve against the new numbers and routes."""
-        from functools import partial
-
-        from gateway.messages.numbering import NumberPlan
-        from gateway.sms.inbound.store import apply_rcml_reply
-
-        plan = NumberPlan.from_config(config)
-        self.parts["api"].number_plan = plan
-        if "callbacks" in self.parts:
-            self.parts["callbacks"].reply_hook = partial(apply_rcml_reply, plan=plan)
 
 
 # What a reload does not apply: (Config attribute, as the file names it).
@@ -216,24 +148,9 @@ def _restart_part(config: Config, attribute: str) -> Any:
     """A section less the keys a reload applies ([api] default_country_code)."""
     value = getattr(config, attribute)
     if attribute == "api":
-        from dataclasses import replace
-
         value = replace(value, default_country_code=None)
     return value
 
 
 def _connection_settings(carrier) -> tuple:
     return (carrier.protocol, carrier.smpp, carrier.mm7, dict(carrier.receipts))
-
-
-def build(config: Config, reactor: Any, *, environ: Mapping[str, str] | None = None,
-          endpoint_factory: Callable[[Any], Any] | None = None,
-          http_client: Any = None, reference_start: int | None = None) -> GatewayService:
-    """The whole daemon from *config*; nothing runs until ``start()``."""
-    from gateway.daemon.parts import add_parts
-
-    tree = GatewayService(config)
-    add_parts(tree, config, reactor, environ=dict(os.environ if environ is None else environ),
-              endpoint_factory=endpoint_factory, http_client=http_client,
-              reference_start=random.randrange(1 << 16) if reference_start is None else reference_start)
-    return tree

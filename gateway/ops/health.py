@@ -26,10 +26,10 @@ from typing import Any, Callable, Mapping
 from sqlalchemy import func, select
 from twisted.application.service import Service
 from twisted.internet.interfaces import IReactorTime
-from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 
 from gateway.api.pages import JsonErrorsLeaf
+from gateway.common.periodic import Periodic
 from gateway.store import schema as s
 
 log = Logger()
@@ -69,20 +69,17 @@ class Monitor(Service):
         self.sources: dict[str, Callable[[], Mapping[str, Any]]] = {}  # extra stats
         self.refreshed_at: float | None = None
         self.node_id: str | None = None  # [cluster] node_id: /health names the node
-        self._loop: LoopingCall | None = None
+        self._refreshes = Periodic(clock, self.refresh, name="health: counting messages")
 
     def add_carrier(self, name: str, carrier: Any, protocol: str) -> None:
         self.carriers[name] = (carrier, protocol)
 
     def startService(self):
         super().startService()
-        self._loop = LoopingCall(self.refresh)
-        self._loop.clock = self.clock
-        self._loop.start(self.interval, now=True)
+        self._refreshes.start(self.interval, now=True)
 
     def stopService(self):
-        if self._loop is not None and self._loop.running:
-            self._loop.stop()
+        self._refreshes.stop()
         return super().stopService()
 
     def refresh(self):

@@ -41,9 +41,9 @@ from datetime import timedelta
 from typing import Any, Callable, Iterable, Mapping
 
 from twisted.internet.defer import Deferred, DeferredList
-from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 
+from gateway.common.periodic import Periodic
 from gateway.sms.inbound import store as inbound_store
 
 from gateway.sms.receipts import store as receipts_store
@@ -120,7 +120,7 @@ class DeliverHandler:
                       "mo_undecoded": 0, "mo_latin1_fallback": 0,
                       "unreadable": 0, "missing_segment": 0, "incomplete_inbound": 0,
                       "receipt_tlvs_ignored": 0, "mo_ascii_hint": 0}
-        self._loop: LoopingCall | None = None
+        self._sweeps = Periodic(clock, self.sweep, name="receipts sweep")
         self._ignored_logged: set[tuple[str, str]] = set()  # (carrier, TLV) already logged
         self._hinted: set[str] = set()  # carriers told their default_alphabet looks wrong
 
@@ -258,12 +258,7 @@ class DeliverHandler:
                 self.log.failure("receipts sweep failed", value)
 
     def start(self) -> None:
-        if self._loop is None:
-            self._loop = LoopingCall(self.sweep)
-            self._loop.clock = self.clock
-            self._loop.start(self.settings.sweep_interval, now=False)
+        self._sweeps.start(self.settings.sweep_interval, now=False)
 
     def stop(self) -> None:
-        if self._loop is not None and self._loop.running:
-            self._loop.stop()
-        self._loop = None
+        self._sweeps.stop()

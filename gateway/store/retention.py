@@ -25,8 +25,10 @@ from typing import Any
 
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred, inlineCallbacks, succeed
-from twisted.internet.task import LoopingCall, deferLater
+from twisted.internet.task import deferLater
 from twisted.logger import Logger
+
+from gateway.common.periodic import Periodic
 
 from .faults import is_fault
 from .prune import BATCH, cutoff, prune_batch
@@ -56,19 +58,16 @@ class Pruner(Service):
         self.target = target
         self.size = min(batch, 100)  # the next batch's size
         self.stats = {"runs": 0, "messages": 0, "rows": 0}
-        self._loop: LoopingCall | None = None
+        self._ticks = Periodic(clock, self._tick, name="retention")
         self._run: Deferred | None = None
 
     def startService(self):
         super().startService()
-        self._loop = LoopingCall(self._tick)
-        self._loop.clock = self.clock
-        self._loop.start(self.interval, now=True)
+        self._ticks.start(self.interval, now=True)
 
     def stopService(self):
         super().stopService()
-        if self._loop is not None and self._loop.running:
-            self._loop.stop()
+        self._ticks.stop()
         run, self._run = self._run, None
         return run if run is not None else succeed(None)
 

@@ -30,9 +30,9 @@ from datetime import timedelta
 from typing import Any, Iterable, Mapping
 
 from twisted.internet.defer import Deferred, DeferredList, succeed
-from twisted.internet.task import LoopingCall
 from twisted.logger import Logger, LogLevel
 
+from gateway.common.periodic import Periodic
 from gateway.sms.receipts import query_store as sql
 from gateway.store.timeutil import from_timestamp
 from gateway.sms.outbound.submit_sm import address
@@ -116,7 +116,7 @@ class ReceiptQuery:
         self.profiles = dict(profiles or {})
         self.interval, self.horizon, self.batch = interval, horizon, batch
         self.stats = {"queries": 0, "query_final": 0, "query_pending": 0, "query_unsent": 0}
-        self._loop: LoopingCall | None = None
+        self._sweeps = Periodic(clock, self.sweep, name="receipt query")
         self._running: Deferred | None = None
 
     def sweep(self) -> Deferred:
@@ -175,16 +175,12 @@ class ReceiptQuery:
                 log.warn("carrier {carrier}: receipt_timeout {timeout:g} s is not shorter than "
                          "[receipts] missing_segment_timeout {horizon:g} s, so its parts are never "
                          "asked with query_sm", carrier=carrier, timeout=timeout, horizon=self.horizon)
-        if self._loop is None and self.timeouts:
-            self._loop = LoopingCall(self.sweep)
-            self._loop.clock = self.clock
-            self._loop.start(self.interval, now=False)
+        if self.timeouts:
+            self._sweeps.start(self.interval, now=False)
 
     def stop(self) -> Deferred | None:
         """Stop sweeping; the Deferred of a sweep under way, if any, to wait for."""
-        if self._loop is not None and self._loop.running:
-            self._loop.stop()
-        self._loop = None
+        self._sweeps.stop()
         if self._running is None:
             return None
         waiting: Deferred = Deferred()

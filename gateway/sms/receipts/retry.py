@@ -17,9 +17,9 @@ from datetime import timedelta
 from typing import Any, Mapping
 
 from twisted.application.service import Service
-from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 
+from gateway.common.periodic import Periodic
 from gateway.sms.receipts.store import retry_waiting
 from gateway.store.timeutil import from_timestamp
 
@@ -35,19 +35,15 @@ class ReceiptRetry(Service):
         self.interval = interval
         self.profiles = profiles
         self.applied = 0
-        self._loop: LoopingCall | None = None
+        self._retries = Periodic(clock, self.retry, name="cluster: retrying waiting receipts")
 
     def startService(self):
         super().startService()
-        self._loop = LoopingCall(self.retry)
-        self._loop.clock = self.clock
-        self._loop.start(self.interval, now=False)
+        self._retries.start(self.interval, now=False)
 
     def stopService(self):
         super().stopService()
-        if self._loop is not None and self._loop.running:
-            self._loop.stop()
-        self._loop = None
+        self._retries.stop()
 
     def retry(self):
         d = self.store.write(retry_waiting, from_timestamp(self.clock.seconds()),

@@ -11,7 +11,7 @@ from openapi_spec_validator import validate
 from twisted.internet.testing import MemoryReactorClock
 
 from gateway.config import model as config
-from gateway.daemon.tree import build
+from gateway.daemon.root import build
 
 from .conftest import ACCOUNT, TOKEN
 from .memory_api import in_memory, server  # noqa: F401 (server: the in-memory fixture)
@@ -61,7 +61,7 @@ def test_every_route_of_a_full_daemon_is_documented_and_nothing_else(tmp_path):
     from gateway.daemon.demo import picture_resource
 
     tree = build(config.loads(DAEMON.format(db=tmp_path / "x.db")), MemoryReactorClock(), environ={})
-    api = tree.parts["api"]
+    api = tree.parts.api
     api.mount("demo", _DemoFiles(picture_resource()))  # as the demo mode does
     served = {(template, method) for template, methods in api.routes() for method in methods}
     assert served == documented()

@@ -68,7 +68,7 @@ async def test_a_dead_nodes_messages_are_taken_over_within_the_lease(pg_url):
     for _ in range(5):
         await store.write(insert_message, message_row(next_attempt_at=T0))
     claimed = await store.write(claim_queued, T0, 5, "dead")
-    dead._loop.stop()  # it stops beating: kill -9
+    dead._beats.stop()  # it stops beating: kill -9
     woken = []
     live = _node(store, clock, "live", host="h2", on_takeover=lambda: woken.append(1))
     await live.startService()

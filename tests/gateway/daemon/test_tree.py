@@ -2,12 +2,15 @@
 numbers and routes in place and reports what needs a restart."""
 from __future__ import annotations
 
+from dataclasses import fields
+
 import pytest
 from twisted.internet.testing import MemoryReactorClock
 
 from gateway.config import model as config
 from gateway.messages.numbering import resolve
-from gateway.daemon.tree import build
+from gateway.daemon.parts import Parts
+from gateway.daemon.root import build
 
 BASE = """
 [store]
@@ -34,17 +37,47 @@ routes = ["+44"]
 """
 
 
-def test_children_in_start_order(tmp_path):
-    tree = build(config.loads(BASE.format(db=tmp_path / "x.db")), MemoryReactorClock(), environ={})
-    names = [child.name for child in tree]
-    assert names[:4] == ["store", "monitor", "cluster", "api"]
-    assert names.index("carrier:a") < names.index("pipeline") < names.index("callbacks")
-    assert names[-1] == "sd-watchdog"
+MM7_CARRIER = """
+[[carriers]]
+name = "m"
+protocol = "mm7"
+url = "http://127.0.0.1:9/mm7"
+vasp_id = "v"
+vas_id = "v"
+service_code = "1"
+routes = ["+1"]
+"""
+
+
+@pytest.mark.parametrize("url, on_pg", [("sqlite:///{db}", False),
+                                        ("postgresql+psycopg://u@127.0.0.1:1/none", True)])
+def test_every_child_in_dependency_order(tmp_path, url, on_pg):
+    """The whole start order, every optional part present: a store on
+    PostgreSQL adds the cluster's services (building connects to nothing)."""
+    text = BASE.replace('url = "sqlite:///{db}"', f'url = "{url}"\nretention_days = 30')
+    tree = build(config.loads(text.format(db=tmp_path / "x.db") + MM7_CARRIER), MemoryReactorClock(),
+                 environ={})
+    expected = (["store", "monitor", "cluster", "api", "console-snapshot", "carrier:a", "carrier:b",
+                 "mm7-report-sweeps"] + ["bind-slots"] * on_pg + ["pipeline"] + ["queue-listener"] * on_pg
+                + ["callbacks"] + ["roles", "cluster-outbox-heads"] * on_pg + ["receipt-sweeps"]
+                + ["cluster-receipts"] * on_pg + ["receipt-query", "held-receipts", "retention", "sd-watchdog"])
+    assert [child.name for child in tree] == expected
+    optional = set() if on_pg else {"bind_slots", "queue_listener", "roles"}
+    assert {f.name for f in fields(Parts) if getattr(tree.parts, f.name) is None} == optional
+
+
+def test_the_watchdog_pings_through_the_daemons_notifier(tmp_path):
+    from gateway.daemon.sdnotify import Notifier, WatchdogService
+
+    notifier = Notifier({})
+    tree = build(config.loads(BASE.format(db=tmp_path / "x.db")), MemoryReactorClock(), notifier=notifier)
+    watchdog = [child for child in tree if isinstance(child, WatchdogService)]
+    assert tree.parts.notifier is notifier and [w.notifier for w in watchdog] == [notifier]
 
 
 def test_reload_swaps_routes_accounts_numbers_and_warns(tmp_path):
     tree = build(config.loads(BASE.format(db=tmp_path / "x.db")), MemoryReactorClock(), environ={})
-    dispatcher, api, deliver = tree.parts["dispatcher"], tree.parts["api"], tree.parts["deliver"]
+    dispatcher, api, deliver = tree.parts.dispatcher, tree.parts.api, tree.parts.deliver
     assert dispatcher.router.primary("sms", "+447700900123") == "b"
     new = BASE.format(db=tmp_path / "x.db").replace('routes = ["+44"]', 'routes = ["+44", "+1212"]')
     new = new.replace("window = 10", "window = 20").replace('number = "+15005550006"', 'number = "+15005550007"')
@@ -58,11 +91,21 @@ def test_reload_swaps_routes_accounts_numbers_and_warns(tmp_path):
     # API and in RCML replies alike.
     assert resolve("12125551234", "To", "sms", api.number_plan) == "+12125551234"
     assert api.number_plan.numbers == {"+15005550007"}
-    assert tree.parts["callbacks"].reply_hook.keywords["plan"] is api.number_plan
+    assert tree.parts.callbacks.reply_hook.keywords["plan"] is api.number_plan
     # The carrier still runs with window 10: a second reload says so again,
     # and a file back at the running settings has nothing to report.
     assert tree.reload(config.loads(new)) == warnings
     assert tree.reload(config.loads(BASE.format(db=tmp_path / "x.db"))) == []
+
+
+def test_reload_gives_the_mm7_hooks_the_new_numbers(tmp_path):
+    text = BASE.format(db=tmp_path / "x.db") + MM7_CARRIER
+    tree = build(config.loads(text), MemoryReactorClock(), environ={})
+    hooks = tree.parts.mm7_hooks
+    assert hooks.numbers("+15005550006") is not None
+    tree.reload(config.loads(text.replace('number = "+15005550006"', 'number = "+15005550007"')))
+    assert hooks.numbers("+15005550007") is not None and hooks.numbers("+15005550006") is None
+    assert hooks.numbers is tree.parts.deliver.numbers
 
 
 def test_reload_reports_sections_that_need_a_restart(tmp_path):
@@ -80,7 +123,7 @@ def test_reload_applies_default_country_code(tmp_path):
 
     text = BASE.format(db=tmp_path / "x.db")
     tree = build(config.loads(text), MemoryReactorClock(), environ={})
-    api = tree.parts["api"]
+    api = tree.parts.api
     with pytest.raises(ApiError):  # no national form without a country code
         resolve("07700900123", "To", "sms", api.number_plan)
     national = text.replace("[store]", '[api]\ndefault_country_code = "44"\n[store]')
@@ -93,14 +136,14 @@ def test_site_caps_request_bodies_while_they_arrive(tmp_path):
     from gateway.mms.endpoint import MAX_BODY
 
     text = BASE.format(db=tmp_path / "x.db")
-    site = build(config.loads(text), MemoryReactorClock(), environ={}).parts["listen"].factory
+    site = build(config.loads(text), MemoryReactorClock(), environ={}).parts.listen.factory
     assert issubclass(site.requestFactory, CappedRequest)
     assert site.requestFactory.max_body == 64 * 1024  # [api] max_body_bytes
     assert not site.access_log  # no line per request in the journal
     # An MMSC posts MM7 deliveries (media inside) to the same site.
     mm7 = ('[[carriers]]\nname = "m"\nprotocol = "mm7"\nurl = "http://127.0.0.1:9/mm7"\n'
            'vasp_id = "v"\nvas_id = "v"\nservice_code = "1"\nroutes = ["+1"]\n')
-    site = build(config.loads(text + mm7), MemoryReactorClock(), environ={}).parts["listen"].factory
+    site = build(config.loads(text + mm7), MemoryReactorClock(), environ={}).parts.listen.factory
     assert site.requestFactory.max_body == MAX_BODY
 
 

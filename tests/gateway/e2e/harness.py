@@ -8,7 +8,8 @@ import treq
 from twisted.internet import defer, reactor
 
 from gateway.config import model as config
-from gateway.daemon.tree import build
+from gateway.daemon.parts import Parts
+from gateway.daemon.root import build
 from gateway.simulators.smsc.config import SimConfig
 from gateway.simulators.smsc.smsc import SmscSimulator
 from tests.gateway.http_helpers import CHANGES
@@ -93,7 +94,7 @@ class Gateway:
 
     async def start(self):
         await self.tree.start()
-        self.base = f"http://127.0.0.1:{self.tree.parts['listen'].port}"
+        self.base = f"http://127.0.0.1:{self.tree.parts.listen.port}"
         return self
 
     async def stop(self):
@@ -126,13 +127,13 @@ class Gateway:
         return await eventually(lambda: self.status(sid), lambda m: m["status"] in wanted, timeout)
 
 
-def _signal_changes(parts: dict) -> None:
+def _signal_changes(parts: Parts) -> None:
     """Fire CHANGES after every committed store write and every bind going up
     or down; the wrappers only observe and pass results through."""
-    store = parts["store"]
+    store = parts.store
     write = store.write
     store.write = lambda *a, **kw: write(*a, **kw).addBoth(CHANGES.fire)
-    for carrier in parts.get("carriers", {}).values():
+    for carrier in parts.carriers.values():
         for name in ("bind_up", "bind_down"):
             method = getattr(carrier, name, None)
             if method is not None:

@@ -37,7 +37,7 @@ async def test_latin1_default_alphabet_reaches_sms_url(tmp_path, web, alphabet, 
     extra = f'default_alphabet = "{alphabet}"\n'
     gw = await Gateway(gateway_config(tmp_path / "gw.db", smsc.port, sms_url=url + "/sms", extra=extra)).start()
     try:
-        await eventually(lambda: gw.tree.parts["carriers"]["sim"].is_up, bool)
+        await eventually(lambda: gw.tree.parts.carriers["sim"].is_up, bool)
         statuses = await smsc.sim.inject_deliver([deliver(LATIN1_TEXT.encode("latin-1"))])
         assert statuses == [0]
         await recorder.wait(1)
@@ -45,7 +45,7 @@ async def test_latin1_default_alphabet_reaches_sms_url(tmp_path, web, alphabet, 
         assert call["Body"] == [LATIN1_TEXT] and call["From"] == [f"sms:{HANDSET}"]
         (message,) = await inbound(gw)
         assert (message["body"], message["status"]) == (LATIN1_TEXT, "received")
-        stats = gw.tree.parts["deliver"].stats
+        stats = gw.tree.parts.deliver.stats
         assert (stats["mo_latin1_fallback"], stats["mo_undecoded"], stats["unreadable"]) == (fallbacks, 0, 0)
     finally:
         await gw.stop()
@@ -58,7 +58,7 @@ async def test_binary_mo_is_stored_and_sms_url_called_with_empty_body(tmp_path, 
     smsc = Smsc().start()
     gw = await Gateway(gateway_config(tmp_path / "gw.db", smsc.port, sms_url=url + "/sms")).start()
     try:
-        await eventually(lambda: gw.tree.parts["carriers"]["sim"].is_up, bool)
+        await eventually(lambda: gw.tree.parts.carriers["sim"].is_up, bool)
         statuses = await smsc.sim.inject_deliver([deliver(WAP_PUSH, data_coding=0x04, esm_class=0x40),
                                                   deliver(b"\x7f\xfe\x00", data_coding=0xF6)])
         assert statuses == [0, 0]  # ESME_ROK after the durable write: nothing to redeliver
@@ -67,10 +67,10 @@ async def test_binary_mo_is_stored_and_sms_url_called_with_empty_body(tmp_path, 
         messages = await inbound(gw)
         assert sorted((m["body"], m["status"], m["from"]) for m in messages) == \
             [("", "received", f"sms:{HANDSET}")] * 2
-        details = await gw.tree.parts["store"].read(
+        details = await gw.tree.parts.store.read(
             lambda conn: conn.execute(select(status_events.c.detail)).scalars().all())
         assert sorted(d.split("octets=")[1] for d in details) == sorted([WAP_PUSH.hex(), "7ffe00"])
-        assert gw.tree.parts["deliver"].stats["mo_undecoded"] == 2
+        assert gw.tree.parts.deliver.stats["mo_undecoded"] == 2
     finally:
         await gw.stop()
         await smsc.stop()

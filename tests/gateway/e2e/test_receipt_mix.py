@@ -65,7 +65,7 @@ def expected_outcome(receipts: list[tuple[str, float]], *, ordered: bool) -> set
 
 async def smsc_ids(gw) -> dict[str, str]:
     """SMSC message id -> message sid, as the gateway recorded the responses."""
-    rows = await gw.tree.parts["store"].read(
+    rows = await gw.tree.parts.store.read(
         lambda conn: conn.execute(select(segments.c.smsc_message_id, segments.c.message_sid)).all())
     return {smsc_id: sid for smsc_id, sid in rows if smsc_id}
 
@@ -84,7 +84,7 @@ async def test_every_message_ends_with_its_receipts_outcome(tmp_path, web, sent_
     smsc = Smsc(**sim).start()
     gw = await Gateway(gateway_config(tmp_path / "gw.db", smsc.port, extra=extra)).start()
     try:
-        await eventually(lambda: gw.tree.parts["carriers"]["sim"].bound_count,
+        await eventually(lambda: gw.tree.parts.carriers["sim"].bound_count,
                          lambda n: n == (2 if extra else 1))
         sids = []
         for i in range(SINGLE + MULTI):
@@ -110,7 +110,7 @@ async def test_every_message_ends_with_its_receipts_outcome(tmp_path, web, sent_
             multi_failed += parts == 2 and message["status"] != "delivered"
         assert multi_failed, "no multi-part message failed: the mix does not test aggregation"
         if variant == "receipt-before-response":
-            assert gw.tree.parts["deliver"].stats["receipts_waiting"] > 0, "no receipt came early"
+            assert gw.tree.parts.deliver.stats["receipts_waiting"] > 0, "no receipt came early"
 
         def last_callbacks():
             last = {}
@@ -137,7 +137,7 @@ async def test_inbound_callback_is_retried_then_its_rcml_reply_sent(tmp_path, we
     smsc = Smsc().start()
     gw = await Gateway(gateway_config(tmp_path / "gw.db", smsc.port, sms_url=url + "/sms")).start()
     try:
-        await eventually(lambda: gw.tree.parts["carriers"]["sim"].is_up, bool)
+        await eventually(lambda: gw.tree.parts.carriers["sim"].is_up, bool)
         assert await smsc.sim.inject_mo("ping", source="+15551238888", destination=OUR_NUMBER) == [0]
         await recorder.wait(3)
         calls = [r for r in recorder.requests if r["path"] == "/sms"]
@@ -163,7 +163,7 @@ async def test_inbound_parts_over_two_binds_become_one_message(tmp_path, web, mo
     cfg = gateway_config(tmp_path / "gw.db", smsc.port, sms_url=url + "/sms", extra="binds = 2\n")
     gw = await Gateway(cfg).start()
     try:
-        await eventually(lambda: gw.tree.parts["carriers"]["sim"].bound_count, lambda n: n == 2)
+        await eventually(lambda: gw.tree.parts.carriers["sim"].bound_count, lambda n: n == 2)
         text = "Grüße – " + "a handset message long enough for several parts; " * 6  # UCS-2
         parts = plan(text, reference=0, mode=mode).num_segments
         assert parts > 2

@@ -36,7 +36,7 @@ async def test_inbound_concatenated_sms_calls_sms_url_and_rcml_reply_is_sent(tmp
     smsc = Smsc().start()
     gw = await Gateway(gateway_config(tmp_path / "gw.db", smsc.port, sms_url=url + "/sms")).start()
     try:
-        await eventually(lambda: gw.tree.parts["carriers"]["sim"].is_up, bool)
+        await eventually(lambda: gw.tree.parts.carriers["sim"].is_up, bool)
         text = "This inbound message is long enough to need two parts. " * 3
         statuses = await smsc.sim.inject_mo(text, source="+15551239999", destination=OUR_NUMBER)
         assert statuses == [0, 0]  # ESME_ROK for both parts, after the durable write

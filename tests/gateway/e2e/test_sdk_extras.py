@@ -105,7 +105,7 @@ async def test_rcml_action_is_requested_and_its_rcml_followed(tmp_path, web):
     smsc = Smsc().start()
     gw = await Gateway(gateway_config(tmp_path / "gw.db", smsc.port, sms_url=url + "/sms")).start()
     try:
-        await eventually(lambda: gw.tree.parts["carriers"]["sim"].is_up, bool)
+        await eventually(lambda: gw.tree.parts.carriers["sim"].is_up, bool)
         await smsc.sim.inject_mo("hello", source="+15551239999", destination=OUR_NUMBER)
 
         async def replies():
@@ -134,7 +134,7 @@ async def test_an_rcml_action_loop_stops_after_max_actions(tmp_path, web):
     smsc = Smsc().start()
     gw = await Gateway(gateway_config(tmp_path / "gw.db", smsc.port, sms_url=url + "/sms")).start()
     try:
-        await eventually(lambda: gw.tree.parts["carriers"]["sim"].is_up, bool)
+        await eventually(lambda: gw.tree.parts.carriers["sim"].is_up, bool)
         await smsc.sim.inject_mo("hello", source="+15551239999", destination=OUR_NUMBER)
 
         async def replies():

@@ -108,7 +108,7 @@ async def test_no_bind_queued_then_sent_and_queue_survives_restart(tmp_path):
         for sid in sids:
             await gw.wait_status(sid, {"delivered"})
         assert smsc.sim.stats["submits"] == 3
-        await gw.tree.parts["monitor"].refresh()
+        await gw.tree.parts.monitor.refresh()
         response = await treq.get(gw.base + "/health")
         health = json.loads(await response.content())
         assert response.code == 200 and health["carriers"]["sim"]["binds_up"] == 1
@@ -116,7 +116,7 @@ async def test_no_bind_queued_then_sent_and_queue_survives_restart(tmp_path):
         metrics = (await (await treq.get(gw.base + "/metrics")).text())
         from prometheus_client.parser import text_string_to_metric_families
 
-        node = gw.tree.parts["cluster"].node_id
+        node = gw.tree.parts.cluster.node_id
         values = {(s.name, tuple(sorted(s.labels.items()))): s.value
                   for family in text_string_to_metric_families(metrics) for s in family.samples}
         assert values[("carrier_gateway_messages", (("node", node), ("status", "delivered")))] == 3

@@ -109,8 +109,8 @@ async def test_config_keys_used_by_the_daemon(tmp_path, web):
     recorder.script = [(200, RCML)]
     gw, sim, smsc, media_url, stop = await rig(tmp_path, url + "/sms")
     try:
-        await eventually(lambda: gw.tree.parts["carriers"]["sim"].is_up, bool)
-        sender = gw.tree.parts["senders"]["mmsc"]
+        await eventually(lambda: gw.tree.parts.carriers["sim"].is_up, bool)
+        sender = gw.tree.parts.senders["mmsc"]
         assert sender.fetcher.policy.max_redirects == 1
         assert (sender.shrink.min_quality, sender.shrink.min_side) == (50, 200)
         code, message = await gw.post("/Messages.json", {

@@ -152,9 +152,9 @@ def test_health_names_the_node(tmp_path):
     from twisted.internet.testing import MemoryReactorClock
 
     from gateway.config import model as config
-    from gateway.daemon.tree import build
+    from gateway.daemon.root import build
 
     tree = build(config.loads(f'[store]\nurl = "sqlite:///{tmp_path}/x.db"\n[cluster]\nnode_id = "gw-7"\n'),
                  MemoryReactorClock(), environ={})
-    assert tree.parts["monitor"].health()["node"] == "gw-7"
+    assert tree.parts.monitor.health()["node"] == "gw-7"
     assert Monitor(None, Clock()).health()["node"] is None

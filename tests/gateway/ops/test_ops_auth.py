@@ -14,7 +14,7 @@ from gateway.config import model as config
 from gateway.api.auth_guard import AuthBudget, AuthGuard, OpsAuth
 from gateway.ops.health import HealthResource, Monitor
 from gateway.ops.metrics import MetricsResource
-from gateway.daemon.tree import build
+from gateway.daemon.root import build
 
 from tests.gateway.ops.test_health import carrier
 
@@ -89,14 +89,14 @@ def test_daemon_wires_ops_auth_from_config(tmp_path):
                                                  'metrics_auth = true\nhealth_details_auth = true\n'
                                                  '[api]\nauth_max_failures_per_ip = 7\n')
     tree = build(config.loads(text), MemoryReactorClock(), environ={})
-    root = tree.parts["api"].resource()
+    root = tree.parts.api.resource()
     metrics, health = root.children[b"metrics"], root.children[b"health"]
     assert metrics.auth is health.details_auth is not None
-    assert metrics.auth.guard is tree.parts["api"].auth_guard
-    assert tree.parts["api"].auth_guard.budget.max_failures_per_ip == 7
+    assert metrics.auth.guard is tree.parts.api.auth_guard
+    assert tree.parts.api.auth_guard.budget.max_failures_per_ip == 7
     assert "s3cret" not in repr(config.loads(text))
     plain = build(config.loads(BASE.format(db=tmp_path / "y.db")), MemoryReactorClock(), environ={})
-    assert plain.parts["api"].resource().children[b"metrics"].auth is None
+    assert plain.parts.api.resource().children[b"metrics"].auth is None
 
 
 @pytest.mark.parametrize("text, problem", [
