@@ -97,6 +97,7 @@ class Store:
         self._read_engine = make_engine(self.url, durability=self._durability,
                                         pool_size=self._readers)
         self._pool = ThreadPool(minthreads=0, maxthreads=self._readers, name="store-reader")
+        self._pool.threadFactory = _daemon_thread  # a store never stopped must not hang the exit
         self._pool.start()
         started: Deferred = Deferred()
         self._stopped = Deferred()
@@ -294,3 +295,10 @@ class Store:
         self._write_engine.dispose()
         started.errback(failure)
         self._stopped.callback(None)
+
+
+def _daemon_thread(*args, **kwargs) -> threading.Thread:
+    """The reader pool's threads are daemon threads, as the writer's is: a store
+    that was never stopped (its owner failed first) does not keep the process
+    alive at exit."""
+    return threading.Thread(*args, daemon=True, **kwargs)

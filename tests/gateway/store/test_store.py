@@ -171,3 +171,18 @@ def test_the_daemons_store_writes_on_its_thread_with_the_configured_memory(tmp_p
     notices = [formatEvent(e) for e in events if "is read as" in e.get("log_format", "")]
     assert len(notices) == ("process" in keys)
     assert all('writer = "process" is read as "thread"' in n for n in notices)
+
+
+@pytest_twisted.inlineCallbacks
+def test_a_store_never_stopped_does_not_keep_the_process_alive(db_url):
+    """A store left running (a test that failed before stop, a reactor that
+    died) must not hang the interpreter at exit: its writer and its reader
+    threads are daemon threads."""
+    store = Store(db_url, reactor)
+    yield store.start()
+    try:
+        yield store.read(lambda conn: conn.execute(select(func.count()).select_from(s.messages)).scalar())
+        threads = [t for t in threading.enumerate() if t.name.startswith(("store-writer", "PoolThread-store-reader"))]
+        assert threads and all(t.daemon for t in threads), [(t.name, t.daemon) for t in threads]
+    finally:
+        yield store.stop()
