@@ -16,7 +16,8 @@ receipts through the correlation tables) starts against the SMSC
 simulator, which runs in its own process (``carrier-gateway simulate
 smsc``) and sends a DELIVRD receipt for every submit_sm.  The clock stops
 when every message is `delivered` in the store.  Printed: messages/s in
-total and per bind, time to `sent` for all, and the store's transactions.
+total and per bind, time to `sent` for all, the store's transactions and,
+on PostgreSQL, the CPU of the run's database backends per message.
 """
 from __future__ import annotations
 
@@ -115,8 +116,21 @@ def database_url(kind: str, workdir: str) -> tuple[str, object]:
             conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
         admin.dispose()
 
-    scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+    # application_name marks this run's backends (bench_real.PostgresBackends)
+    scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}",
+                                              "application_name": schema})
     return scoped.render_as_string(hide_password=False), drop
+
+
+def postgres_backends(url: str):
+    """CPU of this run's PostgreSQL backends (None on SQLite): the server's
+    share of the work, which the gateway's own CPU figures leave out."""
+    if url.startswith("sqlite"):
+        return None
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from bench_real import PostgresBackends
+
+    return PostgresBackends(url)
 
 
 def fill_queue(url: str, count: int, body: str) -> None:
@@ -215,15 +229,23 @@ def run_gateway(url: str, port: int, args, sim_pid: int) -> dict:
         writer_pid = store.writer_pid  # None when the writer is a thread
         threads_started, sim_started = thread_cpu(), cpu_seconds(sim_pid)
         writer_started = cpu_seconds(writer_pid) if writer_pid else 0.0
+        backends = postgres_backends(url)
         dispatcher = tree.parts["dispatcher"]
+        receipts = tree.parts["deliver"].stats  # counted after each receipt batch's commit
         dispatcher.wake()
         sent_at = None
         progress, last_change = None, time.monotonic()
         while True:
             await task.deferLater(reactor, 0.1, lambda: None)
+            if backends is not None:
+                backends.sample()
             if sent_at is None and dispatcher.stats["sent"] >= args.count:
                 sent_at = time.perf_counter() - started
-            left = await store.read(unfinished)
+            # The store is asked only once every receipt has come back, so the
+            # probe costs the database nothing while the messages flow.
+            left = (await store.read(unfinished)
+                    if receipts["receipts_applied"] + receipts["receipts_waiting"] >= args.count
+                    else args.count - receipts["receipts_applied"] + 1)
             if left == 0:
                 break
             if left != progress:
@@ -243,6 +265,9 @@ def run_gateway(url: str, port: int, args, sim_pid: int) -> dict:
             writer_cpu = cpu_seconds(writer_pid) - writer_started
             threads["writer-process"] = round(writer_cpu / args.count * 1e6)
             cpu += writer_cpu
+        if backends is not None:
+            result["postgres_cpu_us_per_message"] = round(backends.cpu() / args.count * 1e6)
+            backends.engine.dispose()
         counts = await store.read(count)
         if "error" in result:
             await tree.stop()
@@ -305,6 +330,8 @@ def main(argv=None) -> int:
               f"(all threads and the store's writer process; load average {result.get('load_average')} on {os.cpu_count()} cores)")
         print(f"  by thread or process (us per message): {result.get('cpu_us_per_message_by_thread')}; "
               f"SMSC simulator process {result.get('simulator_cpu_us_per_message')} us per message")
+        if "postgres_cpu_us_per_message" in result:
+            print(f"  PostgreSQL backends {result['postgres_cpu_us_per_message']} us per message")
         print(f"  statuses {result.get('statuses')}; store: {result.get('store_transactions')} "
               f"transactions for {result.get('store_jobs')} jobs")
     return 0 if "error" not in result else 1
