@@ -73,3 +73,24 @@ def test_plans_made_while_the_tables_were_small_do_not_scan_them_once_grown(engi
             after = _seq_scans(conn)
     scanned = {name: after.get(name, 0) - before.get(name, 0) for name in after}
     assert scanned == {"messages": 0, "segments": 0, "callback_outbox": 0}, scanned
+
+
+def _state_index_scans(conn) -> int:
+    return conn.exec_driver_sql(
+        "SELECT pg_stat_get_xact_numscans('ix_callback_outbox_state_next'::regclass)").scalar_one()
+
+
+def test_the_outbox_head_triggers_find_a_messages_rows_without_the_state_index(engine):
+    """The triggers look for a message's pending rows.  The ``state`` index's
+    ``pending`` range holds every row still pending and, until VACUUM, an
+    entry for every row that has ever been pending: a look-up through it
+    costs in proportion to the callbacks ever written."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as conn:
+        with conn.begin():
+            _send(conn, GROWN)
+        with conn.begin():
+            before = _state_index_scans(conn)
+            _send(conn, 3)
+            assert _state_index_scans(conn) == before
