@@ -24,13 +24,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import shutil
 import tempfile
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cpu_meter import cpu_seconds, postgres_backends, thread_cpu  # noqa: E402  (bench_callbacks imports cpu_seconds from here)
+from smsc_process import start_simulator  # noqa: E402
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ACCOUNT = "AC" + "0" * 32
@@ -54,51 +57,6 @@ def parse_args(argv=None):
     return args
 
 
-def start_simulator() -> tuple[subprocess.Popen, int]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gateway", "simulate", "smsc", "--port", "0", "--window", "1000"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        for word in line.replace(",", " ").split():
-            if word.startswith("127.0.0.1:") and word.split(":")[1].isdigit():
-                return proc, int(word.split(":")[1])
-        if "port" in line.lower():
-            digits = [w for w in line.replace(":", " ").split() if w.isdigit()]
-            if digits:
-                return proc, int(digits[-1])
-    proc.kill()
-    raise SystemExit("the SMSC simulator did not start")
-
-
-def cpu_seconds(pid: int, tid: int | None = None) -> float:
-    """User + system CPU of a process (or one of its threads) so far (Linux /proc)."""
-    path = f"/proc/{pid}/stat" if tid is None else f"/proc/{pid}/task/{tid}/stat"
-    try:
-        with open(path) as f:
-            fields = f.read().rpartition(")")[2].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def thread_cpu() -> dict[str, float]:
-    """CPU seconds so far of this process's threads, by thread name."""
-    import threading
-
-    out: dict[str, float] = {}
-    for thread in threading.enumerate():
-        name = "reactor" if thread is threading.main_thread() else thread.name.split("-")[0:2]
-        if isinstance(name, list):
-            name = "-".join(name)
-        if thread.native_id is not None:
-            out[name] = out.get(name, 0.0) + cpu_seconds(os.getpid(), thread.native_id)
-    return out
-
-
 def database_url(kind: str, workdir: str) -> tuple[str, object]:
     if kind == "sqlite":
         return f"sqlite:///{workdir}/bench.db", None
@@ -120,17 +78,6 @@ def database_url(kind: str, workdir: str) -> tuple[str, object]:
     scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}",
                                               "application_name": schema})
     return scoped.render_as_string(hide_password=False), drop
-
-
-def postgres_backends(url: str):
-    """CPU of this run's PostgreSQL backends (None on SQLite): the server's
-    share of the work, which the gateway's own CPU figures leave out."""
-    if url.startswith("sqlite"):
-        return None
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from bench_real import PostgresBackends
-
-    return PostgresBackends(url)
 
 
 def fill_queue(url: str, count: int, body: str) -> None:
@@ -302,7 +249,6 @@ def main(argv=None) -> int:
     sim, port = start_simulator()
     try:
         if args.nodes:
-            sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
             import e2e_nodes
 
             result = e2e_nodes.run_nodes(url, port, args, sim.pid, cpu_seconds)
