@@ -16,20 +16,24 @@ receipts through the correlation tables) starts against the SMSC
 simulator, which runs in its own process (``carrier-gateway simulate
 smsc``) and sends a DELIVRD receipt for every submit_sm.  The clock stops
 when every message is `delivered` in the store.  Printed: messages/s in
-total and per bind, time to `sent` for all, and the store's transactions.
+total and per bind, time to `sent` for all, the store's transactions and,
+on PostgreSQL, the CPU of the run's database backends per message.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import subprocess
 import sys
 import shutil
 import tempfile
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cpu_meter import cpu_seconds, postgres_backends, thread_cpu  # noqa: E402  (bench_callbacks imports cpu_seconds from here)
+from smsc_process import start_simulator  # noqa: E402
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ACCOUNT = "AC" + "0" * 32
@@ -53,51 +57,6 @@ def parse_args(argv=None):
     return args
 
 
-def start_simulator() -> tuple[subprocess.Popen, int]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gateway", "simulate", "smsc", "--port", "0", "--window", "1000"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        for word in line.replace(",", " ").split():
-            if word.startswith("127.0.0.1:") and word.split(":")[1].isdigit():
-                return proc, int(word.split(":")[1])
-        if "port" in line.lower():
-            digits = [w for w in line.replace(":", " ").split() if w.isdigit()]
-            if digits:
-                return proc, int(digits[-1])
-    proc.kill()
-    raise SystemExit("the SMSC simulator did not start")
-
-
-def cpu_seconds(pid: int, tid: int | None = None) -> float:
-    """User + system CPU of a process (or one of its threads) so far (Linux /proc)."""
-    path = f"/proc/{pid}/stat" if tid is None else f"/proc/{pid}/task/{tid}/stat"
-    try:
-        with open(path) as f:
-            fields = f.read().rpartition(")")[2].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def thread_cpu() -> dict[str, float]:
-    """CPU seconds so far of this process's threads, by thread name."""
-    import threading
-
-    out: dict[str, float] = {}
-    for thread in threading.enumerate():
-        name = "reactor" if thread is threading.main_thread() else thread.name.split("-")[0:2]
-        if isinstance(name, list):
-            name = "-".join(name)
-        if thread.native_id is not None:
-            out[name] = out.get(name, 0.0) + cpu_seconds(os.getpid(), thread.native_id)
-    return out
-
-
 def database_url(kind: str, workdir: str) -> tuple[str, object]:
     if kind == "sqlite":
         return f"sqlite:///{workdir}/bench.db", None
@@ -115,7 +74,9 @@ def database_url(kind: str, workdir: str) -> tuple[str, object]:
             conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
         admin.dispose()
 
-    scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+    # application_name marks this run's backends (bench_real.PostgresBackends)
+    scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}",
+                                              "application_name": schema})
     return scoped.render_as_string(hide_password=False), drop
 
 
@@ -185,7 +146,7 @@ def run_gateway(url: str, port: int, args, sim_pid: int) -> dict:
     from gateway.config import model as config
 
     from gateway.daemon import gctune
-    from gateway.daemon.tree import build
+    from gateway.daemon.root import build
     from gateway.store import schema as s
 
     cfg = config.loads(config_text(url, port, args), source="bench")
@@ -204,24 +165,32 @@ def run_gateway(url: str, port: int, args, sim_pid: int) -> dict:
 
     async def main():
         tree = build(cfg, reactor, environ={})
-        store = tree.parts["store"]
+        store = tree.parts.store
         await tree.start()
         gctune.settle()  # as the daemon does once its tree is up
-        carrier = tree.parts["carriers"]["sim"]
+        carrier = tree.parts.carriers["sim"]
         while carrier.bound_count < len(carrier.binds):
             await task.deferLater(reactor, 0.01, lambda: None)
         started = time.perf_counter()
         cpu_started = time.process_time()
         threads_started, sim_started = thread_cpu(), cpu_seconds(sim_pid)
-        dispatcher = tree.parts["dispatcher"]
+        backends = postgres_backends(url)
+        dispatcher = tree.parts.dispatcher
+        receipts = tree.parts.deliver.stats  # counted after each receipt batch's commit
         dispatcher.wake()
         sent_at = None
         progress, last_change = None, time.monotonic()
         while True:
             await task.deferLater(reactor, 0.1, lambda: None)
+            if backends is not None:
+                backends.sample()
             if sent_at is None and dispatcher.stats["sent"] >= args.count:
                 sent_at = time.perf_counter() - started
-            left = await store.read(unfinished)
+            # The store is asked only once every receipt has come back, so the
+            # probe costs the database nothing while the messages flow.
+            left = (await store.read(unfinished)
+                    if receipts["receipts_applied"] + receipts["receipts_waiting"] >= args.count
+                    else args.count - receipts["receipts_applied"] + 1)
             if left == 0:
                 break
             if left != progress:
@@ -229,7 +198,7 @@ def run_gateway(url: str, port: int, args, sim_pid: int) -> dict:
             elif time.monotonic() - last_change > 20:
                 counts = await store.read(count)
                 print(f"no progress for 20 s: {counts} {dispatcher.stats} "
-                      f"{tree.parts['deliver'].stats}", file=sys.stderr)
+                      f"{tree.parts.deliver.stats}", file=sys.stderr)
                 result["error"] = "stalled"
                 break
         elapsed = time.perf_counter() - started
@@ -237,6 +206,9 @@ def run_gateway(url: str, port: int, args, sim_pid: int) -> dict:
         threads = {name: round((spent - threads_started.get(name, 0.0)) / args.count * 1e6)
                    for name, spent in thread_cpu().items()}
         sim_cpu = cpu_seconds(sim_pid) - sim_started
+        if backends is not None:
+            result["postgres_cpu_us_per_message"] = round(backends.cpu() / args.count * 1e6)
+            backends.engine.dispose()
         counts = await store.read(count)
         if "error" in result:
             await tree.stop()
@@ -251,7 +223,7 @@ def run_gateway(url: str, port: int, args, sim_pid: int) -> dict:
             simulator_cpu_us_per_message=round(sim_cpu / args.count * 1e6),
             load_average=round(os.getloadavg()[0], 2),
             store_transactions=store.stats["transactions"], store_jobs=store.stats["jobs"],
-            receipts=dict(tree.parts["deliver"].stats))
+            receipts=dict(tree.parts.deliver.stats))
         await tree.stop()
 
     def go():
@@ -271,7 +243,6 @@ def main(argv=None) -> int:
     sim, port = start_simulator()
     try:
         if args.nodes:
-            sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
             import e2e_nodes
 
             result = e2e_nodes.run_nodes(url, port, args, sim.pid, cpu_seconds)
@@ -299,6 +270,8 @@ def main(argv=None) -> int:
               f"(all threads; load average {result.get('load_average')} on {os.cpu_count()} cores)")
         print(f"  by thread (us per message): {result.get('cpu_us_per_message_by_thread')}; "
               f"SMSC simulator process {result.get('simulator_cpu_us_per_message')} us per message")
+        if "postgres_cpu_us_per_message" in result:
+            print(f"  PostgreSQL backends {result['postgres_cpu_us_per_message']} us per message")
         print(f"  statuses {result.get('statuses')}; store: {result.get('store_transactions')} "
               f"transactions for {result.get('store_jobs')} jobs")
     return 0 if "error" not in result else 1

@@ -14,6 +14,19 @@ SQLite rules of operation:
   None``) and we emit ``BEGIN`` ourselves, so SAVEPOINTs work as documented.
   The writer engine uses ``BEGIN IMMEDIATE``: it takes the write lock at the
   start and never has to upgrade a read lock (no SQLITE_BUSY deadlocks).
+
+PostgreSQL rule of operation:
+
+* Every connection plans each statement when it runs it
+  (``plan_cache_mode = force_custom_plan``), with the tables' sizes as
+  they are then.  The server caches plans (psycopg prepares a statement run
+  a few times; PL/pgSQL prepares each statement of the outbox's triggers;
+  each foreign-key check is a prepared statement) and after five runs may
+  keep one generic plan for the life of the connection.  Made just after
+  ``db upgrade``, while the tables were empty, that plan scans a whole
+  table to find one row by its key, and goes on scanning it as it grows:
+  the database's CPU per message grew with the messages stored.  The
+  figures: README, "Throughput".
 """
 from __future__ import annotations
 
@@ -27,6 +40,7 @@ BUSY_TIMEOUT_MS = 30_000
 # Checkpoint the WAL every ~40 MB rather than every ~4 MB: fewer, larger
 # checkpoints write hot index pages once instead of many times.
 WAL_AUTOCHECKPOINT_PAGES = 10_000
+PLAN_EACH_TIME = "SET plan_cache_mode = force_custom_plan"
 
 
 @dataclass(frozen=True)
@@ -70,9 +84,12 @@ def make_engine(url: str, *, writer: bool = False, durability: str = "normal",
     """Build an engine; ``writer=True`` gives the single writer's engine."""
     if not is_sqlite(url):
         if writer:
-            return create_engine(url, pool_size=1, max_overflow=0, pool_pre_ping=True)
-        return create_engine(url, pool_size=pool_size, max_overflow=pool_size,
-                             pool_pre_ping=True)
+            engine = create_engine(url, pool_size=1, max_overflow=0, pool_pre_ping=True)
+        else:
+            engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size,
+                                   pool_pre_ping=True)
+        event.listen(engine, "connect", _plan_each_time)
+        return engine
     _ensure_sqlite_dir(url)
     synchronous = {"normal": "NORMAL", "full": "FULL"}[durability]
     engine = create_engine(
@@ -99,6 +116,14 @@ def make_engine(url: str, *, writer: bool = False, durability: str = "normal",
         conn.exec_driver_sql(begin)
 
     return engine
+
+
+def _plan_each_time(dbapi_connection, _record) -> None:
+    """PostgreSQL: no generic plan kept from when the tables were small (see
+    the module's rules)."""
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute(PLAN_EACH_TIME)
+    dbapi_connection.commit()
 
 
 def truncate_wal(engine: Engine, url: str) -> tuple | None:

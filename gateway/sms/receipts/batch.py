@@ -80,11 +80,10 @@ def _brief(candidate) -> dict:
 # hash-joins sequential scans of all three tables, so each receipt batch
 # reads every stored message.  A LATERAL subquery with OFFSET 0 is not
 # flattened into the join: it runs once per key, with the key as a
-# parameter, and an equality on an indexed column is an index scan.  It is
-# planned afresh at each execution (``plan_cache_mode``): psycopg prepares
-# a statement run often, and the server may then keep one generic plan,
-# made while the tables were small (where a scan per key is cheapest), for
-# as long as they grow.
+# parameter, and an equality on an indexed column is an index scan.  Like
+# every statement of the store, it is planned afresh at each execution
+# (``plan_cache_mode``, set on every connection by ``gateway.store.engine``),
+# so no generic plan made while the tables were small is kept as they grow.
 _PG_CANDIDATES = text("""
 SELECT seg.id, seg.message_sid, seg.total, seg.status, seg.error_code, seg.carrier, si.key,
        m.status AS m_status, m.date_sent, m.status_callback, m.api, m.direction, m.num_segments
@@ -98,15 +97,10 @@ CROSS JOIN LATERAL (SELECT * FROM messages WHERE sid = seg.message_sid OFFSET 0)
 def _candidates(conn: Connection, keys: set[str]) -> dict[str, list]:
     by_key: dict[str, list] = {}
     keys = sorted(keys)
-    postgresql = conn.dialect.name == "postgresql"
-    if postgresql:
-        conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
-    query = _PG_CANDIDATES if postgresql else _CANDIDATES
+    query = _PG_CANDIDATES if conn.dialect.name == "postgresql" else _CANDIDATES
     for start in range(0, len(keys), KEY_CHUNK):
         for row in conn.execute(query, {"keys": keys[start:start + KEY_CHUNK]}).mappings():
             by_key.setdefault(row["key"], []).append(row)
-    if postgresql:  # the rest of the transaction as configured
-        conn.exec_driver_sql("SET LOCAL plan_cache_mode = DEFAULT")
     return by_key
 
 
