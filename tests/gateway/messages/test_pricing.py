@@ -1,14 +1,12 @@
 """Carrier price tables (``[carriers.prices]``), the rendered price, and
 MaxPrice at dispatch (30010): pure rules, the config checks, and the
-dispatcher on a Clock with a real store and scripted carriers."""
+dispatcher on a Clock with the in-memory store and scripted carriers."""
 from __future__ import annotations
 
 from decimal import Decimal
 
 import pytest
-import pytest_twisted
 from sqlalchemy import select
-from twisted.internet import defer
 
 from gateway.carriers.smpp.testing import ScriptedCarrier
 from gateway.config import model as config
@@ -16,7 +14,6 @@ from gateway.config.read import ConfigError
 from gateway.messages.pricing import Price, PriceBook, exceeds, message_price, unit_price
 from gateway.store import schema as s
 
-from tests.gateway.pipeline_helpers import database, open_store, settle
 from tests.gateway.dispatch.test_dispatcher import CONF, Rig
 
 PRICED = CONF.replace('registered_delivery = 1\n', '''registered_delivery = 1
@@ -93,90 +90,78 @@ def test_integer_prices_are_exact():
 
 # -- at dispatch -------------------------------------------------------------
 
-@pytest.fixture
-def store(tmp_path):
-    with database("sqlite", tmp_path) as url:
-        st = pytest_twisted.blockon(defer.ensureDeferred(open_store(url)))
-        yield st
-        pytest_twisted.blockon(st.stop())
-
-
-def priced_rig(store, carriers_, conf=PRICED):
-    rig = Rig(store, carriers_, conf=conf)
+def priced_rig(carriers_, conf=PRICED):
+    """The dispatcher on the in-memory store and its Clock, with prices."""
+    rig = Rig(carriers_, conf=conf)
     rig.dispatcher.prices = PriceBook(config.loads(conf).carriers)
     return rig
 
 
-async def callback_statuses(store, sid):
+def callback_statuses(rig, sid):
     def q(conn):
         rows = conn.execute(select(s.callback_outbox.c.params)
                             .where(s.callback_outbox.c.message_sid == sid)
                             .order_by(s.callback_outbox.c.id)).scalars().all()
         return [dict(map(tuple, params))["MessageStatus"] for params in rows]
-    return await store.read(q)
+    return rig.done(rig.store.read(q))
 
 
-@pytest_twisted.ensureDeferred
-async def test_a_sent_message_is_priced_with_the_segments_sent(store):
-    rig = priced_rig(store, {"a": ScriptedCarrier("a"), "b": ScriptedCarrier("b")})
-    await rig.start()
-    sid = await rig.add(body="x" * 200, num_segments=2, max_price="0.02")
-    await settle(store, rig.clock)
-    row = await rig.row(sid)
+def test_a_sent_message_is_priced_with_the_segments_sent():
+    rig = priced_rig({"a": ScriptedCarrier("a"), "b": ScriptedCarrier("b")})
+    rig.start()
+    sid = rig.add(body="x" * 200, num_segments=2, max_price="0.02")
+    rig.settle()
+    row = rig.row(sid)
     assert (row["status"], row["carrier"], row["price"], row["price_unit"]) == \
         ("sent", "a", "-0.02000", "USD")
     rig.dispatcher.stopService()
     assert rig.clock.getDelayedCalls() == []
 
 
-@pytest_twisted.ensureDeferred
-async def test_too_dear_on_the_primary_goes_to_a_cheaper_fallback(store):
+def test_too_dear_on_the_primary_goes_to_a_cheaper_fallback():
     a, b = ScriptedCarrier("a"), ScriptedCarrier("b")
-    rig = priced_rig(store, {"a": a, "b": b})
-    await rig.start()
-    sid = await rig.add(max_price="0.0075")
-    await settle(store, rig.clock)
-    row = await rig.row(sid)
+    rig = priced_rig({"a": a, "b": b})
+    rig.start()
+    sid = rig.add(max_price="0.0075")
+    rig.settle()
+    row = rig.row(sid)
     assert (row["status"], row["carrier"], row["price"]) == ("sent", "b", "-0.00500")
     assert a.pdus == [] and len(b.pdus) == 1
     rig.dispatcher.stopService()
 
 
-@pytest_twisted.ensureDeferred
-async def test_too_dear_everywhere_fails_30010_with_its_callback_and_nothing_sent(store):
+def test_too_dear_everywhere_fails_30010_with_its_callback_and_nothing_sent():
     a, b = ScriptedCarrier("a"), ScriptedCarrier("b")
-    rig = priced_rig(store, {"a": a, "b": b})
-    await rig.start()
-    sid = await rig.add(max_price="0.0049", status_callback="http://app.example/st",
+    rig = priced_rig({"a": a, "b": b})
+    rig.start()
+    sid = rig.add(max_price="0.0049", status_callback="http://app.example/st",
                         status_callback_method="POST")
-    await settle(store, rig.clock)
-    row = await rig.row(sid)
+    rig.settle()
+    row = rig.row(sid)
     assert (row["status"], row["error_code"], row["error_message"], row["carrier"], row["price"]) == \
         ("failed", 30010, "Message price exceeds max price", "b", None)
     assert a.pdus == [] and b.pdus == []
-    assert await callback_statuses(store, sid) == ["sending", "failed"]
+    assert callback_statuses(rig, sid) == ["sending", "failed"]
     assert rig.dispatcher.in_flight == 0
     rig.dispatcher.stopService()
     assert rig.clock.getDelayedCalls() == []
 
 
-@pytest_twisted.ensureDeferred
-async def test_too_dear_on_the_one_carrier_up_fails_rather_than_waiting(store):
+def test_too_dear_on_the_one_carrier_up_fails_rather_than_waiting():
     a, b = ScriptedCarrier("a"), ScriptedCarrier("b", up=False)
-    rig = priced_rig(store, {"a": a, "b": b})
-    await rig.start()
-    sid = await rig.add(max_price="0.0099")
-    await settle(store, rig.clock)
-    assert (await rig.row(sid))["error_code"] == 30010
+    rig = priced_rig({"a": a, "b": b})
+    rig.start()
+    sid = rig.add(max_price="0.0099")
+    rig.settle()
+    assert rig.row(sid)["error_code"] == 30010
     rig.dispatcher.stopService()
 
 
-@pytest_twisted.ensureDeferred
-async def test_without_a_price_max_price_does_not_stop_a_message(store):
-    rig = priced_rig(store, {"a": ScriptedCarrier("a"), "b": ScriptedCarrier("b")}, conf=CONF)
-    await rig.start()
-    sid = await rig.add(max_price="0")
-    await settle(store, rig.clock)
-    row = await rig.row(sid)
+def test_without_a_price_max_price_does_not_stop_a_message():
+    rig = priced_rig({"a": ScriptedCarrier("a"), "b": ScriptedCarrier("b")}, conf=CONF)
+    rig.start()
+    sid = rig.add(max_price="0")
+    rig.settle()
+    row = rig.row(sid)
     assert (row["status"], row["price"]) == ("sent", None)
     rig.dispatcher.stopService()
