@@ -12,7 +12,9 @@ Theory of operation:
 * A pump claims up to ``batch_size`` due messages in ONE store write
   (``claim_queued``: queued -> sending), never more than ``max_in_flight``
   in the air.  When no carrier is up at all it claims nothing: messages
-  wait in the queue, never failed, never lost.
+  wait in the queue, never failed, never lost.  A cluster node on
+  PostgreSQL claims only the messages whose route has a carrier up on it
+  (``gateway.dispatch.reach``); the others wait for a node that has one.
 * Each claimed message is routed (longest prefix, by channel) and handed to
   the first candidate carrier that is up; a failed submit moves on to the
   fallback when nothing was accepted yet.  No candidate up -> requeued.
@@ -54,6 +56,7 @@ from gateway.dispatch.store import AfterSent, record_outcomes
 from gateway.messages.pricing import ERROR_MAX_PRICE, MAX_PRICE_MESSAGE, PriceBook, exceeds
 from gateway.messages.store import BRIEF_COLUMNS
 from gateway.dispatch.claims import claim_queued
+from gateway.dispatch.reach import reach
 from gateway.messages.routing import Router
 from gateway.sms.outbound.sender import Failed, NotSent, Sent
 from gateway.dispatch import claims as q
@@ -186,12 +189,15 @@ class Dispatcher(Service):
         if not self.running:
             return
         room = self.config.max_in_flight - self.in_flight
-        if room <= 0 or not any(s.is_up for s in self.senders.values()):
+        up = frozenset(name for name, sender in self.senders.items() if sender.is_up)
+        if room <= 0 or not up:
             return
+        # A cluster node claims what it can send; outside a cluster, everything.
+        routes = reach(self.router, up) if self.node_id is not None else None
         limit = min(self.config.batch_size, room)
         self._claiming = True
         self.stats["pumps"] += 1
-        d = self.store.write(claim_queued, self._now(), limit, self.node_id)
+        d = self.store.write(claim_queued, self._now(), limit, self.node_id, routes)
         d.addCallback(self._claimed, limit)
         d.addErrback(self._claim_failed)
 
