@@ -15,6 +15,16 @@ Theory of operation:
   wait in the queue, never failed, never lost.  A cluster node on
   PostgreSQL claims only the messages whose route has a carrier up on it
   (``gateway.dispatch.reach``); the others wait for a node that has one.
+* A cluster node's claim commits alone (``Store.side_write``; on SQLite a
+  plain write), never inside the writer's batch.  On PostgreSQL a ``FOR UPDATE SKIP
+  LOCKED`` scan keeps the lock of a row that another node's claim
+  committed while the scan ran (locked, re-checked, skipped): inside a
+  batch that lock was held while the batch's later jobs waited on other
+  rows, and the other node's outcome write for that very row waited on it
+  in turn: a deadlock, broken after ``deadlock_timeout`` (about 1 s).  A
+  claim that commits at once, and never waits (SKIP LOCKED, then inserts
+  only), holds such a lock for a moment and is never part of a cycle.
+  Outside a cluster (no ``node_id``) no other node claims: it stays a write.
 * Each claimed message is routed (longest prefix, by channel) and handed to
   the first candidate carrier that is up; a failed submit moves on to the
   fallback when nothing was accepted yet.  No candidate up -> requeued.
@@ -197,7 +207,9 @@ class Dispatcher(Service):
         limit = min(self.config.batch_size, room)
         self._claiming = True
         self.stats["pumps"] += 1
-        d = self.store.write(claim_queued, self._now(), limit, self.node_id, routes)
+        # A cluster node's claim is a transaction of its own, not a job of the writer's batch.
+        write = self.store.write if self.node_id is None else self.store.side_write
+        d = write(claim_queued, self._now(), limit, self.node_id, routes)
         d.addCallback(self._claimed, limit)
         d.addErrback(self._claim_failed)
 
