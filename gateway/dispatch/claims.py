@@ -5,7 +5,9 @@
   the same message.  On PostgreSQL the due rows are selected ``FOR UPDATE
   SKIP LOCKED``: two nodes claiming at once each take rows the other does
   not hold, instead of waiting on them.  A claim records the claiming
-  node in ``claimed_by``.  The first claim of a Messages API message enqueues its
+  node in ``claimed_by``.  There a node claims only the messages it can
+  send (``gateway.dispatch.reach``): a route whose carriers have no bind
+  up on it is left to the nodes that hold one.  The first claim of a Messages API message enqueues its
   ``sending`` callback; a re-claim after ``requeue`` does not repeat it.
 * ``requeue`` puts a claimed message back (no bind up, retry later).  It is
   the one backwards move (``lifecycle.REQUEUE``), and it is not a status change the customer sees.
@@ -23,12 +25,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Mapping
 
 from sqlalchemy import JSON, bindparam, delete, insert, literal_column, or_, select, type_coerce, update
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.engine import Connection
 
+from gateway.dispatch.reach import Reach, condition
 from gateway.messages.lifecycle import REQUEUE
 
 from gateway.store import schema as s
@@ -49,11 +53,13 @@ _REQUEUE_FROM, _REQUEUE_TO = REQUEUE  # the one backwards move
 _QUEUED = literal_column(f"'{s.QUEUED}'")
 
 
-_DUE = (select(m.c.sid)
-        .where(m.c.status == _QUEUED, m.c.next_attempt_at <= bindparam("now"),
-               or_(m.c.expires_at.is_(None), m.c.expires_at > bindparam("now")))
-        .order_by(m.c.next_attempt_at).limit(bindparam("limit"))
-        .with_for_update(skip_locked=True))  # PostgreSQL; SQLite has one writer
+def _due(routes: Reach | None):
+    due = select(m.c.sid).where(m.c.status == _QUEUED, m.c.next_attempt_at <= bindparam("now"),
+                                or_(m.c.expires_at.is_(None), m.c.expires_at > bindparam("now")))
+    if routes is not None:
+        due = due.where(condition(m, routes))
+    return (due.order_by(m.c.next_attempt_at).limit(bindparam("limit"))
+            .with_for_update(skip_locked=True))  # PostgreSQL; SQLite has one writer
 
 
 class _Media(TypeDecorator):
@@ -74,33 +80,43 @@ class _Media(TypeDecorator):
 
 
 _CLAIMED = [type_coerce(c, _Media()).label(c.name) if c.name == "media_list" else c for c in m.c]
-# A materialized CTE: PostgreSQL runs the locking LIMIT query once.  As a
-# plain ``IN (subquery)`` it may rescan it (a nested-loop semi-join) and,
-# skipping the rows it has just locked itself, claim more than ``limit``.
-_DUE_ONCE = _DUE.cte("due").prefix_with("MATERIALIZED", dialect="postgresql")
-_CLAIM = (update(m).where(m.c.sid.in_(select(_DUE_ONCE.c.sid)), m.c.status == s.QUEUED)
-          .values(status=s.SENDING, date_updated=bindparam("now"), attempts=m.c.attempts + 1,
-                  claimed_by=bindparam("node"))
-          .returning(*_CLAIMED))
+
+
+@lru_cache(maxsize=64)  # one per set of reachable routes seen: a few
+def _claim(routes: Reach | None):
+    # A materialized CTE: PostgreSQL runs the locking LIMIT query once.  As a
+    # plain ``IN (subquery)`` it may rescan it (a nested-loop semi-join) and,
+    # skipping the rows it has just locked itself, claim more than ``limit``.
+    due = _due(routes).cte("due").prefix_with("MATERIALIZED", dialect="postgresql")
+    return (update(m).where(m.c.sid.in_(select(due.c.sid)), m.c.status == s.QUEUED)
+            .values(status=s.SENDING, date_updated=bindparam("now"), attempts=m.c.attempts + 1,
+                    claimed_by=bindparam("node"))
+            .returning(*_CLAIMED))
 
 
 def _oldest_first(row: Mapping[str, Any]):
     return row["next_attempt_at"], row["date_created"], row["sid"]
 
 
-def claim_queued(conn: Connection, now: datetime, limit: int,
-                 node_id: str | None = None) -> list[Mapping[str, Any]]:
+def claim_queued(conn: Connection, now: datetime, limit: int, node_id: str | None = None,
+                 routes: Reach | None = None) -> list[Mapping[str, Any]]:
     """Claim up to ``limit`` due queued messages (oldest due first) for sending.
 
     One UPDATE ... RETURNING: the due rows are taken in ``(status,
     next_attempt_at)`` index order, so no sort of the whole queue runs per
     claim (that made each claim O(queue) at a million queued rows); only
-    the claimed rows are sorted, oldest due first.
+    the claimed rows are sorted, oldest due first.  ``routes``
+    (``gateway.dispatch.reach``): on PostgreSQL, where other nodes may
+    send what this one cannot, only the messages this node can reach are
+    claimed.  SQLite has one node, which claims every message as before.
     """
     if limit <= 0:
         return []
     now = utc(now)
-    rows = sorted(conn.execute(_CLAIM, {"now": now, "limit": limit, "node": node_id}).mappings().all(), key=_oldest_first)
+    if conn.dialect.name == "sqlite":
+        routes = None
+    rows = conn.execute(_claim(routes), {"now": now, "limit": limit, "node": node_id}).mappings().all()
+    rows = sorted(rows, key=_oldest_first)
     if not rows:
         return []
     INSERT_EVENTS.run(conn, [

@@ -12,7 +12,19 @@ Theory of operation:
 * A pump claims up to ``batch_size`` due messages in ONE store write
   (``claim_queued``: queued -> sending), never more than ``max_in_flight``
   in the air.  When no carrier is up at all it claims nothing: messages
-  wait in the queue, never failed, never lost.
+  wait in the queue, never failed, never lost.  A cluster node on
+  PostgreSQL claims only the messages whose route has a carrier up on it
+  (``gateway.dispatch.reach``); the others wait for a node that has one.
+* A cluster node's claim commits alone (``Store.side_write``; on SQLite a
+  plain write), never inside the writer's batch.  On PostgreSQL a ``FOR UPDATE SKIP
+  LOCKED`` scan keeps the lock of a row that another node's claim
+  committed while the scan ran (locked, re-checked, skipped): inside a
+  batch that lock was held while the batch's later jobs waited on other
+  rows, and the other node's outcome write for that very row waited on it
+  in turn: a deadlock, broken after ``deadlock_timeout`` (about 1 s).  A
+  claim that commits at once, and never waits (SKIP LOCKED, then inserts
+  only), holds such a lock for a moment and is never part of a cycle.
+  Outside a cluster (no ``node_id``) no other node claims: it stays a write.
 * Each claimed message is routed (longest prefix, by channel) and handed to
   the first candidate carrier that is up; a failed submit moves on to the
   fallback when nothing was accepted yet.  No candidate up -> requeued.
@@ -49,6 +61,7 @@ from gateway.dispatch.store import AfterSent
 from gateway.messages.pricing import ERROR_MAX_PRICE, MAX_PRICE_MESSAGE, PriceBook, exceeds
 from gateway.dispatch.outcomes import Failed, NotSent, Sender, Sent
 from gateway.dispatch.recording import OutcomeRecorder, sent_outcome
+from gateway.dispatch.reach import reach
 from gateway.messages.routing import Router
 from gateway.dispatch import claims as q
 from gateway.store.faults import backoff, is_fault
@@ -176,12 +189,17 @@ class Dispatcher(Service):
         if not self.running:
             return
         room = self.config.max_in_flight - self.in_flight
-        if room <= 0 or not any(s.is_up for s in self.senders.values()):
+        up = frozenset(name for name, sender in self.senders.items() if sender.is_up)
+        if room <= 0 or not up:
             return
+        # A cluster node claims what it can send; outside a cluster, everything.
+        routes = reach(self.router, up) if self.node_id is not None else None
         limit = min(self.config.batch_size, room)
         self._claiming = True
         self.stats["pumps"] += 1
-        d = self.store.write(q.claim_queued, self._now(), limit, self.node_id)
+        # A cluster node's claim is a transaction of its own, not a job of the writer's batch.
+        write = self.store.write if self.node_id is None else self.store.side_write
+        d = write(q.claim_queued, self._now(), limit, self.node_id, routes)
         d.addCallback(self._claimed, limit)
         d.addErrback(self._claim_failed)
 

@@ -56,15 +56,23 @@ class Router:
                 return route.carrier
         return None
 
-    def candidates(self, channel: str, destination: str) -> tuple[str, ...]:
-        """The primary carrier and its fallback chain, in the order to try them."""
-        first = self.primary(channel, destination)
+    def routes(self, channel: str) -> tuple[Route, ...]:
+        """The channel's routes in the order ``primary`` tries them: the
+        first whose prefix the destination starts with is its route."""
+        return self._routes.get(PROTOCOL_BY_CHANNEL.get(channel), ())
+
+    def chain(self, carrier: str | None) -> tuple[str, ...]:
+        """*carrier* and its fallback chain, in the order to try them."""
         out: list[str] = []
-        name = first
+        name = carrier
         while name is not None and name not in out and name in self._protocol:
             out.append(name)
             name = self._fallback.get(name)
         return tuple(out)
+
+    def candidates(self, channel: str, destination: str) -> tuple[str, ...]:
+        """The primary carrier and its fallback chain, in the order to try them."""
+        return self.chain(self.primary(channel, destination))
 
     def next_after(self, channel: str, destination: str, carrier: str) -> str | None:
         """The carrier to try after *carrier* failed, or None."""
