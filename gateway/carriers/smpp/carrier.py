@@ -6,14 +6,8 @@ Rules:
   in the carrier's queue until a transmitter/transceiver bind has window room
   and its pacing allows (``max_tps``, adaptive slow-down after throttling).
   Binds are used round-robin.
-* Answers:  ESME_ROK fires the Deferred with the submit_sm_resp.
-  ESME_RTHROTTLED slows that bind down and resends; ESME_RMSGQFUL slows it
-  down too and resends after a back-off; each within its per-carrier retry
-  budget, then 30001 (``refusals.Refusals``, which also logs each episode's
-  start and end).  No answer in
-  ``response_timeout`` (or the connection lost with the request in flight)
-  resends up to ``retries`` times, then fails with 30090.  Any other status
-  or a generic_nack fails with 30008 carrying the status.
+* What each answer does (resend, slow down, fail with 30001/30008/30090):
+  ``carrier_answers.py``.
 * ``gated=True`` (a cluster: ``gateway.cluster.slots``): starting the
   carrier opens no bind; ``open_slot(i)`` starts bind ``i`` (both halves of
   a transmitter+receiver pair) and ``close_slot(i)`` drains and unbinds it.
@@ -33,13 +27,12 @@ from twisted.logger import Logger
 
 from gateway.carriers.smpp import errors
 from gateway.carriers.smpp.bind import SmppBind
+from gateway.carriers.smpp.carrier_answers import SubmitAnswers, SubmitJob
 from gateway.carriers.smpp.errors import NotSent
-from gateway.carriers.smpp.refusals import RefusalBudget, Refusals
+from gateway.carriers.smpp.refusals import Refusals
 from gateway.carriers.smpp.settings import coerce
-from protocols.smpp.constants import CommandStatus, status_name
+from protocols.smpp.constants import CommandStatus
 from protocols.smpp.errors import LocalProtocolError, WindowFull
-from protocols.smpp.events import FailureReason
-from protocols.smpp.pdu import GenericNack
 
 log = Logger()
 
@@ -49,18 +42,7 @@ STALL_RETRY = 0.1  # seconds before trying a bind that refused a request again
 MIN_WAKE = 0.001
 
 
-class _Job:
-    __slots__ = ("pdu", "deferred", "attempts", "refusals", "bind")
-
-    def __init__(self, pdu: Any) -> None:
-        self.pdu = pdu
-        self.deferred: Deferred = Deferred()
-        self.attempts = 0   # sends that got no answer (timeout or connection lost)
-        self.refusals: RefusalBudget | None = None  # once the SMSC refused it
-        self.bind: SmppBind | None = None
-
-
-class SmppCarrier(MultiService):
+class SmppCarrier(SubmitAnswers, MultiService):
     def __init__(self, name: str, settings: Any, clock: Any,
                  endpoint_factory: Callable[[Any], Any],
                  deliver_handler: DeliverHandler | None = None, *, gated: bool = False) -> None:
@@ -78,11 +60,11 @@ class SmppCarrier(MultiService):
             self._slots[index] = self._make_binds(index)
             self.binds += self._slots[index]
         self._senders = [b for b in self.binds if b.can_send]
-        self._queue: deque[_Job] = deque()
+        self._queue: deque[SubmitJob] = deque()
         self._next = 0
         self._dispatching = False
         self._wake: Any = None
-        self._backoffs: dict[_Job, Any] = {}
+        self._backoffs: dict[SubmitJob, Any] = {}
         self._accepting = True
         self.refusals = Refusals(name, settings)
 
@@ -160,7 +142,7 @@ class SmppCarrier(MultiService):
         SubmitFailed (or NotSent once the carrier is stopping)."""
         if not self._accepting:
             return fail(NotSent(f"carrier {self.name} is stopping"))
-        job = _Job(pdu)
+        job = SubmitJob(pdu)
         self._queue.append(job)
         self._dispatch()
         return job.deferred
@@ -208,7 +190,7 @@ class SmppCarrier(MultiService):
         if queue and wait is not None:
             self._wake_in(wait)
 
-    def _unsendable(self, job: _Job, error: LocalProtocolError) -> bool:
+    def _unsendable(self, job: SubmitJob, error: LocalProtocolError) -> bool:
         """The session refused the request: True when it was the request's fault."""
         if isinstance(error, WindowFull) or error.status == ESME_RINVBNDSTS:
             log.warn("bind {bind} refused a request: {error}", bind=job.bind.name, error=str(error))
@@ -231,69 +213,6 @@ class SmppCarrier(MultiService):
 
     def _woken(self) -> None:
         self._wake = None
-        self._dispatch()
-
-    def _answered(self, job: _Job, response: Any, reason: FailureReason | None,
-                  latency: float) -> None:
-        bind = job.bind
-        stats = bind.stats
-        if response is None:
-            if reason is FailureReason.EXPIRED:
-                stats.timeouts += 1
-            else:
-                stats.lost_in_flight += 1
-            job.attempts += 1
-            if job.attempts > self.settings.retries:
-                job.deferred.errback(errors.no_response())
-            else:
-                self._retry(job)
-            return
-        status = response.command_status
-        if status == errors.ESME_ROK and type(response) is not GenericNack:
-            stats.accepted += 1
-            stats.latency.observe(latency)
-            now = self.clock.seconds()
-            bind.rate.accepted(now)
-            if self.refusals.active:
-                self.refusals.accepted(now)
-            job.deferred.callback(response)
-        elif status == errors.ESME_RTHROTTLED or status == errors.ESME_RMSGQFUL:
-            if status == errors.ESME_RTHROTTLED:
-                stats.throttled += 1
-            else:
-                stats.queue_full += 1
-            self._refused(job, bind, status)
-        else:
-            stats.rejected += 1
-            job.deferred.errback(errors.rejected(status, status_name(status)))
-
-    def _retry(self, job: _Job) -> None:
-        if self._accepting:
-            self._queue.appendleft(job)
-        else:
-            job.deferred.errback(NotSent(f"carrier {self.name} stopped before an answer"))
-
-    def _refused(self, job: _Job, bind: SmppBind, status: int) -> None:
-        """ESME_RTHROTTLED or ESME_RMSGQFUL: slow the bind down; resend or give up."""
-        now = self.clock.seconds()
-        if status == errors.ESME_RTHROTTLED:
-            pause = bind.rate.throttled(now)
-        else:
-            pause = bind.rate.refused(now)
-        if job.refusals is None:
-            job.refusals = RefusalBudget()
-        failure, delay = self.refusals.refused(job.refusals, status, now)
-        if failure is not None:
-            job.deferred.errback(failure)
-        elif delay > 0:
-            self._backoffs[job] = self.clock.callLater(delay, self._backoff_over, job)
-        else:
-            self._retry(job)
-            self._wake_in(pause)
-
-    def _backoff_over(self, job: _Job) -> None:
-        del self._backoffs[job]
-        self._retry(job)
         self._dispatch()
 
     # ---- binds tell us ----------------------------------------------------------------------

@@ -23,9 +23,7 @@ Theory of operation:
   sent when the returned Deferred fires (ESME_ROK) or fails (ESME_RX_T_APPN,
   a temporary error: the SMSC delivers it again); at once when it returns
   anything else.  The SMSC's enquire_link is answered by the session.
-* ``enquire_link`` goes out every ``enquire_link_interval`` seconds when
-  nothing arrived since the last tick; an unanswered one means the link is
-  dead: the connection is aborted (and the ClientService reconnects).
+* ``bind()`` and the enquire_link probe: ``esme_link.py``.
 * A fatal framing error has been answered with generic_nack by the session;
   we write it and close.  Nothing here raises into the reactor.
 """
@@ -33,30 +31,26 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from twisted.internet.defer import Deferred, fail
+from twisted.internet.defer import Deferred
 from twisted.internet.protocol import Protocol
 from twisted.logger import Logger
 
 from gateway.carriers.smpp.endpoints import set_no_delay
 from gateway.carriers.smpp.esme_lane import EsmeLane
 from gateway.carriers.smpp.esme_inbound import InboundRequests
+from gateway.carriers.smpp.esme_link import BindAndLink
 from gateway.carriers.smpp.esme_stop import GracefulStop
-from gateway.carriers.smpp.errors import ESME_ROK, BindFailed
 from protocols.smpp.constants import status_name
 from protocols.smpp.errors import LocalProtocolError
 from protocols.smpp.events import (FailureReason, GenericNackReceived, ProtocolError,
                                    RequestFailed, RequestReceived, ResponseReceived,
                                    UnexpectedResponse)
-from protocols.smpp.pdu import (BindReceiver, BindTransceiver, BindTransmitter, EnquireLink,
-                                GenericNack, Pdu)
+from protocols.smpp.pdu import Pdu
 from protocols.smpp.session import Session
 from protocols.smpp.state import CAN_SUBMIT, Role
 
 log = Logger()
 
-BIND_PDUS = {"transmitter": BindTransmitter, "receiver": BindReceiver,
-             "transceiver": BindTransceiver}
-ESME_RUNKNOWNERR = 0xFF
 Callback = Callable[[Any, "Pdu | None", "FailureReason | None", float], None]
 
 
@@ -70,7 +64,7 @@ class EsmeListener:
         pass
 
 
-class EsmeProtocol(InboundRequests, GracefulStop, Protocol):
+class EsmeProtocol(BindAndLink, InboundRequests, GracefulStop, Protocol):
     def __init__(self, clock: Any, settings: Any, kind: str = "transceiver", *,
                  name: str = "bind", listener: EsmeListener | None = None,
                  deliver_handler: Callable[[Pdu], Any] | None = None, lane: bool = False,
@@ -257,64 +251,7 @@ class EsmeProtocol(InboundRequests, GracefulStop, Protocol):
                 self._check_drained()
             self.flush()
 
-    # ---- bind ---------------------------------------------------------------------
-    def bind(self) -> Deferred:
-        """Send the bind; fires with the bind_resp or fails with BindFailed."""
-        s = self.settings
-        pdu = BIND_PDUS[self.kind](
-            system_id=s.system_id, password=s.password, system_type=s.system_type,
-            interface_version=s.interface_version, addr_ton=s.addr_ton,
-            addr_npi=s.addr_npi, address_range=s.address_range)
-        d: Deferred = Deferred()
-        try:
-            self.request(pdu, self._bind_answered, d)
-        except LocalProtocolError as e:
-            return fail(BindFailed(None, f"cannot bind: {e}"))
-        self.flush()
-        return d
-
-    def _bind_answered(self, d: Deferred, response: Pdu | None,
-                       reason: FailureReason | None, latency: float) -> None:
-        if (response is not None and response.command_status == ESME_ROK
-                and type(response) is not GenericNack):
-            self._rx_at_tick = self._rx
-            self._schedule_link_check()
-            d.callback(response)
-            return
-        if response is None:
-            d.errback(BindFailed(None, f"bind {self.kind}: {reason.value}"))
-        else:
-            status = response.command_status or ESME_RUNKNOWNERR  # a generic_nack saying 0
-            d.errback(BindFailed(status, f"bind {self.kind} refused: {status_name(status)}"))
-
-    # ---- enquire_link -----------------------------------------------------------------
-    def _schedule_link_check(self) -> None:
-        interval = float(self.settings.enquire_link_interval)
-        if interval > 0 and not self.closed:
-            self._link_call = self.clock.callLater(interval, self._link_tick)
-
-    def _link_tick(self) -> None:
-        self._link_call = None
-        if self.closed:
-            return
-        if self._rx != self._rx_at_tick or self._link_seq is not None:
-            self._rx_at_tick = self._rx  # traffic proves the link; one probe at a time
-        elif self.session.is_bound:
-            try:
-                self._link_seq = self.request(EnquireLink(), self._link_answered)
-            except LocalProtocolError:
-                pass
-            self.flush()
-        self._schedule_link_check()
-
-    def _link_answered(self, _: Any, response: Pdu | None, reason: FailureReason | None,
-                       latency: float) -> None:
-        self._link_seq = None
-        if response is None and reason is FailureReason.EXPIRED:
-            log.warn("{bind}: no enquire_link_resp in {timeout}s: link dead, reconnecting",
-                     bind=self.name, timeout=self._timeout)
-            self.transport.abortConnection()
-
+    # ---- closing ------------------------------------------------------------------------
     def abort(self) -> None:
         """Close now, without unbinding."""
         if not self.closed:
