@@ -18,7 +18,8 @@ from gateway.sms.outbound.sender import SmsSender
 from gateway.sms.outbound.submit_sm import References
 from gateway.store import schema as s
 from tests.gateway.cluster.test_claim_reach import CONF, stores  # noqa: F401 (fixture)
-from tests.gateway.pipeline_helpers import T0, ScriptedCarrier, message_row, settle
+from gateway.carriers.smpp.testing import ScriptedCarrier
+from tests.gateway.pipeline_helpers import T0, message_row, settle
 
 WAIT = 5.0  # for the claim; the writer's job waits six times longer
 

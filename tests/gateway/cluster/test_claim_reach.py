@@ -18,7 +18,8 @@ from gateway.messages.store import insert_message
 from gateway.sms.outbound.sender import SmsSender
 from gateway.sms.outbound.submit_sm import References
 from gateway.store import schema as s
-from tests.gateway.pipeline_helpers import T0, ScriptedCarrier, message_row, open_store, settle
+from gateway.carriers.smpp.testing import ScriptedCarrier
+from tests.gateway.pipeline_helpers import T0, message_row, open_store, settle
 
 CONF = """
 [[carriers]]
