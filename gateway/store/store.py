@@ -16,10 +16,8 @@ Theory of operation:
   pays one commit (one WAL sync) per batch, not per message.
 * If the COMMIT itself fails, every job of the batch fails.  (The rules
   live in ``gateway.store.group``.)
-* The writer is this thread, in the daemon's process, whatever the
-  config says: a job may be any callable.  (A writer process was the
-  daemon's default until the two were measured against each other; README,
-  "Writer: thread or process".)
+* The writer is this thread, in the daemon's process: a job may be any
+  callable (README, "Writer: thread or process").
 * ``read(fn, ...)`` runs on a reader thread with its own connection (WAL lets
   readers run beside the writer).  Blocking SQL never runs on the reactor.
 * SQLite checkpoints: every ``checkpoint_interval`` seconds a reader thread
@@ -298,7 +296,5 @@ class Store:
 
 
 def _daemon_thread(*args, **kwargs) -> threading.Thread:
-    """The reader pool's threads are daemon threads, as the writer's is: a store
-    that was never stopped (its owner failed first) does not keep the process
-    alive at exit."""
+    """A daemon thread, as the writer's is: a store never stopped does not hang the exit."""
     return threading.Thread(*args, daemon=True, **kwargs)
