@@ -106,13 +106,15 @@ def fill_outbox(url: str, count: int, messages: int, backlog: int, target: str) 
 
 
 def make_sender(store, reactor, config):
-    import gateway.callbacks.sender as cb
+    from gateway.callbacks.sender import CallbackSender
 
-    if hasattr(cb, "make_callback_agent"):
-        return cb.CallbackSender(store, cb.make_callback_agent(reactor, config), reactor, config)
-    from gateway.mms.client import make_http_client  # the sender before it had its own agent
+    try:
+        from gateway.callbacks.request import make_callback_agent
+    except ImportError:  # the sender before it had its own agent
+        from gateway.mms.client import make_http_client
 
-    return cb.CallbackSender(store, make_http_client(reactor), reactor, config)
+        return CallbackSender(store, make_http_client(reactor), reactor, config)
+    return CallbackSender(store, make_callback_agent(reactor, config), reactor, config)
 
 
 def run(args, url: str) -> dict:

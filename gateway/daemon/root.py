@@ -26,7 +26,8 @@ from gateway.api.app import MessagesApi
 from gateway.messages.numbering import NumberPlan
 from gateway.api.requests import make_site
 from gateway.callbacks.heads import HeadRepair
-from gateway.callbacks.sender import CallbackSender, callback_pool, make_callback_agent
+from gateway.callbacks.request import callback_pool, make_callback_agent
+from gateway.callbacks.sender import CallbackSender
 from gateway.carriers.smpp.endpoints import endpoint_factory as make_endpoint_factory
 from gateway.cluster.heartbeat import ClusterNode
 from gateway.cluster.listen import QueueListener

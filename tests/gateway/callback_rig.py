@@ -14,8 +14,8 @@ from twisted.internet import defer, reactor
 from twisted.internet.task import Clock
 
 from gateway.callbacks.http_client import HostConnections
-from gateway.callbacks.request import CallbackAgent
-from gateway.callbacks.sender import CallbackSender, callback_pool, make_callback_agent
+from gateway.callbacks.request import CallbackAgent, callback_pool, make_callback_agent
+from gateway.callbacks.sender import CallbackSender
 from gateway.config.model import CallbacksConfig
 from gateway.sms.inbound.store import apply_rcml_reply
 from gateway.store import schema as s
@@ -102,7 +102,7 @@ class Rig:
 
         def calm():
             stuck = sum(s.hosts.busy(host) for host in hanging)
-            return not s._fetching and not s._records and not s._done and s.in_flight == stuck
+            return not s._fetching and s.results.idle and s.in_flight == stuck
 
         for _ in range(2000):
             self.clock.advance(0)  # zero-delay calls only: the time stays

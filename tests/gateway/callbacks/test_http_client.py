@@ -9,7 +9,8 @@ from twisted.internet.testing import StringTransport
 from twisted.python.failure import Failure
 from twisted.internet.error import ConnectionDone, ConnectionLost
 
-from gateway.callbacks.http_client import BadResponse, ConnectionLostEarly, HostConnections
+from gateway.callbacks.http_client import HostConnections
+from gateway.callbacks.http_connection import BadResponse, ConnectionLostEarly
 
 KEY = ("http", "hooks.example", 80)
 REQUEST = b"POST / HTTP/1.1\r\nHost: hooks.example\r\nContent-Length: 0\r\n\r\n"

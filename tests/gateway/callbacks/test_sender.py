@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from gateway.callbacks.sender import backoff, with_query
+from gateway.callbacks.request import with_query
+from gateway.callbacks.results import backoff
 from gateway.config.model import CallbacksConfig
 from gateway.store import schema as s
 from gateway.messages.store import enqueue_callback, insert_message
@@ -152,4 +153,26 @@ def test_malformed_rcml_is_ignored_and_the_callback_done():
     rig.turn()
     assert len(rig.recorder.requests) == 1
     assert rig.new == [] and rig.rows()[0]["state"] == "done"
+    rig.stop()
+
+
+def test_a_reply_hook_set_after_construction_applies_the_rcml():
+    """A config reload replaces the sender's reply hook (its number plan):
+    the next RCML answer goes to the new hook."""
+    rig = MemoryRig()
+    rig.recorder.script = [(200, b"<Response><Message>thanks!</Message></Response>")]
+    inbound = message_row(direction="inbound", status="received", expires_at=None)
+    rig.done(rig.store.write(insert_message, inbound))
+    applied = []
+
+    def reloaded(conn, message_sid, body, **kwargs):
+        applied.append((message_sid, body, kwargs["base_url"].rstrip("/")))
+        return ["SMreplied"]
+
+    rig.sender.reply_hook = reloaded
+    rig.sender.startService()
+    rig.enqueue(inbound["sid"], rig.url, "received", kind="inbound")
+    rig.turn()
+    assert applied == [(inbound["sid"], b"<Response><Message>thanks!</Message></Response>", rig.url)]
+    assert rig.new == ["SMreplied"] and rig.rows()[0]["state"] == "done"
     rig.stop()

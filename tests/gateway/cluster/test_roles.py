@@ -13,7 +13,8 @@ from sqlalchemy import select, text
 from twisted.internet import defer, reactor
 from twisted.web import resource, server
 
-from gateway.callbacks.sender import CallbackSender, callback_pool, make_callback_agent
+from gateway.callbacks.request import callback_pool, make_callback_agent
+from gateway.callbacks.sender import CallbackSender
 from gateway.cluster import nodes
 from gateway.cluster.roles import OneNodeRole
 from gateway.cluster.slots import SlotKeeper
