@@ -178,6 +178,9 @@ def test_a_store_never_stopped_does_not_keep_the_process_alive(db_url):
     """A store left running (a test that failed before stop, a reactor that
     died) must not hang the interpreter at exit: its writer and its reader
     threads are daemon threads."""
+    from gateway.store.migrate import upgrade
+
+    upgrade(db_url)  # PostgreSQL is not migrated by Store.start()
     store = Store(db_url, reactor)
     yield store.start()
     try:
