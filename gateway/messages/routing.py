@@ -73,12 +73,3 @@ class Router:
     def candidates(self, channel: str, destination: str) -> tuple[str, ...]:
         """The primary carrier and its fallback chain, in the order to try them."""
         return self.chain(self.primary(channel, destination))
-
-    def next_after(self, channel: str, destination: str, carrier: str) -> str | None:
-        """The carrier to try after *carrier* failed, or None."""
-        chain = self.candidates(channel, destination)
-        if carrier in chain:
-            index = chain.index(carrier)
-            if index + 1 < len(chain):
-                return chain[index + 1]
-        return None
