@@ -27,6 +27,7 @@ from twisted.logger import Logger
 from gateway.callbacks.outbox import repair_heads, unmarked_heads
 from gateway.common.periodic import Periodic
 from gateway.store.timeutil import from_timestamp
+from gateway.store.interface import Store
 
 log = Logger()
 
@@ -39,7 +40,7 @@ LOOK = 500  # rows marked per look at most
 class HeadRepair(Service):
     name = "cluster-outbox-heads"
 
-    def __init__(self, store: Any, clock: Any, *, interval: float, active: Callable[[], bool],
+    def __init__(self, store: Store, clock: Any, *, interval: float, active: Callable[[], bool],
                  on_repaired: Callable[[], Any] | None = None, window: float = WINDOW):
         self.store = store
         self.clock = clock

@@ -32,6 +32,7 @@ from gateway.callbacks import outbox
 from gateway.config.model import CallbacksConfig
 from gateway.mms.guard import BlockedAddress
 from gateway.store.timeutil import from_timestamp, utc
+from gateway.store.interface import Store
 
 log = Logger()
 
@@ -47,7 +48,7 @@ def backoff(attempts: int, config: CallbacksConfig) -> float:
 class Results:
     """The outbox writes of the callback sender, and its counters."""
 
-    def __init__(self, store: Any, clock: IReactorTime, config: CallbacksConfig,
+    def __init__(self, store: Store, clock: IReactorTime, config: CallbacksConfig,
                  released: Callable[[list[int]], Any], *,
                  reply_hook: Callable[..., Any] | None = None,
                  on_new_messages: Callable[[list], Any] | None = None,

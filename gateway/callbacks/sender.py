@@ -48,6 +48,7 @@ from gateway.config.model import CallbacksConfig
 from gateway.callbacks import outbox
 from gateway.store.timeutil import from_timestamp
 from gateway.common.wakeup import Wakeup
+from gateway.store.interface import Store
 
 log = Logger()
 
@@ -58,7 +59,7 @@ BLOCKED_DEFER = 5.0  # seconds a blocked host's extra rows move back
 class CallbackSender(Service):
     name = "callbacks"
 
-    def __init__(self, store: Any, agent: HttpAgent, clock: IReactorTime,
+    def __init__(self, store: Store, agent: HttpAgent, clock: IReactorTime,
                  config: CallbacksConfig = CallbacksConfig(), *,
                  reply_hook: Callable[..., Any] | None = None,
                  on_new_messages: Callable[[list], Any] | None = None,

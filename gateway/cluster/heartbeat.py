@@ -37,6 +37,7 @@ from gateway.common.periodic import Periodic
 from gateway.config.model import ClusterConfig
 from gateway.dispatch.claims import requeue_stuck
 from gateway.store.timeutil import from_timestamp
+from gateway.store.interface import Store
 
 log = Logger()
 
@@ -81,7 +82,7 @@ def beat_and_take_over(conn, node_id: str, host: str, pid: int, now: datetime, l
 class ClusterNode(Service):
     name = "cluster"
 
-    def __init__(self, store: Any, clock: IReactorTime, config: ClusterConfig, *, sqlite: bool,
+    def __init__(self, store: Store, clock: IReactorTime, config: ClusterConfig, *, sqlite: bool,
                  policy: str = "at-least-once", host: str | None = None, pid: int | None = None,
                  binds: Callable[[], int] = lambda: 0,
                  slots: Callable[[], Any] = lambda: None,

@@ -27,6 +27,7 @@ from twisted.web.server import NOT_DONE_YET
 from gateway.messages.errors import MORE_INFO, ApiError
 from gateway.console import queries
 from gateway.console.summary import summary
+from gateway.store.interface import Store
 
 log = Logger()
 COOKIE = b"gw_console"
@@ -54,7 +55,7 @@ class Console(Resource):
 
     isLeaf = True
 
-    def __init__(self, auth: Any, sessions: Any, monitor: Any, snapshot: Any, store: Any, clock: Any,
+    def __init__(self, auth: Any, sessions: Any, monitor: Any, snapshot: Any, store: Store, clock: Any,
                  node: str):
         super().__init__()
         self.auth, self.sessions = auth, sessions

@@ -19,6 +19,7 @@ from twisted.logger import Logger
 from gateway.common.periodic import Periodic
 from gateway.console.queries import store_summary
 from gateway.console.traffic import TrafficRing
+from gateway.store.interface import Store
 
 log = Logger()
 
@@ -26,7 +27,7 @@ log = Logger()
 class Snapshot(Service):
     name = "console-snapshot"
 
-    def __init__(self, store: Any, clock: Any, sources: dict, *, interval: float = 5.0):
+    def __init__(self, store: Store, clock: Any, sources: dict, *, interval: float = 5.0):
         self.store = store
         self.clock = clock
         self.interval = interval

@@ -24,6 +24,7 @@ from gateway.mms.sender import MmsSender
 from gateway.ops.health import Monitor
 from gateway.sms.outbound.sender import SmsSender
 from gateway.sms.outbound.submit_sm import References
+from gateway.store.interface import Store
 
 # How often MM7 delivery reports that came before their submit's answer are retried.
 MM7_SWEEP_INTERVAL = 30.0
@@ -53,7 +54,7 @@ class Mm7Parts:
     root: Mm7Root
 
 
-def mm7_parts(config: Config, reactor: Any, store: Any, monitor: Monitor, numbers: Callable,
+def mm7_parts(config: Config, reactor: Any, store: Store, monitor: Monitor, numbers: Callable,
               http_client: Any, mm7_carriers: list[CarrierConfig]) -> Mm7Parts:
     media = config.media
     fetcher = MediaFetcher(reactor, FetchPolicy(timeout=media.fetch_timeout, max_bytes=media.max_bytes,

@@ -49,7 +49,7 @@ Theory of operation:
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Callable, Mapping
+from typing import Callable, Mapping
 
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred, succeed
@@ -67,6 +67,7 @@ from gateway.dispatch import claims as q
 from gateway.store.faults import backoff, is_fault
 from gateway.store.timeutil import from_timestamp
 from gateway.common.wakeup import Wakeup
+from gateway.store.interface import Store
 
 log = Logger()
 
@@ -78,7 +79,7 @@ TOO_DEAR = Failed(ERROR_MAX_PRICE, MAX_PRICE_MESSAGE, try_next=True)
 class Dispatcher(Service):
     name = "pipeline"
 
-    def __init__(self, store: Any, senders: Mapping[str, Sender], router: Router, clock: IReactorTime,
+    def __init__(self, store: Store, senders: Mapping[str, Sender], router: Router, clock: IReactorTime,
                  config: PipelineConfig = PipelineConfig(), *, after_sent: AfterSent | None = None,
                  retry_delay: float = 5.0, expire_every: float = 30.0, stop_timeout: float = 15.0,
                  on_outcome: Callable[[str], None] | None = None, node_id: str | None = None,

@@ -32,6 +32,7 @@ from gateway.messages.pricing import Price
 from gateway.messages.store import BRIEF_COLUMNS
 from gateway.store.faults import is_fault
 from gateway.store.held import Held
+from gateway.store.interface import Store
 
 log = Logger()
 
@@ -51,7 +52,7 @@ def sent_outcome(row: Mapping[str, Any], carrier: str, result: Sent, price: Pric
 
 
 class OutcomeRecorder:
-    def __init__(self, store: Any, clock: IReactorTime, now: Callable[[], datetime],
+    def __init__(self, store: Store, clock: IReactorTime, now: Callable[[], datetime],
                  recorded: Callable[[list[dict], dict], None], idle: Callable[[], None], *,
                  after_sent: AfterSent | None = None) -> None:
         self.store = store

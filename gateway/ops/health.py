@@ -31,6 +31,7 @@ from twisted.logger import Logger
 from gateway.api.pages import JsonErrorsLeaf
 from gateway.common.periodic import Periodic
 from gateway.store import schema as s
+from gateway.store.interface import Store
 
 log = Logger()
 
@@ -50,7 +51,7 @@ def carrier_health(name: str, carrier: Any, protocol: str) -> dict[str, Any]:
     return {"protocol": protocol, "up": bool(getattr(carrier, "is_up", True))}
 
 
-def store_health(store: Any) -> dict[str, Any]:
+def store_health(store: Store) -> dict[str, Any]:
     faults = getattr(store, "faults", None)
     return faults.snapshot() if faults is not None else {"status": "ok"}
 
@@ -60,7 +61,7 @@ class Monitor(Service):
 
     name = "monitor"
 
-    def __init__(self, store: Any, clock: IReactorTime, *, interval: float = 5.0):
+    def __init__(self, store: Store, clock: IReactorTime, *, interval: float = 5.0):
         self.store = store
         self.clock = clock
         self.interval = interval

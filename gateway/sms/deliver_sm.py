@@ -55,6 +55,7 @@ from gateway.sms.receipts.translator import Profile
 from protocols.smpp.constants import Tag
 from protocols.smpp.receipt import ReceiptError, parse_pdu
 from gateway.sms.inbound.mo_text import MoText, read_mo
+from gateway.store.interface import Store
 
 UDHI = 0x40
 INTERNATIONAL_TON = 1
@@ -104,7 +105,7 @@ def undecoded_detail(pdu: Any, data: bytes, why: str | None) -> str:
 class DeliverHandler:
     log = Logger()
 
-    def __init__(self, store: Any, numbers: Callable[[str], NumberRoute | None], clock: Any, *,
+    def __init__(self, store: Store, numbers: Callable[[str], NumberRoute | None], clock: Any, *,
                  profiles: Mapping[str, Profile] | None = None,
                  settings: ReceiptSettings = ReceiptSettings(),
                  alphabets: Mapping[str, str] | None = None, asked_first: Iterable[str] = ()) -> None:

@@ -33,6 +33,7 @@ from gateway.common.periodic import Periodic
 from .faults import is_fault
 from .prune import BATCH, cutoff, prune_batch
 from .timeutil import from_timestamp
+from .interface import Store
 
 log = Logger()
 INTERVAL = 3600.0
@@ -45,7 +46,7 @@ MIN_BATCH = 10
 class Pruner(Service):
     name = "retention"
 
-    def __init__(self, store: Any, clock: Any, retention_days: float, *, interval: float = INTERVAL,
+    def __init__(self, store: Store, clock: Any, retention_days: float, *, interval: float = INTERVAL,
                  batch: int = BATCH, pause: float = PAUSE, duty: float = DUTY,
                  target: float = TARGET) -> None:
         self.store = store

@@ -29,6 +29,7 @@ from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 
 from .faults import Episodes, describe, is_fault
+from .interface import Store
 
 log = Logger()
 PROBE_INTERVAL = 1.0
@@ -41,7 +42,7 @@ def probe(conn) -> None:
 
 
 class FaultWatch:
-    def __init__(self, store: Any, clock: Any, *, probe_interval: float = PROBE_INTERVAL) -> None:
+    def __init__(self, store: Store, clock: Any, *, probe_interval: float = PROBE_INTERVAL) -> None:
         self.store = store
         self.clock = clock
         self.probe_interval = probe_interval

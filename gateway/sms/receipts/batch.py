@@ -45,6 +45,7 @@ from gateway.store import schema as s
 from gateway.store.prepared import Prepared
 from gateway.store.timeutil import from_timestamp
 from gateway.sms.receipts.translator import DEFAULT_PROFILE, ERROR_MESSAGES, translate
+from gateway.store.interface import Store
 from protocols.smpp.receipt import ReceiptError, parse_pdu
 
 log = Logger()
@@ -172,7 +173,7 @@ def _apply_fast(conn: Connection, chosen: list[tuple], messages, now: datetime) 
 
 
 class BatchingDeliverHandler:
-    def __init__(self, handler: Any, store: Any, clock: Any, *, max_batch: int = 5000,
+    def __init__(self, handler: Any, store: Store, clock: Any, *, max_batch: int = 5000,
                  max_held: int = 100_000):
         self.handler = handler  # the receipts team's DeliverHandler (MO, sweeps, stats)
         self.store = store

@@ -36,6 +36,7 @@ from gateway.common.periodic import Periodic
 from gateway.sms.receipts import query_store as sql
 from gateway.store.timeutil import from_timestamp
 from gateway.sms.outbound.submit_sm import address
+from gateway.store.interface import Store
 from protocols.smpp.constants import MessageState
 from protocols.smpp.errors import LocalProtocolError
 from protocols.smpp.pdu import QuerySm, QuerySmResp
@@ -108,7 +109,7 @@ def _answered(d: Deferred, response: Any, reason: Any, latency: float) -> None:
 class ReceiptQuery:
     """Asks the SMSCs about overdue parts, every ``interval`` seconds."""
 
-    def __init__(self, store: Any, carriers: Mapping[str, Any], timeouts: Mapping[str, float],
+    def __init__(self, store: Store, carriers: Mapping[str, Any], timeouts: Mapping[str, float],
                  clock: Any, *, profiles: Mapping[str, Any] | None = None, interval: float = 30.0,
                  horizon: float = 172800.0, batch: int = BATCH) -> None:
         self.store, self.carriers, self.clock = store, carriers, clock

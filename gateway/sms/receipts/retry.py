@@ -22,6 +22,7 @@ from twisted.logger import Logger
 from gateway.common.periodic import Periodic
 from gateway.sms.receipts.store import retry_waiting
 from gateway.store.timeutil import from_timestamp
+from gateway.store.interface import Store
 
 log = Logger()
 
@@ -29,7 +30,7 @@ log = Logger()
 class ReceiptRetry(Service):
     name = "cluster-receipts"
 
-    def __init__(self, store: Any, clock: Any, *, interval: float, profiles: Mapping[str, Any]):
+    def __init__(self, store: Store, clock: Any, *, interval: float, profiles: Mapping[str, Any]):
         self.store = store
         self.clock = clock
         self.interval = interval
