@@ -51,8 +51,8 @@ def mo(short_message, *, esm_class=0, data_coding=0, tlvs=(), source="4477009000
                      esm_class=esm_class, data_coding=data_coding, short_message=short_message, tlvs=tlvs)
 
 
-@on_clock
-def test_receipt_applied_after_durable_write(store):
+def receipt_applied_after_durable_write(store, handler):
+    """Shared with ``test_deliver_sm_store.py``, which runs it on the real Store."""
     h, clock = handler(store)
     sid = yield store.write(outbound)
     yield store.write(add_segment, message_sid=sid, seqno=1, total=1, carrier="a",
@@ -65,6 +65,11 @@ def test_receipt_applied_after_durable_write(store):
     row = yield store.read(lambda conn: message(conn, sid))
     assert row["status"] == "delivered"
     assert h.stats["receipts_applied"] == 1
+
+
+@on_clock
+def test_receipt_applied_after_durable_write(store):
+    return receipt_applied_after_durable_write(store, handler)
 
 
 @on_clock
@@ -196,8 +201,8 @@ def test_concatenated_mo_out_of_order_becomes_one_inbound_message(store):
     assert cbs[0]["url"] == "http://app.example/sms"
 
 
-@on_clock
-def test_sar_parts_and_reassembly_timeout_via_sweep(store):
+def sar_parts_time_out_in_the_sweep(store, handler):
+    """Shared with ``test_deliver_sm_store.py``, which runs it on the real Store."""
     h, clock = handler(store, settings=ReceiptSettings(reassembly_timeout=60, sweep_interval=10))
     sar = [(Tag.SAR_MSG_REF_NUM, 9), (Tag.SAR_TOTAL_SEGMENTS, 3), (Tag.SAR_SEGMENT_SEQNUM, 1)]
     yield h("a", "a-1", mo(b"first ", tlvs=build_tlvs(sar)))
@@ -206,6 +211,11 @@ def test_sar_parts_and_reassembly_timeout_via_sweep(store):
     yield h.sweep()
     assert h.stats["incomplete_inbound"] == 1
     assert (yield store.read(waiting_parts)) == 0
+
+
+@on_clock
+def test_sar_parts_and_reassembly_timeout_via_sweep(store):
+    return sar_parts_time_out_in_the_sweep(store, handler)
 
 
 @on_clock
