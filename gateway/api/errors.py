@@ -25,7 +25,7 @@ from __future__ import annotations
 from sqlalchemy.exc import DBAPIError
 
 from gateway.messages.errors import MORE_INFO, ApiError
-from gateway.store.store import StoreClosed
+from gateway.store.faults import StoreClosed
 
 
 def error_page(request, error: ApiError, more_info: str = MORE_INFO) -> bytes:

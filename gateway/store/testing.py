@@ -36,7 +36,7 @@ from twisted.internet.defer import Deferred, fail, succeed
 from twisted.python.failure import Failure
 
 from .group import commit_group
-from .store import StoreClosed
+from .faults import StoreClosed
 from .watch import FaultWatch
 
 URL = "sqlite://"  # in memory

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from gateway.api.errors import internal_error
-from gateway.store.store import StoreClosed
+from gateway.store.faults import StoreClosed
 
 from .memory_api import in_memory, server  # noqa: F401 (server: the in-memory fixture)
 

@@ -15,7 +15,8 @@ from twisted.logger import globalLogPublisher
 from gateway.store import schema as s
 from gateway.store.faults import backoff, is_fault
 from gateway.messages.store import insert_message
-from gateway.store.store import Store, StoreClosed
+from gateway.store.faults import StoreClosed
+from gateway.store.store import Store
 
 from .factories import message_row
 from .volume import tiny_volume

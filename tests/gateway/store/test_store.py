@@ -10,7 +10,8 @@ from twisted.logger import formatEvent, globalLogPublisher
 
 from gateway.store import schema as s
 from gateway.messages.store import get_message_row, insert_message
-from gateway.store.store import Store, StoreClosed
+from gateway.store.faults import StoreClosed
+from gateway.store.store import Store
 
 from .factories import message_row
 

@@ -11,7 +11,8 @@ from twisted.internet.task import Clock
 from gateway.store import interface, migrate
 from gateway.store import schema as s
 from gateway.store.faults import is_fault
-from gateway.store.store import Store, StoreClosed
+from gateway.store.faults import StoreClosed
+from gateway.store.store import Store
 from gateway.store.testing import MemoryStore
 from gateway.messages.store import insert_message
 
