@@ -34,7 +34,7 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
 def test_message_counts_follow_inserts_and_deletes(engine):
     from sqlalchemy import delete, select
 
-    from gateway.store import schema as s
+    from gateway.store import counts, schema as s
     from gateway.messages.store import insert_message
     from gateway.messages.queries import ListQuery, count_messages
 
@@ -51,6 +51,9 @@ def test_message_counts_follow_inserts_and_deletes(engine):
         assert count_messages(conn, account, ListQuery(channel="mms", status="queued")) == 1
         conn.execute(delete(s.messages).where(s.messages.c.channel == "mms"))
         assert count_messages(conn, account, ListQuery()) == 2
+        counts.fold(conn)  # PostgreSQL's deltas into message_counts
+        assert count_messages(conn, account, ListQuery()) == 2
+        assert conn.execute(select(s.message_count_deltas)).all() == []
         rows = conn.execute(select(s.message_counts)).all()
         assert sorted((r.account_sid, r.channel, r.n) for r in rows) == sorted([
             ("AC2", "sms", 1), (account, "mms", 0), (account, "sms", 2)])
