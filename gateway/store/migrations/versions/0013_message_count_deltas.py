@@ -67,7 +67,8 @@ TRIGGERS_0002 = [
 DROP_TRIGGERS_0002 = ["DROP TRIGGER IF EXISTS trg_messages_count ON messages",
                       "DROP FUNCTION IF EXISTS messages_count()"]
 FOLD_ALL = """INSERT INTO message_counts (account_sid, channel, n)
-    SELECT account_sid, channel, sum(n) FROM message_count_deltas GROUP BY account_sid, channel
+    SELECT account_sid, channel, sum(n) FROM message_count_deltas WHERE true
+    GROUP BY account_sid, channel
     ON CONFLICT (account_sid, channel) DO UPDATE SET n = message_counts.n + EXCLUDED.n"""
 
 
