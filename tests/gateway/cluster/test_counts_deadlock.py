@@ -43,7 +43,7 @@ def _until(check) -> None:
     deadline = time.monotonic() + WAIT
     while not check():
         assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.001)
+        time.sleep(0.01)
 
 
 def _seed(engine) -> dict[str, list[str]]:
