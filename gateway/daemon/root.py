@@ -1,7 +1,8 @@
 """The composition root: the one place that builds the daemon's service tree.
 
     store -> monitor -> cluster node -> API -> carriers -> pipeline
-          -> callbacks -> receipt sweeps and queries -> retention -> watchdog
+          -> callbacks -> receipt sweeps and queries -> count folds -> retention
+          -> watchdog
 
 :func:`build` makes every part from the typed config in that order, each
 taking what it needs through its constructor, and adds each service to the
@@ -56,6 +57,7 @@ from gateway.sms.receipts.query import ReceiptQuery, receipt_timeouts
 from gateway.sms.receipts.retry import ReceiptRetry
 from gateway.sms.receipts.store import EarlyReceipts
 from gateway.store.engine import is_sqlite, make_engine
+from gateway.store.folding import CountFolder
 from gateway.store.retention import Pruner
 
 
@@ -222,6 +224,10 @@ class _Root:
         self.add(HookService("held-receipts", lambda: None, self.batching.stop))
 
     def housekeeping(self, notifier: Notifier) -> None:
+        if not self.sqlite:  # the count triggers' deltas into message_counts (gateway.store.counts)
+            folder = CountFolder(self.store, self.reactor, interval=self.config.cluster.heartbeat)
+            self.add(folder)
+            self.monitor.sources["message_counts"] = lambda: folder.stats
         if self.config.store.retention_days:
             pruner = self.retention = Pruner(self.store, self.reactor, self.config.store.retention_days)
             self.add(pruner)

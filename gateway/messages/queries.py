@@ -31,6 +31,7 @@ from typing import Any, Mapping
 from sqlalchemy import LargeBinary, and_, cast, func, literal_column, or_, select, tuple_
 from sqlalchemy.engine import Connection
 
+from gateway.store import counts
 from gateway.store import schema as s
 
 m = s.messages
@@ -173,12 +174,8 @@ _FILTER_FIELDS = ("api", "to", "to_channel", "from_", "from_channel", "start", "
 
 def count_messages(conn: Connection, account_sid: str, q: ListQuery) -> int:
     if all(getattr(q, name) is None for name in _FILTER_FIELDS):
-        # No filter but the channel: the trigger-kept counter table answers.
-        mc = s.message_counts
-        query = select(func.coalesce(func.sum(mc.c.n), 0)).where(mc.c.account_sid == account_sid)
-        if q.channel is not None:
-            query = query.where(mc.c.channel == q.channel)
-        return int(conn.execute(query).scalar_one())
+        # No filter but the channel: the trigger-kept counts answer.
+        return counts.total(conn, account_sid, q.channel)
     return conn.execute(select(func.count()).select_from(m)
                         .where(*_filters(conn, account_sid, q))).scalar_one()
 

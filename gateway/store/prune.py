@@ -14,9 +14,9 @@ Rules:
   single writer, and intake's writes take turns with them instead of
   waiting behind one long delete.
 * The walk is a keyset scan of ``ix_messages_account_created`` (account,
-  date_created, sid), account by account from ``message_counts``: each row
-  is read once over a whole run, so no index is added for retention and
-  intake pays nothing for it.  Match keys are deleted by key (their only
+  date_created, sid), account by account from the counts
+  (``gateway.store.counts``): each row is read once over a whole run, so
+  no index is added for retention and intake pays nothing for it.  Match keys are deleted by key (their only
   index), recomputed from each part's SMSC id.
 * Every statement finds its rows through an index keyed by the batch's
   sids (or segment ids, or the walk's keys), also on a store without
@@ -38,6 +38,7 @@ from sqlalchemy.engine import Connection
 from gateway.sms.receipts import correlation
 
 from . import schema as s
+from .counts import accounts_from as counted_accounts
 from .timeutil import utc
 
 BATCH = 500  # messages per transaction
@@ -89,9 +90,7 @@ def _prune_batch(conn: Connection, before: datetime, cursor: Cursor | None, limi
 def _walk(conn: Connection, before: datetime, cursor: Cursor | None, limit: int) -> dict[str, Any]:
     cursor = cursor or Cursor()
     scan = SCAN_PER_MESSAGE * limit
-    accounts = sorted(conn.execute(select(s.message_counts.c.account_sid)
-                                   .where(s.message_counts.c.account_sid >= cursor.account)
-                                   .distinct()).scalars())
+    accounts = counted_accounts(conn, cursor.account)
     found: list[str] = []
     scanned = 0
     for account in accounts:

@@ -128,14 +128,29 @@ messages = Table(
 )
 
 # Messages per (account, channel), kept by database triggers on ``messages``
-# (see COUNT_TRIGGERS below), so an unfiltered list's ``total`` is a lookup
-# instead of a COUNT over a million index entries.
+# (gateway.store.triggers), so an unfiltered list's ``total`` is a lookup
+# instead of a COUNT over a million index entries.  On SQLite (one writer)
+# the triggers update ``message_counts`` itself.  On PostgreSQL they append
+# to ``message_count_deltas`` instead, so that no two nodes' writers wait on
+# (or deadlock over) one counts row; a periodic fold moves the deltas into
+# ``message_counts``, and a count is the row plus its deltas
+# (gateway.store.counts).
 message_counts = Table(
     "message_counts",
     metadata,
     Column("account_sid", String(64), primary_key=True),
     Column("channel", String(8), primary_key=True),
     Column("n", BigInteger, nullable=False, default=0),
+)
+
+message_count_deltas = Table(
+    "message_count_deltas",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("account_sid", String(64), nullable=False),
+    Column("channel", String(8), nullable=False),
+    Column("n", BigInteger, nullable=False),  # + messages inserted, - deleted
+    Index("ix_message_count_deltas_account_sid_channel", "account_sid", "channel"),
 )
 
 segments = Table(
@@ -272,8 +287,8 @@ nodes = Table(
 )
 
 
-# The counter triggers are created by migration 0002, and by create_all
-# (tests) through this DDL event.
-event.listen(message_counts, "after_create", create_count_triggers)
+# The counter triggers are created by migrations 0002 and 0013, and by
+# create_all (tests) through this DDL event, once both tables they write exist.
+event.listen(message_count_deltas, "after_create", create_count_triggers)
 event.listen(callback_outbox, "after_create", create_head_triggers)
 event.listen(messages, "after_create", create_notify_triggers)

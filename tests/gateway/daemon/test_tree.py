@@ -60,7 +60,8 @@ def test_every_child_in_dependency_order(tmp_path, url, on_pg):
     expected = (["store", "monitor", "cluster", "api", "console-snapshot", "carrier:a", "carrier:b",
                  "mm7-report-sweeps"] + ["bind-slots"] * on_pg + ["pipeline"] + ["queue-listener"] * on_pg
                 + ["callbacks"] + ["roles", "cluster-outbox-heads"] * on_pg + ["receipt-sweeps"]
-                + ["cluster-receipts"] * on_pg + ["receipt-query", "held-receipts", "retention", "sd-watchdog"])
+                + ["cluster-receipts"] * on_pg + ["receipt-query", "held-receipts"]
+                + ["message-counts-fold"] * on_pg + ["retention", "sd-watchdog"])
     assert [child.name for child in tree] == expected
     optional = set() if on_pg else {"bind_slots", "queue_listener", "roles"}
     assert {f.name for f in fields(Parts) if getattr(tree.parts, f.name) is None} == optional

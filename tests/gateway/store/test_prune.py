@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import event, func, insert, select, update
 
 from gateway.sms.receipts import correlation
+from gateway.store import counts
 from gateway.store import schema as s
 from gateway.messages.store import insert_message, transition
 from gateway.store.prune import Cursor, cutoff, prune_batch
@@ -77,8 +78,10 @@ def test_prunes_old_final_messages_with_all_their_rows(conn):
         assert count(conn, table, kept) > 0, table.name
     remaining = {seg for seg in conn.execute(select(s.segment_ids.c.segment_id)).scalars()}
     assert remaining == set(conn.execute(select(s.segments.c.id)).scalars())
-    counts = dict(conn.execute(select(s.message_counts.c.account_sid, s.message_counts.c.n)).all())
-    assert sum(counts.values()) == len(kept)
+    assert [counts.total(conn, account) for account in accounts] == [len(kept), 0, 0]
+    counts.fold(conn)  # the same after the deltas' fold (PostgreSQL)
+    assert [counts.total(conn, account) for account in accounts] == [len(kept), 0, 0]
+    assert sum(conn.execute(select(s.message_counts.c.n)).scalars()) == len(kept)
     assert prune_all(conn, cutoff(T0, 30), limit=5)[0] == 0  # nothing left to prune
 
 
@@ -142,6 +145,8 @@ def _plans(conn, job) -> list[tuple[str, str]]:
 
 
 # What a prune statement may look its rows up by: the batch's keys, or the walk's.
+# The lines of a UNION ALL's plan that read nothing themselves.
+COMPOUND = ("COMPOUND QUERY", "LEFT-MOST SUBQUERY", "UNION ALL")
 KEYED = ("(sid=?", "(message_sid=?", "(segment_id=?", "(key=?", "(account_sid=?", "(account_sid>?")
 
 
@@ -168,7 +173,7 @@ def test_every_prune_statement_is_index_driven_without_statistics(conn):
         assert conn.exec_driver_sql("SHOW enable_seqscan").scalar() == "on"
     for statement, plan in plans:
         if conn.dialect.name == "sqlite":
-            steps = plan.split(" | ")
+            steps = [step for step in plan.split(" | ") if step not in COMPOUND]
             assert all(step.startswith("SEARCH") and any(k in step for k in KEYED) for step in steps), \
                 (statement, plan)
         elif "FROM message_counts" not in statement:  # a row per account: read whole, rightly
