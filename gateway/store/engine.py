@@ -58,13 +58,23 @@ class WriterMemory:
 def connect_writer(engine: Engine, url: str, memory: WriterMemory = WriterMemory()):
     """The writer's connection.  On SQLite it gets a page cache big enough
     for the hot part of the indexes (the default 2 MB makes every batch
-    re-read index pages the previous batch just wrote) and memory-mapped
-    reads, both bounded by ``memory``; neither changes what is durable when."""
+    re-read index pages the previous batch just wrote), memory-mapped
+    reads, both bounded by ``memory``, and statement journals in memory
+    (``temp_store``) instead of a temporary file opened for each
+    transaction; none changes what is durable when.  If any of it fails,
+    the connection goes back to the pool (the writer's pool holds one)."""
     conn = engine.connect()
-    if is_sqlite(url):
+    if not is_sqlite(url):
+        return conn
+    try:
+        # Outside any transaction: SQLite refuses to change it inside one.
+        conn.connection.dbapi_connection.execute("PRAGMA temp_store=MEMORY")
         conn.exec_driver_sql(f"PRAGMA cache_size=-{int(memory.cache_kib)}")
         conn.exec_driver_sql(f"PRAGMA mmap_size={int(memory.mmap_bytes)}")
         conn.commit()
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 

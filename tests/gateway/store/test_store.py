@@ -142,15 +142,17 @@ def test_checkpoint_copies_the_wal_into_the_database(db_url):
 
 def writer_place(conn):
     """Where a write job runs, and what the writer's connection may hold."""
-    memory = tuple(conn.exec_driver_sql(f"PRAGMA {name}").scalar() for name in ("cache_size", "mmap_size"))
+    memory = tuple(conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+                   for name in ("cache_size", "mmap_size", "temp_store"))
     return os.getpid(), threading.current_thread().name, memory
 
 
 @pytest.mark.parametrize("keys, memory", [
-    ("", (-32 * 1024, 64 << 20)),  # the documented defaults
-    ("cache_mb = 8\nmmap_mb = 0\n", (-8 * 1024, 0)),
+    # the documented defaults; statement journals in memory (temp_store 2)
+    ("", (-32 * 1024, 64 << 20, 2)),
+    ("cache_mb = 8\nmmap_mb = 0\n", (-8 * 1024, 0, 2)),
     # Written when the writer process was the default: still read, as the thread.
-    ('writer = "process"\n', (-32 * 1024, 64 << 20)),
+    ('writer = "process"\n', (-32 * 1024, 64 << 20, 2)),
 ])
 @pytest_twisted.inlineCallbacks
 def test_the_daemons_store_writes_on_its_thread_with_the_configured_memory(tmp_path, keys, memory):
@@ -190,3 +192,35 @@ def test_a_store_never_stopped_does_not_keep_the_process_alive(db_url):
         assert threads and all(t.daemon for t in threads), [(t.name, t.daemon) for t in threads]
     finally:
         yield store.stop()
+
+
+def test_a_writer_connection_that_fails_to_open_goes_back_to_the_pool(tmp_path, monkeypatch):
+    """The writer's engine has one connection.  When opening it failed (here
+    its first transaction: another process held the database's write lock
+    past the busy timeout), the connection stayed checked out, and every
+    later open waited 30 s for the pool and failed with the pool's timeout
+    instead of trying the database again."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from gateway.store import engine as engine_module
+    from gateway.store.engine import connect_writer, make_engine
+    from gateway.store.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path}/gw.db"
+    upgrade(url)
+    monkeypatch.setattr(engine_module, "BUSY_TIMEOUT_MS", 100)
+    engine = make_engine(url, writer=True)
+    other = sqlite3.connect(tmp_path / "gw.db", isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another process writes
+        with pytest.raises(OperationalError, match="database is locked"):
+            connect_writer(engine, url)
+        assert engine.pool.checkedout() == 0
+        other.execute("ROLLBACK")
+        conn = connect_writer(engine, url)  # the lock is gone: it opens
+        conn.close()
+    finally:
+        other.close()
+        engine.dispose()
