@@ -74,7 +74,7 @@ def database_url(kind: str, workdir: str) -> tuple[str, object]:
             conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
         admin.dispose()
 
-    # application_name marks this run's backends (bench_real.PostgresBackends)
+    # application_name marks this run's backends (cpu_meter.PostgresBackends)
     scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}",
                                               "application_name": schema})
     return scoped.render_as_string(hide_password=False), drop
