@@ -9,9 +9,10 @@ What runs, each in its own process, as customers and operators run them:
   store writer thread, group commit), with one SMPP carrier;
 - the SMSC simulator, ``carrier-gateway simulate smsc``, answering at once and
   sending a DELIVRD receipt for every submit_sm;
-- a fast callback receiver (this file with ``--receive``: an asyncio HTTP/1.1
-  keep-alive server answering 204, not ``http.server``), which counts every
-  status callback and the final ones;
+- a fast callback receiver (this file with ``--receive``, which runs
+  ``callback_receiver.py``: an asyncio HTTP/1.1 keep-alive server answering
+  204, not ``http.server``), which counts every status callback and the
+  final ones;
 - this process, with ``--clients`` keep-alive connections each POSTing one
   message after another to the SMS API, form-encoded as the SDKs send them,
   every message with a ``StatusCallback``.
@@ -38,12 +39,14 @@ import time
 import urllib.parse
 import uuid
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from callback_receiver import Watch, receive  # noqa: E402
+from cpu_meter import PostgresBackends, cpu_seconds, rss_mb  # noqa: E402
+
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ACCOUNT = "AC" + "7" * 32
 TOKEN = "bench-real-token"
 FROM = "+15005550006"
-FINAL = (b"delivered", b"undelivered", b"failed")
-_RESPONSE = b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n"
 
 
 def parse_args(argv=None):
@@ -58,103 +61,7 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-# -- the callback receiver (its own process) ----------------------------------
-class _Receiver(asyncio.Protocol):
-    counts = {"callbacks": 0, "final": 0}
-
-    def connection_made(self, transport) -> None:
-        self.transport = transport
-        self.buffer = b""
-
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        while True:
-            end = self.buffer.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            head = self.buffer[:end].lower()
-            length = 0
-            at = head.find(b"content-length:")
-            if at >= 0:
-                stop = head.find(b"\r\n", at)
-                length = int(head[at + 15:stop if stop >= 0 else len(head)])
-            total = end + 4 + length
-            if len(self.buffer) < total:
-                return
-            request = head[:head.find(b"\r\n")] + b"&" + self.buffer[end + 4:total]
-            self.buffer = self.buffer[total:]
-            self.counts["callbacks"] += 1
-            at = request.find(b"MessageStatus=")  # a POST body
-            if at < 0:
-                at = request.find(b"messagestatus=")  # a GET query (the head is lowercased)
-            if at >= 0 and request[at + 14:].startswith(FINAL):
-                self.counts["final"] += 1
-            self.transport.write(_RESPONSE)
-
-
-async def _receive() -> None:
-    loop = asyncio.get_running_loop()
-    server = await loop.create_server(_Receiver, "127.0.0.1", 0, backlog=1024)
-    print(server.sockets[0].getsockname()[1], flush=True)
-    while True:
-        await asyncio.sleep(0.25)
-        print(json.dumps({**_Receiver.counts, "t": time.time()}), flush=True)
-
-
 # -- processes ----------------------------------------------------------------
-def cpu_seconds(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rpartition(")")[2].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_mb(pid: int, field: str = "VmRSS:") -> float:
-    """Resident MB; ``field="RssAnon:"`` leaves out file pages (SQLite's
-    memory-mapped database is counted in VmRSS but is the page cache)."""
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith(field):
-                    return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return 0.0
-
-
-class PostgresBackends:
-    """CPU of the PostgreSQL backends serving this run's gateway only (found
-    by their application_name, sampled each second), so other clients of
-    the same server do not count."""
-
-    def __init__(self, url: str):
-        from sqlalchemy import create_engine
-        from sqlalchemy.engine import make_url
-
-        scoped = make_url(url)
-        self.app = scoped.query["application_name"]
-        self.engine = create_engine(scoped.difference_update_query(["options", "application_name"]))
-        self.first: dict[int, float] = {}
-        self.last: dict[int, float] = {}
-
-    def sample(self) -> None:
-        with self.engine.connect() as conn:
-            pids = [r[0] for r in conn.exec_driver_sql(
-                "SELECT pid FROM pg_stat_activity WHERE application_name = %(app)s",
-                {"app": self.app})]
-        for pid in pids:
-            cpu = cpu_seconds(pid)
-            self.first.setdefault(pid, cpu if not self.last else 0.0)
-            if cpu:
-                self.last[pid] = cpu
-
-    def cpu(self) -> float:
-        self.sample()
-        return sum(self.last.get(pid, start) - start for pid, start in self.first.items())
-
-
 def spawn(*argv: str, cwd: str | None = None) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, *argv], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, cwd=cwd,
@@ -245,22 +152,6 @@ async def _drive(port: int, receiver_port: int, count: int, clients: int, stats:
 
 
 # -- one run --------------------------------------------------------------------
-class _Watch:
-    """Reads the receiver's count lines on a thread; the latest wins."""
-
-    def __init__(self, proc: subprocess.Popen) -> None:
-        self.latest = {"callbacks": 0, "final": 0, "t": time.time()}
-        self.last_final_at = 0.0
-        threading.Thread(target=self._read, args=(proc,), daemon=True).start()
-
-    def _read(self, proc: subprocess.Popen) -> None:
-        for line in proc.stdout:
-            counts = json.loads(line)
-            if counts["final"] != self.latest["final"]:
-                self.last_final_at = counts["t"]
-            self.latest = counts
-
-
 def run(args) -> dict:
     workdir = tempfile.mkdtemp(prefix="bench_real_")
     url, drop = database_url(args.db, workdir)
@@ -273,7 +164,7 @@ def run(args) -> dict:
         receiver = spawn(__file__, "--receive")
         procs.append(receiver)
         receiver_port = int(receiver.stdout.readline())
-        watch = _Watch(receiver)
+        watch = Watch(receiver)
         config = os.path.join(workdir, "gateway.toml")
         write_config(config, url, smsc_port, args.window)
         if args.db != "sqlite":
@@ -307,7 +198,7 @@ def _sample_rss(rss: dict, daemon_pid: int) -> None:
     rss["daemon anon"].append(rss_mb(daemon_pid, "RssAnon:"))
 
 
-def _measure(args, daemon, sim, receiver, watch: _Watch, port: int, receiver_port: int) -> dict:
+def _measure(args, daemon, sim, receiver, watch: Watch, port: int, receiver_port: int) -> dict:
     pids = {"daemon": [daemon.pid], "simulator": [sim.pid],
             "receiver": [receiver.pid]}
     backends = PostgresBackends(args.store_url) if args.db != "sqlite" else None
@@ -345,7 +236,7 @@ def _measure(args, daemon, sim, receiver, watch: _Watch, port: int, receiver_por
     return _result(args, stats, watch, timeline, cpu, rss)
 
 
-def _result(args, stats, watch: _Watch, timeline, cpu, rss) -> dict:
+def _result(args, stats, watch: Watch, timeline, cpu, rss) -> dict:
     n = args.count
     first, last_post = stats.get("first_post", 0.0), stats.get("last_post", 0.0)
     final = watch.latest["final"]
@@ -386,7 +277,7 @@ def human(r: dict) -> str:
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.receive:
-        asyncio.run(_receive())
+        asyncio.run(receive())
         return 0
     result = run(args)
     print(json.dumps(result) if args.json else human(result))

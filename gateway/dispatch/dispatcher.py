@@ -25,15 +25,10 @@ Theory of operation:
   claim that commits at once, and never waits (SKIP LOCKED, then inserts
   only), holds such a lock for a moment and is never part of a cycle.
   Outside a cluster (no ``node_id``) no other node claims: it stays a write.
-* Each claimed message is routed (longest prefix, by channel) and handed to
-  the first candidate carrier that is up; a failed submit moves on to the
-  fallback when nothing was accepted yet.  No candidate up -> requeued.
-* ``MaxPrice`` is checked here, where the carrier is known: a candidate
-  whose price (``gateway.messages.pricing``, with the ``num_segments`` counted at
-  intake) is above it is passed over; when no candidate that is up can
-  take it, the message fails with 30010 (never requeued: it cannot get
-  cheaper).  A sent message is priced in the same outcome write that
-  records ``sent``, with the segments the carrier took.
+* Each claimed message is routed and handed to a carrier by
+  ``gateway.dispatch.handoff``: the first candidate that is up takes it,
+  a failed submit moves on to the fallback, no candidate up -> requeued,
+  and ``MaxPrice`` is checked there, where the carrier is known.
 * Outcomes are buffered and written in one store job per reactor turn
   (``gateway.dispatch.recording``); a failed outcome write is held and
   written again until the store takes it, so the messages leave
@@ -48,7 +43,6 @@ Theory of operation:
 """
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Callable, Mapping
 
 from twisted.application.service import Service
@@ -58,9 +52,10 @@ from twisted.logger import Logger
 
 from gateway.config.model import PipelineConfig
 from gateway.dispatch.store import AfterSent
-from gateway.messages.pricing import ERROR_MAX_PRICE, MAX_PRICE_MESSAGE, PriceBook, exceeds
-from gateway.dispatch.outcomes import Failed, NotSent, Sender, Sent
-from gateway.dispatch.recording import OutcomeRecorder, sent_outcome
+from gateway.messages.pricing import PriceBook
+from gateway.dispatch.handoff import Handoff
+from gateway.dispatch.outcomes import Sender
+from gateway.dispatch.recording import OutcomeRecorder
 from gateway.dispatch.reach import reach
 from gateway.messages.routing import Router
 from gateway.dispatch import claims as q
@@ -70,10 +65,6 @@ from gateway.common.wakeup import Wakeup
 from gateway.store.interface import Store
 
 log = Logger()
-
-ERROR_NO_ROUTE = 21612
-NO_ROUTE_MESSAGE = "no carrier route for this destination"
-TOO_DEAR = Failed(ERROR_MAX_PRICE, MAX_PRICE_MESSAGE, try_next=True)
 
 
 class Dispatcher(Service):
@@ -89,12 +80,10 @@ class Dispatcher(Service):
         self.router = router
         self.clock = clock
         self.config = config
-        self.retry_delay = retry_delay
         self.expire_every = expire_every
         self.stop_timeout = stop_timeout
         self.on_outcome = on_outcome
         self.node_id = node_id  # claims record it; at start only its own are resolved
-        self.prices = prices  # carrier price tables (gateway.messages.pricing): price, MaxPrice
         self.in_flight = 0
         self.stats = {"claimed": 0, "sent": 0, "failed": 0, "requeued": 0, "pumps": 0}
         self._wakeup = Wakeup(clock, self._pump, self._tick)
@@ -102,6 +91,7 @@ class Dispatcher(Service):
         self._woken_while_claiming = False
         self.recorder = OutcomeRecorder(store, clock, self._now, self._recorded, self._check_idle,
                                         after_sent=after_sent)
+        self.handoff = Handoff(self.senders, self.recorder, self._now, retry_delay, prices)
         self._last_expire = 0.0
         self._idle: list[Deferred] = []
         self._ready: Deferred | None = None
@@ -165,6 +155,24 @@ class Dispatcher(Service):
         """SIGHUP: new price tables apply to the next claimed message."""
         self.prices = prices
 
+    @property
+    def prices(self) -> PriceBook | None:
+        """The carrier price tables (``gateway.messages.pricing``): price, ``MaxPrice``."""
+        return self.handoff.prices
+
+    @prices.setter
+    def prices(self, prices: PriceBook | None) -> None:
+        self.handoff.prices = prices
+
+    @property
+    def retry_delay(self) -> float:
+        """Seconds before a message requeued for want of a bind is due again."""
+        return self.handoff.retry_delay
+
+    @retry_delay.setter
+    def retry_delay(self, seconds: float) -> None:
+        self.handoff.retry_delay = seconds
+
     # -- waking and claiming ------------------------------------------------
     def wake(self, *_ignored) -> None:
         if self.running:
@@ -217,67 +225,9 @@ class Dispatcher(Service):
             self._check_idle()
         for row in rows:
             self.in_flight += 1
-            self._dispatch(row, self.router.candidates(row["channel"], row["to"]), 0)
+            self.handoff.dispatch(row, self.router.candidates(row["channel"], row["to"]))
         if again or len(rows) == limit:
             self.wake()
-
-    # -- one message --------------------------------------------------------
-    def _dispatch(self, row, candidates: tuple[str, ...], start: int,
-                  failed: Failed | None = None, failed_on: str | None = None) -> None:
-        if not candidates:
-            self.recorder.add({"kind": "failed", "sid": row["sid"], "error_code": ERROR_NO_ROUTE,
-                               "error_message": NO_ROUTE_MESSAGE, "carrier": None, "row": row})
-            return
-        for index in range(start, len(candidates)):
-            name = candidates[index]
-            sender = self.senders.get(name)
-            if sender is None or not sender.is_up:
-                continue
-            if row.get("max_price") is not None and exceeds(self._price(row, name), row["max_price"]):
-                failed, failed_on = TOO_DEAR, name  # a cheaper fallback may take it
-                continue
-            d = sender.send(row, self._now())
-            d.addCallback(self._sent, row, candidates, index)
-            d.addErrback(self._send_crashed, row, sender.name)
-            return
-        if failed is not None:
-            self._failed(row, failed_on or candidates[start - 1], failed)
-        else:
-            self._requeue(row, "no bind up on " + ", ".join(candidates))
-
-    def _price(self, row, carrier: str, num_segments: int | None = None):
-        if self.prices is None:
-            return None
-        return self.prices.price(carrier, row["to"], num_segments or row.get("num_segments") or 1)
-
-    def _sent(self, result, row, candidates, index) -> None:
-        name = candidates[index]
-        if isinstance(result, Sent):
-            price = self._price(row, name, result.num_segments or len(result.parts))
-            self.recorder.add(sent_outcome(row, name, result, price))  # priced when sent
-        elif isinstance(result, NotSent):
-            self._requeue(row, f"{name}: {result.reason}")
-        elif isinstance(result, Failed):
-            if result.try_next and index + 1 < len(candidates) and not result.parts:
-                log.info("pipeline: {sid} failed on {carrier} ({code}), trying {next}",
-                         sid=row["sid"], carrier=name, code=result.error_code, next=candidates[index + 1])
-                self._dispatch(row, candidates, index + 1, result, name)
-                return
-            self._failed(row, name, result)
-
-    def _failed(self, row, name: str, result: Failed) -> None:
-        self.recorder.add({"kind": "failed", "sid": row["sid"], "account_sid": row["account_sid"],
-                           "carrier": name, "error_code": result.error_code,
-                           "error_message": result.error_message, "parts": result.parts, "row": row})
-
-    def _send_crashed(self, failure, row, name) -> None:
-        log.failure("pipeline: sending {sid} on {carrier} crashed", failure, sid=row["sid"], carrier=name)
-        self.recorder.add({"kind": "failed", "sid": row["sid"], "carrier": name, "error_code": 30008,
-                           "error_message": "internal error while sending", "row": row})
-
-    def _requeue(self, row, detail: str) -> None:
-        due = self._now() + timedelta(seconds=self.retry_delay)
-        self.recorder.add({"kind": "requeue", "sid": row["sid"], "next_attempt_at": due, "detail": detail})
 
     # -- recording outcomes -------------------------------------------------
     def _recorded(self, batch: list[dict], counts: dict) -> None:

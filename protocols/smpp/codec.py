@@ -1,7 +1,7 @@
 """Fast SMPP 3.4 codec: `encode(pdu) -> bytes`, `decode(frame) -> Pdu`.
 
 Theory of operation: a PDU class's mandatory fields are declared in wire order with
-their wire type as annotation (pdu.py). At import time this module turns each class
+their wire type as annotation (pdu_fields.py). At import time this module turns each class
 into two straight-line functions (as `dataclasses` and `namedtuple` do), so the hot
 path does no per-field reflection:
 
