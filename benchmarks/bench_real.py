@@ -42,6 +42,7 @@ import uuid
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from callback_receiver import Watch, receive  # noqa: E402
 from cpu_meter import PostgresBackends, cpu_seconds, rss_mb  # noqa: E402
+import run_stages  # noqa: E402
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ACCOUNT = "AC" + "7" * 32
@@ -222,6 +223,8 @@ def _measure(args, daemon, sim, receiver, watch: Watch, port: int, receiver_port
                          "not_final": accepted - counts["final"],
                          "callbacks_due": 2 * accepted - counts["callbacks"]})
         _sample_rss(rss, daemon.pid)
+        timeline[-1].update(daemon_cpu_s=round(cpu_seconds(daemon.pid) - cpu0["daemon"], 3),
+                            daemon_rss_mb=round(rss["daemon"][-1], 1))
         if backends is not None:
             backends.sample()
         if not args.json:
@@ -256,6 +259,7 @@ def _result(args, stats, watch: Watch, timeline, cpu, rss) -> dict:
             (cpu["daemon"] + cpu.get("postgres", 0.0)) / n * 1000, 3),
         "rss_mb": {k: {"start": round(v[0], 1), "peak": round(max(v), 1), "end": round(v[-1], 1)}
                    for k, v in rss.items()},
+        "stages": run_stages.stages(timeline),
         "timeline": timeline,
     }
 
@@ -271,7 +275,8 @@ def human(r: dict) -> str:
             f"  intake {r['intake_post_per_s']:,.0f} POST/s; callbacks {r['callbacks_per_s']:,.0f}/s"
             f" ({r['callbacks']} in all)\n"
             f"  CPU ms per message: {cpu}; gateway (daemon + postgres) "
-            f"{r['gateway_cpu_ms_per_msg']}\n  RSS: {mem}")
+            f"{r['gateway_cpu_ms_per_msg']}\n  RSS: {mem}\n"
+            f"  by fifth of the messages:\n{run_stages.human(r['stages'])}")
 
 
 def main(argv=None) -> int:
