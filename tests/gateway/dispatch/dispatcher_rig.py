@@ -1,8 +1,7 @@
 """The dispatcher on a Clock, with the in-memory store on the same Clock and
 scripted carriers (no reactor, no thread): the rig and the two carriers'
-configuration that ``test_dispatcher_routing.py``,
-``test_dispatcher_sending.py`` and ``test_dispatcher_store.py`` (on the
-real Store) share."""
+configuration that the dispatcher tests here share (``test_dispatcher_store.py``
+on the real Store), and the pricing tests."""
 from __future__ import annotations
 
 from sqlalchemy import select

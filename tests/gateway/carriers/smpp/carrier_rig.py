@@ -1,6 +1,6 @@
 """SmppCarrier against the simulator over an in-memory network (iosim): the
-rig the carrier tests share (``test_carrier_submit.py``,
-``test_carrier_deliver.py``, ``test_flow_control.py``)."""
+rig the carrier tests here share, and the simulator's and the console's
+tests that need a bound carrier."""
 from __future__ import annotations
 
 from typing import Any
