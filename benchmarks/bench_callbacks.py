@@ -27,7 +27,8 @@ import time
 from datetime import datetime, timedelta, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_e2e import cpu_seconds, database_url, thread_cpu  # noqa: E402
+from bench_e2e import cpu_seconds, thread_cpu  # noqa: E402
+from scratch_db import database_url  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -179,7 +180,7 @@ def run(args, url: str) -> dict:
 def main(argv=None) -> int:
     args = parse_args(argv)
     with tempfile.TemporaryDirectory() as workdir:
-        url, drop = database_url(args.db, workdir)
+        url, drop = database_url(args.db, workdir, "bench.db")
         try:
             result = run(args, url)
         finally:

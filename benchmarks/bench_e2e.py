@@ -28,15 +28,14 @@ import os
 import sys
 import shutil
 import tempfile
-import uuid
 from datetime import datetime, timedelta, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cpu_meter import cpu_seconds, thread_cpu  # noqa: E402,F401  (bench_callbacks imports both from here)
 from e2e_tree import run_gateway  # noqa: E402
+from scratch_db import database_url  # noqa: E402
 from smsc_process import start_simulator  # noqa: E402
 
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ACCOUNT = "AC" + "0" * 32
 
 
@@ -56,29 +55,6 @@ def parse_args(argv=None):
     if args.nodes and args.db == "sqlite":
         p.error("--nodes needs PostgreSQL (--db postgresql or a URL)")
     return args
-
-
-def database_url(kind: str, workdir: str) -> tuple[str, object]:
-    if kind == "sqlite":
-        return f"sqlite:///{workdir}/bench.db", None
-    url = PG_URL if kind == "postgresql" else kind
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
-
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-
-    def drop():
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
-
-    # application_name marks this run's backends (cpu_meter.PostgresBackends)
-    scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}",
-                                              "application_name": schema})
-    return scoped.render_as_string(hide_password=False), drop
 
 
 def fill_queue(url: str, count: int, body: str) -> None:
@@ -142,7 +118,7 @@ def print_human(result: dict, args) -> None:
 def main(argv=None) -> int:
     args = parse_args(argv)
     workdir = tempfile.mkdtemp(prefix="bench-e2e-")
-    url, drop = database_url(args.db, workdir)
+    url, drop = database_url(args.db, workdir, "bench.db")
     sim, port = start_simulator()
     try:
         result = measure(url, port, args, sim.pid)

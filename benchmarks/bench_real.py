@@ -37,14 +37,13 @@ import tempfile
 import threading
 import time
 import urllib.parse
-import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from callback_receiver import Watch, receive  # noqa: E402
 from cpu_meter import PostgresBackends, cpu_seconds, rss_mb  # noqa: E402
 import run_stages  # noqa: E402
+from scratch_db import database_url  # noqa: E402
 
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ACCOUNT = "AC" + "7" * 32
 TOKEN = "bench-real-token"
 FROM = "+15005550006"
@@ -81,29 +80,6 @@ def wait_lines(proc: subprocess.Popen, *needles: str) -> list[str]:
             return [found[n] for n in needles]
     proc.kill()
     raise SystemExit(f"{proc.args} ended before printing {set(needles) - set(found)}")
-
-
-def database_url(kind: str, workdir: str):
-    if kind == "sqlite":
-        return f"sqlite:///{workdir}/gateway.db", None
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
-
-    url = PG_URL if kind == "postgresql" else kind
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-
-    def drop() -> None:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
-
-    # application_name marks this run's backends (see PostgresBackends)
-    scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}",
-                                              "application_name": schema})
-    return scoped.render_as_string(hide_password=False), drop
 
 
 def write_config(path: str, url: str, smsc_port: int, window: int) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from gateway.console.binds import carrier_rows
 from gateway.simulators.smsc.config import SimConfig
-from tests.gateway.carriers.smpp.test_carrier import Rig
+from tests.gateway.carriers.smpp.carrier_rig import Rig
 
 
 def row(rig, now=None):

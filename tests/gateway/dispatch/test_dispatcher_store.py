@@ -1,7 +1,8 @@
 """The dispatcher on the real Store (its writer thread, a SQLite file or
 PostgreSQL): the claim, the parts and their keys, a failure after the
 fallback, and the recovery at start, in the database the daemon runs.
-(The other cases run on the in-memory store: ``test_dispatcher.py``.)"""
+(The other cases run on the in-memory store: ``test_dispatcher_routing.py``
+and ``test_dispatcher_sending.py``.)"""
 from __future__ import annotations
 
 import pytest
@@ -13,7 +14,7 @@ from gateway.carriers.smpp.errors import SubmitFailed
 from gateway.messages.store import get_message_row, insert_message
 from gateway.store import schema as s
 
-from tests.gateway.dispatch.test_dispatcher import Rig
+from tests.gateway.dispatch.dispatcher_rig import Rig
 from gateway.carriers.smpp.testing import ScriptedCarrier
 
 from tests.gateway.pipeline_helpers import BACKENDS, database, message_row, open_store, settle

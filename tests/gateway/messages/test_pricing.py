@@ -14,7 +14,7 @@ from gateway.config.read import ConfigError
 from gateway.messages.pricing import Price, PriceBook, exceeds, message_price, unit_price
 from gateway.store import schema as s
 
-from tests.gateway.dispatch.test_dispatcher import CONF, Rig
+from tests.gateway.dispatch.dispatcher_rig import CONF, Rig
 
 PRICED = CONF.replace('registered_delivery = 1\n', '''registered_delivery = 1
 [carriers.prices]

@@ -1,6 +1,7 @@
 """DeliverHandler on the real Store, on a SQLite file and PostgreSQL: a
 receipt applied after its durable write, and the sweeps' jobs.  (The other
-cases run on the in-memory store: ``test_deliver_sm.py``.)"""
+cases run on the in-memory store: ``test_deliver_sm_receipts.py`` and
+``test_deliver_sm_mo.py``.)"""
 from __future__ import annotations
 
 import pytest
@@ -13,8 +14,9 @@ from gateway.store.migrate import upgrade
 from gateway.store.store import Store
 
 from tests.gateway.receipts_fixtures import db_url  # noqa: F401 (a fixture)
-from tests.gateway.sms.test_deliver_sm import (EPOCH, NUMBERS, receipt_applied_after_durable_write,
-                                          sar_parts_time_out_in_the_sweep)
+from tests.gateway.sms.deliver_sm_helpers import EPOCH, NUMBERS
+from tests.gateway.sms.test_deliver_sm_mo import sar_parts_time_out_in_the_sweep
+from tests.gateway.sms.test_deliver_sm_receipts import receipt_applied_after_durable_write
 
 
 @pytest.fixture

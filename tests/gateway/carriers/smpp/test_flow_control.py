@@ -10,7 +10,7 @@ from gateway.carriers.smpp.errors import SubmitFailed
 from gateway.simulators.smsc.behaviours import behaviour
 from protocols.smpp.pdu import SubmitSmResp
 
-from tests.gateway.carriers.smpp.test_carrier import Rig, outcome, submit_sm
+from tests.gateway.carriers.smpp.carrier_rig import Rig, outcome, submit_sm
 
 THROTTLED, QFULL = 0x58, 0x14
 

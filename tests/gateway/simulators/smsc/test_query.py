@@ -9,7 +9,7 @@ from gateway.simulators.smsc.queries import MessageBook, absolute_time
 from protocols.smpp.constants import CommandStatus
 from protocols.smpp.pdu import QuerySm, QuerySmResp
 
-from tests.gateway.carriers.smpp.test_carrier import Rig, outcome, submit_sm
+from tests.gateway.carriers.smpp.carrier_rig import Rig, outcome, submit_sm
 
 
 def ask(rig: Rig, message_id: str) -> QuerySmResp:

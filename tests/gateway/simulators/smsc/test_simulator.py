@@ -15,7 +15,7 @@ from protocols.smpp.pdu import SubmitSm
 from protocols.smpp.receipt import parse_pdu
 
 from gateway.simulators.smsc.testing import MemNet
-from tests.gateway.carriers.smpp.test_carrier import Rig, outcome, submit_sm
+from tests.gateway.carriers.smpp.carrier_rig import Rig, outcome, submit_sm
 
 
 def test_catalogue_names_both_ways():
