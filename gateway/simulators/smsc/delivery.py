@@ -2,7 +2,7 @@
 
 Rules:
 
-* A receipt goes back on the submitting transceiver while it is up (unless
+* A receipt goes back on the submitting transceiver while it is bound (unless
   ``receipts_any_bind``); anything else is routed to a bound receiver or
   transceiver of the same system_id, round-robin.  With no such bind up, up
   to ``MAX_WAITING`` deliver_sm per system_id wait (the oldest dropped
@@ -44,12 +44,13 @@ class DeliverRouting:
     mo_sent: int
 
     def _release(self, batch: list[tuple[Any, tuple[Any, Any]]]) -> None:
-        """Send receipts: to the submitting transceiver while it is up, else routed."""
+        """Send receipts: to the submitting transceiver while it is bound, else
+        routed (a transceiver that has unbound meanwhile takes none)."""
         any_bind = self.config.receipts_any_bind
         dirty = self._dirty
         runs: dict[Any, list] = {}
         for protocol, entry in batch:
-            if protocol.kind == "transceiver" and not any_bind and not protocol.closed:
+            if protocol.kind == "transceiver" and not any_bind and protocol.can_deliver:
                 run = runs.get(protocol)
                 if run is None:
                     run = runs[protocol] = []

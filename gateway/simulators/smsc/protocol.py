@@ -148,8 +148,11 @@ class SmscProtocol(Protocol):
             log.debug("simulator: response not sent: {error}", error=str(e))
 
     def send_deliver(self, entry: tuple[Any, Any]) -> None:
-        """Queue a (deliver_sm, tracker) pair; it goes out when the window has room."""
-        if self.outbox or self.session.window_available <= 0:
+        """Queue a (deliver_sm, tracker) pair; it goes out when the window has
+        room.  On a session that may not take it (unbinding or unbound) it
+        waits in ``outbox``, which goes back to the simulator when the
+        connection ends."""
+        if self.outbox or self.session.window_available <= 0 or not self.can_deliver:
             self.outbox.append(entry)
         else:
             self._in_flight[self.session.send_request(entry[0])] = entry
@@ -157,7 +160,7 @@ class SmscProtocol(Protocol):
     def send_delivers(self, entries: list[tuple[Any, Any]]) -> None:
         """``send_deliver`` for each, in order (one session call when the window has room)."""
         session = self.session
-        if self.outbox or session.window_available < len(entries):
+        if self.outbox or session.window_available < len(entries) or not self.can_deliver:
             for entry in entries:
                 self.send_deliver(entry)
             return
@@ -168,7 +171,7 @@ class SmscProtocol(Protocol):
     def pump(self) -> None:
         outbox = self.outbox
         session = self.session
-        while outbox and session.window_available > 0:
+        while outbox and session.window_available > 0 and self.can_deliver:
             entry = outbox.popleft()
             self._in_flight[session.send_request(entry[0])] = entry
 
