@@ -27,22 +27,27 @@ def rig(pg_url, tmp_path):
         nodes.append(node)
         return node
 
+    start.processes = lambda: [*nodes, smsc]  # for a failure's report
     try:
         yield callbacks, smsc, start
     finally:
-        for node in nodes:
-            node.stop()
-        smsc.stop()
+        for i, process in enumerate([*nodes, smsc]):  # kept with the test's tmp_path
+            process.stop()
+            name = getattr(process, "node_id", "smsc")
+            (tmp_path / f"{i:02d}-{name}.log").write_text(process.output)
         callbacks.close()
 
 
-def _all_delivered(callbacks, sids, pg_url):
+def _all_delivered(callbacks, sids, pg_url, start=None):
     for sid in sids:
         try:
             assert set(callbacks.wait_seen(sid, FINAL, timeout=60)) & set(FINAL) == {"delivered"}
         except AssertionError:
+            seen = [f"{getattr(p, 'node_id', 'smsc')}: {line.strip()}"
+                    for p in (start.processes() if start else []) for line in p.lines
+                    if sid in line or "receipt" in line.lower() or "unbind" in line or "rror" in line]
             raise AssertionError(f"{sid}: callbacks {callbacks.statuses(sid)}; "
-                                 f"store {store_view(pg_url, sid)}") from None
+                                 f"store {store_view(pg_url, sid)}; logs: {seen[-40:]}") from None
 
 
 def _max_connections(smsc) -> int:
@@ -55,7 +60,7 @@ def test_three_nodes_deliver_each_message_once_on_exactly_binds_binds(rig, pg_ur
     smsc.wait_stats(f'"connections": {BINDS}')
     sids = send_many(nodes, 60, callbacks)
     try:
-        _all_delivered(callbacks, sids, pg_url)
+        _all_delivered(callbacks, sids, pg_url, start)
     except AssertionError as exc:
         events = [line for node in nodes for line in node.lines
                   if "took over" in line or "taken for dead" in line or "rror" in line]
@@ -83,7 +88,7 @@ def test_kill_9_under_load_loses_nothing_and_is_taken_over_within_the_lease(rig,
     taken = int(took_over(second, "n1").group(1))
     assert time.monotonic() - killed_at < LEASE + 3.0
     second.wait_for(r"bind slots: took smsc slot", timeout=LEASE + 3.0)
-    _all_delivered(callbacks, sids, pg_url)  # nothing accepted is lost
+    _all_delivered(callbacks, sids, pg_url, start)  # nothing accepted is lost
     submits = smsc.wait_stats('"connections"')["submits"]
     duplicates = submits - len(sids)
     assert 0 <= duplicates <= taken  # only messages in flight on n1 went out twice
@@ -112,7 +117,7 @@ def test_rolling_sigterm_restart_loses_and_duplicates_nothing(rig, pg_url):
         assert nodes[name].proc.wait(timeout=30) == 0
         sids += send_many([other], 20, callbacks)
         nodes[name] = start(name)
-    _all_delivered(callbacks, sids, pg_url)
+    _all_delivered(callbacks, sids, pg_url, start)
     counts = Counter()
     for sid in sids:
         counts[tuple(callbacks.statuses(sid))] += 1
