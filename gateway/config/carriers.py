@@ -13,7 +13,7 @@ since ``0.1`` is not exact in binary and a price must be.  Prefixes are
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Any, Mapping

@@ -1,6 +1,6 @@
 """Cyclic garbage collector settings for the long-running processes.
 
-By the time the daemon (or the store's writer process) is up, the heap
+By the time the daemon is up, the heap
 holds a few hundred thousand long-lived objects: modules, classes, the
 config, compiled SQL.  With CPython's default thresholds a full collection
 walks all of them every few thousand allocations of short-lived tuples and

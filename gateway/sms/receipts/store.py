@@ -246,8 +246,6 @@ class EarlyReceipts:
     after-sent hook.
 
     One cheap probe per batch; the matching runs only when something waits.
-    A plain object rather than a closure, so that it travels with its job
-    to the store's writer process.
     """
 
     def __init__(self, profiles: Mapping[str, Any] | None = None) -> None:

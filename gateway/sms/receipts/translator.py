@@ -24,7 +24,6 @@ Theory of operation:
 from __future__ import annotations
 
 import tomllib
-from pathlib import Path
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -100,15 +99,6 @@ class Profile:
     stat: Mapping[str, str] = field(default_factory=lambda: MappingProxyType(dict(DEFAULT_STAT)))
     err: Mapping[str, int] = field(default_factory=lambda: MappingProxyType(dict(DEFAULT_ERR)))
     failed_undelivered_swap: bool = False
-
-    def __reduce__(self):
-        # Read-only mapping proxies do not pickle; a profile travels with
-        # receipt jobs to the store's writer process.
-        return _profile, (self.name, dict(self.stat), dict(self.err), self.failed_undelivered_swap)
-
-
-def _profile(name: str, stat: dict, err: dict, swap: bool) -> Profile:
-    return Profile(name, MappingProxyType(stat), MappingProxyType(err), swap)
 
 
 DEFAULT_PROFILE = Profile()
