@@ -2,7 +2,7 @@
 GATEWAY_TEST_DATABASE_URL is set)."""
 from datetime import timedelta
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from gateway.store import schema as s
 from gateway.callbacks.outbox import (callback_dead, callback_retry, callbacks_deferred, callbacks_done,
@@ -10,6 +10,7 @@ from gateway.callbacks.outbox import (callback_dead, callback_retry, callbacks_d
 from gateway.messages.store import enqueue_callback, insert_message, transition
 
 from tests.gateway.store.factories import T0, message_row
+from tests.gateway.store.plans import statement_plans
 
 o = s.callback_outbox
 
@@ -67,21 +68,7 @@ def test_exclude_and_defer(conn):
 
 def _plan(conn, query) -> str:
     """The plan of the statement *query* runs, as the database makes it."""
-    seen = []
-
-    def record(_conn, _cursor, statement, parameters, _context, _many):
-        seen.append((statement, parameters))
-
-    event.listen(conn.engine, "before_cursor_execute", record)
-    try:
-        query()
-    finally:
-        event.remove(conn.engine, "before_cursor_execute", record)
-    statement, parameters = seen[-1]
-    if conn.dialect.name == "sqlite":
-        return " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
-                                                                 parameters))
-    return " ".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
+    return statement_plans(conn, query, sep=" ")[-1][1]
 
 
 def test_the_due_query_uses_the_due_index_without_statistics(conn):

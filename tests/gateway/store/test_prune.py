@@ -15,6 +15,7 @@ from gateway.store.prune import Cursor, cutoff, prune_batch
 from gateway.store.timeutil import utc
 
 from .factories import T0, message_row
+from .plans import statement_plans
 
 OLD = T0 - timedelta(days=40)
 PATHS = {"sent": ["sending", "sent"], "failed": ["sending", "failed"],
@@ -122,26 +123,7 @@ def test_a_small_batch_reads_few_rows(conn):
 
 def _plans(conn, job) -> list[tuple[str, str]]:
     """(statement, plan) of every statement ``job`` runs, planned as the database plans it."""
-    seen = []
-
-    def record(_conn, _cursor, statement, parameters, _context, _many):
-        seen.append((statement, parameters))
-
-    event.listen(conn.engine, "before_cursor_execute", record)
-    try:
-        job()
-    finally:
-        event.remove(conn.engine, "before_cursor_execute", record)
-    if conn.dialect.name == "sqlite":
-        return [(st, " | ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + st, p)))
-                for st, p in seen]
-    plans = []
-    for st, p in seen:  # in order, with the planner settings the job made on the way
-        if st.startswith("SET ") or "set_config(" in st:
-            conn.exec_driver_sql(st, p)
-        elif "current_setting(" not in st:
-            plans.append((st, " | ".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + st, p))))
-    return plans
+    return statement_plans(conn, job)
 
 
 # What a prune statement may look its rows up by: the batch's keys, or the walk's.

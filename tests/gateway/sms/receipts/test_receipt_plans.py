@@ -2,12 +2,13 @@
 a PostgreSQL database whose tables have no statistics (autovacuum off: only
 the ANALYZE after ``db upgrade``, of empty tables).  SQLite, and PostgreSQL
 when GATEWAY_TEST_DATABASE_URL is set."""
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from gateway.sms.receipts.batch import _candidates
 from gateway.store import schema as s
 
 from tests.gateway.store.factories import message_row
+from tests.gateway.store.plans import statement_plans
 
 STORED = 3000
 
@@ -31,22 +32,7 @@ def _store_parts(conn, count: int = STORED) -> list[str]:
 
 def _plan(conn, query) -> str:
     """The plan of the candidates statement that *query* runs."""
-    seen = []
-
-    def record(_conn, _cursor, statement, parameters, _context, _many):
-        if "segment_ids" in statement:
-            seen.append((statement, parameters))
-
-    event.listen(conn.engine, "before_cursor_execute", record)
-    try:
-        query()
-    finally:
-        event.remove(conn.engine, "before_cursor_execute", record)
-    statement, parameters = seen[-1]
-    if conn.dialect.name == "sqlite":
-        return " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
-                                                                 parameters))
-    return " ".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
+    return [plan for st, plan in statement_plans(conn, query, sep=" ") if "segment_ids" in st][-1]
 
 
 def test_the_candidates_are_read_key_by_key_through_the_indexes(conn):
