@@ -87,7 +87,7 @@ class Dispatcher(Service):
         self.in_flight = 0
         self.stats = {"claimed": 0, "sent": 0, "failed": 0, "requeued": 0, "pumps": 0}
         self._wakeup = Wakeup(clock, self._pump, self._tick)
-        self._claiming = False
+        self._claim: Deferred | None = None  # the claim under way
         self._woken_while_claiming = False
         self.recorder = OutcomeRecorder(store, clock, self._now, self._recorded, self._check_idle,
                                         after_sent=after_sent)
@@ -192,7 +192,7 @@ class Dispatcher(Service):
             self.stats["failed"] += len(sids)
 
     def _pump(self) -> None:
-        if self._claiming:
+        if self._claim is not None:
             self._woken_while_claiming = True
             return
         if not self.running:
@@ -204,21 +204,30 @@ class Dispatcher(Service):
         # A cluster node claims what it can send; outside a cluster, everything.
         routes = reach(self.router, up) if self.node_id is not None else None
         limit = min(self.config.batch_size, room)
-        self._claiming = True
         self.stats["pumps"] += 1
         # A cluster node's claim is a transaction of its own, not a job of the writer's batch.
         write = self.store.write if self.node_id is None else self.store.side_write
-        d = write(q.claim_queued, self._now(), limit, self.node_id, routes)
+        d = self._claim = write(q.claim_queued, self._now(), limit, self.node_id, routes)
         d.addCallback(self._claimed, limit)
         d.addErrback(self._claim_failed)
 
+    def after_claim(self) -> Deferred:
+        """Fires once the claim under way, if any, is back and its messages
+        handed out (or it failed)."""
+        done: Deferred = Deferred()
+        if self._claim is None:
+            done.callback(None)
+        else:
+            self._claim.addBoth(lambda result: (done.callback(None), result)[1])
+        return done
+
     def _claim_failed(self, failure) -> None:
-        self._claiming = False
+        self._claim = None
         if not is_fault(failure.value):  # else the store logs its episode; the next tick retries
             log.failure("pipeline: claim failed", failure)
 
     def _claimed(self, rows, limit: int) -> None:
-        self._claiming = False
+        self._claim = None
         again, self._woken_while_claiming = self._woken_while_claiming, False
         self.stats["claimed"] += len(rows)
         if not rows:
@@ -247,14 +256,14 @@ class Dispatcher(Service):
 
     def _when_idle(self) -> Deferred:
         if (self.in_flight == 0 and not self.recorder.writing and not self.recorder.buffered
-                and not self._claiming):
+                and self._claim is None):
             return succeed(None)
         d: Deferred = Deferred(lambda _: self._idle.remove(d) if d in self._idle else None)
         self._idle.append(d)
         return d
 
     def _check_idle(self) -> None:
-        if self.in_flight == 0 and not self.recorder.writing and not self._claiming:
+        if self.in_flight == 0 and not self.recorder.writing and self._claim is None:
             waiting, self._idle = self._idle, []
             for d in waiting:
                 d.callback(None)

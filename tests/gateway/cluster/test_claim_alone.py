@@ -8,7 +8,7 @@ import threading
 import pytest_twisted
 from sqlalchemy import select
 from twisted.internet import reactor
-from twisted.internet.task import Clock, deferLater
+from twisted.internet.task import Clock
 
 from gateway.config import model as config
 from gateway.dispatch.dispatcher import Dispatcher
@@ -50,9 +50,11 @@ async def test_the_claim_commits_while_the_writer_is_busy(stores):  # noqa: F811
     try:
         dispatcher.wake()
         found = set()
-        for _ in range(int(WAIT / 0.05)):
-            clock.advance(0)
-            await deferLater(reactor, 0.05, lambda: None)
+        for _ in range(8):  # each pump's claim, to the last one
+            clock.advance(0)  # a pump: its claim goes out
+            claimed = dispatcher.after_claim()
+            claimed.addTimeout(WAIT, reactor)  # a claim queued behind the busy writer fails here
+            await claimed
             found = await _claimed_by(store, sids)
             if found == {("sending", "a")}:
                 break

@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 import pytest_twisted
 from sqlalchemy import select
-from twisted.internet import reactor
 from twisted.internet.defer import ensureDeferred
-from twisted.internet.task import Clock, deferLater
+from twisted.internet.task import Clock
 
 from gateway.config import model as config
 from gateway.dispatch.dispatcher import Dispatcher
@@ -68,8 +67,7 @@ class Node:
         commits beside the writer (Store.side_write), to quiescence."""
         for _ in range(8):
             await settle(self.store, self.clock, rounds=1)
-            while self.dispatcher._claiming:
-                await deferLater(reactor, 0.005, lambda: None)
+            await self.dispatcher.after_claim()
 
 
 async def _queue(store, destinations, **overrides) -> list[str]:
