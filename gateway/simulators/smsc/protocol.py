@@ -171,7 +171,9 @@ class SmscProtocol(Protocol):
     def pump(self) -> None:
         outbox = self.outbox
         session = self.session
-        while outbox and session.window_available > 0 and self.can_deliver:
+        if not self.can_deliver:  # unbinding or unbound: the outbox goes back on connectionLost
+            return
+        while outbox and session.window_available > 0:
             entry = outbox.popleft()
             self._in_flight[session.send_request(entry[0])] = entry
 
