@@ -37,7 +37,7 @@ from twisted.logger import Logger
 from gateway.sms.receipts import correlation
 
 from gateway.sms.receipts import store as receipts_store
-from gateway.sms.receipts.correlation import match_keys
+from gateway.sms.receipts.correlation import exact_key, match_keys
 from gateway.store.faults import is_fault
 from gateway.store.held import Held
 from gateway.messages.store import transition_many
@@ -105,16 +105,38 @@ def _candidates(conn: Connection, keys: set[str]) -> dict[str, list]:
     return by_key
 
 
+def _lookup(conn: Connection, items: list[tuple[str, str, Any]]) -> list[list]:
+    """Each receipt's candidate parts: what ``correlation.best_part`` needs to
+    choose the same part as it would from the rows of all its match keys.
+
+    First only the receipts' exact keys (the id as spelled, ``exact_key``):
+    one index probe and one part per receipt in the common case, instead of
+    every spelling of the id, each finding the same part again.  A receipt
+    whose exact key found a part of its own carrier is settled by those rows:
+    any row found under another spelling ranks after them (``rank_key``:
+    same carrier, then exact spelling).  Every other receipt is looked up
+    under all its keys, as before."""
+    keys = [match_keys(r.message_id or "") for _, _, r in items]
+    exact = [exact_key(r.message_id or "") for _, _, r in items]
+    first = {e for e, k in zip(exact, keys) if e in k}
+    by_key = _candidates(conn, first) if first else {}
+    settled = [e in first and any(row["carrier"] == carrier for row in by_key.get(e, ()))
+               for (carrier, _, _), e in zip(items, exact)]
+    rest = set().union(*(k for k, done in zip(keys, settled) if not done)) - first
+    if rest:
+        by_key.update(_candidates(conn, rest))
+    return [list(by_key.get(e, ())) if done else [row for key in k for row in by_key.get(key, ())]
+            for k, e, done in zip(keys, exact, settled)]
+
+
 def apply_receipts(conn: Connection, items: list[tuple[str, str, Any]], *, now: datetime,
                    profiles: Mapping[str, Any] | None = None) -> list[str]:
     """Apply (carrier, bind, receipt) items; return "applied" | "waiting" for each."""
     profiles = profiles or {}
-    keys = [match_keys(r.message_id or "") for _, _, r in items]
-    by_key = _candidates(conn, set().union(*keys)) if items else {}
+    candidates = _lookup(conn, items) if items else []
     chosen: dict[int, tuple] = {}
     used: set[int] = set()
-    for index, ((carrier, _bind, receipt), item_keys) in enumerate(zip(items, keys)):
-        rows = [row for key in item_keys for row in by_key.get(key, ())]
+    for index, ((carrier, _bind, receipt), rows) in enumerate(zip(items, candidates)):
         segment = correlation.best_part(rows, receipt.message_id or "", carrier)
         if (segment is not None and segment["id"] not in used and segment["total"] == 1
                 and segment["status"] not in _PART_FINAL):

@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings, strategies as st
 from sqlalchemy import select
 
 from gateway.messages.store import transition_many
 from gateway.dispatch.store import record_outcomes
 from gateway.sms.receipts.store import EarlyReceipts
-from gateway.sms.receipts.batch import apply_receipts
+from gateway.sms.receipts import batch
+from gateway.sms.receipts.batch import _candidates, _lookup, apply_receipts
+from gateway.sms.receipts.correlation import best_part, match_keys
 from gateway.store import migrate
 from gateway.store import schema as s
 from gateway.store.engine import make_engine
@@ -138,3 +141,75 @@ def test_stale_rows_are_detected_and_a_stale_outcome_is_refused(conn):
     assert (counts["sent"], counts["refused"]) == (0, 1)
     assert get_message_row(conn, row["sid"])["status"] == "failed"
     assert conn.execute(select(s.segments)).first() is None
+
+
+def _parts(conn, specs):
+    """One-part messages recorded as sent: (carrier, smsc message id, part status)."""
+    for carrier, message_id, status in specs:
+        row = message_row(status="sending")
+        insert_message(conn, row)
+        record_outcomes(conn, [{"kind": "sent", "sid": row["sid"], "account_sid": row["account_sid"],
+                                "carrier": carrier, "parts": [(1, 1, None, message_id)]}], NOW)
+        if status is not None:
+            conn.execute(s.segments.update().where(s.segments.c.message_sid == row["sid"])
+                         .values(status=status))
+
+
+def _choices(conn, items, rows_of):
+    return [(part or {}).get("id") for part in
+            (best_part(rows, receipt.message_id, carrier)
+             for (carrier, _, receipt), rows in zip(items, rows_of(items)))]
+
+
+def _all_keys(conn):
+    def rows_of(items):
+        keys = [match_keys(r.message_id) for _, _, r in items]
+        by_key = _candidates(conn, set().union(*keys))
+        return [[row for key in k for row in by_key.get(key, ())] for k in keys]
+    return rows_of
+
+
+_IDS = st.sampled_from(["10", "0010", "a", "A", "16", "0x10", "ff", "255", "1f", "31", "abc"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(parts=st.lists(st.tuples(st.sampled_from("ab"), _IDS,
+                                st.sampled_from([None, None, "delivered"])), max_size=6),
+       receipts=st.lists(st.tuples(st.sampled_from("ab"), _IDS), min_size=1, max_size=6))
+def test_the_lookup_chooses_the_part_every_key_would(tmp_path_factory, parts, receipts):
+    """Looking up the exact spelling first chooses, for every receipt, the
+    part that ranking the rows of all its match keys chooses."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('lookup')}/gw.db"
+    migrate.upgrade(url)
+    engine = make_engine(url, writer=True)
+    try:
+        with engine.connect() as conn, conn.begin():
+            _parts(conn, parts)
+            items = [(carrier, None, receipt(message_id)) for carrier, message_id in receipts]
+            assert _choices(conn, items, lambda i: _lookup(conn, i)) == _choices(conn, items, _all_keys(conn))
+    finally:
+        engine.dispose()
+
+
+def test_a_receipt_spelled_as_its_part_is_looked_up_under_that_spelling_only(conn):
+    """The common case reads one key per receipt, not every spelling of its id."""
+    _parts(conn, [("a", "1000", None), ("a", "2000", None)])
+    looked_up = []
+    real = batch._candidates
+    batch._candidates = lambda c, keys: looked_up.append(set(keys)) or real(c, keys)
+    try:
+        states = apply_receipts(conn, [("a", None, receipt("1000")), ("a", None, receipt("2000"))], now=NOW)
+    finally:
+        batch._candidates = real
+    assert states == ["applied", "applied"]
+    assert looked_up == [{"s:1000", "s:2000"}]
+
+
+def test_a_receipt_whose_spelling_is_another_carriers_part_looks_further(conn):
+    """The exact spelling names carrier b's part; carrier a's part has the
+    same number in hex: the receipt from carrier a is applied to a's part."""
+    _parts(conn, [("b", "16", None), ("a", "10", None)])
+    states = apply_receipts(conn, [("a", None, receipt("16"))], now=NOW)
+    assert states == ["applied"]
+    statuses = dict(conn.execute(select(s.segments.c.carrier, s.segments.c.status)).all())
+    assert statuses == {"a": "delivered", "b": None}
