@@ -5,6 +5,13 @@
     python benchmarks/bench_api.py --skip-list      # intake only
     python benchmarks/bench_api.py --skip-list --postgresql postgresql+psycopg://postgres@127.0.0.1/test
                                                     # intake on PostgreSQL too (own schema)
+    python benchmarks/bench_api.py --skip-list --floor
+                                                    # and twisted.web's own cost per request
+
+``--floor`` serves the same POSTs with the API's Site (``make_site``) and a
+resource that reads the body and answers a fixed 201 JSON: no auth, no
+validation, no store.  What it costs per request is the HTTP server's own
+floor, under everything the API does.
 
 The API runs in its own process (``--serve``) on a fresh SQLite file, as the
 daemon runs it; this process drives it over loopback with a bounded number of
@@ -30,6 +37,7 @@ from statistics import median
 ACCOUNT = "AC" + "0" * 32
 TOKEN = "bench-token"
 BASE = f"/api/2012-04-24/Accounts/{ACCOUNT}"
+FLOOR = "floor"  # start_server: the bare HTTP server (serve_floor)
 AUTH = base64.b64encode(f"{ACCOUNT}:{TOKEN}".encode()).decode()
 
 
@@ -69,12 +77,37 @@ def cpu_seconds(pid: int) -> float:
 
 
 def start_server(url: str) -> tuple[subprocess.Popen, int]:
-    proc = subprocess.Popen([sys.executable, __file__, "--serve", url],
+    argv = ["--serve-floor"] if url == FLOOR else ["--serve", url]
+    proc = subprocess.Popen([sys.executable, __file__, *argv],
                             stdout=subprocess.PIPE)
     line = proc.stdout.readline()
     if not line:
         raise SystemExit("the API server did not start")
     return proc, int(line)
+
+
+def serve_floor() -> None:
+    from twisted.internet import reactor
+    from twisted.web.resource import Resource
+
+    from gateway.api.requests import make_site
+    from gateway.daemon import gctune
+
+    answer = json.dumps({"sid": "SM" + "0" * 32, "status": "queued"}).encode()
+
+    class Floor(Resource):
+        isLeaf = True
+
+        def render_POST(self, request):
+            request.content.read()
+            request.setResponseCode(201)
+            request.setHeader(b"content-type", b"application/json")
+            return answer
+
+    gctune.settle()
+    port = reactor.listenTCP(0, make_site(Floor()), interface="127.0.0.1", backlog=512)
+    print(port.getHost().port, flush=True)
+    reactor.run()
 
 
 # -- the client --------------------------------------------------------------
@@ -250,6 +283,9 @@ def main() -> int:
     parser.add_argument("--serve", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--postgresql", metavar="URL",
                         help="also measure intake on this PostgreSQL database (in a new schema)")
+    parser.add_argument("--serve-floor", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--floor", action="store_true",
+                        help="also measure the HTTP server alone (no auth, validation or store)")
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -259,12 +295,17 @@ def main() -> int:
     if args.serve:
         serve(args.serve)
         return 0
+    if args.serve_floor:
+        serve_floor()
+        return 0
     os.makedirs(args.workdir, exist_ok=True)
     intake_db = os.path.join(args.workdir, "intake.db")
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(intake_db + suffix):
             os.remove(intake_db + suffix)
     run_intake(f"sqlite:///{intake_db}", "SQLite (WAL)", args)
+    if args.floor:
+        run_intake(FLOOR, "HTTP server alone (twisted.web, the API's Site, fixed answer)", args)
     if args.postgresql:
         with postgresql_schema(args.postgresql) as url:
             run_intake(url, "PostgreSQL", args)
