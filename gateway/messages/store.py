@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection
 from gateway.messages.lifecycle import TRANSITIONS, can_transition  # noqa: F401  (re-exported)
 
 from gateway.store import schema as s
+from gateway.store.group import coalesced
 from gateway.store.prepared import Prepared
 from gateway.store.timeutil import utc
 
@@ -44,9 +45,7 @@ _GUARDED = frozenset({"sid", "status", "date_updated", "error_code", "error_mess
 _INSERT_MESSAGE = insert(s.messages)
 
 
-def insert_message(conn: Connection, row: dict) -> None:
-    """Insert a new message.  Its first status is on the row (``status``,
-    ``date_created``); ``status_events`` records the transitions after it."""
+def _insert_values(row: Mapping[str, Any]) -> dict:
     values = dict(row)
     created = utc(values["date_created"])
     values["date_created"] = created
@@ -54,7 +53,30 @@ def insert_message(conn: Connection, row: dict) -> None:
     values.setdefault("next_attempt_at", created)
     values.setdefault("media_list", [])
     values.setdefault("num_media", len(values["media_list"]))
-    conn.execute(_INSERT_MESSAGE, values)
+    return values
+
+
+def insert_messages(conn: Connection, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Insert new messages: one executemany per set of given columns."""
+    by_columns: dict[frozenset, list[dict]] = {}
+    for row in rows:
+        values = _insert_values(row)
+        by_columns.setdefault(frozenset(values), []).append(values)
+    for values in by_columns.values():
+        conn.execute(_INSERT_MESSAGE, values)
+
+
+def _insert_many(conn: Connection, calls) -> list[None]:
+    rows = [args[0] if args else kwargs["row"] for args, kwargs in calls]
+    insert_messages(conn, rows)
+    return [None] * len(rows)
+
+
+@coalesced(_insert_many)  # the API's POSTs of one group commit: one executemany
+def insert_message(conn: Connection, row: dict) -> None:
+    """Insert a new message.  Its first status is on the row (``status``,
+    ``date_created``); ``status_events`` records the transitions after it."""
+    conn.execute(_INSERT_MESSAGE, _insert_values(row))
 
 
 def get_message_row(conn: Connection, sid: str) -> Mapping[str, Any] | None:

@@ -20,6 +20,11 @@ The store's writer thread runs each batch through :func:`commit_group`:
   (``gateway.store.faults``: disk full, read-only, connection gone) is not
   logged here: the store logs one line per failing episode instead.
 
+* In the straight run, consecutive jobs of one function marked with
+  :func:`coalesced` (the API's inserts, one per POST) run as ONE call of
+  its batch form: one executemany instead of a statement per job.  If that
+  call raises, the savepoint run takes the jobs one at a time as before.
+
 A job is ``(fn, args, kwargs)``; an outcome is ``(ok, value)`` where value
 is the job's result or, when ``ok`` is false, a Failure.
 """
@@ -41,6 +46,19 @@ Outcome = tuple[bool, Any]
 # deadlock_detected, serialization_failure.
 CONFLICTS = frozenset({"40P01", "40001"})
 CONFLICT_RETRIES = 5
+
+
+Calls = list[tuple[tuple, dict]]
+
+
+def coalesced(many: Callable[[Any, Calls], list[Any]]) -> Callable[[Callable], Callable]:
+    """Mark a job function whose consecutive jobs in a group may run as one
+    call ``many(conn, [(args, kwargs), ...])``, which must do what the jobs
+    would do one by one and return one result per job, in order."""
+    def mark(fn: Callable) -> Callable:
+        fn.many = many  # type: ignore[attr-defined]
+        return fn
+    return mark
 
 
 def _conflict(failure: Failure) -> bool:
@@ -99,13 +117,16 @@ def _run_straight_then_alone(conn, jobs: Sequence[Job]) -> list[Outcome]:
 def _run(conn, jobs: Sequence[Job], *, savepoints: bool) -> list[Outcome]:
     outcomes: list[Outcome] = []
     with conn.begin():
-        for fn, args, kwargs in jobs:
-            if not savepoints:
+        if not savepoints:
+            for fn, calls in _runs(jobs):
                 try:
-                    outcomes.append((True, fn(conn, *args, **kwargs)))
+                    results = (fn.many(conn, calls) if len(calls) > 1
+                               else [fn(conn, *calls[0][0], **calls[0][1])])
                 except Exception:
                     raise _JobFailed(Failure()) from None
-                continue
+                outcomes.extend((True, result) for result in results)
+            return outcomes
+        for fn, args, kwargs in jobs:
             savepoint = conn.begin_nested()
             try:
                 result = fn(conn, *args, **kwargs)
@@ -116,3 +137,17 @@ def _run(conn, jobs: Sequence[Job], *, savepoints: bool) -> list[Outcome]:
                 savepoint.commit()
                 outcomes.append((True, result))
     return outcomes
+
+
+def _runs(jobs: Sequence[Job]):
+    """The jobs in order as (fn, calls): consecutive jobs of one
+    ``coalesced`` function together, every other job alone."""
+    index = 0
+    while index < len(jobs):
+        fn = jobs[index][0]
+        end = index + 1
+        if getattr(fn, "many", None) is not None:
+            while end < len(jobs) and jobs[end][0] is fn:
+                end += 1
+        yield fn, [(args, kwargs) for _fn, args, kwargs in jobs[index:end]]
+        index = end
