@@ -14,7 +14,6 @@ commit inside B's scan is checked and run again if it was missed."""
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
 
 from sqlalchemy import text, update
@@ -24,8 +23,8 @@ from gateway.dispatch.claims import claim_queued
 from gateway.messages.store import insert_message
 from gateway.store import schema as s
 from tests.gateway.store.factories import T0, message_row
+from tests.pg_waits import WAIT, until
 
-WAIT = 30.0
 AHEAD = 10_000  # rows locked by other nodes ahead of A's: B's scan skips each
 NOW = T0 + timedelta(seconds=1)
 m = s.messages
@@ -52,13 +51,6 @@ def _fill(engine) -> tuple[str, str]:
 
 def _pid(conn) -> int:
     return conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
-
-
-def _until(check) -> None:
-    deadline = time.monotonic() + WAIT
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.001)
 
 
 def _locked(engine, sid: str) -> bool:
@@ -104,7 +96,7 @@ def _round(engine, mine: str, shared: str, *, alone: bool) -> tuple[bool, str | 
     try:
         with engine.connect() as watch:
             thread.start()
-            _until(lambda: watch.execute(text(
+            until(lambda: watch.execute(text(
                 "SELECT state = 'active' AND position('due' in query) > 0 FROM pg_stat_activity "
                 "WHERE pid = :pid"), {"pid": b_pid}).scalar() or claimed.is_set())
             a_claim.commit()  # A's claim of its row commits while B's scan runs

@@ -12,7 +12,6 @@ is seen waiting in ``pg_locks``."""
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from sqlalchemy import delete
@@ -22,8 +21,8 @@ from gateway.messages.queries import ListQuery, count_messages
 from gateway.messages.store import insert_message
 from gateway.store import schema as s
 from tests.gateway.pipeline_helpers import message_row
+from tests.pg_waits import WAIT, until, waits
 
-WAIT = 30.0
 X, Y = "AC" + "x" * 32, "AC" + "y" * 32
 
 
@@ -31,19 +30,6 @@ def _pid(conn) -> int:
     pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
     conn.commit()
     return pid
-
-
-def _waits(engine, pid: int) -> bool:
-    with engine.connect() as conn:
-        return bool(conn.exec_driver_sql(
-            f"SELECT count(*) FROM pg_locks WHERE pid = {pid} AND NOT granted").scalar_one())
-
-
-def _until(check) -> None:
-    deadline = time.monotonic() + WAIT
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
 
 
 def _seed(engine) -> dict[str, list[str]]:
@@ -84,7 +70,7 @@ def test_two_writers_writing_for_two_accounts_in_opposite_orders_never_wait(pg_e
         write(a, X)
         write(b, Y)
         thread.start()
-        _until(lambda: done.is_set() or _waits(pg_engine, a_pid))
+        until(lambda: done.is_set() or waits(pg_engine, a_pid))
         waited = not done.is_set()  # A waits on B's counts row
         write(b, X)  # a cycle if A waits
         assert done.wait(WAIT)

@@ -7,27 +7,13 @@ is on an event: a partner step, or a lock seen waiting in ``pg_locks``."""
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from sqlalchemy import create_engine
 
 from gateway.store.group import commit_group
 from tests.db_backends import PG_URL
-
-WAIT = 30.0
-
-
-def blocked(admin, pid: int) -> None:
-    """Returns once backend *pid* waits for a lock (polls pg_locks)."""
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
-        with admin.connect() as conn:
-            if conn.exec_driver_sql(f"SELECT count(*) FROM pg_locks WHERE pid = {pid} "
-                                    "AND NOT granted").scalar_one():
-                return
-        time.sleep(0.01)
-    raise AssertionError(f"backend {pid} never waited for a lock")
+from tests.pg_waits import WAIT, blocked
 
 
 def update(conn, key: str) -> None:
