@@ -56,20 +56,15 @@ def _insert_values(row: Mapping[str, Any]) -> dict:
     return values
 
 
-def insert_messages(conn: Connection, rows: Iterable[Mapping[str, Any]]) -> None:
-    """Insert new messages: one executemany per set of given columns."""
+def _insert_many(conn: Connection, calls) -> list[None]:
+    """``insert_message`` for each call: one executemany per set of given columns."""
     by_columns: dict[frozenset, list[dict]] = {}
-    for row in rows:
-        values = _insert_values(row)
+    for args, kwargs in calls:
+        values = _insert_values(args[0] if args else kwargs["row"])
         by_columns.setdefault(frozenset(values), []).append(values)
     for values in by_columns.values():
         conn.execute(_INSERT_MESSAGE, values)
-
-
-def _insert_many(conn: Connection, calls) -> list[None]:
-    rows = [args[0] if args else kwargs["row"] for args, kwargs in calls]
-    insert_messages(conn, rows)
-    return [None] * len(rows)
+    return [None] * len(calls)
 
 
 @coalesced(_insert_many)  # the API's POSTs of one group commit: one executemany
