@@ -14,24 +14,8 @@ from gateway.dispatch.testing import ScriptedSender
 from gateway.messages.routing import Router
 from gateway.messages.store import get_message_row, insert_message
 
+from tests.gateway.dispatch.dispatcher_rig import CONF  # carriers a (+1, falls back to b) and b (+44)
 from tests.gateway.pipeline_helpers import T0, message_row, open_store, settle
-
-CONF = """
-[[carriers]]
-name = "a"
-host = "h"
-port = 1
-system_id = "s"
-routes = ["+1"]
-fallback = "b"
-
-[[carriers]]
-name = "b"
-host = "h"
-port = 1
-system_id = "s"
-routes = ["+44"]
-"""
 
 
 @pytest.fixture

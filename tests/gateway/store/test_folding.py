@@ -76,33 +76,37 @@ async def test_a_round_every_interval_drains_the_backlog_and_skips_while_another
     assert clock.getDelayedCalls() == []
 
 
-def test_on_sqlite_a_round_has_nothing_to_fold():
+def _memory_folder():
+    """A started CountFolder (every 2 s) on the in-memory store, on a Clock."""
     clock = Clock()
     store = MemoryStore(clock)
     result_of(clock, store.start())
     folder = CountFolder(store, clock, interval=2.0)
     folder.startService()
-    clock.advance(2.0)  # the round runs on the clock, at once
-    assert folder.stats == {"rounds": 1, "skipped": 1, "deltas": 0}
-    assert result_of(clock, folder.fold()) == 0
-    assert folder.stats == {"rounds": 2, "skipped": 2, "deltas": 0}
+    return clock, store, folder
+
+
+def _stop(clock, store, folder):
     result_of(clock, folder.stopService())
     result_of(clock, store.stop())
     assert clock.getDelayedCalls() == []
 
 
+def test_on_sqlite_a_round_has_nothing_to_fold():
+    clock, store, folder = _memory_folder()
+    clock.advance(2.0)  # the round runs on the clock, at once
+    assert folder.stats == {"rounds": 1, "skipped": 1, "deltas": 0}
+    assert result_of(clock, folder.fold()) == 0
+    assert folder.stats == {"rounds": 2, "skipped": 2, "deltas": 0}
+    _stop(clock, store, folder)
+
+
 def test_a_failed_round_leaves_the_rounds_running():
-    clock = Clock()
-    store = MemoryStore(clock)
-    result_of(clock, store.start())
-    folder = CountFolder(store, clock, interval=2.0)
-    folder.startService()
+    clock, store, folder = _memory_folder()
     store.inject_fault(disk_full())
     clock.advance(2.0)  # the write fails: the round ends with nothing folded
     assert folder.stats == {"rounds": 1, "skipped": 0, "deltas": 0}
     store.heal()
     clock.advance(2.0)  # the next round runs
     assert folder.stats == {"rounds": 2, "skipped": 1, "deltas": 0}
-    result_of(clock, folder.stopService())
-    result_of(clock, store.stop())
-    assert clock.getDelayedCalls() == []
+    _stop(clock, store, folder)
