@@ -20,38 +20,11 @@ import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 
+from e2e_tree import config_text
+
 CHUNK = 1000  # messages per accepting transaction
 READY_TIMEOUT = 60.0
 STALL = 30.0
-
-
-def node_config(url: str, port: int, args, node_id: str, binds: int) -> str:
-    return f"""
-[api]
-listen = "127.0.0.1:0"
-[store]
-url = "{url}"
-[cluster]
-node_id = "{node_id}"
-heartbeat = 1.0
-lease_timeout = 10.0
-[pipeline]
-batch_size = {args.batch}
-max_in_flight = {max(args.batch * 2, args.window * binds * 4)}
-[[accounts]]
-sid = "{args.account}"
-auth_token = "bench"
-[[carriers]]
-name = "sim"
-host = "127.0.0.1"
-port = {port}
-system_id = "bench"
-password = "bench"
-binds = {binds}
-window = {args.window}
-routes = ["+"]
-registered_delivery = true
-"""
 
 
 def stop_nodes(procs: list[subprocess.Popen]) -> None:
@@ -73,7 +46,7 @@ def start_nodes(url: str, port: int, args, workdir: str, binds: int) -> list[sub
     for i in range(args.nodes):
         path = os.path.join(workdir, f"node-{i + 1}.toml")
         with open(path, "w") as f:
-            f.write(node_config(url, port, args, f"bench-{i + 1}", binds))
+            f.write(config_text(url, port, args, binds=binds, node_id=f"bench-{i + 1}"))
         log = open(os.path.join(workdir, f"node-{i + 1}.log"), "w")
         nodes.append(subprocess.Popen([sys.executable, "-m", "gateway", "run", "--config", path],
                                       stdout=log, stderr=subprocess.STDOUT))

@@ -17,16 +17,22 @@ import time
 from cpu_meter import cpu_seconds, postgres_backends, thread_cpu
 
 
-def config_text(url: str, port: int, args) -> str:
+def config_text(url: str, port: int, args, *, binds: int | None = None, node_id: str | None = None) -> str:
+    """The daemon's config for a run: one simulator carrier of ``binds``
+    binds (``args.binds`` by default).  With ``node_id``: a cluster node's
+    (``e2e_nodes``), which the commits' NOTIFY wakes instead of a fast poll."""
+    binds = args.binds if binds is None else binds
+    cluster = (f'[cluster]\nnode_id = "{node_id}"\nheartbeat = 1.0\nlease_timeout = 10.0\n'
+               if node_id is not None else "")
+    poll = "" if node_id is not None else "poll_interval = 0.05\n"
     return f"""
 [api]
 listen = "127.0.0.1:0"
 [store]
 url = "{url}"
-[pipeline]
-poll_interval = 0.05
-batch_size = {args.batch}
-max_in_flight = {max(args.batch * 2, args.window * args.binds * 4)}
+{cluster}[pipeline]
+{poll}batch_size = {args.batch}
+max_in_flight = {max(args.batch * 2, args.window * binds * 4)}
 [[accounts]]
 sid = "{args.account}"
 auth_token = "bench"
@@ -36,7 +42,7 @@ host = "127.0.0.1"
 port = {port}
 system_id = "bench"
 password = "bench"
-binds = {args.binds}
+binds = {binds}
 window = {args.window}
 routes = ["+"]
 registered_delivery = true
