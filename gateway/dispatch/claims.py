@@ -82,13 +82,22 @@ class _Media(TypeDecorator):
 _CLAIMED = [type_coerce(c, _Media()).label(c.name) if c.name == "media_list" else c for c in m.c]
 
 
+# SQLite's unary "+": the status test filters the claimed rows but cannot
+# choose the index.  Without it SQLite's planner, which keeps no statistics
+# here, took ``status = ?`` for the UPDATE's driving index and walked the
+# whole queued range of ix_messages_status_next, testing each row's sid
+# against the due list: every claim read the whole queue.
+_STATUS_FILTER = literal_column(f"+{m.name}.{m.c.status.name}", m.c.status.type)
+
+
 @lru_cache(maxsize=64)  # one per set of reachable routes seen: a few
-def _claim(routes: Reach | None):
+def _claim(routes: Reach | None, sqlite: bool = False):
     # A materialized CTE: PostgreSQL runs the locking LIMIT query once.  As a
     # plain ``IN (subquery)`` it may rescan it (a nested-loop semi-join) and,
     # skipping the rows it has just locked itself, claim more than ``limit``.
     due = _due(routes).cte("due").prefix_with("MATERIALIZED", dialect="postgresql")
-    return (update(m).where(m.c.sid.in_(select(due.c.sid)), m.c.status == s.QUEUED)
+    status = _STATUS_FILTER if sqlite else m.c.status
+    return (update(m).where(m.c.sid.in_(select(due.c.sid)), status == s.QUEUED)
             .values(status=s.SENDING, date_updated=bindparam("now"), attempts=m.c.attempts + 1,
                     claimed_by=bindparam("node"))
             .returning(*_CLAIMED))
@@ -113,9 +122,10 @@ def claim_queued(conn: Connection, now: datetime, limit: int, node_id: str | Non
     if limit <= 0:
         return []
     now = utc(now)
-    if conn.dialect.name == "sqlite":
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:
         routes = None
-    rows = conn.execute(_claim(routes), {"now": now, "limit": limit, "node": node_id}).mappings().all()
+    rows = conn.execute(_claim(routes, sqlite), {"now": now, "limit": limit, "node": node_id}).mappings().all()
     rows = sorted(rows, key=_oldest_first)
     if not rows:
         return []

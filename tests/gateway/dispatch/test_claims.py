@@ -8,6 +8,7 @@ from gateway.messages.store import get_message_row, insert_message, transition
 from gateway.dispatch.claims import claim_queued, expire_unsent, requeue, requeue_stuck
 
 from tests.gateway.store.factories import T0, message_row
+from tests.gateway.store.plans import statement_plans
 
 
 def cb_statuses(conn, sid):
@@ -93,3 +94,24 @@ def test_requeue_stuck_at_most_once(conn):
     stored = get_message_row(conn, row["sid"])
     assert (stored["status"], stored["error_code"]) == ("failed", 30008)
     assert cb_statuses(conn, row["sid"]) == ["sending", "failed"]
+
+
+def test_a_claim_reads_the_due_messages_not_the_whole_queue(conn):
+    """SQLite: the claim's UPDATE finds each due message by its sid.  Its
+    planner, with no statistics, took the status test for the driving index
+    and walked every queued message, testing each sid against the due list:
+    a claim of 1,000 cost 36 ms at 20,000 queued and 76 ms at 200,000
+    (``claim_queued`` at ``limit=1000``)."""
+    if conn.dialect.name != "sqlite":
+        return  # PostgreSQL plans from its statistics (test_claim_reach, the cluster's claims)
+    queued = [message_row(date_created=T0 + timedelta(milliseconds=i)) for i in range(2000)]
+    for row in queued:
+        row["date_updated"] = row["next_attempt_at"] = row["date_created"]
+    conn.execute(insert(s.messages), queued)
+    now = T0 + timedelta(seconds=10)
+    plans = statement_plans(conn, lambda: claim_queued(conn, now, 100))
+    claim = [plan for statement, plan in plans if statement.lstrip().startswith("WITH due")]
+    assert len(claim) == 1, plans
+    outer = claim[0].split(" | ")[0]
+    assert outer.startswith("SEARCH messages USING") and "(sid=?)" in outer, claim[0]
+    assert [r["sid"] for r in claim_queued(conn, now, 100)] == [r["sid"] for r in queued[100:200]]
