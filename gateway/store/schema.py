@@ -235,7 +235,9 @@ pending_receipts = Table(
     Column("keys", JSON, nullable=False),  # match keys
     Column("receipt", JSON, nullable=False),  # the parsed Receipt as a dict
     Column("received_at", DateTime(timezone=True), nullable=False),
-    Column("state", String(12), nullable=False, default="waiting"),  # waiting | unmatched
+    Column("state", String(12), nullable=False, default="waiting"),  # waiting | applied | unmatched
+    # The waiting rows, without reading those applied or given up (migration 0014).
+    Index("ix_pending_receipts_state", "state", "id"),
 )
 
 inbound_parts = Table(

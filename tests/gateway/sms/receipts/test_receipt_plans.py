@@ -2,12 +2,15 @@
 a PostgreSQL database whose tables have no statistics (autovacuum off: only
 the ANALYZE after ``db upgrade``, of empty tables).  SQLite, and PostgreSQL
 when GATEWAY_TEST_DATABASE_URL is set."""
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from gateway.sms.receipts.batch import _candidates
+from gateway.sms.receipts.store import EarlyReceipts, sweep_pending
 from gateway.store import schema as s
 
-from tests.gateway.store.factories import message_row
+from tests.gateway.store.factories import T0, message_row
 from tests.gateway.store.plans import statement_plans
 
 STORED = 3000
@@ -67,3 +70,25 @@ def test_a_plan_made_while_the_tables_were_small_does_not_scan_them_later(conn):
     before = scans()
     assert set(_candidates(conn, set(keys[:100]))) == set(keys[:100])
     assert scans() == before
+
+
+def test_the_waiting_receipts_are_found_without_reading_those_done_with(conn):
+    """Applied and unmatched receipts stay in ``pending_receipts``; the probe
+    that every batch of sent outcomes makes (``EarlyReceipts``) and the
+    retries' read of the waiting rows use the state index, not the whole
+    table (SQLite; PostgreSQL plans from its statistics)."""
+    if conn.dialect.name != "sqlite":
+        return
+    pr = s.pending_receipts
+    conn.execute(pr.insert(), [
+        {"carrier": "sim", "message_id": str(i), "keys": [str(i)], "receipt": {"message_id": str(i)},
+         "received_at": T0, "state": "applied" if i % 2 else "unmatched"} for i in range(500)])
+    conn.execute(pr.insert(), {"carrier": "sim", "message_id": "w", "keys": ["w"],
+                               "receipt": {"message_id": "w"}, "received_at": T0, "state": "waiting"})
+    plans = statement_plans(conn, lambda: (
+        EarlyReceipts()(conn, [{"smsc_message_id": "x"}], T0),
+        sweep_pending(conn, now=T0, window=timedelta(seconds=60))))
+    reads = [plan for statement, plan in plans if statement.startswith("SELECT") and "pending_receipts" in statement]
+    assert len(reads) >= 3, plans  # the probe, the waiting rows, the sweep's old rows
+    for plan in reads:
+        assert "ix_pending_receipts_state" in plan and "SCAN" not in plan, plan
