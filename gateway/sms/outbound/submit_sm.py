@@ -24,6 +24,7 @@ from functools import lru_cache
 from typing import Any, Mapping
 
 from protocols.smpp.constants import Tag
+from protocols.smpp.fast import fast_constructor
 from protocols.smpp.pdu import SubmitSm
 
 ESM_UDHI = 0x40
@@ -31,6 +32,8 @@ TON_INTERNATIONAL, TON_NETWORK, TON_ALPHANUMERIC = 1, 3, 5
 NPI_UNKNOWN, NPI_ISDN = 0, 1
 
 MAX_RELATIVE_DAYS = 99  # two decimal digits in the DD field
+# One SubmitSm per part sent: built through its slots (``protocols.smpp.fast``).
+_submit_sm = fast_constructor(SubmitSm)
 
 
 def address(value: str) -> tuple[int, int, str]:
@@ -93,17 +96,18 @@ def build_submits(row: Mapping[str, Any], plan: Any, *, registered_delivery: int
     )
     if mode == "payload":
         payload = b"".join(part.payload for part in plan.parts)
-        return [SubmitSm(short_message=b"", tlvs=((Tag.MESSAGE_PAYLOAD, payload),), **common)]
+        return [_submit_sm(short_message=b"", tlvs=((Tag.MESSAGE_PAYLOAD, payload),), **common)]
     out = []
     for part in plan.parts:
         tlvs: tuple = ()
-        esm_class = ESM_UDHI if part.esm_class_udhi else 0
+        esm_class = ESM_UDHI if part.udh else 0
         if part.sar is not None:
             ref, total, seqno = part.sar
             tlvs = _sar_tlvs(ref, total, seqno)
-        out.append(SubmitSm(esm_class=esm_class, short_message=part.short_message,
-                            tlvs=tlvs, **common))
+        out.append(_submit_sm(esm_class=esm_class, short_message=part.udh + part.payload,
+                              tlvs=tlvs, **common))
     return out
+
 
 
 def _sar_tlvs(ref: int, total: int, seqno: int) -> tuple:
