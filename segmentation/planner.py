@@ -30,6 +30,8 @@ MODES = ("udh", "sar", "payload")
 DEFAULT_MAX_LENGTH = 1600
 # Built once: ``set - LANGUAGES.keys()`` copied the whole table on every plan.
 _KNOWN_LANGUAGES = frozenset(LANGUAGES)
+_SINGLE_GSM7 = choice.gsm7_capacities(8, 0)[0]  # 160 septets: no UDH at all
+_GSM7_DC = DATA_CODING[GSM7]
 
 
 def plan(body: str, *, reference: int, concat_ref_bits: int = 8,
@@ -46,6 +48,9 @@ def plan(body: str, *, reference: int, concat_ref_bits: int = 8,
     septets = DEFAULT.try_encode(body)
     if septets is not None:
         if not national or not choice.may_save(body, septets, concat_ref_bits):
+            if len(septets) <= _SINGLE_GSM7:  # one part with no header, in every mode: most SMS
+                part = Part(body, len(septets), b"", septets, 1, 1, _GSM7_DC)
+                return Plan(GSM7, _GSM7_DC, 1, (part,), len(septets), mode)
             return _gsm7(body, septets, DEFAULT, reference, concat_ref_bits, mode)
     if national:
         chosen = choice.choose(body, national, concat_ref_bits)

@@ -157,3 +157,15 @@ def test_sar_and_payload_modes_carry_the_same_text(body, kw, mode):
         assert [p.text for p in result.parts] == [p.text for p in reference.parts]
     else:
         assert len(result.parts) == 1
+
+
+@given(st.text(alphabet=st.sampled_from(GSM_CHARS), max_size=170), options,
+       st.sampled_from(["udh", "sar", "payload"]))
+def test_a_one_part_gsm_body_plans_as_the_general_path_does(body, opts, mode):
+    """plan() builds a one-part default-alphabet plan directly; it is the plan
+    that the general GSM-7 path (``_gsm7``) makes of the same body."""
+    from segmentation.planner import _gsm7
+
+    septets = DEFAULT.encode(body)
+    assert plan(body, mode=mode, **opts) == _gsm7(body, septets, DEFAULT, opts["reference"],
+                                                  opts["concat_ref_bits"], mode)
