@@ -33,6 +33,7 @@ import enum
 from dataclasses import asdict, dataclass
 from typing import Any, Mapping
 
+from .fast import fast_constructor
 from .receipt_text import (  # noqa: F401 (re-exported: the text half of the parser)
     _KEY_RE, _STANDARD_RE, _STAT_ALIASES, _scan_text, decode_text, normalize_stat, parse_text,
 )
@@ -67,7 +68,7 @@ MESSAGE_STATES = {
     9: "SKIPPED",  # SMPP 5.0
 }
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Receipt:
     message_id: str | None
     kind: ReceiptKind = ReceiptKind.SMSC
@@ -103,6 +104,10 @@ class Receipt:
         fields["network_error"] = NetworkError(int(net[0]), int(net[1])) if net else None
         fields["ignored"] = tuple(fields.get("ignored") or ())
         return cls(**fields)
+
+
+# Every receipt read is built through its slots (``fast.py``).
+_receipt = fast_constructor(Receipt)
 
 
 def _kind_of_bits(bits: int) -> ReceiptKind | None:
@@ -179,7 +184,7 @@ def parse_receipt(
         raise ReceiptError(f"receipt without a message id: {text[:80]!r}")
     stat_raw = fields.get("stat")
     stat = MESSAGE_STATES.get(state, f"STATE{state}") if state is not None else normalize_stat(stat_raw)
-    return Receipt(
+    return _receipt(
         message_id=message_id,
         kind=kind,
         stat=stat,
