@@ -18,6 +18,11 @@ Rules:
   (``gateway.store.counts``): each row is read once over a whole run, so
   no index is added for retention and intake pays nothing for it.  Match keys are deleted by key (their only
   index), recomputed from each part's SMSC id.
+* Receipts done with (``applied``, or given up as ``unmatched``) that
+  arrived before the cutoff go too, oldest first, at most ``limit`` per
+  batch: each state's range of ix_pending_receipts_state is walked in id
+  order (ids rise with arrival) up to the first newer receipt.  Waiting
+  receipts are kept whatever their age: the sweep decides those.
 * Every statement finds its rows through an index keyed by the batch's
   sids (or segment ids, or the walk's keys), also on a store without
   statistics: SQLite's planner then prefers any index with an equality on
@@ -29,6 +34,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from itertools import takewhile
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -46,6 +52,9 @@ BATCH = 500  # messages per transaction
 # ones are skipped): each costs a read of its row for the status, so a small
 # batch must not read as many as a large one.
 SCAN_PER_MESSAGE = 4
+# The receipts' states once done with (gateway.sms.receipts.store's APPLIED and
+# UNMATCHED; a test holds the two together).
+RECEIPTS_DONE = ("applied", "unmatched")
 _m = s.messages
 
 
@@ -65,9 +74,10 @@ def cutoff(now: datetime, retention_days: float) -> datetime:
 def prune_batch(conn: Connection, before: datetime, cursor: Cursor | None = None,
                 limit: int = BATCH) -> dict[str, Any]:
     """Delete up to ``limit`` prunable messages created before ``before``,
-    going on from ``cursor``.  Returns ``{"messages", "rows", "cursor",
-    "done", "seconds"}`` (``rows``: every row deleted, the messages'
-    included; ``seconds``: how long the job itself took, on the writer)."""
+    going on from ``cursor``, and up to ``limit`` receipts done with.
+    Returns ``{"messages", "receipts", "rows", "cursor", "done", "seconds"}``
+    (``rows``: every row deleted, the messages' and receipts' included;
+    ``seconds``: how long the job itself took, on the writer)."""
     started = time.perf_counter()
     result = _prune_batch(conn, utc(before), cursor, limit)
     result["seconds"] = time.perf_counter() - started
@@ -88,6 +98,41 @@ def _prune_batch(conn: Connection, before: datetime, cursor: Cursor | None, limi
 
 
 def _walk(conn: Connection, before: datetime, cursor: Cursor | None, limit: int) -> dict[str, Any]:
+    result = _walk_messages(conn, before, cursor, limit)
+    receipts, receipts_done = prune_receipts(conn, before, limit)
+    result["rows"] += receipts
+    result["receipts"] = receipts
+    result["done"] = result["done"] and receipts_done
+    return result
+
+
+def prune_receipts(conn: Connection, before: datetime, limit: int) -> tuple[int, bool]:
+    """Delete up to ``limit`` receipts done with that arrived before
+    ``before``; (deleted, True once none is left to delete)."""
+    pr = s.pending_receipts
+    ids: list[int] = []
+    done = True
+    for state in RECEIPTS_DONE:
+        room = limit - len(ids)
+        if room <= 0:
+            return _delete_receipts(conn, ids), False
+        rows = conn.execute(select(pr.c.id, pr.c.received_at).where(pr.c.state == state)
+                            .order_by(pr.c.id).limit(room)).all()
+        old = list(takewhile(lambda row: utc(row.received_at) < before, rows))
+        ids += [row.id for row in old]
+        if len(old) == room:
+            done = False  # more of them may be old
+    return _delete_receipts(conn, ids), done
+
+
+def _delete_receipts(conn: Connection, ids: list[int]) -> int:
+    if not ids:
+        return 0
+    pr = s.pending_receipts
+    return conn.execute(delete(pr).where(pr.c.id.in_(ids))).rowcount
+
+
+def _walk_messages(conn: Connection, before: datetime, cursor: Cursor | None, limit: int) -> dict[str, Any]:
     cursor = cursor or Cursor()
     scan = SCAN_PER_MESSAGE * limit
     accounts = counted_accounts(conn, cursor.account)

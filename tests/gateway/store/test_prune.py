@@ -129,7 +129,9 @@ def _plans(conn, job) -> list[tuple[str, str]]:
 # What a prune statement may look its rows up by: the batch's keys, or the walk's.
 # The lines of a UNION ALL's plan that read nothing themselves.
 COMPOUND = ("COMPOUND QUERY", "LEFT-MOST SUBQUERY", "UNION ALL")
-KEYED = ("(sid=?", "(message_sid=?", "(segment_id=?", "(key=?", "(account_sid=?", "(account_sid>?")
+# Receipts: a walk of one state's range of the state index, then their ids.
+KEYED = ("(sid=?", "(message_sid=?", "(segment_id=?", "(key=?", "(account_sid=?", "(account_sid>?",
+         "(state=?", "(rowid=?")
 
 
 def test_every_prune_statement_is_index_driven_without_statistics(conn):
@@ -160,3 +162,31 @@ def test_every_prune_statement_is_index_driven_without_statistics(conn):
                 (statement, plan)
         elif "FROM message_counts" not in statement:  # a row per account: read whole, rightly
             assert "Seq Scan" not in plan and "state_next" not in plan, (statement, plan)
+
+
+def _receipt(state: str, received_at) -> dict:
+    return {"carrier": "a", "message_id": "1", "keys": ["s:1"], "receipt": {"message_id": "1"},
+            "received_at": received_at, "state": state}
+
+
+def test_receipts_done_with_go_after_the_retention_period_waiting_ones_stay(conn):
+    pr = s.pending_receipts
+    rows = ([_receipt("applied", OLD + timedelta(seconds=i)) for i in range(7)]
+            + [_receipt("unmatched", OLD + timedelta(seconds=i)) for i in range(4)]
+            + [_receipt("waiting", OLD)]  # the sweep decides those, whatever their age
+            + [_receipt("applied", T0), _receipt("unmatched", T0)])  # younger than the cutoff
+    conn.execute(insert(pr), rows)
+    total, runs = prune_all(conn, cutoff(T0, 30), limit=3)
+    assert runs >= 4  # at most 3 receipts per batch
+    left = sorted((row.state, utc(row.received_at)) for row in conn.execute(select(pr.c.state, pr.c.received_at)))
+    assert left == [("applied", T0), ("unmatched", T0), ("waiting", OLD)]
+    result = prune_batch(conn, cutoff(T0, 30), None, limit=3)
+    assert result["done"] and result["receipts"] == 0
+
+
+def test_the_receipt_states_pruned_are_the_receipts_own():
+    from gateway.sms.receipts import store as receipts_store
+    from gateway.store.prune import RECEIPTS_DONE
+
+    assert set(RECEIPTS_DONE) == {receipts_store.APPLIED, receipts_store.UNMATCHED}
+    assert receipts_store.WAITING not in RECEIPTS_DONE
