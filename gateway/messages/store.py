@@ -138,6 +138,16 @@ def _update_for(shape: tuple[str, ...]) -> Prepared:
     return statement
 
 
+# A change's keys in the order given -> the columns its UPDATE sets (sorted,
+# without "sid"): a batch's changes mostly share one spelling.
+_SHAPES: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _values(params: Mapping[str, Any]) -> dict:
+    """The new column values of a change's parameters (no sid, no WHERE values)."""
+    return {k: v for k, v in params.items() if k not in ("sid", "b_sid", "b_old")}
+
+
 class StaleRows(RuntimeError):
     """The rows given to ``transition_many`` were not the current ones (an
     UPDATE guarded by the old status matched fewer rows than it moved)."""
@@ -186,25 +196,31 @@ def _transition_round(conn: Connection, changes: list[Mapping[str, Any]],
         row = rows.get(sid)
         if row is None or (row["status"], status) not in TRANSITIONS:
             continue
-        values = dict(change)
-        del values["sid"]
-        values["date_updated"] = now
-        if "error_code" in values or "error_message" in values:
-            values.setdefault("error_code", None)
-            values.setdefault("error_message", None)
-        if status in _SENT_LIKE and "date_sent" not in values and row["date_sent"] is None:
-            values["date_sent"] = now
-        params = dict(values, b_sid=sid, b_old=row["status"])
-        shape = tuple(sorted(values))
+        # One dict per change: the new values, plus the WHERE's b_sid and
+        # b_old (and the change's own "sid", which no statement reads).
+        params = dict(change)
+        params["date_updated"] = now
+        if "error_code" in params or "error_message" in params:
+            params.setdefault("error_code", None)
+            params.setdefault("error_message", None)
+        if status in _SENT_LIKE and "date_sent" not in params and row["date_sent"] is None:
+            params["date_sent"] = now
+        spelled = tuple(params)
+        shape = _SHAPES.get(spelled)
+        if shape is None:
+            shape = _SHAPES[spelled] = tuple(sorted(k for k in spelled if k != "sid"))
+        params["b_sid"], params["b_old"] = sid, row["status"]
         if shape in shapes:
             shapes[shape].append(params)
         else:
             shapes[shape] = [params]
         moved.append(sid)
-        events.append({"message_sid": sid, "status": status, "error_code": values.get("error_code"),
-                       "detail": values.get("error_message"), "created_at": now})
-        if (row["status_callback"] or "status_callback" in values) and wants_callback(dict(row, **values), status):
-            callbacks.append((sid, values))
+        events.append({"message_sid": sid, "status": status, "error_code": params.get("error_code"),
+                       "detail": params.get("error_message"), "created_at": now})
+        if row["status_callback"] or "status_callback" in params:
+            values = _values(params)
+            if wants_callback(dict(row, **values), status):
+                callbacks.append((sid, values))
     updated = sum(_update_for(shape).run(conn, params) for shape, params in shapes.items())
     if updated != len(moved):
         raise StaleRows(f"transition: {len(moved)} rows to move, {updated} matched their old status")
