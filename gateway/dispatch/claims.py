@@ -36,6 +36,7 @@ from gateway.dispatch.reach import Reach, condition
 from gateway.messages.lifecycle import REQUEUE
 
 from gateway.store import schema as s
+from gateway.store.counts import accounts_from
 from gateway.messages.store import INSERT_EVENTS, callback_row, transition_many, wants_callback
 from gateway.store.timeutil import utc
 
@@ -172,12 +173,17 @@ def requeue_stuck(conn: Connection, now: datetime, *, policy: str = "at-least-on
     if policy not in ("at-least-once", "at-most-once"):
         raise ValueError(f"unknown mid-send policy {policy!r}")
     now = utc(now)
+    # By account: ix_messages_account_status then reads only the messages
+    # in ``sending``.  A status test alone has no index to use, so every
+    # start and every takeover read the whole table.  Every account that
+    # has a message is in the message counts (the insert trigger puts it there).
+    sending = [m.c.account_sid.in_(accounts_from(conn, "")), m.c.status == s.SENDING]
     if node_id is None:
-        sids = list(conn.execute(select(m.c.sid).where(m.c.status == s.SENDING)).scalars())
+        sids = list(conn.execute(select(m.c.sid).where(*sending)).scalars())
     else:
         owners = m.c.claimed_by.in_(claimed_by) if claimed_by is not None else \
             or_(m.c.claimed_by == node_id, m.c.claimed_by.is_(None))
-        sids = list(conn.execute(update(m).where(m.c.status == s.SENDING, owners)
+        sids = list(conn.execute(update(m).where(*sending, owners)
                                  .values(claimed_by=node_id).returning(m.c.sid)).scalars())
     if not sids:
         return []

@@ -115,3 +115,23 @@ def test_a_claim_reads_the_due_messages_not_the_whole_queue(conn):
     outer = claim[0].split(" | ")[0]
     assert outer.startswith("SEARCH messages USING") and "(sid=?)" in outer, claim[0]
     assert [r["sid"] for r in claim_queued(conn, now, 100)] == [r["sid"] for r in queued[100:200]]
+
+
+def test_the_restart_sweep_reads_the_sending_messages_not_the_whole_table(conn):
+    """``requeue_stuck`` runs at every start (and, in a cluster, at every
+    takeover): it finds the messages in ``sending`` through the (account,
+    status) index, account by account, instead of reading every message."""
+    if conn.dialect.name != "sqlite":
+        return  # PostgreSQL plans from its statistics
+    rows = [message_row(date_created=T0 + timedelta(milliseconds=i), status="delivered") for i in range(500)]
+    rows[7]["status"] = rows[9]["status"] = "sending"
+    other = message_row(account_sid="AC" + "2" * 32, status="sending")
+    for row in rows + [other]:
+        row["date_updated"] = row["date_created"]
+        insert_message(conn, row)
+    for node_id in (None, "node-1"):
+        plans = statement_plans(conn, lambda: requeue_stuck(conn, T0, node_id=node_id, policy="at-most-once"))
+        reads = [plan for statement, plan in plans if "messages.status" in statement and "IN (" in statement]
+        assert reads and all("SCAN messages" not in plan for plan in reads), plans
+    stuck = {rows[7]["sid"], rows[9]["sid"], other["sid"]}
+    assert {r["sid"] for r in conn.execute(select(s.messages.c.sid).where(s.messages.c.status == "failed")).mappings()} == stuck
