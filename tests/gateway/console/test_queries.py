@@ -79,3 +79,30 @@ async def test_console_queries(backend, tmp_path):
             assert await store.read(queries.history, "SMmissing") is None
         finally:
             await store.stop()
+
+
+def test_the_summary_counts_read_only_the_states_it_shows(tmp_path):
+    """The console's summary (every 5 s in the daemon) counts pending and dead
+    callbacks and waiting and unmatched receipts through their state
+    indexes, never every callback or receipt that was ever done with
+    (SQLite's plans: no scan of either table)."""
+    from sqlalchemy import create_engine
+
+    from gateway.store import migrate
+    from tests.gateway.store.plans import statement_plans
+
+    url = f"sqlite:///{tmp_path / 'summary.db'}"
+    migrate.upgrade(url)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(insert(s.callback_outbox), [
+            {"message_sid": f"SM{i:032x}", "kind": "status", "url": "http://cb.example/x", "method": "POST",
+             "params": [], "state": "done", "attempts": 1, "next_attempt_at": T0, "created_at": T0}
+            for i in range(300)])
+        plans = statement_plans(conn, lambda: queries.store_summary(conn, T0))
+    engine.dispose()
+    counts = [(st, plan) for st, plan in plans
+              if "count(*)" in st and ("FROM callback_outbox" in st or "FROM pending_receipts" in st)]
+    assert len(counts) == 3, plans
+    for statement, plan in counts:
+        assert "SCAN" not in plan, (statement, plan)
