@@ -158,3 +158,52 @@ def test_health_names_the_node(tmp_path):
                  MemoryReactorClock(), environ={})
     assert tree.parts.monitor.health()["node"] == "gw-7"
     assert Monitor(None, Clock()).health()["node"] is None
+
+
+@pytest_twisted.ensureDeferred
+async def test_the_queue_is_counted_every_refresh_every_status_every_full_every(store):
+    """Queued and sending follow each refresh; the other statuses (an index
+    entry read per message stored) are recounted every FULL_EVERY refreshes."""
+    from gateway.messages.store import transition
+    from gateway.ops.health import FULL_EVERY
+
+    rows = [message_row(status=status) for status in ("queued", "queued", "sending", "delivered")]
+    for row in rows:
+        await store.write(insert_message, row)
+    monitor = Monitor(store, Clock())
+    await monitor.refresh()
+    assert monitor.by_status == {"queued": 2, "sending": 1, "delivered": 1}
+    now = rows[2]["date_created"]
+    await store.write(lambda conn: transition(conn, rows[2]["sid"], "sent", now=now))
+    await store.write(insert_message, message_row(status="delivered"))
+    await monitor.refresh()  # the queue only: sending gone, delivered as last counted
+    assert monitor.by_status == {"queued": 2, "delivered": 1}
+    for _ in range(FULL_EVERY - 2):
+        await monitor.refresh()
+    assert monitor.by_status == {"queued": 2, "delivered": 1}
+    await monitor.refresh()  # the FULL_EVERY-th since the last full count
+    assert monitor.by_status == {"queued": 2, "sent": 1, "delivered": 2}
+    assert monitor.queue_depth == 2
+
+
+def test_the_queue_counts_read_only_the_queue(tmp_path):
+    """SQLite's plans of the every-refresh counts: the queue's partial index
+    and (account, status) ranges, no scan of the messages."""
+    from sqlalchemy import create_engine, insert
+
+    from gateway.ops.health import count_live
+    from gateway.store import migrate
+    from gateway.store import schema as s
+    from tests.gateway.store.plans import statement_plans
+
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    migrate.upgrade(url)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        finished = [message_row(status="delivered") for _ in range(300)]
+        conn.execute(insert(s.messages), [dict(row, date_updated=row["date_created"]) for row in finished])
+        plans = statement_plans(conn, lambda: count_live(conn))
+    engine.dispose()
+    counts = [plan for statement, plan in plans if "FROM messages" in statement]
+    assert len(counts) == 2, plans
+    assert all("SCAN" not in plan for plan in counts), plans
