@@ -36,6 +36,7 @@ from sqlalchemy.engine import Connection
 from gateway.sms.receipts import correlation
 from gateway.sms.receipts.correlation import match_keys
 from gateway.messages import store as message_store
+from gateway.store.counts import accounts_from
 from gateway.store.timeutil import utc
 from gateway.store.schema import FINAL_STATUSES, SENT, messages, pending_receipts, segment_ids, segments
 from gateway.sms.receipts.translator import DEFAULT_PROFILE, ERROR_MESSAGES, Outcome, Profile, translate
@@ -210,15 +211,20 @@ def sweep_missing_segments(conn: Connection, *, now: datetime, timeout: timedelt
     than twice ``timeout`` (a part that could never be asked holds the
     verdict back no longer than that).
     """
-    reported = select(segments.c.message_sid).where(segments.c.status.in_(sorted(_PART_FINAL)))
-    conditions = [messages.c.status == SENT, messages.c.num_segments > 1,
-                  messages.c.date_sent <= now - timeout, messages.c.sid.in_(reported)]
+    # From the messages in ``sent``, account by account through
+    # ix_messages_account_status, and each one's parts through
+    # ix_segments_message: "sid IN (parts with a final receipt)" read every
+    # part ever stored at every sweep.
+    own = segments.c.message_sid == messages.c.sid
+    reported = select(segments.c.id).where(own, segments.c.status.in_(sorted(_PART_FINAL))).exists()
+    conditions = [messages.c.account_sid.in_(accounts_from(conn, "")), messages.c.status == SENT,
+                  messages.c.num_segments > 1, messages.c.date_sent <= now - timeout, reported]
     asked_first = sorted(asked_first)
     if asked_first:
-        unasked = select(segments.c.message_sid).where(and_(
-            segments.c.status.is_(None), segments.c.receipt_at.is_(None),
-            segments.c.carrier.in_(asked_first)))
-        conditions.append(or_(messages.c.sid.not_in(unasked), messages.c.date_sent <= now - 2 * timeout))
+        unasked = select(segments.c.id).where(and_(
+            own, segments.c.status.is_(None), segments.c.receipt_at.is_(None),
+            segments.c.carrier.in_(asked_first))).exists()
+        conditions.append(or_(~unasked, messages.c.date_sent <= now - 2 * timeout))
     candidates = conn.execute(select(messages.c.sid).where(and_(*conditions)).limit(limit)).scalars().all()
     settled = []
     for sid in candidates:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from gateway.sms.receipts.batch import _candidates
-from gateway.sms.receipts.store import EarlyReceipts, sweep_pending
+from gateway.sms.receipts.store import EarlyReceipts, sweep_missing_segments, sweep_pending
 from gateway.store import schema as s
 
 from tests.gateway.store.factories import T0, message_row
@@ -92,3 +92,18 @@ def test_the_waiting_receipts_are_found_without_reading_those_done_with(conn):
     assert len(reads) >= 3, plans  # the probe, the waiting rows, the sweep's old rows
     for plan in reads:
         assert "ix_pending_receipts_state" in plan and "SCAN" not in plan, plan
+
+
+def test_the_missing_segment_sweep_reads_the_sent_messages_not_every_part(conn):
+    """The sweep (every 30 s) starts from the messages in ``sent``, by
+    account and status, and reads each one's parts through its index; it
+    used to read every part ever stored (SQLite's plans)."""
+    if conn.dialect.name != "sqlite":
+        return
+    _store_parts(conn, 500)  # sent one-part messages
+    conn.execute(s.segments.update().values(status="delivered"))
+    plans = statement_plans(conn, lambda: sweep_missing_segments(
+        conn, now=T0 + timedelta(hours=1), timeout=timedelta(seconds=60), asked_first=["sim"]))
+    sweep = [plan for statement, plan in plans if "FROM messages" in statement and "segments" in statement]
+    assert len(sweep) == 1 and "SCAN" not in sweep[0], plans
+    assert "ix_messages_account_status" in sweep[0] and "ix_segments_message" in sweep[0], sweep[0]
