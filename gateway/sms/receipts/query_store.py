@@ -22,6 +22,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.engine import Connection
 
 from gateway.sms.receipts.store import _apply_to_segment
+from gateway.store.counts import accounts_from
 from gateway.store.schema import SENT, messages, segments
 from gateway.sms.receipts.translator import DEFAULT_PROFILE, Profile, translate
 from protocols.smpp.receipt import Receipt
@@ -36,12 +37,17 @@ def overdue_parts(conn: Connection, *, now: datetime, timeouts: Mapping[str, flo
     if not timeouts:
         return []
     cutoff = now - timedelta(seconds=min(timeouts.values()))
+    # From the messages in ``sent`` (account by account, through
+    # ix_messages_account_status) to their parts (ix_segments_message): no
+    # index serves the parts' own tests, so starting from the parts read
+    # every part ever stored at each sweep.
     rows = conn.execute(
         select(segments.c.id, segments.c.message_sid, segments.c.carrier, segments.c.smsc_message_id,
                _HEARD.label("heard"), messages.c.from_)
-        .join(messages, messages.c.sid == segments.c.message_sid)
-        .where(and_(segments.c.status.is_(None), segments.c.smsc_message_id.is_not(None),
-                    segments.c.carrier.in_(sorted(timeouts)), messages.c.status == SENT,
+        .select_from(messages).join(segments, segments.c.message_sid == messages.c.sid)
+        .where(and_(messages.c.account_sid.in_(accounts_from(conn, "")), messages.c.status == SENT,
+                    segments.c.status.is_(None), segments.c.smsc_message_id.is_not(None),
+                    segments.c.carrier.in_(sorted(timeouts)),
                     segments.c.submitted_at > now - horizon, _HEARD <= cutoff))
         .order_by(_HEARD, segments.c.id)
         .limit(limit)

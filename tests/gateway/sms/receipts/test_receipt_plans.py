@@ -107,3 +107,17 @@ def test_the_missing_segment_sweep_reads_the_sent_messages_not_every_part(conn):
     sweep = [plan for statement, plan in plans if "FROM messages" in statement and "segments" in statement]
     assert len(sweep) == 1 and "SCAN" not in sweep[0], plans
     assert "ix_messages_account_status" in sweep[0] and "ix_segments_message" in sweep[0], sweep[0]
+
+
+def test_the_overdue_parts_are_found_from_the_sent_messages(conn):
+    """query_sm's sweep reads the messages in ``sent`` and their parts through
+    their indexes, not every part ever stored (SQLite's plans)."""
+    if conn.dialect.name != "sqlite":
+        return
+    from gateway.sms.receipts.query_store import overdue_parts
+
+    _store_parts(conn, 500)
+    plans = statement_plans(conn, lambda: overdue_parts(
+        conn, now=T0 + timedelta(hours=1), timeouts={"sim": 60}, horizon=timedelta(days=1), limit=100))
+    sweep = [plan for statement, plan in plans if "FROM messages" in statement and "segments" in statement]
+    assert len(sweep) == 1 and "SCAN" not in sweep[0], plans
