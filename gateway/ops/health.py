@@ -108,8 +108,11 @@ class Monitor(Service):
         self._refreshes.stop()
         return super().stopService()
 
-    def refresh(self):
-        full = self._refreshes_done % FULL_EVERY == 0
+    def refresh(self, full: bool | None = None):
+        """Count the queue; every status too when ``full`` (by default on
+        every ``FULL_EVERY``-th refresh, the first included)."""
+        if full is None:
+            full = self._refreshes_done % FULL_EVERY == 0
         d = self.store.read(count_by_status if full else count_live)
 
         def got(counts):
