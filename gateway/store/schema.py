@@ -23,21 +23,8 @@ production code.
 from __future__ import annotations
 
 from sqlalchemy import (
-    event,
-    JSON,
-    BigInteger,
-    Boolean,
-    Column,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    Text,
-    text,
+    event, JSON, BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer,
+    LargeBinary, MetaData, String, Table, Text, text,
 )
 
 # Status values (API vocabulary): the lifecycle's, re-exported for the SQL modules.
@@ -48,6 +35,9 @@ from gateway.messages.lifecycle import (  # noqa: F401
 from .notify_triggers import create_notify_triggers
 from .outbox_triggers import DUE_WHERE, create_head_triggers
 from .triggers import create_count_triggers
+
+# What ix_messages_failed_updated holds; a query spells it so for its planner.
+FAILED_WHERE = f"status IN ('{FAILED}', '{UNDELIVERED}')"
 
 metadata = MetaData(
     naming_convention={
@@ -125,6 +115,8 @@ messages = Table(
     Index("ix_messages_mm7_id", "mm7_message_id",
           sqlite_where=text("mm7_message_id IS NOT NULL"),
           postgresql_where=text("mm7_message_id IS NOT NULL")),
+    Index("ix_messages_failed_updated", "date_updated", "sid",  # the console's recent failures
+          sqlite_where=text(FAILED_WHERE), postgresql_where=text(FAILED_WHERE)),
 )
 
 # Messages per (account, channel), kept by database triggers on ``messages``

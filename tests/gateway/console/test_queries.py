@@ -106,3 +106,27 @@ def test_the_summary_counts_read_only_the_states_it_shows(tmp_path):
     assert len(counts) == 3, plans
     for statement, plan in counts:
         assert "SCAN" not in plan, (statement, plan)
+
+
+def test_the_recent_failures_are_read_from_the_failed_messages_index(tmp_path):
+    """The console asks for them every 3 s: the newest failures come from the
+    partial index of failed and undelivered messages (migration 0015), in
+    its order, not from a scan and sort of every message (SQLite's plan)."""
+    from sqlalchemy import create_engine
+
+    from gateway.store import migrate
+    from tests.gateway.store.plans import statement_plans
+
+    url = f"sqlite:///{tmp_path / 'failures.db'}"
+    migrate.upgrade(url)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        rows = [message_row(status="delivered" if i % 10 else "failed", date_created=T0 + timedelta(seconds=i))
+                for i in range(300)]
+        conn.execute(insert(s.messages), [dict(row, date_updated=row["date_created"]) for row in rows])
+        plans = statement_plans(conn, lambda: queries.recent_failures(conn, limit=5))
+        newest = queries.recent_failures(conn, limit=5)
+    engine.dispose()
+    (plan,) = [plan for statement, plan in plans if "FROM messages" in statement]
+    assert "ix_messages_failed_updated" in plan and "TEMP B-TREE" not in plan, plan
+    assert [m["sid"] for m in newest] == [r["sid"] for r in rows if r["status"] == "failed"][::-1][:5]
