@@ -130,3 +130,26 @@ def test_the_recent_failures_are_read_from_the_failed_messages_index(tmp_path):
     (plan,) = [plan for statement, plan in plans if "FROM messages" in statement]
     assert "ix_messages_failed_updated" in plan and "TEMP B-TREE" not in plan, plan
     assert [m["sid"] for m in newest] == [r["sid"] for r in rows if r["status"] == "failed"][::-1][:5]
+
+
+def test_a_search_reads_the_matching_messages_only(tmp_path):
+    """Every way a search may match (sid, To, From, MMSC id, SMSC id) goes
+    through an index, To and From account by account (SQLite's plan)."""
+    from sqlalchemy import create_engine
+
+    from gateway.store import migrate
+    from tests.gateway.store.plans import statement_plans
+
+    url = f"sqlite:///{tmp_path / 'search.db'}"
+    migrate.upgrade(url)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        rows = [message_row(status="delivered", to=f"+1555{i:07d}") for i in range(300)]
+        for row in rows:
+            insert_message(conn, dict(row, date_updated=row["date_created"]))
+        plans = statement_plans(conn, lambda: queries.search(conn, "+15550000007"))
+        found = queries.search(conn, "+15550000007")
+    engine.dispose()
+    (plan,) = [plan for statement, plan in plans if "FROM messages" in statement and "callback_outbox" not in statement]
+    assert "SCAN messages" not in plan and "ix_messages_account_to" in plan, plan
+    assert [m["sid"] for m in found] == [rows[7]["sid"]]
