@@ -11,11 +11,15 @@ from sqlalchemy.engine import Connection
 
 from gateway.cluster.nodes import as_json, list_nodes
 from gateway.store import schema as s
+from gateway.store.counts import accounts_from
 
 
 def in_flight_by_node(conn: Connection) -> dict[str | None, int]:
     m = s.messages
-    rows = conn.execute(select(m.c.claimed_by, func.count()).where(m.c.status == s.SENDING)
+    # By account and status (ix_messages_account_status): the sending rows
+    # only, not every message.
+    rows = conn.execute(select(m.c.claimed_by, func.count())
+                        .where(m.c.account_sid.in_(accounts_from(conn, "")), m.c.status == s.SENDING)
                         .group_by(m.c.claimed_by)).all()
     return {node: count for node, count in rows}
 
