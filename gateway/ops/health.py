@@ -5,10 +5,12 @@ Unauthenticated and cheap: the counts come from a snapshot that a
 request.  Every ``interval`` (5 s) it counts the queue (queued and
 sending) through indexes that reach those messages only; every
 ``FULL_EVERY`` refreshes (5 minutes) it counts every status (``GROUP BY
-status``), which reads an index entry per message stored.  The answer is 200 while at least one carrier of
-each protocol in use has a bind up ("ok") or some carrier is down
-("degraded"); 503 when no carrier at all is up ("down"), so a load balancer
-or a monitoring check can act on the code alone.
+status``), which reads an index entry per message stored.
+
+The answer is 200 while at least one carrier of each protocol in use has a
+bind up ("ok") or some carrier is down ("degraded"); 503 when no carrier at
+all is up ("down"), so a load balancer or a monitoring check can act on the
+code alone.
 
 With ``[ops] health_details_auth = true`` the answer stays open (a load
 balancer sends no credentials) but holds only ``{"status": ...}`` unless
@@ -33,7 +35,7 @@ from twisted.logger import Logger
 from gateway.api.pages import JsonErrorsLeaf
 from gateway.common.periodic import Periodic
 from gateway.store import schema as s
-from gateway.store.counts import accounts_from
+from gateway.store.counts import every_account
 from gateway.store.interface import Store
 
 log = Logger()
@@ -58,7 +60,7 @@ def count_live(conn) -> dict[str, int]:
     m = s.messages
     counts = {s.QUEUED: conn.execute(select(func.count()).select_from(m)
                                      .where(m.c.status == _QUEUED)).scalar_one()}
-    accounts = accounts_from(conn, "")
+    accounts = every_account()
     for status in LIVE[1:]:
         counts[status] = conn.execute(select(func.count()).select_from(m).where(
             m.c.account_sid.in_(accounts), m.c.status == status)).scalar_one()

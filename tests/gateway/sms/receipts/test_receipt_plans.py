@@ -105,7 +105,7 @@ def test_the_missing_segment_sweep_reads_the_sent_messages_not_every_part(conn):
     plans = statement_plans(conn, lambda: sweep_missing_segments(
         conn, now=T0 + timedelta(hours=1), timeout=timedelta(seconds=60), asked_first=["sim"]))
     sweep = [plan for statement, plan in plans if "FROM messages" in statement and "segments" in statement]
-    assert len(sweep) == 1 and "SCAN" not in sweep[0], plans
+    assert len(sweep) == 1 and _no_scan_of_big_tables(sweep[0]), plans
     assert "ix_messages_account_status" in sweep[0] and "ix_segments_message" in sweep[0], sweep[0]
 
 
@@ -120,4 +120,10 @@ def test_the_overdue_parts_are_found_from_the_sent_messages(conn):
     plans = statement_plans(conn, lambda: overdue_parts(
         conn, now=T0 + timedelta(hours=1), timeouts={"sim": 60}, horizon=timedelta(days=1), limit=100))
     sweep = [plan for statement, plan in plans if "FROM messages" in statement and "segments" in statement]
-    assert len(sweep) == 1 and "SCAN" not in sweep[0], plans
+    assert len(sweep) == 1 and _no_scan_of_big_tables(sweep[0]), plans
+
+
+def _no_scan_of_big_tables(plan: str) -> bool:
+    """No scan of the messages or their parts (the message counts, a row per
+    account, are read whole to list the accounts)."""
+    return "SCAN messages" not in plan and "SCAN segments" not in plan
