@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from gateway.cluster.nodes import as_json, list_nodes
 from gateway.store import schema as s
-from gateway.store.counts import every_account
+from gateway.store.counts import of_every_account
 
 
 def in_flight_by_node(conn: Connection) -> dict[str | None, int]:
@@ -19,7 +19,7 @@ def in_flight_by_node(conn: Connection) -> dict[str | None, int]:
     # By account and status (ix_messages_account_status): the sending rows
     # only, not every message.
     rows = conn.execute(select(m.c.claimed_by, func.count())
-                        .where(m.c.account_sid.in_(every_account()), m.c.status == s.SENDING)
+                        .where(of_every_account(m.c.account_sid, conn.dialect.name), m.c.status == s.SENDING)
                         .group_by(m.c.claimed_by)).all()
     return {node: count for node, count in rows}
 

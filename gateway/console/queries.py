@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, text
 
 from gateway.store import schema as s
-from gateway.store.counts import every_account
+from gateway.store.counts import of_every_account
 
 RECENT_FAILURES = 50
 SEARCH_LIMIT = 50
@@ -105,7 +105,7 @@ def search(conn, query: str, limit: int = SEARCH_LIMIT) -> list[dict]:
     # Every branch of the OR through an index (To and From account by
     # account): with To or From alone none applies, and the search read
     # every message.
-    accounts = m.c.account_sid.in_(every_account())
+    accounts = of_every_account(m.c.account_sid, conn.dialect.name)
     rows = [_row(r) for r in conn.execute(select(*_LIST_COLUMNS).where(or_(
         m.c.sid == query, and_(accounts, m.c.to == query), and_(accounts, m.c.from_ == query),
         m.c.mm7_message_id == query, m.c.sid.in_(by_smsc)))

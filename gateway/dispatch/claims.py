@@ -36,7 +36,7 @@ from gateway.dispatch.reach import Reach, condition
 from gateway.messages.lifecycle import REQUEUE
 
 from gateway.store import schema as s
-from gateway.store.counts import every_account
+from gateway.store.counts import of_every_account
 from gateway.messages.store import INSERT_EVENTS, callback_row, transition_many, wants_callback
 from gateway.store.timeutil import utc
 
@@ -177,7 +177,7 @@ def requeue_stuck(conn: Connection, now: datetime, *, policy: str = "at-least-on
     # in ``sending``.  A status test alone has no index to use, so every
     # start and every takeover read the whole table.  Every account that
     # has a message is in the message counts (the insert trigger puts it there).
-    sending = [m.c.account_sid.in_(every_account()), m.c.status == s.SENDING]
+    sending = [of_every_account(m.c.account_sid, conn.dialect.name), m.c.status == s.SENDING]
     if node_id is None:
         sids = list(conn.execute(select(m.c.sid).where(*sending)).scalars())
     else:

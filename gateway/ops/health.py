@@ -35,7 +35,7 @@ from twisted.logger import Logger
 from gateway.api.pages import JsonErrorsLeaf
 from gateway.common.periodic import Periodic
 from gateway.store import schema as s
-from gateway.store.counts import every_account
+from gateway.store.counts import of_every_account
 from gateway.store.interface import Store
 
 log = Logger()
@@ -60,10 +60,9 @@ def count_live(conn) -> dict[str, int]:
     m = s.messages
     counts = {s.QUEUED: conn.execute(select(func.count()).select_from(m)
                                      .where(m.c.status == _QUEUED)).scalar_one()}
-    accounts = every_account()
     for status in LIVE[1:]:
         counts[status] = conn.execute(select(func.count()).select_from(m).where(
-            m.c.account_sid.in_(accounts), m.c.status == status)).scalar_one()
+            of_every_account(m.c.account_sid, conn.dialect.name), m.c.status == status)).scalar_one()
     return counts
 
 

@@ -19,7 +19,7 @@ Rules (the triggers are in ``gateway.store.triggers``):
 """
 from __future__ import annotations
 
-from sqlalchemy import func, select, text, union_all
+from sqlalchemy import any_, func, select, text, union, union_all
 from sqlalchemy.engine import Connection
 
 from . import schema as s
@@ -52,13 +52,21 @@ def total(conn: Connection, account_sid: str, channel: str | None = None) -> int
     return int(conn.execute(select(parts[0] + parts[1])).scalar_one())
 
 
-def every_account():
-    """A subquery of every account that has (or had) messages, for
-    ``messages.account_sid IN (...)``: a status test with it goes through
-    the (account_sid, status) index, account by account.  A subquery, not a
-    list of values: a list of tens of thousands of accounts would pass the
-    databases' limits on bound parameters."""
-    return union_all(select(_mc.c.account_sid), select(_d.c.account_sid))
+def of_every_account(column, dialect_name: str):
+    """``column`` (an account_sid) is the account of some message: a
+    condition that a status test beside it turns into probes of an
+    (account_sid, status, ...) index, account by account.
+
+    * SQLite: ``IN (subquery)`` of the counts' accounts.
+    * PostgreSQL: ``= ANY(ARRAY(subquery))``.  With ``IN (subquery)`` its
+      planner guessed 200 accounts and read the whole table instead.
+
+    A subquery, not a list of values: tens of thousands of accounts would
+    pass the databases' limits on bound parameters."""
+    if dialect_name == "postgresql":
+        accounts = union(select(_mc.c.account_sid), select(_d.c.account_sid))
+        return column == any_(func.array(accounts.scalar_subquery()))
+    return column.in_(union_all(select(_mc.c.account_sid), select(_d.c.account_sid)))
 
 
 def accounts_from(conn: Connection, first: str) -> list[str]:

@@ -22,7 +22,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.engine import Connection
 
 from gateway.sms.receipts.store import _apply_to_segment
-from gateway.store.counts import every_account
+from gateway.store.counts import of_every_account
 from gateway.store.schema import SENT, messages, segments
 from gateway.sms.receipts.translator import DEFAULT_PROFILE, Profile, translate
 from protocols.smpp.receipt import Receipt
@@ -45,7 +45,7 @@ def overdue_parts(conn: Connection, *, now: datetime, timeouts: Mapping[str, flo
         select(segments.c.id, segments.c.message_sid, segments.c.carrier, segments.c.smsc_message_id,
                _HEARD.label("heard"), messages.c.from_)
         .select_from(messages).join(segments, segments.c.message_sid == messages.c.sid)
-        .where(and_(messages.c.account_sid.in_(every_account()), messages.c.status == SENT,
+        .where(and_(of_every_account(messages.c.account_sid, conn.dialect.name), messages.c.status == SENT,
                     segments.c.status.is_(None), segments.c.smsc_message_id.is_not(None),
                     segments.c.carrier.in_(sorted(timeouts)),
                     segments.c.submitted_at > now - horizon, _HEARD <= cutoff))

@@ -36,7 +36,7 @@ from sqlalchemy.engine import Connection
 from gateway.sms.receipts import correlation
 from gateway.sms.receipts.correlation import match_keys
 from gateway.messages import store as message_store
-from gateway.store.counts import every_account
+from gateway.store.counts import of_every_account
 from gateway.store.timeutil import utc
 from gateway.store.schema import FINAL_STATUSES, SENT, messages, pending_receipts, segment_ids, segments
 from gateway.sms.receipts.translator import DEFAULT_PROFILE, ERROR_MESSAGES, Outcome, Profile, translate
@@ -217,7 +217,7 @@ def sweep_missing_segments(conn: Connection, *, now: datetime, timeout: timedelt
     # part ever stored at every sweep.
     own = segments.c.message_sid == messages.c.sid
     reported = select(segments.c.id).where(own, segments.c.status.in_(sorted(_PART_FINAL))).exists()
-    conditions = [messages.c.account_sid.in_(every_account()), messages.c.status == SENT,
+    conditions = [of_every_account(messages.c.account_sid, conn.dialect.name), messages.c.status == SENT,
                   messages.c.num_segments > 1, messages.c.date_sent <= now - timeout, reported]
     asked_first = sorted(asked_first)
     if asked_first:
