@@ -3,9 +3,10 @@
 Unauthenticated and cheap: the counts come from a snapshot that a
 :class:`Monitor` refreshes off the reactor thread, never from a query per
 request.  Every ``interval`` (5 s) it counts the queue (queued and
-sending) through indexes that reach those messages only; every
-``FULL_EVERY`` refreshes (5 minutes) it counts every status (``GROUP BY
-status``), which reads an index entry per message stored.
+sending) through indexes that reach those messages only.  Counting every
+status (``GROUP BY status``) reads an index entry per message stored: it
+is repeated at every refresh while it takes at most ``cheap`` (5 ms, a
+small store), else every ``FULL_EVERY`` refreshes (5 minutes).
 
 The answer is 200 while at least one carrier of each protocol in use has a
 bind up ("ok") or some carrier is down ("degraded"); 503 when no carrier at
@@ -25,6 +26,7 @@ gone; see ``gateway.store.faults``).  A failing store makes the answer
 from __future__ import annotations
 
 import json
+import time
 from typing import Any, Callable, Mapping
 
 from sqlalchemy import func, literal_column, select
@@ -41,7 +43,8 @@ from gateway.store.interface import Store
 log = Logger()
 
 
-FULL_EVERY = 60  # refreshes between two counts of every status
+FULL_EVERY = 60  # refreshes between two counts of every status, on a large store
+CHEAP = 0.005  # seconds: a count of every status this quick is repeated at every refresh
 LIVE = (s.QUEUED, s.SENDING)  # counted at every refresh: the queue depth
 # Spelled as a literal: the partial index ix_messages_status_next holds the
 # queued messages only, and the planner must see that the query is covered.
@@ -52,6 +55,11 @@ def count_by_status(conn) -> dict[str, int]:
     """Messages by status, every status (an index entry read per message)."""
     rows = conn.execute(select(s.messages.c.status, func.count()).group_by(s.messages.c.status))
     return {status: count for status, count in rows}
+
+
+def _count_all_timed(conn) -> tuple[dict[str, int], float]:
+    started = time.perf_counter()
+    return count_by_status(conn), time.perf_counter() - started
 
 
 def count_live(conn) -> dict[str, int]:
@@ -86,13 +94,16 @@ class Monitor(Service):
 
     name = "monitor"
 
-    def __init__(self, store: Store, clock: IReactorTime, *, interval: float = 5.0):
+    def __init__(self, store: Store, clock: IReactorTime, *, interval: float = 5.0,
+                 cheap: float = CHEAP):
         self.store = store
         self.clock = clock
         self.interval = interval
+        self.cheap = cheap
         self.carriers: dict[str, tuple[Any, str]] = {}  # name -> (carrier, protocol)
         self.by_status: dict[str, int] = {}
-        self._refreshes_done = 0  # the first refresh counts every status
+        self._full_took: float | None = None  # the last count of every status (None: not yet)
+        self._since_full = 0  # refreshes since then
         self.sources: dict[str, Callable[[], Mapping[str, Any]]] = {}  # extra stats
         self.refreshed_at: float | None = None
         self.node_id: str | None = None  # [cluster] node_id: /health names the node
@@ -110,16 +121,22 @@ class Monitor(Service):
         return super().stopService()
 
     def refresh(self, full: bool | None = None):
-        """Count the queue; every status too when ``full`` (by default on
-        every ``FULL_EVERY``-th refresh, the first included)."""
+        """Count the queue; every status too when ``full`` (by default: the
+        first time, while that count is cheap, and every ``FULL_EVERY``-th
+        refresh since the last one)."""
         if full is None:
-            full = self._refreshes_done % FULL_EVERY == 0
-        d = self.store.read(count_by_status if full else count_live)
+            full = (self._full_took is None or self._full_took <= self.cheap
+                    or self._since_full + 1 >= FULL_EVERY)
+        d = self.store.read(_count_all_timed if full else count_live)
 
-        def got(counts):
-            self._refreshes_done += 1
-            merged = counts if full else {**self.by_status, **counts}
-            self.by_status = {status: n for status, n in merged.items() if n}
+        def got(result):
+            if full:
+                counts, self._full_took = result
+                self._since_full = 0
+            else:
+                counts = {**self.by_status, **result}
+                self._since_full += 1
+            self.by_status = {status: n for status, n in counts.items() if n}
             self.refreshed_at = self.clock.seconds()
 
         d.addCallbacks(got, lambda f: log.warn("health: counting messages failed: {e}",
