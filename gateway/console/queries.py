@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import and_, func, or_, select, text, union
 
 from gateway.store import schema as s
 from gateway.store.counts import of_every_account
@@ -101,15 +101,19 @@ def search(conn, query: str, limit: int = SEARCH_LIMIT) -> list[dict]:
         return []
     m, seg, ids = s.messages, s.segments, s.segment_ids
     keys = list(match_keys(query)) or [query]
-    by_smsc = select(seg.c.message_sid).join(ids, ids.c.segment_id == seg.c.id).where(ids.c.key.in_(keys))
-    # Every branch of the OR through an index (To and From account by
-    # account): with To or From alone none applies, and the search read
-    # every message.
+    by_smsc = select(seg.c.message_sid.label("sid")).join(ids, ids.c.segment_id == seg.c.id) \
+        .where(ids.c.key.in_(keys))
+    # Each way of matching is a lookup of its own, through an index (To and
+    # From account by account), and the matches are their union: as one OR,
+    # with To and From alone, SQLite read every message for each search,
+    # and PostgreSQL still did with the accounts beside them.
     accounts = of_every_account(m.c.account_sid, conn.dialect.name)
-    rows = [_row(r) for r in conn.execute(select(*_LIST_COLUMNS).where(or_(
-        m.c.sid == query, and_(accounts, m.c.to == query), and_(accounts, m.c.from_ == query),
-        m.c.mm7_message_id == query, m.c.sid.in_(by_smsc)))
-        .order_by(m.c.date_created.desc(), m.c.sid).limit(limit))]
+    matches = union(select(m.c.sid).where(m.c.sid == query),
+                    select(m.c.sid).where(accounts, m.c.to == query),
+                    select(m.c.sid).where(accounts, m.c.from_ == query),
+                    select(m.c.sid).where(m.c.mm7_message_id == query), by_smsc).subquery()
+    rows = [_row(r) for r in conn.execute(select(*_LIST_COLUMNS).where(m.c.sid.in_(select(matches.c.sid)))
+                                          .order_by(m.c.date_created.desc(), m.c.sid).limit(limit))]
     return _with_callback_answers(conn, rows)
 
 
