@@ -48,10 +48,7 @@ INTERRUPTED_MESSAGE = "sending was interrupted by a restart (at-most-once policy
 m = s.messages
 _REQUEUE_FROM, _REQUEUE_TO = REQUEUE  # the one backwards move
 
-# The status that the partial index ix_messages_status_next holds, written
-# into the SQL as a literal: against a bound parameter the planner cannot
-# tell that the index covers the query.
-_QUEUED = literal_column(f"'{s.QUEUED}'")
+_QUEUED = s.QUEUED_LITERAL  # the queue's partial index: see the schema
 
 
 def _due(routes: Reach | None):

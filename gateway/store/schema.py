@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     event, JSON, BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer,
-    LargeBinary, MetaData, String, Table, Text, text,
+    LargeBinary, MetaData, String, Table, Text, literal_column, text,
 )
 
 # Status values (API vocabulary): the lifecycle's, re-exported for the SQL modules.
@@ -38,6 +38,9 @@ from .triggers import create_count_triggers
 
 # What ix_messages_failed_updated holds; a query spells it so for its planner.
 FAILED_WHERE = f"status IN ('{FAILED}', '{UNDELIVERED}')"
+# The status ix_messages_status_next holds, as a SQL literal: against a bound
+# parameter the planner cannot tell that the partial index covers a query.
+QUEUED_LITERAL = literal_column(f"'{QUEUED}'")
 
 metadata = MetaData(
     naming_convention={
