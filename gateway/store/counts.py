@@ -64,16 +64,20 @@ def of_every_account(column, dialect_name: str):
     A subquery, not a list of values: tens of thousands of accounts would
     pass the databases' limits on bound parameters."""
     if dialect_name == "postgresql":
-        accounts = union(select(_mc.c.account_sid), select(_d.c.account_sid))
-        return column == any_(func.array(accounts.scalar_subquery()))
-    return column.in_(union_all(select(_mc.c.account_sid), select(_d.c.account_sid)))
+        return column == any_(func.array(union(*_accounts()).scalar_subquery()))
+    return column.in_(union_all(*_accounts()))
 
 
 def accounts_from(conn: Connection, first: str) -> list[str]:
     """Every account that has (or had) messages, from ``first`` on, sorted."""
-    query = union_all(*(select(table.c.account_sid).where(table.c.account_sid >= first)
-                        for table in (_mc, _d)))
+    query = union_all(*_accounts(first))
     return sorted(set(conn.execute(query).scalars()))  # not UNION: no temporary B-tree
+
+
+def _accounts(first: str | None = None) -> list:
+    """The accounts of the counts and of their deltas (from ``first`` on), one SELECT each."""
+    return [select(table.c.account_sid).where(table.c.account_sid >= first) if first is not None
+            else select(table.c.account_sid) for table in (_mc, _d)]
 
 
 def fold(conn: Connection, limit: int = FOLD) -> int | None:

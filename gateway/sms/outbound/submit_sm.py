@@ -109,7 +109,6 @@ def build_submits(row: Mapping[str, Any], plan: Any, *, registered_delivery: int
     return out
 
 
-
 def _sar_tlvs(ref: int, total: int, seqno: int) -> tuple:
     return (
         (Tag.SAR_MSG_REF_NUM, struct.pack(">H", ref & 0xFFFF)),
