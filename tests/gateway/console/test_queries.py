@@ -15,6 +15,7 @@ from gateway.store import schema as s
 from gateway.messages.store import insert_message
 from tests.db_backends import BACKENDS
 from tests.gateway.pipeline_helpers import T0, database, message_row, open_store
+from tests.gateway.store.plans import statement_plans
 
 
 def _fixture_rows(conn, sid: str) -> None:
@@ -81,26 +82,18 @@ async def test_console_queries(backend, tmp_path):
             await store.stop()
 
 
-def test_the_summary_counts_read_only_the_states_it_shows(tmp_path):
+def test_the_summary_counts_read_only_the_states_it_shows(conn):
     """The console's summary (every 5 s in the daemon) counts pending and dead
     callbacks and waiting and unmatched receipts through their state
     indexes, never every callback or receipt that was ever done with
     (SQLite's plans: no scan of either table)."""
-    from sqlalchemy import create_engine
-
-    from gateway.store import migrate
-    from tests.gateway.store.plans import statement_plans
-
-    url = f"sqlite:///{tmp_path / 'summary.db'}"
-    migrate.upgrade(url)
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(insert(s.callback_outbox), [
-            {"message_sid": f"SM{i:032x}", "kind": "status", "url": "http://cb.example/x", "method": "POST",
-             "params": [], "state": "done", "attempts": 1, "next_attempt_at": T0, "created_at": T0}
-            for i in range(300)])
-        plans = statement_plans(conn, lambda: queries.store_summary(conn, T0))
-    engine.dispose()
+    if conn.dialect.name != "sqlite":
+        return  # PostgreSQL plans from its statistics
+    conn.execute(insert(s.callback_outbox), [
+        {"message_sid": f"SM{i:032x}", "kind": "status", "url": "http://cb.example/x", "method": "POST",
+         "params": [], "state": "done", "attempts": 1, "next_attempt_at": T0, "created_at": T0}
+        for i in range(300)])
+    plans = statement_plans(conn, lambda: queries.store_summary(conn, T0))
     counts = [(st, plan) for st, plan in plans
               if "count(*)" in st and ("FROM callback_outbox" in st or "FROM pending_receipts" in st)]
     assert len(counts) == 3, plans
@@ -108,48 +101,32 @@ def test_the_summary_counts_read_only_the_states_it_shows(tmp_path):
         assert "SCAN" not in plan, (statement, plan)
 
 
-def test_the_recent_failures_are_read_from_the_failed_messages_index(tmp_path):
+def test_the_recent_failures_are_read_from_the_failed_messages_index(conn):
     """The console asks for them every 3 s: the newest failures come from the
     partial index of failed and undelivered messages (migration 0015), in
     its order, not from a scan and sort of every message (SQLite's plan)."""
-    from sqlalchemy import create_engine
-
-    from gateway.store import migrate
-    from tests.gateway.store.plans import statement_plans
-
-    url = f"sqlite:///{tmp_path / 'failures.db'}"
-    migrate.upgrade(url)
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        rows = [message_row(status="delivered" if i % 10 else "failed", date_created=T0 + timedelta(seconds=i))
-                for i in range(300)]
-        conn.execute(insert(s.messages), [dict(row, date_updated=row["date_created"]) for row in rows])
-        plans = statement_plans(conn, lambda: queries.recent_failures(conn, limit=5))
-        newest = queries.recent_failures(conn, limit=5)
-    engine.dispose()
+    if conn.dialect.name != "sqlite":
+        return  # PostgreSQL plans from its statistics
+    rows = [message_row(status="delivered" if i % 10 else "failed", date_created=T0 + timedelta(seconds=i))
+            for i in range(300)]
+    conn.execute(insert(s.messages), [dict(row, date_updated=row["date_created"]) for row in rows])
+    plans = statement_plans(conn, lambda: queries.recent_failures(conn, limit=5))
+    newest = queries.recent_failures(conn, limit=5)
     (plan,) = [plan for statement, plan in plans if "FROM messages" in statement]
     assert "ix_messages_failed_updated" in plan and "TEMP B-TREE" not in plan, plan
     assert [m["sid"] for m in newest] == [r["sid"] for r in rows if r["status"] == "failed"][::-1][:5]
 
 
-def test_a_search_reads_the_matching_messages_only(tmp_path):
+def test_a_search_reads_the_matching_messages_only(conn):
     """Every way a search may match (sid, To, From, MMSC id, SMSC id) goes
     through an index, To and From account by account (SQLite's plan)."""
-    from sqlalchemy import create_engine
-
-    from gateway.store import migrate
-    from tests.gateway.store.plans import statement_plans
-
-    url = f"sqlite:///{tmp_path / 'search.db'}"
-    migrate.upgrade(url)
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        rows = [message_row(status="delivered", to=f"+1555{i:07d}") for i in range(300)]
-        for row in rows:
-            insert_message(conn, dict(row, date_updated=row["date_created"]))
-        plans = statement_plans(conn, lambda: queries.search(conn, "+15550000007"))
-        found = queries.search(conn, "+15550000007")
-    engine.dispose()
+    if conn.dialect.name != "sqlite":
+        return  # PostgreSQL plans from its statistics
+    rows = [message_row(status="delivered", to=f"+1555{i:07d}") for i in range(300)]
+    for row in rows:
+        insert_message(conn, dict(row, date_updated=row["date_created"]))
+    plans = statement_plans(conn, lambda: queries.search(conn, "+15550000007"))
+    found = queries.search(conn, "+15550000007")
     (plan,) = [plan for statement, plan in plans if "FROM messages" in statement and "callback_outbox" not in statement]
     assert "SCAN messages" not in plan and "ix_messages_account_to" in plan, plan
     assert [m["sid"] for m in found] == [rows[7]["sid"]]
