@@ -70,3 +70,16 @@ async def test_a_failure_the_sender_marks_final_skips_the_fallback(store):
     assert (row["status"], row["error_code"], row["carrier"]) == ("failed", 30019, "a")
     assert b.sids == []
     await dispatcher.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_an_outcome_that_breaks_its_recording_fails_the_message_30008(store):
+    # Parts that are not a sequence break the pricing of the sent outcome:
+    # the message still ends in one outcome (30008), never stuck in sending.
+    a = ScriptedSender("a", script=[Sent(parts=None)])
+    dispatcher, clock, sid = await run(store, {"a": a})
+    row = await store.read(get_message_row, sid)
+    assert (row["status"], row["error_code"], row["carrier"]) == ("failed", 30008, "a")
+    assert dispatcher.in_flight == 0
+    await dispatcher.stopService()
+    assert clock.getDelayedCalls() == []
