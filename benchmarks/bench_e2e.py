@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import sys
 import shutil
 import tempfile
@@ -113,6 +114,7 @@ def print_human(result: dict, args) -> None:
         print(f"  PostgreSQL backends {result['postgres_cpu_us_per_message']} us per message")
     print(f"  statuses {result.get('statuses')}; store: {result.get('store_transactions')} "
           f"transactions for {result.get('store_jobs')} jobs")
+    print(f"  interpreter {result.get('python')}")
 
 
 def main(argv=None) -> int:
@@ -129,6 +131,7 @@ def main(argv=None) -> int:
             drop()
         shutil.rmtree(workdir, ignore_errors=True)
     result["database"] = "sqlite" if url.startswith("sqlite") else "postgresql"
+    result["python"] = f"{sys.executable} {platform.python_version()}"  # the figures depend on its build
     if args.json:
         print(json.dumps(result, sort_keys=True))
     elif args.nodes:
