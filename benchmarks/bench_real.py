@@ -30,6 +30,7 @@ import asyncio
 import base64
 import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -222,6 +223,7 @@ def _result(args, stats, watch: Watch, timeline, cpu, rss) -> dict:
     elapsed = (watch.last_final_at or time.time()) - first
     return {
         "db": args.db, "count": n, "clients": args.clients,
+        "python": f"{sys.executable} {platform.python_version()}",  # the daemon's too
         "accepted": stats.get("201", 0),
         "refused": {k: v for k, v in stats.items() if k.isdigit() and k != "201"},
         "final_callbacks": final, "callbacks": watch.latest["callbacks"],
@@ -252,6 +254,7 @@ def human(r: dict) -> str:
             f" ({r['callbacks']} in all)\n"
             f"  CPU ms per message: {cpu}; gateway (daemon + postgres) "
             f"{r['gateway_cpu_ms_per_msg']}\n  RSS: {mem}\n"
+            f"  interpreter {r['python']}\n"
             f"  by fifth of the messages:\n{run_stages.human(r['stages'])}")
 
 
