@@ -94,13 +94,13 @@ def recent_failures(conn, limit: int = RECENT_FAILURES) -> list[dict]:
 
 def search(conn, query: str, limit: int = SEARCH_LIMIT) -> list[dict]:
     """Messages whose sid, To or From is *query*, or whose part has SMSC id *query*."""
-    from gateway.sms.receipts.correlation import match_keys
+    from gateway.sms.receipts.correlation import lookup_keys, match_keys
 
     query = query.strip()
     if not query:
         return []
     m, seg, ids = s.messages, s.segments, s.segment_ids
-    keys = list(match_keys(query)) or [query]
+    keys = sorted(lookup_keys(match_keys(query))) or [query]
     by_smsc = select(seg.c.message_sid.label("sid")).join(ids, ids.c.segment_id == seg.c.id) \
         .where(ids.c.key.in_(keys))
     # Each way of matching is a lookup of its own, through an index (To and

@@ -4,7 +4,7 @@ Each outcome is a plain dict built on the reactor thread:
 
 * ``{"kind": "sent", "sid", "carrier", "parts": [(seqno, total, bind, message_id)]}``
   -> ``sent`` with one ``segments`` row per part and one ``segment_ids`` row
-  per match key (``gateway.sms.receipts.correlation.match_keys``), so a receipt finds the
+  per stored match key (``gateway.sms.receipts.correlation.stored_keys``), so a receipt finds the
   part whatever spelling of the id it carries.  Then the receipts hook runs
   in the same transaction, so a receipt that raced its submit_sm_resp is
   applied now.
@@ -27,7 +27,7 @@ from sqlalchemy import bindparam, func, insert, select
 from twisted.logger import Logger
 from sqlalchemy.engine import Connection
 
-from gateway.sms.receipts.correlation import match_keys
+from gateway.sms.receipts.correlation import stored_keys
 from gateway.store import schema as s
 from gateway.messages.store import CHUNK, transition, transition_many
 from gateway.store.prepared import Prepared
@@ -183,7 +183,7 @@ def _insert_segments(conn: Connection, outcomes: list[Mapping[str, Any]], now: d
     ids = _insert_returning_ids(conn, rows)
     keys = [{"key": key, "segment_id": segment_id, "account_sid": account}
             for segment_id, row, account in zip(ids, rows, accounts)
-            for key in sorted(match_keys(row["smsc_message_id"] or ""))]
+            for key in sorted(stored_keys(row["smsc_message_id"] or ""))]
     _INSERT_KEYS.run(conn, keys)
     return [dict(row, id=segment_id, account_sid=account)
             for segment_id, row, account in zip(ids, rows, accounts)]

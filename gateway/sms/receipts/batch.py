@@ -122,11 +122,13 @@ def _lookup(conn: Connection, items: list[tuple[str, str, Any]]) -> list[list]:
     by_key = _candidates(conn, first) if first else {}
     settled = [e in first and any(row["carrier"] == carrier for row in by_key.get(e, ()))
                for (carrier, _, _), e in zip(items, exact)]
-    rest = set().union(*(k for k, done in zip(keys, settled) if not done)) - first
+    looked = [correlation.lookup_keys(k) if not done else ()
+              for k, done in zip(keys, settled)]
+    rest = set().union(*looked) - first
     if rest:
         by_key.update(_candidates(conn, rest))
-    return [list(by_key.get(e, ())) if done else [row for key in k for row in by_key.get(key, ())]
-            for k, e, done in zip(keys, exact, settled)]
+    return [list(by_key.get(e, ())) if done else [row for key in sorted(k) for row in by_key.get(key, ())]
+            for k, e, done in zip(looked, exact, settled)]
 
 
 def apply_receipts(conn: Connection, items: list[tuple[str, str, Any]], *, now: datetime,

@@ -14,7 +14,20 @@ ids are the same message when their key sets intersect:
   all hex digits (UUID hyphens removed); with a ``0x`` prefix only hex.
 
 So ``"0000000010"`` (decimal 10) meets ``"A"`` (hex 10), and ``"1f"`` meets
-``"31"``.  Because an all-digit id can be read both ways, one receipt id may
+``"31"``.
+
+Stored and looked-up keys
+-------------------------
+A part's row in ``segment_ids`` holds ``stored_keys``: its match keys
+less each ``n:X`` whose ``s:X`` is there too.  That is the hex reading of
+an id written only in hex digits (most SMSCs' ids), which says nothing the
+spelling does not.  A look-up asks for ``lookup_keys`` of the receipt's
+match keys: each ``n:X`` also as ``s:X``.  An ``s:X`` is stored only for an
+id spelled ``X`` (with leading zeros), whose hex reading is ``n:X``, so a
+stored key meets the looked-up ones exactly when the two ids' match keys
+meet: one row fewer per part, the same matches.
+
+Because an all-digit id can be read both ways, one receipt id may
 meet more than one stored id; ``rank_key`` tells the store to prefer the
 same carrier, then an exact spelling match, then a part still waiting for
 its receipt, then the newest part.
@@ -64,6 +77,17 @@ def match_keys(message_id: str) -> frozenset[str]:
     if compact and set(compact) <= _HEX:
         keys.add("n:" + format(int(compact, 16), "x"))
     return frozenset(key[:KEY_MAX] for key in keys)
+
+
+def stored_keys(message_id: str) -> frozenset[str]:
+    """The keys a part's ``segment_ids`` rows hold (see the module's rules)."""
+    keys = match_keys(message_id)
+    return frozenset(key for key in keys if not (key[0] == "n" and "s" + key[1:] in keys))
+
+
+def lookup_keys(keys: frozenset[str] | set[str]) -> set[str]:
+    """What to look ``segment_ids`` up under for match ``keys`` (see the module's rules)."""
+    return set(keys).union(["s" + key[1:] for key in keys if key[0] == "n"])
 
 
 def _looks_like_uuid(text: str) -> bool:

@@ -68,7 +68,7 @@ def _find_segment(conn: Connection, receipt_id: str, carrier: str):
     rows = conn.execute(
         select(segments, segment_ids.c.key)
         .join(segment_ids, segment_ids.c.segment_id == segments.c.id)
-        .where(segment_ids.c.key.in_(sorted(keys)))
+        .where(segment_ids.c.key.in_(sorted(correlation.lookup_keys(keys))))
     ).mappings().all()
     if not rows:
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import delete, insert, select
 
-from gateway.sms.receipts.correlation import match_keys
+from gateway.sms.receipts.correlation import stored_keys
 from gateway.dispatch.store import _insert_segments
 from gateway.store import migrate
 from gateway.store import schema as s
@@ -66,4 +66,5 @@ def test_each_part_gets_its_own_id_and_keys(conn):
     by_part = _keys_by_part(conn)
     for outcome in outcomes:
         for seqno, _total, _bind, smsc_id in outcome["parts"]:
-            assert by_part[(outcome["sid"], seqno, smsc_id)] == set(match_keys(smsc_id))
+            assert by_part[(outcome["sid"], seqno, smsc_id)] == set(stored_keys(smsc_id))
+    assert by_part[(rows[0]["sid"], 1, "1f")] == {"s:1f"}  # its hex reading is its spelling

@@ -5,7 +5,8 @@ import uuid
 
 from hypothesis import given, settings, strategies as st
 
-from gateway.sms.receipts.correlation import PartState, aggregate, exact_key, match_keys, missing_outcome, rank_key
+from gateway.sms.receipts.correlation import (PartState, aggregate, exact_key, lookup_keys, match_keys,
+                                              missing_outcome, rank_key, stored_keys)
 
 
 def same(a: str, b: str) -> bool:
@@ -149,3 +150,39 @@ def test_best_part_is_one_of_the_rows_or_none(spec):
             for i, c, ex, st_ in spec]
     best = best_part(rows, "10", "a")
     assert best is None or best in rows
+
+
+# Spellings of one number as SMSCs write ids, and ids that are not numbers.
+def _spelled(n: int, how: int, pad: int) -> str:
+    return [str(n), format(n, "x"), format(n, "X"), "0x" + format(n, "x"),
+            format(n, "x").zfill(pad + 1), str(n).zfill(pad + 1), " %d\x00" % n,
+            str(uuid.UUID(int=n % 2**128)), uuid.UUID(int=n % 2**128).hex][how]
+
+
+_IDS = st.one_of(
+    st.builds(_spelled, st.integers(0, 2**70) | st.integers(0, 300), st.integers(0, 8), st.integers(0, 12)),
+    st.text(alphabet="0123456789abcdefxABCDEFX- \x00g", max_size=24),
+    st.text(max_size=12),
+    st.builds(lambda n: "1" * 150 + format(n, "x"), st.integers(0, 2**40)),  # past KEY_MAX
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_IDS, _IDS)
+def test_stored_and_looked_up_keys_meet_exactly_when_the_match_keys_do(stored, receipt):
+    assert bool(stored_keys(stored) & lookup_keys(match_keys(receipt))) == same(stored, receipt)
+
+
+@given(st.integers(0, 2**64), st.integers(0, 8))
+def test_a_hex_id_is_stored_under_fewer_keys(n, pad):
+    spelled = format(n, "x").zfill(pad + 1)
+    assert stored_keys(spelled) < match_keys(spelled)
+    assert "s:" + (spelled.lstrip("0") or "0") in stored_keys(spelled)
+
+
+def test_the_same_number_in_another_spelling_still_meets_a_stored_hex_id():
+    assert stored_keys("0000004e") == {"s:4e"}
+    assert stored_keys("00000078") == {"s:78", "n:4e"}
+    assert stored_keys("00000078") & lookup_keys(match_keys("120"))  # 0x78 in decimal
+    assert stored_keys("0000004e") & lookup_keys(match_keys("78"))  # 0x4e in decimal
+    assert not stored_keys("0000004e") & lookup_keys(match_keys("4f"))
