@@ -23,7 +23,7 @@ less each ``n:X`` whose ``s:X`` is there too.  That is the hex reading of
 an id written only in hex digits (most SMSCs' ids), which says nothing the
 spelling does not.  A look-up asks for ``lookup_keys`` of the receipt's
 match keys: each ``n:X`` also as ``s:X``.  An ``s:X`` is stored only for an
-id spelled ``X`` (with leading zeros), whose hex reading is ``n:X``, so a
+id spelled ``X`` (less any leading zeros), whose hex reading is ``n:X``, so a
 stored key meets the looked-up ones exactly when the two ids' match keys
 meet: one row fewer per part, the same matches.
 
