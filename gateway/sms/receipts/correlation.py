@@ -22,10 +22,11 @@ A part's row in ``segment_ids`` holds ``stored_keys``: its match keys
 less each ``n:X`` whose ``s:X`` is there too.  That is the hex reading of
 an id written only in hex digits (most SMSCs' ids), which says nothing the
 spelling does not.  A look-up asks for ``lookup_keys`` of the receipt's
-match keys: each ``n:X`` also as ``s:X``.  An ``s:X`` is stored only for an
-id spelled ``X`` (less any leading zeros), whose hex reading is ``n:X``, so a
-stored key meets the looked-up ones exactly when the two ids' match keys
-meet: one row fewer per part, the same matches.
+match keys: each ``n:X`` also as ``s:X``.  Such an ``X`` is hex digits, and
+a part stored under ``s:X`` has the id ``X`` (less any leading zeros),
+whose hex reading is ``n:X``; so a stored key meets the looked-up ones
+exactly when the two ids' match keys meet: one row fewer per part, the
+same matches.
 
 Because an all-digit id can be read both ways, one receipt id may
 meet more than one stored id; ``rank_key`` tells the store to prefer the
