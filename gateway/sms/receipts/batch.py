@@ -127,7 +127,7 @@ def _lookup(conn: Connection, items: list[tuple[str, str, Any]]) -> list[list]:
     rest = set().union(*looked) - first
     if rest:
         by_key.update(_candidates(conn, rest))
-    return [list(by_key.get(e, ())) if done else [row for key in sorted(k) for row in by_key.get(key, ())]
+    return [list(by_key.get(e, ())) if done else [row for key in k for row in by_key.get(key, ())]
             for k, e, done in zip(looked, exact, settled)]
 
 
