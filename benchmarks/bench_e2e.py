@@ -25,14 +25,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import shutil
 import tempfile
 from datetime import datetime, timedelta, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cpu_meter import cpu_seconds, thread_cpu  # noqa: E402,F401  (bench_callbacks imports both from here)
+from cpu_meter import cpu_seconds, interpreter, thread_cpu  # noqa: E402,F401  (bench_callbacks imports both from here)
 from e2e_tree import run_gateway  # noqa: E402
 from scratch_db import database_url  # noqa: E402
 from smsc_process import start_simulator  # noqa: E402
@@ -131,7 +130,7 @@ def main(argv=None) -> int:
             drop()
         shutil.rmtree(workdir, ignore_errors=True)
     result["database"] = "sqlite" if url.startswith("sqlite") else "postgresql"
-    result["python"] = f"{sys.executable} {platform.python_version()}"  # the figures depend on its build
+    result["python"] = interpreter()
     if args.json:
         print(json.dumps(result, sort_keys=True))
     elif args.nodes:

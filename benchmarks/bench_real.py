@@ -30,7 +30,6 @@ import asyncio
 import base64
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -41,7 +40,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from callback_receiver import Watch, receive  # noqa: E402
-from cpu_meter import PostgresBackends, cpu_seconds, rss_mb  # noqa: E402
+from cpu_meter import PostgresBackends, cpu_seconds, interpreter, rss_mb  # noqa: E402
 import run_stages  # noqa: E402
 from scratch_db import database_url  # noqa: E402
 
@@ -223,7 +222,7 @@ def _result(args, stats, watch: Watch, timeline, cpu, rss) -> dict:
     elapsed = (watch.last_final_at or time.time()) - first
     return {
         "db": args.db, "count": n, "clients": args.clients,
-        "python": f"{sys.executable} {platform.python_version()}",  # the daemon's too
+        "python": interpreter(),  # the daemon's too
         "accepted": stats.get("201", 0),
         "refused": {k: v for k, v in stats.items() if k.isdigit() and k != "201"},
         "final_callbacks": final, "callbacks": watch.latest["callbacks"],

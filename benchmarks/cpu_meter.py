@@ -1,9 +1,16 @@
 """CPU and memory meters for the benchmarks (Linux /proc): a process's or a
 thread's CPU, this process's threads by name, a process's resident memory,
-and a run's PostgreSQL backends."""
+a run's PostgreSQL backends, and the interpreter the figures were taken on."""
 from __future__ import annotations
 
 import os
+import platform
+import sys
+
+
+def interpreter() -> str:
+    """This interpreter's path and version: the figures depend on its build (README, "Benchmarks")."""
+    return f"{sys.executable} {platform.python_version()}"
 
 
 def cpu_seconds(pid: int, tid: int | None = None) -> float:
