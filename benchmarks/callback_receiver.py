@@ -5,7 +5,9 @@ asyncio HTTP/1.1 keep-alive server on a free port that answers every
 request 204, not ``http.server``.  It prints its port on the first line,
 then every 0.25 s one JSON line of its counts: every status callback
 (``callbacks``), the final ones (``final``: delivered, undelivered or
-failed, in a POST body or a GET query) and the time ``t``.  The
+failed, in a POST body or a GET query), when the last final one came
+(``last_final``, stamped as it is counted, so a run's end is not rounded to
+the 0.25 s of the lines) and the time ``t``.  The
 benchmark's process reads those lines with :class:`Watch`.
 """
 from __future__ import annotations
@@ -21,7 +23,7 @@ _RESPONSE = b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n"
 
 
 class _Receiver(asyncio.Protocol):
-    counts = {"callbacks": 0, "final": 0}
+    counts = {"callbacks": 0, "final": 0, "last_final": 0.0}
 
     def connection_made(self, transport) -> None:
         self.transport = transport
@@ -50,6 +52,7 @@ class _Receiver(asyncio.Protocol):
                 at = request.find(b"messagestatus=")  # a GET query (the head is lowercased)
             if at >= 0 and request[at + 14:].startswith(FINAL):
                 self.counts["final"] += 1
+                self.counts["last_final"] = time.time()
             self.transport.write(_RESPONSE)
 
 
@@ -74,6 +77,5 @@ class Watch:
     def _read(self, proc: subprocess.Popen) -> None:
         for line in proc.stdout:
             counts = json.loads(line)
-            if counts["final"] != self.latest["final"]:
-                self.last_final_at = counts["t"]
+            self.last_final_at = counts["last_final"]
             self.latest = counts
