@@ -208,7 +208,9 @@ class _Root:
             self.add(HeadRepair(self.store, reactor, interval=config.cluster.heartbeat,
                                 active=lambda: callbacks.enabled, on_repaired=callbacks.wake))
         self.monitor.sources["callbacks"] = lambda: callbacks.stats
-        self.dispatcher.on_outcome = lambda _kind: callbacks.wake()
+        # Whatever wrote the rows (outcomes, receipts, inbound, MM7 reports,
+        # sweeps), the sender reads the outbox once they are committed.
+        self.store.on_outbox.append(callbacks.wake)
 
     def receipt_services(self) -> None:
         deliver, reactor = self.deliver, self.reactor

@@ -43,7 +43,7 @@ Theory of operation:
 """
 from __future__ import annotations
 
-from typing import Callable, Mapping
+from typing import Mapping
 
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred, succeed
@@ -73,7 +73,7 @@ class Dispatcher(Service):
     def __init__(self, store: Store, senders: Mapping[str, Sender], router: Router, clock: IReactorTime,
                  config: PipelineConfig = PipelineConfig(), *, after_sent: AfterSent | None = None,
                  retry_delay: float = 5.0, expire_every: float = 30.0, stop_timeout: float = 15.0,
-                 on_outcome: Callable[[str], None] | None = None, node_id: str | None = None,
+                 node_id: str | None = None,
                  prices: PriceBook | None = None):
         self.store = store
         self.senders = dict(senders)
@@ -82,7 +82,6 @@ class Dispatcher(Service):
         self.config = config
         self.expire_every = expire_every
         self.stop_timeout = stop_timeout
-        self.on_outcome = on_outcome
         self.node_id = node_id  # claims record it; at start only its own are resolved
         self.in_flight = 0
         self.stats = {"claimed": 0, "sent": 0, "failed": 0, "requeued": 0, "pumps": 0}
@@ -244,9 +243,6 @@ class Dispatcher(Service):
         self.stats["sent"] += counts["sent"]
         self.stats["failed"] += counts["failed"]
         self.stats["requeued"] += counts["requeue"]
-        if self.on_outcome is not None:
-            for outcome in batch:
-                self.on_outcome(outcome["kind"])
         self._after_write()
 
     def _after_write(self) -> None:

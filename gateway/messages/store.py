@@ -31,6 +31,7 @@ from gateway.messages.lifecycle import TRANSITIONS, can_transition  # noqa: F401
 from gateway.store import schema as s
 from gateway.store.group import coalesced
 from gateway.store.prepared import Prepared
+from gateway.store.signals import outbox_written
 from gateway.store.timeutil import utc
 
 CALLBACK_STATUSES = {
@@ -228,6 +229,7 @@ def _transition_round(conn: Connection, changes: list[Mapping[str, Any]],
     if callbacks:
         full = load_rows(conn, [sid for sid, _ in callbacks])  # after the UPDATEs: the current rows
         conn.execute(_INSERT_CALLBACKS, [callback_row(full[sid], now) for sid, _ in callbacks])
+        outbox_written(conn)
     return moved
 
 
@@ -286,3 +288,4 @@ def enqueue_callback(conn: Connection, *, message_sid: str, kind: str, url: str,
         "message_sid": message_sid, "kind": kind, "url": url, "method": method.upper(),
         "params": [list(pair) for pair in params], "state": "pending", "attempts": 0,
         "next_attempt_at": now, "created_at": now})
+    outbox_written(conn)

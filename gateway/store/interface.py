@@ -20,6 +20,9 @@ class Store(Protocol):
     url: str
     faults: Episodes  # the failing episodes (/health)
     stats: dict[str, int]
+    # Called on the reactor after a commit that wrote callback_outbox
+    # (gateway.store.signals), once the commit's Deferreds have fired.
+    on_outbox: list[Callable[[], Any]]
 
     @property
     def is_open(self) -> bool: ...

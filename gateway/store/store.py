@@ -16,6 +16,8 @@ Theory of operation:
   pays one commit (one WAL sync) per batch, not per message.
 * If the COMMIT itself fails, every job of the batch fails.  (The rules
   live in ``gateway.store.group``.)
+* A batch that wrote ``callback_outbox`` calls the ``on_outbox`` hooks on the
+  reactor after its Deferreds fired (``gateway.store.signals``).
 * The writer is this thread, in the daemon's process: a job may be any
   callable (README, "Writer: thread or process").
 * ``read(fn, ...)`` runs on a reader thread with its own connection (WAL lets
@@ -55,6 +57,7 @@ from twisted.python.threadpool import ThreadPool
 from .engine import WriterMemory, connect_writer, is_sqlite, make_engine, truncate_wal
 from .faults import StoreClosed
 from .group import commit_group
+from .signals import take_outbox
 from .watch import FaultWatch
 
 _STOP = object()
@@ -85,6 +88,7 @@ class Store:
         self._stopped: Deferred | None = None
         self._open = False
         self.stats = {"transactions": 0, "jobs": 0, "failed_jobs": 0, "queued": 0}
+        self.on_outbox: list[Callable[[], Any]] = []  # after a commit that wrote callback_outbox
         self.watch = FaultWatch(self, reactor)
         self.faults = self.watch.episodes
 
@@ -227,7 +231,8 @@ class Store:
                 break
             outcomes, conn = commit_group(conn or opener, [job[:3] for job in batch])
             self._reactor.callFromThread(
-                self._deliver, [(job[3], ok, value) for job, (ok, value) in zip(batch, outcomes)])
+                self._deliver, [(job[3], ok, value) for job, (ok, value) in zip(batch, outcomes)],
+                take_outbox(conn))
         if conn is not None:
             conn.close()
         self._reactor.callFromThread(self._stopped.callback, None)
@@ -262,7 +267,7 @@ class Store:
             batch.append(job)
         return batch, True
 
-    def _deliver(self, outcomes) -> None:
+    def _deliver(self, outcomes, outbox: bool = False) -> None:
         self.stats["transactions"] += 1
         self.stats["jobs"] += len(outcomes)
         self.stats["queued"] -= len(outcomes)
@@ -275,6 +280,9 @@ class Store:
             else:
                 self.stats["failed_jobs"] += 1
                 d.errback(result)
+        if outbox:
+            for hook in self.on_outbox:
+                hook()
 
     def _start_failed(self, started: Deferred, failure: Failure) -> None:
         # On the reactor thread, where writes are queued: after this no write

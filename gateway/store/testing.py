@@ -36,6 +36,7 @@ from twisted.internet.defer import Deferred, fail, succeed
 from twisted.python.failure import Failure
 
 from .group import commit_group
+from .signals import take_outbox
 from .faults import StoreClosed
 from .watch import FaultWatch
 
@@ -93,6 +94,7 @@ class MemoryStore:
         self._paused = False
         self._fault: tuple[BaseException, bool] | None = None
         self.stats = {"transactions": 0, "jobs": 0, "failed_jobs": 0, "queued": 0}
+        self.on_outbox: list[Callable[[], Any]] = []  # after a commit that wrote callback_outbox
         self.watch = FaultWatch(self, clock)
         self.faults = self.watch.episodes
 
@@ -201,15 +203,17 @@ class MemoryStore:
 
     def _run_writes(self, batch) -> None:
         jobs = [job for job, _d in batch]
+        outbox = False
         if self._fault is not None:
             ran = [(False, Failure(self._fault[0])) for _ in jobs]
         else:
             # A COMMIT that fails drops the connection, and with it the
             # in-memory database; injected faults fail the batch before it.
-            ran, _conn = commit_group(self._conn, jobs)
-        self._deliver([(d, *outcome) for (_job, d), outcome in zip(batch, ran)])
+            ran, conn = commit_group(self._conn, jobs)
+            outbox = take_outbox(conn)
+        self._deliver([(d, *outcome) for (_job, d), outcome in zip(batch, ran)], outbox)
 
-    def _deliver(self, outcomes) -> None:
+    def _deliver(self, outcomes, outbox: bool = False) -> None:
         self.stats["transactions"] += 1
         self.stats["jobs"] += len(outcomes)
         self.stats["queued"] -= len(outcomes)
@@ -218,6 +222,9 @@ class MemoryStore:
             if not ok:
                 self.stats["failed_jobs"] += 1
             self._fire(d, ok, value)
+        if outbox:
+            for hook in self.on_outbox:
+                hook()
 
     def _run_read(self, job) -> tuple[bool, Any]:
         if self._fault is not None and self._fault[1]:

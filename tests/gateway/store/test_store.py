@@ -9,7 +9,7 @@ from twisted.internet import defer, reactor
 from twisted.logger import formatEvent, globalLogPublisher
 
 from gateway.store import schema as s
-from gateway.messages.store import get_message_row, insert_message
+from gateway.messages.store import enqueue_callback, get_message_row, insert_message
 from gateway.store.faults import StoreClosed
 from gateway.store.store import Store
 
@@ -224,3 +224,27 @@ def test_a_writer_connection_that_fails_to_open_goes_back_to_the_pool(tmp_path, 
     finally:
         other.close()
         engine.dispose()
+
+
+def enqueue_status_callback(conn, sid):
+    from datetime import datetime, timezone
+
+    enqueue_callback(conn, message_sid=sid, kind="status", url="http://127.0.0.1:9/cb", method="POST",
+                     params=[("MessageStatus", "sent")], now=datetime.now(timezone.utc))
+
+
+@pytest_twisted.inlineCallbacks
+def test_only_a_commit_that_wrote_the_outbox_calls_the_outbox_hooks(db_url):
+    store = Store(db_url, reactor, migrate=True)
+    yield store.start()
+    calls, hooked = [], defer.Deferred()
+    store.on_outbox.append(lambda: (calls.append("hook"), hooked.callback(None)))
+    try:
+        row = message_row()
+        yield store.write(insert_message, row).addCallback(lambda _: calls.append("message"))
+        d = store.write(enqueue_status_callback, row["sid"])
+        d.addCallback(lambda _: calls.append("callback"))
+        yield hooked
+        assert calls == ["message", "callback", "hook"]  # after the commit's Deferreds
+    finally:
+        yield store.stop()

@@ -167,3 +167,29 @@ def test_a_paused_store_holds_its_queue_until_resumed():
     counted = outcome(store.read(count_messages))
     clock.advance(0)
     assert len(written) == 1 and counted == [1]
+
+
+def enqueue_status_callback(conn, sid):
+    from datetime import datetime, timezone
+
+    from gateway.messages.store import enqueue_callback
+
+    enqueue_callback(conn, message_sid=sid, kind="status", url="http://127.0.0.1:9/cb", method="POST",
+                     params=[("MessageStatus", "sent")], now=datetime.now(timezone.utc))
+
+
+def test_only_a_commit_that_wrote_the_outbox_calls_the_outbox_hooks():
+    store, clock = started()
+    calls: list[str] = []
+    store.on_outbox.append(lambda: calls.append("hook"))
+    row = message_row()
+    store.write(insert_message, row).addCallback(lambda _: calls.append("message"))
+    clock.advance(0)
+    assert calls == ["message"]
+    store.write(enqueue_status_callback, row["sid"]).addCallback(lambda _: calls.append("callback"))
+    clock.advance(0)
+    assert calls == ["message", "callback", "hook"]  # after the commit's Deferreds
+    store.inject_fault()  # nothing is written: no hook
+    failed = outcome(store.write(enqueue_status_callback, row["sid"]))
+    clock.advance(0)
+    assert is_fault(failed[0].value) and calls == ["message", "callback", "hook"]
