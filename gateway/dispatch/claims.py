@@ -37,8 +37,7 @@ from gateway.messages.lifecycle import REQUEUE
 
 from gateway.store import schema as s
 from gateway.store.counts import of_every_account
-from gateway.store.signals import outbox_written
-from gateway.messages.store import INSERT_EVENTS, callback_row, transition_many, wants_callback
+from gateway.messages.store import INSERT_EVENTS, callback_row, insert_callbacks, transition_many, wants_callback
 from gateway.store.timeutil import utc
 
 EXPIRED_CODE = 30001
@@ -134,8 +133,7 @@ def claim_queued(conn: Connection, now: datetime, limit: int, node_id: str | Non
     callbacks = [callback_row(row, now) for row in rows
                  if row["attempts"] == 1 and wants_callback(row, s.SENDING)]
     if callbacks:
-        conn.execute(insert(s.callback_outbox), callbacks)
-        outbox_written(conn)
+        insert_callbacks(conn, callbacks)
     return rows
 
 

@@ -228,8 +228,7 @@ def _transition_round(conn: Connection, changes: list[Mapping[str, Any]],
     INSERT_EVENTS.run(conn, events)
     if callbacks:
         full = load_rows(conn, [sid for sid, _ in callbacks])  # after the UPDATEs: the current rows
-        conn.execute(_INSERT_CALLBACKS, [callback_row(full[sid], now) for sid, _ in callbacks])
-        outbox_written(conn)
+        insert_callbacks(conn, [callback_row(full[sid], now) for sid, _ in callbacks])
     return moved
 
 
@@ -284,8 +283,14 @@ def enqueue_callback(conn: Connection, *, message_sid: str, kind: str, url: str,
                      method: str, params, now: datetime) -> None:
     """Append a callback to the durable outbox (sent in id order per message)."""
     now = utc(now)
-    conn.execute(insert(s.callback_outbox), {
+    insert_callbacks(conn, [{
         "message_sid": message_sid, "kind": kind, "url": url, "method": method.upper(),
         "params": [list(pair) for pair in params], "state": "pending", "attempts": 0,
-        "next_attempt_at": now, "created_at": now})
+        "next_attempt_at": now, "created_at": now}])
+
+
+def insert_callbacks(conn: Connection, rows: list[dict]) -> None:
+    """Put ``rows`` in the outbox: the one place callbacks are written, so the
+    store wakes the sender once they commit (``gateway.store.signals``)."""
+    conn.execute(_INSERT_CALLBACKS, rows)
     outbox_written(conn)

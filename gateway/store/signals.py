@@ -4,7 +4,8 @@ Rules:
 
 * A job that puts a row in ``callback_outbox`` (a status change, an inbound
   message's ``sms_url`` request, an RCML action) marks its connection with
-  :func:`outbox_written`.
+  :func:`outbox_written`; ``gateway.messages.store.insert_callbacks``, the
+  one place those rows are written, does it.
 * The store's writer takes the mark after the group's COMMIT
   (:func:`take_outbox`) and, on the reactor, once the group's Deferreds have
   fired, calls its ``on_outbox`` hooks: the callback sender reads the outbox
