@@ -27,3 +27,11 @@ def message_row(**overrides) -> dict:
     }
     row.update(overrides)
     return row
+
+
+def enqueue_status_callback(conn, sid: str) -> None:
+    """A write job that puts one status callback for ``sid`` in the outbox."""
+    from gateway.messages.store import enqueue_callback
+
+    enqueue_callback(conn, message_sid=sid, kind="status", url="http://127.0.0.1:9/cb", method="POST",
+                     params=[("MessageStatus", "sent")], now=T0)

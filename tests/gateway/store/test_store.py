@@ -9,11 +9,11 @@ from twisted.internet import defer, reactor
 from twisted.logger import formatEvent, globalLogPublisher
 
 from gateway.store import schema as s
-from gateway.messages.store import enqueue_callback, get_message_row, insert_message
+from gateway.messages.store import get_message_row, insert_message
 from gateway.store.faults import StoreClosed
 from gateway.store.store import Store
 
-from .factories import message_row
+from .factories import enqueue_status_callback, message_row
 
 
 def count_messages(conn):
@@ -224,13 +224,6 @@ def test_a_writer_connection_that_fails_to_open_goes_back_to_the_pool(tmp_path, 
     finally:
         other.close()
         engine.dispose()
-
-
-def enqueue_status_callback(conn, sid):
-    from datetime import datetime, timezone
-
-    enqueue_callback(conn, message_sid=sid, kind="status", url="http://127.0.0.1:9/cb", method="POST",
-                     params=[("MessageStatus", "sent")], now=datetime.now(timezone.utc))
 
 
 @pytest_twisted.inlineCallbacks

@@ -17,6 +17,7 @@ from gateway.store.testing import MemoryStore
 from gateway.messages.store import insert_message
 
 from tests.gateway.pipeline_helpers import message_row
+from tests.gateway.store.factories import enqueue_status_callback
 
 
 def _public(cls) -> dict[str, object]:
@@ -167,15 +168,6 @@ def test_a_paused_store_holds_its_queue_until_resumed():
     counted = outcome(store.read(count_messages))
     clock.advance(0)
     assert len(written) == 1 and counted == [1]
-
-
-def enqueue_status_callback(conn, sid):
-    from datetime import datetime, timezone
-
-    from gateway.messages.store import enqueue_callback
-
-    enqueue_callback(conn, message_sid=sid, kind="status", url="http://127.0.0.1:9/cb", method="POST",
-                     params=[("MessageStatus", "sent")], now=datetime.now(timezone.utc))
 
 
 def test_only_a_commit_that_wrote_the_outbox_calls_the_outbox_hooks():
